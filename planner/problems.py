@@ -1,0 +1,57 @@
+"""Problems found in input data, reported all at once as `file:line: column: message`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with an input file.
+
+    `line` is the 1-based line of a text file (the CSV header is line 1, so the first data
+    row is line 2); `feature` is the 1-based feature of a geometry file. Either, both or
+    neither may be given; `column` names the field.
+    """
+
+    file: str
+    line: int | None = None
+    feature: int | None = None
+    column: str | None = None
+    message: str = ""
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+        if self.feature is not None:
+            where += f": feature {self.feature}"
+        parts = [where]
+        if self.column:
+            parts.append(self.column)
+        parts.append(self.message if self.severity == "error" else f"warning: {self.message}")
+        return ": ".join(parts)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+
+class InvalidInput(Exception):
+    """Raised with every problem found, so a caller can show them all and change nothing."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems, key=_sort_key)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def errors(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.is_error]
+
+
+def _sort_key(p: Problem) -> tuple[str, int, int, str]:
+    return (p.file, p.line or 0, p.feature or 0, p.column or "")

@@ -1,0 +1,32 @@
+"""Settings from the environment (HAVEN_* variables, and DATABASE_URL)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB_PATH = PROJECT_ROOT / "var" / "haven.db"
+DEMO_PACKAGE = PROJECT_ROOT / "data" / "demo_city"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HAVEN_", extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_DB_PATH}",
+        validation_alias=AliasChoices("DATABASE_URL", "HAVEN_DATABASE_URL"),
+        description="SQLAlchemy URL of the database; an SQLite file under var/ by default.",
+    )
+    solver: Literal["highs", "cbc"] = Field(default="highs", description="Default MILP solver.")
+    time_limit_s: float = Field(default=60.0, gt=0, description="Default solver time limit.")
+    small_count_k: int = Field(default=5, ge=1, description="Counts below k are suppressed.")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
