@@ -1,0 +1,109 @@
+"""Chart builders: they take frames and return Altair charts, and never touch Streamlit.
+
+Maps are Altair geoshapes with the features passed as inline data (no URL, no tiles, no
+network). Vega draws a polygon's inside only when its outer ring runs clockwise (the
+opposite of GeoJSON's right-hand rule), so rings are re-oriented here.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import altair as alt
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import MultiPolygon, Polygon, mapping
+from shapely.geometry.base import BaseGeometry
+from shapely.geometry.polygon import orient
+
+COLOR_SCHEME = "viridis"  # reads in greyscale and for colour-blind users
+
+
+def clockwise(geometry: BaseGeometry) -> BaseGeometry:
+    """Outer rings clockwise, holes counter-clockwise, as Vega's spherical geoshapes need."""
+    if isinstance(geometry, Polygon):
+        return orient(geometry, sign=-1.0)
+    if isinstance(geometry, MultiPolygon):
+        return MultiPolygon([orient(part, sign=-1.0) for part in geometry.geoms])
+    return geometry
+
+
+def geo_features(districts: gpd.GeoDataFrame, properties: pd.DataFrame) -> list[dict[str, Any]]:
+    """GeoJSON features for the districts, with the columns of `properties` (indexed by
+    district_id) as their properties; numbers stay numbers and missing values become null."""
+    props = properties.reindex(districts["district_id"].to_numpy())
+    records = json.loads(props.reset_index().to_json(orient="records"))
+    features = []
+    for geometry, record in zip(districts.to_crs("EPSG:4326").geometry, records, strict=True):
+        features.append(
+            {"type": "Feature", "geometry": mapping(clockwise(geometry)), "properties": record}
+        )
+    return features
+
+
+def district_map(
+    districts: gpd.GeoDataFrame,
+    values: pd.DataFrame,
+    value: str,
+    *,
+    title: str,
+    value_title: str,
+    value_format: str = ",.0f",
+    tooltip_fields: dict[str, str] | None = None,
+    height: int = 520,
+) -> alt.Chart:
+    """A choropleth of `values[value]` (a frame indexed by district_id, with a `name` column).
+
+    `tooltip_fields` maps further columns of `values` to their titles.
+    """
+    features = geo_features(districts, values)
+    tooltip = [
+        alt.Tooltip("properties.name:N", title="District"),
+        alt.Tooltip(f"properties.{value}:Q", title=value_title, format=value_format),
+    ]
+    for column, column_title in (tooltip_fields or {}).items():
+        tooltip.append(alt.Tooltip(f"properties.{column}:Q", title=column_title, format=",.0f"))
+    return (
+        alt.Chart(alt.Data(values=features), title=title)
+        .mark_geoshape(stroke="white", strokeWidth=0.6)
+        .encode(
+            color=alt.Color(
+                f"properties.{value}:Q",
+                title=value_title,
+                scale=alt.Scale(scheme=COLOR_SCHEME),
+                legend=alt.Legend(format=value_format, orient="right"),
+            ),
+            tooltip=tooltip,
+        )
+        .project(type="mercator")
+        .properties(height=height)
+    )
+
+
+def bar_chart(
+    frame: pd.DataFrame,
+    *,
+    category: str,
+    value: str,
+    category_title: str,
+    value_title: str,
+    color: str | None = None,
+    color_title: str | None = None,
+    value_format: str = ",.0f",
+) -> alt.Chart:
+    """Horizontal bars, largest first; optional stacked colour."""
+    encoding: dict[str, Any] = {
+        "y": alt.Y(f"{category}:N", title=category_title, sort="-x"),
+        "x": alt.X(f"sum({value}):Q", title=value_title, axis=alt.Axis(format=value_format)),
+        "tooltip": [
+            alt.Tooltip(f"{category}:N", title=category_title),
+            alt.Tooltip(f"sum({value}):Q", title=value_title, format=value_format),
+        ],
+    }
+    if color:
+        encoding["color"] = alt.Color(
+            f"{color}:N", title=color_title or color, scale=alt.Scale(scheme="tableau10")
+        )
+        encoding["tooltip"].append(alt.Tooltip(f"{color}:N", title=color_title or color))
+    return alt.Chart(frame).mark_bar().encode(**encoding)

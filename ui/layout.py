@@ -1,0 +1,35 @@
+"""Page furniture shared by every page: the city picker and formatting of figures."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import data
+
+
+def choose_city() -> str | None:
+    """The city the user works on, chosen in the sidebar; None (with a message) when the
+    database holds none yet."""
+    names = data.city_names()
+    if not names:
+        st.info(
+            "No city is loaded yet. Run `python -m planner demo` to load the demo city, "
+            "or `python -m planner import PATH` for your own data package."
+        )
+        return None
+    current = st.session_state.get("city")
+    index = names.index(current) if current in names else 0
+    city = st.sidebar.selectbox("City", names, index=index, key="city_picker")
+    st.session_state["city"] = city
+    return str(city)
+
+
+def money(amount: float, currency: str = "USD") -> str:
+    """$1.2M, $35K, $900 (other currencies by their code)."""
+    prefix = "$" if currency == "USD" else f"{currency} "
+    magnitude = abs(amount)
+    if magnitude >= 1e6:
+        return f"{prefix}{amount / 1e6:,.1f}M"
+    if magnitude >= 1e4:
+        return f"{prefix}{amount / 1e3:,.0f}K"
+    return f"{prefix}{amount:,.0f}"
