@@ -18,15 +18,50 @@ Canonical frames (after reading: defaults filled, types normalised, ids as text)
 - demand: `district_id, service_id, period ('YYYY-MM'), cases (int), source (NaN)`.
 - funders: `funder_id, name, budget`.
 - eligibility: `funder_id, service_id (NaN: any), agency_kind (NaN: any)`.
+
+Text columns use pandas' string dtype (NaN when empty), ints int64, numbers float64, flags
+bool. Which problems are errors and which are warnings, and the exact messages, are in
+docs/data-package.md.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import csv
+import json
+import re
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely.geometry
+
+from planner import geo
+from planner.problems import InvalidInput, Problem
+from planner.schema import (
+    CITY_FIELDS,
+    CSV_FILES,
+    DISTRICT_COLUMNS,
+    DISTRICT_FILES,
+    OPTIONAL_KEY_COLUMNS,
+    UNIQUE_KEYS,
+    Column,
+    column_names,
+)
+from planner.tables import (
+    LINE,
+    Table,
+    duplicate_problems,
+    parse_csv,
+    read_text,
+    unknown_id_problems,
+)
 
 
 @dataclass(frozen=True)
@@ -65,3 +100,424 @@ class CityPackage:
         cap = cap.sort_values(["agency_id", "service_id", "_order"], kind="stable")
         current = cap.drop_duplicates(["agency_id", "service_id"], keep="last")
         return current.drop(columns="_order").reset_index(drop=True)
+
+
+PACKAGE_FILES = ("city.json", *DISTRICT_FILES, *CSV_FILES)
+"""Every file of a package, in the order problems are reported."""
+
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_LANGUAGE = re.compile(r"^[a-z]{2}$")
+_IGNORED_IN_ZIP = ("__MACOSX",)
+
+
+def read_package(path: str | Path) -> CityPackage:
+    """Read a package folder or .zip; raise `InvalidInput` with every problem if any is an error.
+
+    With warnings only, the package is returned with them formatted in `warnings`.
+    """
+    package, problems = _load(Path(path))
+    if package is None or any(p.is_error for p in problems):
+        raise InvalidInput(problems)
+    return replace(package, warnings=tuple(str(p) for p in problems))
+
+
+def validate_package(path: str | Path) -> list[Problem]:
+    """Every problem of a package folder or .zip, errors and warnings; never raises for bad data."""
+    return _load(Path(path))[1]
+
+
+def write_package(package: CityPackage, out_dir: str | Path) -> Path:
+    """Write the package as a folder that `read_package` reads back to the same frames.
+
+    UTF-8, a header row, columns in schema order, empty cells for missing values; the
+    districts as RFC 7946 GeoJSON (EPSG:4326, full coordinate precision).
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    city_text = json.dumps(package.city.to_dict(), ensure_ascii=False, indent=2)
+    (out / "city.json").write_text(city_text + "\n", encoding="utf-8")
+    _write_districts(package.districts, out / DISTRICT_FILES[0])
+    for file, columns in CSV_FILES.items():
+        _write_csv(getattr(package, Path(file).stem), columns, out / file)
+    return out
+
+
+# --- Reading ----------------------------------------------------------------------------
+
+
+def _load(path: Path) -> tuple[CityPackage | None, list[Problem]]:
+    with _package_folder(path) as (folder, problems):
+        if folder is None:
+            return None, problems
+        package, found = _load_folder(folder)
+    return package, sorted([*problems, *found], key=_report_order)
+
+
+def _report_order(problem: Problem) -> tuple[int, str, int, int, str]:
+    rank = PACKAGE_FILES.index(problem.file) if problem.file in PACKAGE_FILES else -1
+    return (rank, problem.file, problem.line or 0, problem.feature or 0, problem.column or "")
+
+
+@contextmanager
+def _package_folder(path: Path) -> Iterator[tuple[Path | None, list[Problem]]]:
+    """The folder holding the package's files: `path` itself, or a zip extracted to a temp dir."""
+    if path.is_dir():
+        yield path, []
+        return
+    if not path.exists():
+        yield None, [Problem(str(path), message="no such folder or .zip file")]
+        return
+    if not zipfile.is_zipfile(path):
+        yield None, [Problem(path.name, message="is neither a package folder nor a .zip of one")]
+        return
+    with tempfile.TemporaryDirectory(prefix="haven-package-") as tmp:
+        root = Path(tmp)
+        try:
+            with zipfile.ZipFile(path) as archive:
+                archive.extractall(root)
+        except (zipfile.BadZipFile, OSError, RuntimeError, ValueError) as exc:
+            yield None, [Problem(path.name, message=f"is not a readable .zip file ({exc})")]
+            return
+        yield _zip_root(root), []
+
+
+def _zip_root(root: Path) -> Path:
+    """The zip's root when it holds the files there, else its one top folder."""
+    if any((root / name).exists() for name in PACKAGE_FILES):
+        return root
+    tops = [
+        p for p in root.iterdir() if p.name not in _IGNORED_IN_ZIP and not p.name.startswith(".")
+    ]
+    if len(tops) == 1 and tops[0].is_dir():
+        return tops[0]
+    return root
+
+
+def _load_folder(folder: Path) -> tuple[CityPackage | None, list[Problem]]:
+    problems: list[Problem] = []
+    city, city_problems = _read_city(folder)
+    problems.extend(city_problems)
+    districts, district_problems = geo.read_districts(folder)
+    problems.extend(district_problems)
+    district_file, _ = geo.find_district_file(folder)
+    district_file_name = district_file.name if district_file else DISTRICT_FILES[0]
+    tables: dict[str, Table | None] = {}
+    for file, columns in CSV_FILES.items():
+        table, read_problems = _read_table(folder, file, columns)
+        tables[file] = table
+        problems.extend(read_problems)
+        if table is not None:
+            key = UNIQUE_KEYS.get(file)
+            if key:
+                problems.extend(duplicate_problems(table, key, optional=OPTIONAL_KEY_COLUMNS))
+    problems.extend(_cross_file_problems(tables, districts, district_file_name))
+    agencies = tables["agencies.csv"]
+    if agencies is not None:
+        agency_problems, agencies_frame = _finish_agencies(agencies, districts, district_file_name)
+        problems.extend(agency_problems)
+        tables["agencies.csv"] = Table(agencies.file, agencies_frame)
+    problems.extend(_consistency_warnings(tables))
+    if city is None or districts is None or any(t is None for t in tables.values()):
+        return None, problems
+    if any(p.is_error for p in problems):
+        return None, problems
+    frames = {Path(f).stem: t.frame.drop(columns=LINE) for f, t in tables.items() if t is not None}
+    package = CityPackage(
+        city=city,
+        districts=districts.drop(columns=LINE).reset_index(drop=True),
+        services=frames["services"],
+        agencies=frames["agencies"],
+        capacity=frames["capacity"],
+        demand=frames["demand"],
+        funders=frames["funders"],
+        eligibility=frames["eligibility"],
+    )
+    return package, problems
+
+
+def _read_city(folder: Path) -> tuple[CityInfo | None, list[Problem]]:
+    file = "city.json"
+    text, problems = read_text(folder / file, file)
+    if text is None:
+        return None, problems
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, [Problem(file, line=exc.lineno, message=f"is not valid JSON ({exc.msg})")]
+    if not isinstance(data, dict):
+        keys = ", ".join(c.name for c in CITY_FIELDS if c.required)
+        return None, [Problem(file, message=f"must be a JSON object with the keys {keys}")]
+    values: dict[str, str | None] = {}
+    for column in CITY_FIELDS:
+        value, message = _city_value(data, column)
+        if message is not None:
+            problems.append(Problem(file, column=column.name, message=message))
+        values[column.name] = value
+    known = {c.name for c in CITY_FIELDS}
+    for key in data:
+        if key not in known:
+            problems.append(
+                Problem(file, column=str(key), message="unknown key (ignored)", severity="warning")
+            )
+    if any(p.is_error for p in problems):
+        return None, problems
+    city = CityInfo(
+        name=values["name"] or "",
+        currency=values["currency"] or "",
+        period=values["period"] or "month",
+        country=values["country"],
+        notes=values["notes"],
+    )
+    return city, problems
+
+
+def _city_value(data: dict[str, Any], column: Column) -> tuple[str | None, str | None]:
+    if column.name not in data:
+        return None, "required key is missing" if column.required else None
+    value = data[column.name]
+    if value is None or value == "":
+        return None, "required value is empty" if column.required else None
+    if not isinstance(value, str):
+        return None, f"{value!r} is not text"
+    value = value.strip()
+    if column.choices is not None and value not in column.choices:
+        return None, f"{value!r} is not one of: {', '.join(column.choices)}"
+    if column.name == "currency" and not _CURRENCY.match(value):
+        return None, f"{value!r} is not an ISO 4217 currency code (3 capital letters, e.g. USD)"
+    return value, None
+
+
+def _read_table(
+    folder: Path, file: str, columns: tuple[Column, ...]
+) -> tuple[Table | None, list[Problem]]:
+    text, problems = read_text(folder / file, file)
+    if text is None:
+        return None, problems
+    table = parse_csv(text, file, columns)
+    return table, table.problems
+
+
+def _known_ids(table: Table | None, column: str) -> set[str] | None:
+    """The ids a table defines, or None when it cannot tell (file or id column missing)."""
+    if table is None or column not in table.present:
+        return None
+    return {v for v in table.frame[column].tolist() if isinstance(v, str)}
+
+
+def _cross_file_problems(
+    tables: dict[str, Table | None], districts: gpd.GeoDataFrame | None, district_file: str
+) -> list[Problem]:
+    """Ids in one file that another file does not define."""
+    district_ids = (
+        None
+        if districts is None
+        else {v for v in districts["district_id"].tolist() if isinstance(v, str)}
+    )
+    known = {
+        "district": (district_ids, district_file),
+        "service": (_known_ids(tables["services.csv"], "service_id"), "services.csv"),
+        "agency": (_known_ids(tables["agencies.csv"], "agency_id"), "agencies.csv"),
+        "funder": (_known_ids(tables["funders.csv"], "funder_id"), "funders.csv"),
+    }
+    references = (
+        ("capacity.csv", "agency_id", "agency"),
+        ("capacity.csv", "service_id", "service"),
+        ("demand.csv", "district_id", "district"),
+        ("demand.csv", "service_id", "service"),
+        ("agencies.csv", "district_id", "district"),
+        ("eligibility.csv", "funder_id", "funder"),
+        ("eligibility.csv", "service_id", "service"),
+    )
+    problems: list[Problem] = []
+    for file, column, what in references:
+        table = tables[file]
+        ids, where = known[what]
+        if table is None or ids is None:
+            continue
+        article = "an" if what[0] in "aeiou" else "a"
+        problems.extend(unknown_id_problems(table, column, ids, f"{article} {what}", where))
+    return problems
+
+
+def _finish_agencies(
+    table: Table, districts: gpd.GeoDataFrame | None, district_file: str
+) -> tuple[list[Problem], pd.DataFrame]:
+    """Languages normalised, confidential defaulted, district_id derived from the point.
+
+    An empty district_id is taken from the district holding the point (an error when the
+    point is outside every district). A given district_id is kept even when the point lies
+    in another district or outside all of them (a warning): an agency may be filed under
+    the district it serves.
+    """
+    frame = table.frame.copy()
+    problems: list[Problem] = []
+    languages = []
+    for value, line in zip(frame["languages"], frame[LINE], strict=True):
+        codes = [c.strip().lower() for c in value.split(";")] if isinstance(value, str) else []
+        codes = [c for c in codes if c]
+        for code in codes:
+            if not _LANGUAGE.match(code):
+                message = f"{code!r} is not an ISO 639-1 language code (2 letters, e.g. en)"
+                problems.append(
+                    Problem(table.file, line=int(line), column="languages", message=message)
+                )
+        languages.append(";".join(codes))
+    frame["languages"] = pd.Series(languages, index=frame.index, dtype="str")
+    shelter = frame["kind"].eq("shelter").fillna(False).astype(bool)
+    frame["confidential"] = frame["confidential"].where(frame["confidential"].notna(), shelter)
+    frame["confidential"] = frame["confidential"].astype(bool)
+    if districts is not None:
+        located_problems, district_ids = _locate_agencies(table, frame, districts, district_file)
+        problems.extend(located_problems)
+        frame["district_id"] = pd.Series(district_ids, index=frame.index, dtype="str")
+    return problems, frame
+
+
+def _locate_agencies(
+    table: Table, frame: pd.DataFrame, districts: gpd.GeoDataFrame, district_file: str
+) -> tuple[list[Problem], list[object]]:
+    lon = frame["lon"].to_numpy(dtype=float)
+    lat = frame["lat"].to_numpy(dtype=float)
+    has_point = ~(np.isnan(lon) | np.isnan(lat))
+    located = geo.locate_points(
+        districts, np.where(has_point, lon, 0.0), np.where(has_point, lat, 0.0)
+    )
+    known = {v for v in districts["district_id"].tolist() if isinstance(v, str)}
+    problems: list[Problem] = []
+    result: list[object] = []
+    rows = zip(frame["district_id"], frame[LINE], lat, lon, located, has_point, strict=True)
+    for given, line, y, x, inside, point in rows:
+        given_id = given if isinstance(given, str) else None
+        result.append(given_id if given_id is not None else (inside if point else None))
+        if not point:
+            continue
+        where = f"the point ({y}, {x})"
+        if given_id is None and inside is None:
+            message = (
+                f"{where} is outside every district in {district_file}{_swap_hint(districts, x, y)}"
+            )
+            problems.append(Problem(table.file, line=int(line), column="lat, lon", message=message))
+        elif given_id is not None and given_id in known and inside != given_id:
+            place = "outside every district" if inside is None else f"in district {inside!r}"
+            message = f"{where} is {place}, not in {given_id!r}; district_id {given_id!r} is kept"
+            problems.append(
+                Problem(
+                    table.file,
+                    line=int(line),
+                    column="district_id",
+                    message=message,
+                    severity="warning",
+                )
+            )
+    return problems, result
+
+
+def _swap_hint(districts: gpd.GeoDataFrame, lon: float, lat: float) -> str:
+    if -90 <= lon <= 90 and geo.locate_points(districts, [lat], [lon])[0] is not None:
+        return " (are lat and lon swapped?)"
+    return ""
+
+
+def _consistency_warnings(tables: dict[str, Table | None]) -> list[Problem]:
+    """Data that reads but is probably not what the user meant."""
+    problems: list[Problem] = []
+    capacity = tables["capacity.csv"]
+    if capacity is not None:
+        frame = capacity.frame
+        over = frame["occupied"] > frame["capacity"]
+        for occupied, cap, line in zip(
+            frame.loc[over, "occupied"],
+            frame.loc[over, "capacity"],
+            frame.loc[over, LINE],
+            strict=True,
+        ):
+            message = f"{_number(occupied)} is above the capacity {_number(cap)}"
+            problems.append(
+                Problem(
+                    capacity.file,
+                    line=int(line),
+                    column="occupied",
+                    message=message,
+                    severity="warning",
+                )
+            )
+    funders, eligibility = tables["funders.csv"], tables["eligibility.csv"]
+    eligible = _known_ids(eligibility, "funder_id")
+    if funders is not None and eligible is not None:
+        for funder_id, line in zip(funders.frame["funder_id"], funders.frame[LINE], strict=True):
+            if isinstance(funder_id, str) and funder_id not in eligible:
+                message = f"{funder_id!r} has no row in eligibility.csv, so it can fund nothing"
+                problems.append(
+                    Problem(
+                        funders.file,
+                        line=int(line),
+                        column="funder_id",
+                        message=message,
+                        severity="warning",
+                    )
+                )
+    return problems
+
+
+# --- Writing ----------------------------------------------------------------------------
+
+
+def _write_districts(districts: gpd.GeoDataFrame, path: Path) -> None:
+    frame = districts if districts.crs is None else districts.to_crs(geo.WGS84)
+    features = []
+    for row, geometry in zip(
+        frame[column_names(DISTRICT_COLUMNS)].itertuples(index=False), frame.geometry, strict=True
+    ):
+        district_id, name, population = row
+        properties = {
+            "district_id": _json_value(district_id),
+            "name": _json_value(name),
+            "population": None if pd.isna(population) else int(population),
+        }
+        features.append(
+            {
+                "type": "Feature",
+                "properties": properties,
+                "geometry": None if geometry is None else shapely.geometry.mapping(geometry),
+            }
+        )
+    collection = {"type": "FeatureCollection", "features": features}
+    path.write_text(json.dumps(collection, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _json_value(value: object) -> object:
+    return None if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+
+
+def _write_csv(frame: pd.DataFrame, columns: tuple[Column, ...], path: Path) -> None:
+    names = column_names(columns)
+    empty = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    data = [frame[name] if name in frame.columns else empty for name in names]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(names)
+        for row in zip(*data, strict=True):
+            writer.writerow([_cell(value) for value in row])
+
+
+def _cell(value: object) -> str:
+    """A value as CSV text: empty for missing, true/false, integers without '.0'."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        if np.isnan(number):
+            return ""
+        return _number(number)
+    return str(value)
+
+
+def _number(value: float) -> str:
+    number = float(value)
+    if number.is_integer() and abs(number) < 1e15:
+        return str(int(number))
+    return repr(number)

@@ -24,6 +24,7 @@ class Column:
     required: bool = False
     minimum: float | None = None
     exclusive_minimum: bool = False
+    maximum: float | None = None
     choices: tuple[str, ...] | None = None
     default: object = None
 
@@ -60,11 +61,11 @@ AGENCY_COLUMNS = (
     Column("agency_id", "text", required=True),
     Column("name", "text", required=True),
     Column("kind", "text", required=True, choices=AGENCY_KINDS),
-    Column("lat", "float", required=True, minimum=-90),
-    Column("lon", "float", required=True, minimum=-180),
+    Column("lat", "float", required=True, minimum=-90, maximum=90),
+    Column("lon", "float", required=True, minimum=-180, maximum=180),
     Column("district_id", "text"),
     Column("languages", "text"),
-    Column("confidential", "bool"),
+    Column("confidential", "bool"),  # default: True for kind 'shelter', else False
 )
 
 CAPACITY_COLUMNS = (
@@ -111,3 +112,17 @@ DISTRICT_FILES = ("districts.geojson", "districts.gpkg", "districts.shp")
 
 def column_names(columns: tuple[Column, ...]) -> list[str]:
     return [c.name for c in columns]
+
+
+UNIQUE_KEYS: dict[str, tuple[str, ...]] = {
+    "districts": ("district_id",),
+    "services.csv": ("service_id",),
+    "agencies.csv": ("agency_id",),
+    "capacity.csv": ("agency_id", "service_id", "as_of"),
+    "demand.csv": ("district_id", "service_id", "period", "source"),
+    "funders.csv": ("funder_id",),
+}
+"""The columns that identify a row; two rows with the same values are an error."""
+
+OPTIONAL_KEY_COLUMNS = ("as_of", "source")
+"""Parts of a key that may be empty: an empty cell is then one value like any other."""

@@ -1,0 +1,375 @@
+"""One table of a city data package: bytes in, typed frame and problems out.
+
+Files are read as text and every cell is converted here, by the column specs of
+`planner.schema`, so that each bad cell gets its own message with its line. The CSV is
+parsed with the `csv` module rather than pandas so that line numbers stay exact with blank
+lines and quoted cells that span lines (the header is line 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from planner.problems import Problem
+from planner.schema import Column
+
+LINE = "_line"
+"""Column of a table's frame with the 1-based line (or feature) each row came from."""
+
+_TRUE = frozenset({"true", "1", "yes"})
+_FALSE = frozenset({"false", "0", "no"})
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+@dataclass
+class Table:
+    """A table as read: typed columns in schema order plus `LINE`; bad cells are NaN."""
+
+    file: str
+    frame: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+    present: frozenset[str] = frozenset()
+    """The columns the file has (its ids can be checked against only when its id column is)."""
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.is_error for p in self.problems)
+
+
+def read_text(path: Path, file: str) -> tuple[str | None, list[Problem]]:
+    """The text of a package file, or None with the reason it cannot be read as UTF-8 text."""
+    if not path.is_file():
+        return None, [Problem(file, message="file is missing from the package")]
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(file, message=f"cannot be read ({exc.strerror or exc})")]
+    return decode_text(data, file)
+
+
+def decode_text(data: bytes, file: str) -> tuple[str | None, list[Problem]]:
+    """Decode UTF-8 (with or without a byte-order mark); refuse binary and other encodings."""
+    if data.startswith(b"PK\x03\x04"):
+        return None, [
+            Problem(
+                file, message="is a zip or spreadsheet (.xlsx) file, not text; save it as CSV UTF-8"
+            )
+        ]
+    if b"\x00" in data:
+        return None, [Problem(file, message="holds binary data, not text")]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        byte = data[exc.start : exc.start + 1].hex()
+        return None, [
+            Problem(
+                file,
+                line=line,
+                message=f"is not UTF-8 text (byte 0x{byte}); save it with the UTF-8 encoding",
+            )
+        ]
+    if not text.strip():
+        return None, [Problem(file, message="file is empty")]
+    return text, []
+
+
+def parse_csv(text: str, file: str, columns: Sequence[Column]) -> Table:
+    """Parse CSV text into a typed table by the column specs, with a problem per bad cell."""
+    problems: list[Problem] = []
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    header_line = 1
+    previous_end = 0
+    try:
+        for record in reader:
+            start = previous_end + 1
+            previous_end = reader.line_num
+            if not record or all(not cell.strip() for cell in record):
+                continue
+            if header is None:
+                header, header_line = [cell.strip() for cell in record], start
+                continue
+            rows.append(record)
+            lines.append(start)
+    except csv.Error as exc:
+        problems.append(Problem(file, line=reader.line_num, message=f"is not valid CSV ({exc})"))
+        return Table(file, _empty_frame(columns), problems)
+    if header is None:
+        return Table(file, _empty_frame(columns), [Problem(file, message="file is empty")])
+    if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
+        separator = "';'" if ";" in header[0] else "a tab"
+        message = f"columns are separated by {separator}; separate them with ','"
+        return Table(
+            file, _empty_frame(columns), [Problem(file, line=header_line, message=message)]
+        )
+    problems.extend(_check_header(header, header_line, file, columns))
+    raw = _raw_frame(header, rows, lines, file, problems)
+    frame, cell_problems = convert_frame(raw, file, columns)
+    return Table(file, frame, problems + cell_problems, frozenset(header))
+
+
+def _check_header(
+    header: list[str], line: int, file: str, columns: Sequence[Column]
+) -> list[Problem]:
+    problems: list[Problem] = []
+    known = {c.name for c in columns}
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            problems.append(Problem(file, line=line, column=name, message="column appears twice"))
+        elif name and name not in known:
+            problems.append(
+                Problem(
+                    file,
+                    line=line,
+                    column=name,
+                    message="unknown column (ignored)",
+                    severity="warning",
+                )
+            )
+        seen.add(name)
+    for column in columns:
+        if column.required and column.name not in seen:
+            problems.append(
+                Problem(file, line=line, column=column.name, message="required column is missing")
+            )
+    return problems
+
+
+def _raw_frame(
+    header: list[str], rows: list[list[str]], lines: list[int], file: str, problems: list[Problem]
+) -> pd.DataFrame:
+    width = len(header)
+    kept: list[list[str]] = []
+    kept_lines: list[int] = []
+    for record, line in zip(rows, lines, strict=True):
+        extra = record[width:]
+        if len(record) < width or any(cell.strip() for cell in extra):
+            message = f"has {len(record)} cells but the header has {width}"
+            problems.append(Problem(file, line=line, message=message))
+            continue
+        kept.append([cell.strip() for cell in record[:width]])
+        kept_lines.append(line)
+    positions: dict[str, int] = {}
+    for i, name in enumerate(header):
+        positions.setdefault(name, i)
+    data = {name: [r[i] for r in kept] for name, i in positions.items() if name}
+    frame = pd.DataFrame(data, dtype=object, index=pd.RangeIndex(len(kept)))
+    frame[LINE] = np.asarray(kept_lines, dtype="int64")
+    return frame
+
+
+def _empty_frame(columns: Sequence[Column]) -> pd.DataFrame:
+    frame = pd.DataFrame({c.name: pd.Series([], dtype=object) for c in columns})
+    frame[LINE] = pd.Series([], dtype="int64")
+    return finish_frame(frame, columns)
+
+
+def convert_frame(
+    raw: pd.DataFrame, file: str, columns: Sequence[Column], where: str = "line"
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Convert a frame of text cells (and `LINE`) column by column; fill defaults.
+
+    `where` is "line" for CSV rows and "feature" for features of a geometry file.
+    Columns absent from `raw` come out empty (then defaulted). Returns the typed frame in
+    schema order with `LINE` last, and a problem per bad cell.
+    """
+    problems: list[Problem] = []
+    lines = raw[LINE].tolist()
+    out: dict[str, list[object]] = {}
+    for column in columns:
+        cells = raw[column.name].tolist() if column.name in raw.columns else [""] * len(raw)
+        values: list[object] = []
+        for cell, line in zip(cells, lines, strict=True):
+            value, message = convert_cell(cell, column)
+            if message is not None:
+                problems.append(_at(file, where, line, column.name, message))
+            values.append(value)
+        out[column.name] = values
+    frame = pd.DataFrame(out, index=pd.RangeIndex(len(raw)), dtype=object)
+    frame[LINE] = raw[LINE].to_numpy(dtype="int64")
+    return finish_frame(frame, columns), problems
+
+
+def _at(file: str, where: str, number: int, column: str, message: str) -> Problem:
+    if where == "feature":
+        return Problem(file, feature=number, column=column, message=message)
+    return Problem(file, line=number, column=column, message=message)
+
+
+def convert_cell(cell: object, column: Column) -> tuple[object, str | None]:
+    """A cell's value by its column's spec, or None with a message; empty is None."""
+    text = cell_text(cell)
+    if text == "":
+        if column.required:
+            return None, "required value is empty"
+        return None, None
+    try:
+        value = _parse(text, column)
+    except ValueError as exc:
+        return None, str(exc)
+    return value, _range_message(text, value, column)
+
+
+def cell_text(cell: object) -> str:
+    """A cell as stripped text: None and NaN are empty, whole floats print as integers."""
+    if cell is None:
+        return ""
+    if isinstance(cell, float):
+        if math.isnan(cell):
+            return ""
+        if cell.is_integer():
+            return str(int(cell))
+        return repr(cell)
+    return str(cell).strip()
+
+
+def _parse(text: str, column: Column) -> object:
+    kind = column.kind
+    if kind == "text":
+        if column.choices is not None:
+            if text.lower() not in column.choices:
+                raise ValueError(f"{text!r} is not one of: {', '.join(column.choices)}")
+            return text.lower()
+        return text
+    if kind == "int":
+        number = _number(text, "a whole number")
+        if not number.is_integer():
+            raise ValueError(f"{text!r} is not a whole number")
+        return int(number)
+    if kind == "float":
+        return _number(text, "a number")
+    if kind == "bool":
+        lowered = text.lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise ValueError(f"{text!r} is not true or false (write true/false, yes/no or 1/0)")
+    if kind == "date":
+        try:
+            if not _DATE.match(text):
+                raise ValueError
+            return date.fromisoformat(text).isoformat()
+        except ValueError:
+            raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+    if kind == "period":
+        match = _PERIOD.match(text)
+        if not match or not 1 <= int(match.group(2)) <= 12:
+            raise ValueError(f"{text!r} is not a period (YYYY-MM)")
+        return text
+    raise AssertionError(f"unknown column kind {kind}")  # pragma: no cover
+
+
+def _number(text: str, what: str) -> float:
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not {what}") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{text!r} is not {what}")
+    return number
+
+
+def _range_message(text: str, value: object, column: Column) -> str | None:
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    if column.minimum is not None:
+        if column.exclusive_minimum and value <= column.minimum:
+            return f"{text} is not above {column.minimum:g}"
+        if value < column.minimum:
+            return f"{text} is below {column.minimum:g}"
+    if column.maximum is not None and value > column.maximum:
+        return f"{text} is above {column.maximum:g}"
+    return None
+
+
+def finish_frame(frame: pd.DataFrame, columns: Sequence[Column]) -> pd.DataFrame:
+    """Fill defaults and give each column its canonical dtype (NaN where empty or bad).
+
+    text, date and period: pandas' string dtype; int: int64 when complete, else float64;
+    float: float64; bool: bool when complete, else object.
+    """
+    result = pd.DataFrame(index=frame.index)
+    for column in columns:
+        values = frame[column.name]
+        if column.default is not None:
+            values = values.where(values.notna(), column.default)
+        result[column.name] = _typed(values, column)
+    result[LINE] = frame[LINE].astype("int64")
+    return result
+
+
+def _typed(values: pd.Series, column: Column) -> pd.Series:
+    if column.kind in ("text", "date", "period"):
+        return values.astype("str").where(values.notna(), np.nan).astype("str")
+    if column.kind == "int":
+        numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+        return numbers.astype("int64") if numbers.notna().all() else numbers
+    if column.kind == "float":
+        return pd.to_numeric(values, errors="coerce").astype("float64")
+    if values.notna().all():
+        return values.astype(bool)
+    return values.astype(object)
+
+
+def duplicate_problems(
+    table: Table, keys: Sequence[str], optional: Sequence[str] = (), where: str = "line"
+) -> list[Problem]:
+    """A problem for each row whose key repeats an earlier row's.
+
+    Rows with an empty or bad key cell are skipped, except in the `optional` parts of the
+    key (capacity's as_of, demand's source), where empty is a value like any other.
+    """
+    frame = table.frame
+    required = [k for k in keys if k in frame.columns]
+    if frame.empty or len(required) != len(keys):
+        return []
+    problems: list[Problem] = []
+    first: dict[tuple[object, ...], int] = {}
+    key_values = frame[list(keys)].astype(object).where(frame[list(keys)].notna(), None)
+    for key, line in zip(key_values.itertuples(index=False, name=None), frame[LINE], strict=True):
+        if any(v is None for v, k in zip(key, keys, strict=True) if k not in optional):
+            continue
+        if key in first:
+            shown = ", ".join("''" if v is None else repr(v) for v in key)
+            message = f"{shown} is a duplicate (first on {where} {first[key]})"
+            problems.append(_at(table.file, where, int(line), ", ".join(keys), message))
+        else:
+            first[key] = int(line)
+    return problems
+
+
+def unknown_id_problems(
+    table: Table, column: str, known: Iterable[str], what: str, where_known: str
+) -> list[Problem]:
+    """A problem for each row whose `column` names an id not in `known`."""
+    known_ids = set(known)
+    problems: list[Problem] = []
+    frame = table.frame
+    for value, line in zip(frame[column], frame[LINE], strict=True):
+        if isinstance(value, str) and value not in known_ids:
+            message = f"{value!r} is not {what} in {where_known}"
+            problems.append(Problem(table.file, line=int(line), column=column, message=message))
+    return problems
+
+
+def ids_present(raw_or_typed: pd.DataFrame, column: str) -> set[str]:
+    """Every non-empty id of a column, even on rows with other bad cells."""
+    if column not in raw_or_typed.columns:
+        return set()
+    return {v for v in raw_or_typed[column].tolist() if isinstance(v, str) and v}
