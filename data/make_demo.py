@@ -509,6 +509,9 @@ def build(seed: int = SEED) -> DemoCity:
     demand, expected = make_demand(districts, streams[1])
     agencies = make_agencies(districts, streams[2])
     capacity = make_capacity(agencies, districts, expected, streams[3])
+    # Any agency that houses people keeps its location confidential, not only kind 'shelter'.
+    houses = capacity.loc[capacity["service_id"].str.startswith("shelter_"), "agency_id"]
+    agencies["confidential"] = agencies["confidential"] | agencies["agency_id"].isin(houses)
     funders = pd.DataFrame(FUNDERS, columns=["funder_id", "name", "budget"])
     eligibility = pd.DataFrame(ELIGIBILITY, columns=["funder_id", "service_id", "agency_kind"])
     return DemoCity(districts, services_frame(), agencies, capacity, demand, funders, eligibility)
