@@ -1,0 +1,54 @@
+"""Errors of the storage layer, each with a message a user can act on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class StorageError(Exception):
+    """Base of every error raised on purpose by `models`."""
+
+
+class UnknownCity(StorageError, LookupError):
+    """No city of that name in the database."""
+
+    def __init__(self, name: str, known: Iterable[str]) -> None:
+        self.name = name
+        self.known = sorted(known)
+        listed = ", ".join(repr(k) for k in self.known) if self.known else "none yet"
+        super().__init__(f"no city named {name!r} in the database; known cities: {listed}")
+
+
+class CityExists(StorageError, ValueError):
+    """A city of that name is already in the database and no replace was asked for."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(
+            f"city {name!r} is already in the database; import it again with --replace to "
+            "swap its data (its scenarios and plan runs are kept)"
+        )
+
+
+class ImportFailed(StorageError):
+    """The database refused a package's rows; nothing of the import was kept."""
+
+
+class InvalidRecord(StorageError, ValueError):
+    """A value given to a write (capacity update, scenario, plan run) is not acceptable."""
+
+
+class UnknownAgency(InvalidRecord, LookupError):
+    """No agency of that id in the city."""
+
+
+class UnknownService(InvalidRecord, LookupError):
+    """No service of that id in the city."""
+
+
+class UnknownScenario(StorageError, LookupError):
+    """No scenario of that name (or id) in the city."""
+
+
+class ScenarioExists(InvalidRecord):
+    """A scenario of that name is already saved for the city."""

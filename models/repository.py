@@ -1,0 +1,409 @@
+"""Cities and their data packages in the database: import, load, list, capacity updates.
+
+Every function takes the session first and everything else by keyword, and writes into the
+session's current transaction without committing: the caller decides (`session_scope`
+commits when its block ends). Package rows go in as bulk inserts of plain dicts (one
+executemany per table), never as one ORM object per row.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy import Table
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from models.errors import (
+    CityExists,
+    ImportFailed,
+    InvalidRecord,
+    UnknownAgency,
+    UnknownCity,
+    UnknownService,
+)
+from models.frames import (
+    GEOMETRY,
+    districts_frame,
+    districts_in_wgs84,
+    frame_records,
+    geometry_to_geojson,
+    rows_frame,
+)
+from models.tables import (
+    Agency,
+    Capacity,
+    CapacityPublic,
+    City,
+    DemandObservation,
+    District,
+    Eligibility,
+    Funder,
+    HavenModel,
+    Service,
+    stored_id,
+)
+from planner.package import CityInfo, CityPackage
+from planner.schema import (
+    AGENCY_COLUMNS,
+    CAPACITY_COLUMNS,
+    DEMAND_COLUMNS,
+    DISTRICT_COLUMNS,
+    ELIGIBILITY_COLUMNS,
+    FUNDER_COLUMNS,
+    SERVICE_COLUMNS,
+    Column,
+)
+
+IMPORT_RECORDED_BY = "package import"
+"""`recorded_by` of the capacity rows that came in with a package."""
+
+
+@dataclass(frozen=True)
+class PackagePart:
+    """One frame of a `CityPackage` and the table that stores it."""
+
+    frame: str
+    model: type[HavenModel]
+    columns: tuple[Column, ...]
+    file: str
+
+    @property
+    def table(self) -> Table:
+        return table_of(self.model)
+
+
+PACKAGE_PARTS = (
+    PackagePart("districts", District, DISTRICT_COLUMNS, "districts.geojson"),
+    PackagePart("services", Service, SERVICE_COLUMNS, "services.csv"),
+    PackagePart("agencies", Agency, AGENCY_COLUMNS, "agencies.csv"),
+    PackagePart("funders", Funder, FUNDER_COLUMNS, "funders.csv"),
+    PackagePart("capacity", Capacity, CAPACITY_COLUMNS, "capacity.csv"),
+    PackagePart("demand", DemandObservation, DEMAND_COLUMNS, "demand.csv"),
+    PackagePart("eligibility", Eligibility, ELIGIBILITY_COLUMNS, "eligibility.csv"),
+)
+"""Parents before children: the order of inserts (and, reversed, of deletes)."""
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What `import_package` did: rows inserted per table, and whether a city was replaced."""
+
+    city: str
+    counts: dict[str, int]
+    replaced: bool
+
+
+def table_of(model: type[HavenModel]) -> Table:
+    return model.__table__  # type: ignore[attr-defined,no-any-return]
+
+
+# --- cities ---------------------------------------------------------------------------------
+
+
+def list_cities(session: Session) -> list[str]:
+    """The names of the cities in the database, sorted."""
+    return sorted(session.exec(select(City.name)).all())
+
+
+def database_is_empty(session: Session) -> bool:
+    """True when no city is stored (also before the first migration has run)."""
+    if not sa.inspect(session.connection()).has_table(table_of(City).name):
+        return True
+    return session.exec(select(City.id).limit(1)).first() is None
+
+
+def find_city(session: Session, *, city_name: str) -> City:
+    """The city of that name, or `UnknownCity` listing the known ones."""
+    city = session.exec(select(City).where(col(City.name) == city_name)).first()
+    if city is None:
+        raise UnknownCity(city_name, list_cities(session))
+    return city
+
+
+# --- packages -------------------------------------------------------------------------------
+
+
+def import_package(
+    session: Session,
+    package: CityPackage,
+    *,
+    replace: bool = False,
+    recorded_by: str = IMPORT_RECORDED_BY,
+) -> ImportSummary:
+    """Store a city's data package, all or nothing.
+
+    A city whose name is already stored raises `CityExists` unless `replace` is true; then
+    its package rows (districts, services, agencies, capacity with its history, demand,
+    funders, eligibility) are deleted and the new ones inserted in the same transaction,
+    and its city row is updated in place. Its scenarios and plan runs are kept, still
+    linked to the city; capacity updates recorded since the package was made are replaced
+    by the package's capacity rows, like every other row. Other cities are untouched.
+
+    On any error the session is rolled back, so nothing of the import stays; a row the
+    database refuses (an unknown id, a duplicate) raises `ImportFailed` naming the file.
+    """
+    try:
+        return _import_package(session, package, replace=replace, recorded_by=recorded_by)
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def _import_package(
+    session: Session, package: CityPackage, *, replace: bool, recorded_by: str
+) -> ImportSummary:
+    info = package.city
+    city = session.exec(select(City).where(col(City.name) == info.name)).first()
+    replaced = city is not None
+    if city is None:
+        city = City(**_city_fields(info))
+    elif not replace:
+        raise CityExists(info.name)
+    else:
+        _delete_package_rows(session.connection(), city_id=city.id)
+        for name, value in _city_fields(info).items():
+            setattr(city, name, value)
+    session.add(city)
+    _flush(session, file="city.json", city_name=info.name)
+    city_id = stored_id(city)
+
+    connection = session.connection()
+    counts: dict[str, int] = {}
+    for part in PACKAGE_PARTS:
+        records = _package_records(package, part, city_id=city_id, recorded_by=recorded_by)
+        if records:
+            try:
+                connection.execute(sa.insert(part.table), records)
+            except IntegrityError as exc:
+                raise _refused(exc, file=part.file, city_name=info.name) from exc
+        counts[part.table.name] = len(records)
+    return ImportSummary(city=info.name, counts=counts, replaced=replaced)
+
+
+def _city_fields(info: CityInfo) -> dict[str, Any]:
+    return {
+        "name": info.name,
+        "currency": info.currency,
+        "period": info.period,
+        "country": info.country or None,
+        "notes": info.notes or None,
+    }
+
+
+def _delete_package_rows(connection: Connection, *, city_id: int | None) -> None:
+    for part in reversed(PACKAGE_PARTS):
+        connection.execute(sa.delete(part.table).where(part.table.c.city_id == city_id))
+
+
+def _package_records(
+    package: CityPackage, part: PackagePart, *, city_id: int, recorded_by: str
+) -> list[dict[str, Any]]:
+    frame: pd.DataFrame = getattr(package, part.frame)
+    if part.frame == "districts":
+        frame = districts_in_wgs84(frame)
+    records = frame_records(frame, part.columns, file=part.file, city_id=city_id)
+    if part.frame == "districts":
+        geometries = frame.geometry if GEOMETRY in frame.columns else [None] * len(frame)
+        for record, geometry in zip(records, geometries, strict=True):
+            record[GEOMETRY] = geometry_to_geojson(geometry)
+    elif part.frame == "capacity":
+        recorded_at = datetime.now(UTC)
+        for record in records:
+            record["recorded_at"] = recorded_at
+            record["recorded_by"] = recorded_by
+    return records
+
+
+def _flush(session: Session, *, file: str, city_name: str) -> None:
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise _refused(exc, file=file, city_name=city_name) from exc
+
+
+def _refused(exc: IntegrityError, *, file: str, city_name: str) -> ImportFailed:
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+    return ImportFailed(
+        f"{file}: the database refused the rows of city {city_name!r} ({reason}): an id that "
+        "names nothing, or a duplicate; nothing was imported"
+    )
+
+
+def load_package(session: Session, city_name: str) -> CityPackage:
+    """The city's data package, in the canonical frames of `planner.package`.
+
+    Rows come back in the order they were imported. Capacity keeps its history, one row per
+    (agency, service, as_of): when an update was recorded twice for the same date, the last
+    recorded one (`capacity_history` keeps both).
+    """
+    city = find_city(session, city_name=city_name)
+    connection = session.connection()
+    frames: dict[str, pd.DataFrame] = {}
+    for part in PACKAGE_PARTS:
+        table = part.table
+        selected = [table.c[column.name] for column in part.columns]
+        if part.frame == "districts":
+            selected.append(table.c[GEOMETRY])
+        query = sa.select(*selected).where(table.c.city_id == city.id).order_by(table.c.id)
+        rows: Sequence[Any] = connection.execute(query).all()
+        if part.frame == "capacity":
+            rows = _latest_per_date(rows)
+        frame = rows_frame(rows, part.columns)
+        if part.frame == "districts":
+            frame = districts_frame(frame, [row[-1] for row in rows])
+        frames[part.frame] = frame
+    info = CityInfo(
+        name=city.name,
+        currency=city.currency,
+        period=city.period,
+        country=city.country,
+        notes=city.notes,
+    )
+    return CityPackage(
+        city=info,
+        districts=frames["districts"],
+        services=frames["services"],
+        agencies=frames["agencies"],
+        capacity=frames["capacity"],
+        demand=frames["demand"],
+        funders=frames["funders"],
+        eligibility=frames["eligibility"],
+    )
+
+
+def _latest_per_date(rows: Sequence[Any]) -> list[Any]:
+    """Of rows in recorded order, the last per (agency_id, service_id, as_of), in place."""
+    keys = [(row.agency_id, row.service_id, row.as_of) for row in rows]
+    last = {key: i for i, key in enumerate(keys)}
+    return [row for i, (row, key) in enumerate(zip(rows, keys, strict=True)) if last[key] == i]
+
+
+# --- capacity updates -----------------------------------------------------------------------
+
+
+def record_capacity(
+    session: Session,
+    *,
+    city_name: str,
+    agency_id: str,
+    service_id: str,
+    capacity: float,
+    occupied: float | None = None,
+    max_expansion: float | None = None,
+    as_of: date,
+    recorded_by: str,
+) -> None:
+    """Add a row to an agency's capacity history for one service; older rows are kept.
+
+    `occupied` None means not known. `max_expansion` None and the agency's own unit cost
+    carry over from the current row (0 and the service's cost when there is none). An
+    agency may start offering a service it had no row for. Bad input raises an
+    `InvalidRecord` (a ValueError) that names the field.
+    """
+    city = find_city(session, city_name=city_name)
+    _require_agency(session, city=city, agency_id=agency_id)
+    _require_service(session, city=city, service_id=service_id)
+    capacity = _non_negative("capacity", capacity)
+    occupied_value = None if occupied is None else _non_negative("occupied", occupied)
+    if isinstance(as_of, datetime):
+        as_of = as_of.date()
+    if not isinstance(as_of, date):
+        raise InvalidRecord(f"as_of: {as_of!r} is not a date")
+    if not isinstance(recorded_by, str) or not recorded_by.strip():
+        raise InvalidRecord("recorded_by: say who records this update")
+    history = _capacity_rows(session, city=city, agency_id=agency_id, service_id=service_id)
+    current = history[-1] if history else None
+    if max_expansion is None:
+        max_expansion_value = current.max_expansion if current is not None else 0.0
+    else:
+        max_expansion_value = _non_negative("max_expansion", max_expansion)
+    session.add(
+        Capacity(
+            city_id=stored_id(city),
+            agency_id=agency_id,
+            service_id=service_id,
+            capacity=capacity,
+            occupied=occupied_value,
+            max_expansion=max_expansion_value,
+            unit_cost=current.unit_cost if current is not None else None,
+            as_of=as_of,
+            recorded_by=recorded_by.strip(),
+        )
+    )
+    session.flush()
+
+
+def capacity_history(
+    session: Session, *, city_name: str, agency_id: str, service_id: str
+) -> list[CapacityPublic]:
+    """Every capacity row of an agency for a service, oldest first; the last is current.
+
+    Undated rows come first, then by `as_of`, then by the order they were recorded.
+    """
+    city = find_city(session, city_name=city_name)
+    _require_agency(session, city=city, agency_id=agency_id)
+    _require_service(session, city=city, service_id=service_id)
+    rows = _capacity_rows(session, city=city, agency_id=agency_id, service_id=service_id)
+    return [
+        CapacityPublic.model_validate(
+            {**row.model_dump(exclude={"id", "city_id"}), "recorded_at": as_utc(row.recorded_at)}
+        )
+        for row in rows
+    ]
+
+
+def _capacity_rows(
+    session: Session, *, city: City, agency_id: str, service_id: str
+) -> list[Capacity]:
+    query = select(Capacity).where(
+        col(Capacity.city_id) == city.id,
+        col(Capacity.agency_id) == agency_id,
+        col(Capacity.service_id) == service_id,
+    )
+    rows = list(session.exec(query).all())
+    # Sorted here rather than in SQL: SQLite and PostgreSQL put NULLs at opposite ends.
+    return sorted(rows, key=lambda r: (r.as_of is not None, r.as_of or date.min, r.id or 0))
+
+
+def _require_agency(session: Session, *, city: City, agency_id: str) -> None:
+    query = select(Agency.id).where(
+        col(Agency.city_id) == city.id, col(Agency.agency_id) == agency_id
+    )
+    if session.exec(query).first() is None:
+        raise UnknownAgency(f"agency_id: {agency_id!r} is not an agency of {city.name!r}")
+
+
+def _require_service(session: Session, *, city: City, service_id: str) -> None:
+    query = select(Service.service_id).where(col(Service.city_id) == city.id)
+    known = sorted(session.exec(query).all())
+    if service_id not in known:
+        raise UnknownService(
+            f"service_id: {service_id!r} is not a service of {city.name!r}; "
+            f"its services: {', '.join(known) or 'none'}"
+        )
+
+
+def _non_negative(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidRecord(f"{name}: {value!r} is not a number")
+    number = float(value)
+    if not math.isfinite(number):
+        raise InvalidRecord(f"{name}: {value!r} is not a finite number")
+    if number < 0:
+        raise InvalidRecord(f"{name}: {value!r} is below 0")
+    return number
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored timestamp as an aware UTC datetime (SQLite gives them back naive)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)

@@ -1,0 +1,343 @@
+"""The database tables (SQLModel), one per file of a city data package, plus scenarios and
+plan runs.
+
+In the manner of the full-stack FastAPI template: a `*Base` model holds the columns a caller
+provides, the `table=True` class adds the keys and constraints, and a `*Public` model is what
+the repository hands back (detached from any session, so it can be cached and shown). The
+package tables have no Create/Update/Public variants because a city's data goes in and comes
+out as the canonical frames of `planner.package`, never row by row.
+
+Every child table carries `city_id`, so several cities live side by side, and refers to its
+parents by natural keys within the city (composite foreign keys such as `(city_id,
+agency_id) -> agency`), so the database itself refuses a capacity row naming an unknown
+agency. Column names are those of `planner.schema`; a test checks they stay equal.
+
+All tables share `HavenModel.metadata` (not SQLModel's global one) with a naming convention,
+so every constraint has a stable name that a later migration can refer to on SQLite and on
+PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pydantic import ConfigDict
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKeyConstraint,
+    MetaData,
+    Text,
+    UniqueConstraint,
+)
+from sqlmodel import Field, SQLModel
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class HavenModel(SQLModel):
+    """Base of every Haven model; its tables live in their own metadata."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def stored_id(row: HavenModel) -> int:
+    """The primary key of a row that has been flushed (a clear error if it has not)."""
+    value = getattr(row, "id", None)
+    if not isinstance(value, int):
+        raise ValueError(f"{type(row).__name__} has no id yet: add and flush it first")
+    return value
+
+
+def _city_fk() -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(["city_id"], ["city.id"])
+
+
+def _natural_fk(column: str, table: str) -> ForeignKeyConstraint:
+    """`(city_id, column)` refers to the row of `table` with that id in the same city."""
+    return ForeignKeyConstraint(["city_id", column], [f"{table}.city_id", f"{table}.{column}"])
+
+
+def _non_negative(*columns: str) -> tuple[CheckConstraint, ...]:
+    return tuple(CheckConstraint(f"{c} >= 0", name=f"{c}_non_negative") for c in columns)
+
+
+# --- city ----------------------------------------------------------------------------------
+
+
+class CityBase(HavenModel):
+    name: str
+    currency: str
+    period: str = "month"
+    country: str | None = None
+    notes: str | None = Field(default=None, sa_type=Text)
+
+
+class City(CityBase, table=True):
+    __tablename__ = "city"
+    __table_args__ = (UniqueConstraint("name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
+
+
+# --- the package tables (planner.schema column specs) ---------------------------------------
+
+
+class DistrictBase(HavenModel):
+    district_id: str
+    name: str
+    population: int
+    geometry: str | None = Field(
+        default=None, sa_type=Text, description="GeoJSON geometry in EPSG:4326"
+    )
+
+
+class District(DistrictBase, table=True):
+    __tablename__ = "district"
+    __table_args__ = (
+        UniqueConstraint("city_id", "district_id"),
+        _city_fk(),
+        *_non_negative("population"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    city_id: int
+
+
+class ServiceBase(HavenModel):
+    service_id: str
+    name: str
+    unit: str
+    integer: bool
+    unit_cost: float
+    weight: float
+    radius_km: float | None = None
+    units_per_case: float = 1.0
+    segment: str = "any"
+    open_cost: float = 0.0
+    open_max: float = 0.0
+
+
+class Service(ServiceBase, table=True):
+    __tablename__ = "service"
+    __table_args__ = (
+        UniqueConstraint("city_id", "service_id"),
+        _city_fk(),
+        *_non_negative("unit_cost", "open_cost", "open_max"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    city_id: int
+
+
+class AgencyBase(HavenModel):
+    agency_id: str
+    name: str
+    kind: str
+    lat: float
+    lon: float
+    district_id: str | None = None
+    languages: str | None = None
+    confidential: bool = False
+
+
+class Agency(AgencyBase, table=True):
+    __tablename__ = "agency"
+    __table_args__ = (
+        UniqueConstraint("city_id", "agency_id"),
+        _city_fk(),
+        _natural_fk("district_id", "district"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    city_id: int
+
+
+class CapacityBase(HavenModel):
+    agency_id: str
+    service_id: str
+    capacity: float
+    occupied: float | None = None
+    max_expansion: float = 0.0
+    unit_cost: float | None = None
+    as_of: date | None = None
+
+
+class Capacity(CapacityBase, table=True):
+    """One row of an agency's capacity history for one service; an update adds a row.
+
+    The current value is the row with the newest `as_of` (undated rows are the oldest);
+    rows with the same `as_of` are corrections, the last recorded wins.
+    """
+
+    __tablename__ = "capacity"
+    __table_args__ = (
+        UniqueConstraint("city_id", "agency_id", "service_id", "as_of", "recorded_at"),
+        _city_fk(),
+        _natural_fk("agency_id", "agency"),
+        _natural_fk("service_id", "service"),
+        *_non_negative("capacity", "occupied", "max_expansion", "unit_cost"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    city_id: int
+    recorded_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
+    recorded_by: str
+
+
+class CapacityPublic(CapacityBase):
+    """A capacity row as `capacity_history` returns it."""
+
+    model_config = ConfigDict(frozen=True)  # type: ignore[assignment]
+
+    recorded_at: datetime
+    recorded_by: str
+
+
+class DemandObservationBase(HavenModel):
+    district_id: str
+    service_id: str
+    period: str = Field(description="YYYY-MM")
+    cases: int
+    source: str | None = None
+
+
+class DemandObservation(DemandObservationBase, table=True):
+    __tablename__ = "demand_observation"
+    __table_args__ = (
+        UniqueConstraint(
+            *("city_id", "district_id", "service_id", "period", "source"),
+            name="uq_demand_observation_key",
+        ),
+        _city_fk(),
+        _natural_fk("district_id", "district"),
+        _natural_fk("service_id", "service"),
+        *_non_negative("cases"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    city_id: int
+
+
+class FunderBase(HavenModel):
+    funder_id: str
+    name: str
+    budget: float
+
+
+class Funder(FunderBase, table=True):
+    __tablename__ = "funder"
+    __table_args__ = (
+        UniqueConstraint("city_id", "funder_id"),
+        _city_fk(),
+        *_non_negative("budget"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    city_id: int
+
+
+class EligibilityBase(HavenModel):
+    funder_id: str
+    service_id: str | None = None
+    agency_kind: str | None = None
+
+
+class Eligibility(EligibilityBase, table=True):
+    __tablename__ = "eligibility"
+    __table_args__ = (
+        UniqueConstraint("city_id", "funder_id", "service_id", "agency_kind"),
+        _city_fk(),
+        _natural_fk("funder_id", "funder"),
+        _natural_fk("service_id", "service"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    city_id: int
+
+
+# --- scenarios and plan runs ----------------------------------------------------------------
+
+
+class ScenarioBase(HavenModel):
+    name: str
+    note: str | None = Field(default=None, sa_type=Text)
+    created_by: str
+
+
+class Scenario(ScenarioBase, table=True):
+    __tablename__ = "scenario"
+    __table_args__ = (UniqueConstraint("city_id", "name"), _city_fk())
+
+    id: int | None = Field(default=None, primary_key=True)
+    city_id: int
+    parameters: str = Field(sa_type=Text, description="JSON object")
+    created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
+
+
+class ScenarioPublic(ScenarioBase):
+    model_config = ConfigDict(frozen=True)  # type: ignore[assignment]
+
+    id: int
+    city_name: str
+    parameters: dict[str, Any]
+    created_at: datetime
+
+
+class PlanRunBase(HavenModel):
+    status: str
+    solver: str
+    wall_time_s: float | None = None
+
+
+class PlanRun(PlanRunBase, table=True):
+    """One solve of the planner; kept when its scenario is deleted (scenario_id set NULL)."""
+
+    __tablename__ = "plan_run"
+    __table_args__ = (
+        _city_fk(),
+        ForeignKeyConstraint(["scenario_id"], ["scenario.id"], ondelete="SET NULL"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    city_id: int = Field(index=True)
+    scenario_id: int | None = Field(default=None, index=True)
+    parameters: str = Field(sa_type=Text, description="JSON object")
+    summary: str = Field(sa_type=Text, description="JSON object")
+    created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
+
+
+class PlanRunPublic(PlanRunBase):
+    model_config = ConfigDict(frozen=True)  # type: ignore[assignment]
+
+    id: int
+    city_name: str
+    scenario_id: int | None
+    scenario_name: str | None
+    parameters: dict[str, Any]
+    summary: dict[str, Any]
+    created_at: datetime
+
+
+PACKAGE_TABLES: dict[str, type[HavenModel]] = {
+    "districts": District,
+    "services": Service,
+    "agencies": Agency,
+    "funders": Funder,
+    "capacity": Capacity,
+    "demand": DemandObservation,
+    "eligibility": Eligibility,
+}
+"""The table of each frame of a `CityPackage`, parents before children (insert order)."""
