@@ -70,6 +70,15 @@ MAX_REPAIR_AREA_CHANGE = 0.01
 """A repaired polygon is refused when repair changes its area by more than this share."""
 
 _POLYGONAL = ("Polygon", "MultiPolygon")
+_GEOJSON_TYPES = (
+    "Point",
+    "MultiPoint",
+    "LineString",
+    "MultiLineString",
+    "Polygon",
+    "MultiPolygon",
+    "GeometryCollection",
+)
 
 
 def find_district_file(folder: Path) -> tuple[Path | None, list[Problem]]:
@@ -188,10 +197,16 @@ def _geojson_geometry(
     if geometry is None:
         problems.append(_geometry_problem(file, number, "geometry is missing"))
         return None
+    kind = geometry.get("type") if isinstance(geometry, dict) else None
+    if kind not in _GEOJSON_TYPES:
+        message = f"geometry cannot be read (unknown GeoJSON type {kind!r})"
+        problems.append(_geometry_problem(file, number, message))
+        return None
     try:
         shape = shapely.geometry.shape(geometry)
-    except Exception as exc:  # shapely raises many kinds for malformed coordinates
-        problems.append(_geometry_problem(file, number, f"geometry cannot be read ({exc})"))
+    except Exception:  # shapely raises many kinds for malformed coordinates
+        message = f"geometry cannot be read (malformed {kind} coordinates)"
+        problems.append(_geometry_problem(file, number, message))
         return None
     return shape
 
@@ -281,10 +296,11 @@ def _check_geometries(
     bounds_problem = _lonlat_bounds_problem(kept, crs, file)
     if bounds_problem is not None:
         return [None] * len(kept), [*problems, bounds_problem]
-    metric = _metric_crs_of(kept, crs)
-    for i, (geometry, number) in enumerate(zip(kept, numbers, strict=True)):
-        if geometry is None or geometry.is_valid:
-            continue
+    invalid = [i for i, g in enumerate(kept) if g is not None and not g.is_valid]
+    metric = _metric_crs_of(kept, crs) if invalid else None  # the UTM lookup is slow
+    for i in invalid:
+        geometry, number = kept[i], numbers.iloc[i]
+        assert geometry is not None
         repaired, problem = _repair(geometry, int(number), crs, metric, file)
         kept[i] = repaired
         problems.append(problem)
@@ -327,10 +343,10 @@ def _repair(
     before, after = gpd.GeoSeries([geometry, repaired], crs=crs).to_crs(metric).area
     change = abs(after - before) / before if before > 0 else math.inf
     if change > MAX_REPAIR_AREA_CHANGE:
-        shown = "more than 1000%" if change > 10 else f"{change:.1%}"
+        shown = "over 1000%" if change > 10 else f"{change:.1%}"
         message = (
             f"geometry is not valid ({reason}) and repairing it would change its area by "
-            f"{shown} (more than {MAX_REPAIR_AREA_CHANGE:.0%}); fix the polygon in a GIS"
+            f"{shown}, more than the {MAX_REPAIR_AREA_CHANGE:.0%} allowed; fix the polygon in a GIS"
         )
         return None, _geometry_problem(file, number, message)
     message = f"geometry is not valid ({reason}); repaired, its area changed by {change:.2%}"

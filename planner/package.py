@@ -153,9 +153,10 @@ def _load(path: Path) -> tuple[CityPackage | None, list[Problem]]:
     return package, sorted([*problems, *found], key=_report_order)
 
 
-def _report_order(problem: Problem) -> tuple[int, str, int, int, str]:
+def _report_order(problem: Problem) -> tuple[int, str, int, int]:
+    """Files in package order, then lines; a line's problems stay in column order (stable)."""
     rank = PACKAGE_FILES.index(problem.file) if problem.file in PACKAGE_FILES else -1
-    return (rank, problem.file, problem.line or 0, problem.feature or 0, problem.column or "")
+    return (rank, problem.file, problem.line or 0, problem.feature or 0)
 
 
 @contextmanager
@@ -386,10 +387,12 @@ def _locate_agencies(
     problems: list[Problem] = []
     result: list[object] = []
     rows = zip(frame["district_id"], frame[LINE], lat, lon, located, has_point, strict=True)
+    # With a district's geometry missing (already an error) "outside every district" is unknown.
+    complete = bool(districts.geometry.notna().all())
     for given, line, y, x, inside, point in rows:
         given_id = given if isinstance(given, str) else None
         result.append(given_id if given_id is not None else (inside if point else None))
-        if not point:
+        if not point or not complete:
             continue
         where = f"the point ({y}, {x})"
         if given_id is None and inside is None:

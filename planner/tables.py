@@ -185,19 +185,22 @@ def convert_frame(
     """Convert a frame of text cells (and `LINE`) column by column; fill defaults.
 
     `where` is "line" for CSV rows and "feature" for features of a geometry file.
-    Columns absent from `raw` come out empty (then defaulted). Returns the typed frame in
+    Columns absent from `raw` come out empty (then defaulted), without a message per cell.
+    Returns the typed frame in
     schema order with `LINE` last, and a problem per bad cell.
     """
     problems: list[Problem] = []
     lines = raw[LINE].tolist()
     out: dict[str, list[object]] = {}
     for column in columns:
-        cells = raw[column.name].tolist() if column.name in raw.columns else [""] * len(raw)
+        present = column.name in raw.columns
+        cells = raw[column.name].tolist() if present else [""] * len(raw)
         values: list[object] = []
         for cell, line in zip(cells, lines, strict=True):
             value, message = convert_cell(cell, column)
-            if message is not None:
+            if message is not None and present:  # a missing column is reported once, by name
                 problems.append(_at(file, where, line, column.name, message))
+                value = None  # reported once here, not again by the checks that use it
             values.append(value)
         out[column.name] = values
     frame = pd.DataFrame(out, index=pd.RangeIndex(len(raw)), dtype=object)

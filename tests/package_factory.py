@@ -212,3 +212,11 @@ def zip_package(folder: Path, zip_path: Path, top_folder: str | None = None) -> 
             name = f"{top_folder}/{file.name}" if top_folder else file.name
             archive.write(file, name)
     return zip_path
+
+
+def add_feature(package: Path, properties: dict[str, Any], geometry: dict[str, Any] | None) -> int:
+    """Append a district feature; returns its 1-based feature number."""
+    data = json.loads((package / "districts.geojson").read_text(encoding="utf-8"))
+    data["features"].append({"type": "Feature", "properties": properties, "geometry": geometry})
+    write_json(package / "districts.geojson", data)
+    return len(data["features"])
