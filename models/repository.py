@@ -9,6 +9,7 @@ executemany per table), never as one ORM object per row.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -392,7 +393,7 @@ def _require_service(session: Session, *, city: City, service_id: str) -> None:
 
 
 def _non_negative(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise InvalidRecord(f"{name}: {value!r} is not a number")
     number = float(value)
     if not math.isfinite(number):

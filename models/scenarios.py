@@ -7,6 +7,7 @@ as dicts. numpy scalars are stored as plain numbers and dates as ISO text.
 from __future__ import annotations
 
 import json
+import numbers
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -114,7 +115,11 @@ def save_plan_run(
             raise UnknownScenario(
                 f"scenario_id: {scenario_id!r} is not a saved scenario of {city.name!r}"
             )
-    if wall_time_s is not None and not (isinstance(wall_time_s, int | float) and wall_time_s >= 0):
+    if wall_time_s is not None and (
+        isinstance(wall_time_s, bool)
+        or not isinstance(wall_time_s, numbers.Real)
+        or not wall_time_s >= 0
+    ):
         raise InvalidRecord(f"wall_time_s: {wall_time_s!r} is not a duration in seconds")
     run = PlanRun(
         city_id=stored_id(city),
