@@ -183,7 +183,7 @@ def _geojson_crs(member: object, file: str) -> tuple[object, list[Problem]]:
     try:
         crs = pyproj.CRS.from_user_input(name)
     except (pyproj.exceptions.CRSError, TypeError, ValueError):
-        message = f"{name if name else member!r} is not a coordinate system this reader knows"
+        message = f"{(name or member)!r} is not a coordinate system this reader knows"
         return None, [Problem(file, column="crs", message=message)]
     if crs == pyproj.CRS("OGC:CRS84"):
         return WGS84, []
@@ -231,6 +231,10 @@ def _read_with_ogr(path: Path) -> tuple[pd.DataFrame | None, object, list[Proble
         return None, None, [Problem(file, message="has no features (no districts)")]
     raw = pd.DataFrame(layer.drop(columns=layer.geometry.name), dtype=object)
     raw = raw.reset_index(drop=True)
+    if path.suffix == ".shp":
+        # dBASE cuts field names to 10 characters: district_id is stored as district_i.
+        cut = {c.name[:10]: c.name for c in DISTRICT_COLUMNS if len(c.name) > 10}
+        raw = raw.rename(columns={k: v for k, v in cut.items() if v not in raw.columns})
     raw[LINE] = np.arange(1, len(raw) + 1, dtype="int64")
     raw["geometry"] = pd.Series(list(layer.geometry.array), dtype=object)
     return raw, layer.crs, []

@@ -305,15 +305,19 @@ def _known_ids(table: Table | None, column: str) -> set[str] | None:
     return {v for v in table.frame[column].tolist() if isinstance(v, str)}
 
 
+def _district_ids(districts: gpd.GeoDataFrame | None) -> set[str] | None:
+    """The district ids, or None when there are none to check against (file or column missing)."""
+    if districts is None:
+        return None
+    ids = {v for v in districts["district_id"].tolist() if isinstance(v, str)}
+    return ids or None
+
+
 def _cross_file_problems(
     tables: dict[str, Table | None], districts: gpd.GeoDataFrame | None, district_file: str
 ) -> list[Problem]:
     """Ids in one file that another file does not define."""
-    district_ids = (
-        None
-        if districts is None
-        else {v for v in districts["district_id"].tolist() if isinstance(v, str)}
-    )
+    district_ids = _district_ids(districts)
     known = {
         "district": (district_ids, district_file),
         "service": (_known_ids(tables["services.csv"], "service_id"), "services.csv"),
@@ -367,7 +371,7 @@ def _finish_agencies(
     shelter = frame["kind"].eq("shelter").fillna(False).astype(bool)
     frame["confidential"] = frame["confidential"].where(frame["confidential"].notna(), shelter)
     frame["confidential"] = frame["confidential"].astype(bool)
-    if districts is not None:
+    if districts is not None and _district_ids(districts) is not None:
         located_problems, district_ids = _locate_agencies(table, frame, districts, district_file)
         problems.extend(located_problems)
         frame["district_id"] = pd.Series(district_ids, index=frame.index, dtype="str")

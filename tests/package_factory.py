@@ -220,3 +220,31 @@ def add_feature(package: Path, properties: dict[str, Any], geometry: dict[str, A
     data["features"].append({"type": "Feature", "properties": properties, "geometry": geometry})
     write_json(package / "districts.geojson", data)
     return len(data["features"])
+
+
+def rebase_on_districts(package: Path, collection: dict[str, Any]) -> list[str]:
+    """Put the tiny package on other districts (a GeoJSON FeatureCollection already in schema).
+
+    The three agencies move to a point inside each of the first three districts (district_id
+    left empty, to be derived), and demand is rewritten for those districts. Returns the ids
+    of the three districts, in agency order.
+    """
+    from shapely.geometry import shape
+
+    write_json(package / "districts.geojson", collection)
+    chosen = collection["features"][:3]
+    ids = [str(f["properties"]["district_id"]) for f in chosen]
+    rows = read_rows(package, "agencies.csv")
+    header = rows[0]
+    for agency_row, district in zip(rows[1:], chosen, strict=True):
+        point = shape(district["geometry"]).representative_point()
+        agency_row[header.index("lat")] = repr(round(point.y, 7))
+        agency_row[header.index("lon")] = repr(round(point.x, 7))
+        agency_row[header.index("district_id")] = ""
+    write_rows(package, "agencies.csv", rows)
+    demand = read_rows(package, "demand.csv")
+    mapping = {old: new for (old, *_rest), new in zip(DISTRICTS, ids, strict=True)}
+    for demand_row in demand[1:]:
+        demand_row[0] = mapping[demand_row[0]]
+    write_rows(package, "demand.csv", demand)
+    return ids
