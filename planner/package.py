@@ -31,11 +31,11 @@ import json
 import re
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -104,6 +104,8 @@ class CityPackage:
 
 PACKAGE_FILES = ("city.json", *DISTRICT_FILES, *CSV_FILES)
 """Every file of a package, in the order problems are reported."""
+
+T = TypeVar("T")
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
@@ -196,15 +198,15 @@ def _zip_root(root: Path) -> Path:
 
 def _load_folder(folder: Path) -> tuple[CityPackage | None, list[Problem]]:
     problems: list[Problem] = []
-    city, city_problems = _read_city(folder)
+    city, city_problems = _guarded("city.json", _read_city, folder)
     problems.extend(city_problems)
-    districts, district_problems = geo.read_districts(folder)
+    districts, district_problems = _guarded(DISTRICT_FILES[0], geo.read_districts, folder)
     problems.extend(district_problems)
     district_file, _ = geo.find_district_file(folder)
     district_file_name = district_file.name if district_file else DISTRICT_FILES[0]
     tables: dict[str, Table | None] = {}
     for file, columns in CSV_FILES.items():
-        table, read_problems = _read_table(folder, file, columns)
+        table, read_problems = _guarded(file, _read_table, folder, file, columns)
         tables[file] = table
         problems.extend(read_problems)
         if table is not None:
@@ -234,6 +236,21 @@ def _load_folder(folder: Path) -> tuple[CityPackage | None, list[Problem]]:
         eligibility=frames["eligibility"],
     )
     return package, problems
+
+
+def _guarded(
+    file: str, read: Callable[..., tuple[T, list[Problem]]], *args: Any
+) -> tuple[T | None, list[Problem]]:
+    """Run one file's reader; an unexpected library error becomes a problem naming the file.
+
+    The readers check everything they know of; this is the net under them, so that no
+    pandas, pyogrio or pyproj exception reaches the user as a stack trace.
+    """
+    try:
+        return read(*args)
+    except Exception as exc:  # the net must catch whatever a library raises
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return None, [Problem(file, message=f"cannot be read ({reason})")]
 
 
 def _read_city(folder: Path) -> tuple[CityInfo | None, list[Problem]]:
@@ -276,11 +293,12 @@ def _city_value(data: dict[str, Any], column: Column) -> tuple[str | None, str |
     if column.name not in data:
         return None, "required key is missing" if column.required else None
     value = data[column.name]
+    if isinstance(value, str):
+        value = value.strip()
     if value is None or value == "":
         return None, "required value is empty" if column.required else None
     if not isinstance(value, str):
         return None, f"{value!r} is not text"
-    value = value.strip()
     if column.choices is not None and value not in column.choices:
         return None, f"{value!r} is not one of: {', '.join(column.choices)}"
     if column.name == "currency" and not _CURRENCY.match(value):

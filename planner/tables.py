@@ -66,6 +66,8 @@ def decode_text(data: bytes, file: str) -> tuple[str | None, list[Problem]]:
                 file, message="is a zip or spreadsheet (.xlsx) file, not text; save it as CSV UTF-8"
             )
         ]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, [Problem(file, message="is UTF-16 text; save it with the UTF-8 encoding")]
     if b"\x00" in data:
         return None, [Problem(file, message="holds binary data, not text")]
     try:

@@ -113,6 +113,7 @@ DEFECTS: list[tuple[str, Mutation, str]] = [
     ("city no name", city(name=None), "city.json: name: required key is missing"),
     ("city empty name", city(name=""), "city.json: name: required value is empty"),
     ("city name number", city(name=12), "city.json: name: 12 is not text"),
+    ("city blank name", city(name="   "), "city.json: name: required value is empty"),
     (
         "city currency",
         city(currency="usd"),
@@ -229,6 +230,11 @@ DEFECTS: list[tuple[str, Mutation, str]] = [
         "services binary",
         write("services.csv", b"\x89PNG\r\n\x1a\n\x00\x00"),
         "services.csv: holds binary data, not text",
+    ),
+    (
+        "services utf-16",
+        write("services.csv", "service_id,name\n".encode("utf-16")),
+        "services.csv: is UTF-16 text; save it with the UTF-8 encoding",
     ),
     (
         "services xlsx",
@@ -749,3 +755,24 @@ def test_city_json_keeps_optional_keys(package: Path) -> None:
     info = read_package(package).city
     assert (info.country, info.notes) == ("US", "Counts are monthly referrals.")
     assert json.loads((package / "city.json").read_text(encoding="utf-8"))["period"] == "month"
+
+
+def test_windows_line_endings(package: Path) -> None:
+    set_cell(package, "demand.csv", 5, "cases", "-2")
+    for name in ("services.csv", "demand.csv"):
+        path = package / name
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    assert b"\r\n" in (package / "demand.csv").read_bytes()
+    assert messages(package) == ["demand.csv:5: cases: -2 is below 0"]
+
+
+def test_an_unexpected_library_error_names_the_file(
+    package: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import planner.geo
+
+    def broken(folder: Path) -> None:
+        raise RuntimeError("PROJ: internal error\nmore detail")
+
+    monkeypatch.setattr(planner.geo, "read_districts", broken)
+    assert messages(package) == ["districts.geojson: cannot be read (PROJ: internal error)"]
