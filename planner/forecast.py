@@ -1,0 +1,948 @@
+"""Demand forecasts with honest uncertainty, on long frames (the statsforecast contract).
+
+`forecast(history, horizon)` takes `series_id, period, y` (optionally `pool` and
+`exposure`) and returns, for every series and each of the `horizon` periods after the last
+observed one, the model that was chosen, the predictive mean and one column per quantile
+(`q0.1`, `q0.5`, `q0.9`). `backtest(history, horizon, folds)` scores every model by
+rolling origin: MASE, bias and interval coverage, per series and overall, and the model
+chosen by the same rule `forecast` uses, scored honestly (chosen with data before each
+fold only). `sample_paths` draws joint sample paths for the robust planner.
+
+Models (each gives a predictive distribution, not just a point):
+- `seasonal_naive`: the value one season ago; a series shorter than a season plus one
+  period falls back to the last value (naive). Normal errors, sd from in-sample seasonal
+  differences, growing with the number of seasons ahead.
+- `drift`: the last value plus the average change so far (a straight line through the
+  first and last values); normal errors as in Hyndman & Athanasopoulos, FPP3 5.5.
+- `ets`: statsmodels `ETSModel`, additive errors, additive damped trend, additive season
+  when the series has at least two full seasons; analytic prediction variance. Fitted only
+  on series with at least `ETS_MIN_LENGTH` periods and a mean of `ETS_MIN_MEAN` or more:
+  additive Gaussian smoothing is the wrong model for small zero-heavy counts, and skipping
+  it there keeps a city of 600 series fast.
+- `pooled_glm`: one Poisson GLM per pool (a service, across its districts) with a
+  log-link: series (district) effects, a common linear trend, period-of-year effects and
+  `log(exposure)` (population) as offset. It borrows strength across many short, small
+  series. The predictive distribution is negative binomial: NB2 dispersion by moments from
+  the Poisson fit (Cameron & Trivedi), plus the delta-method variance of the log mean, so
+  a far horizon is wider than a near one.
+
+Every series gets the normal models a floor on their sd of sqrt(mean) (Poisson noise:
+the series are counts), quantiles are clipped at 0 (counts are never negative) and come
+from one distribution per period, so they never cross. A series of zeros only is
+forecast as zeros (`model` = `zeros`).
+
+Choice: per series, the model with the smallest mean absolute error of its median over
+`selection_folds` rolling-origin folds of the same horizon at the end of the history
+(ties go to the simpler model, in `MODELS` order). A series too short for a selection
+fold gets `pooled_glm` when its pool has other series, else `seasonal_naive`.
+
+Gaps: a period missing inside a series is unknown, not zero. The per-series models see it
+linearly interpolated; the GLM leaves the row out; scores skip it. A series that starts
+late (a district that appears in the middle) starts at its first row. Every series is
+forecast from the same origin, the period after the last one in the whole history.
+
+Coherence: the forecasts are made per district and service (bottom-up); a city or a
+service total is their sum, for the mean and for every sample path. See
+docs/forecasting.md.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+if TYPE_CHECKING:
+    from planner.package import CityPackage
+
+Freq = Literal["M", "Q"]
+Family = Literal["normal", "nbinom", "zero"]
+Select = Literal["series", "pool"]
+
+MODELS: tuple[str, ...] = ("seasonal_naive", "drift", "ets", "pooled_glm")
+SEASON_LENGTH: dict[str, int] = {"M": 12, "Q": 4}
+ETS_MIN_LENGTH = 10
+ETS_MIN_MEAN = 2.0
+GLM_MIN_POOL_SERIES = 2
+CALIBRATION_LEVEL = 0.8
+CALIBRATION_MIN = 1.0
+CALIBRATION_MAX = 10.0
+CALIBRATION_MIN_POINTS = 6
+# Sample paths: a z-score per period is a mix of a shock shared by every series of a pool
+# for the whole horizon, a level shock of the series for the whole horizon, and monthly
+# noise. Assumed, not estimated: see docs/forecasting.md.
+PATH_POOL_SHARE = 0.2
+PATH_LEVEL_SHARE = 0.3
+
+
+@dataclass(frozen=True)
+class Predictive:
+    """A predictive distribution per horizon step: normal (censored at 0), NB2, or 0."""
+
+    family: Family
+    mean: np.ndarray
+    scale: np.ndarray  # sd for normal; NB2 alpha for nbinom; unused for zero
+
+    def quantile(self, q: float | np.ndarray) -> np.ndarray:
+        q_arr = np.asarray(q, dtype=float)
+        if self.family == "zero":
+            return np.zeros(np.broadcast(q_arr, self.mean).shape)
+        if self.family == "normal":
+            return np.maximum(0.0, self.mean + stats.norm.ppf(q_arr) * self.scale)
+        return _nbinom_ppf(q_arr, self.mean, self.scale)
+
+    def widen(self, factor: float) -> Predictive:
+        """The same centre with the sd times `factor` (for NB: the variance times factor²)."""
+        if self.family == "normal":
+            return Predictive("normal", self.mean, self.scale * factor)
+        if self.family == "nbinom":
+            mu = np.maximum(self.mean, 1e-12)
+            variance = factor**2 * (mu + self.scale * mu**2)
+            return Predictive("nbinom", self.mean, np.maximum((variance - mu) / mu**2, 0.0))
+        return self
+
+    def sd(self) -> np.ndarray:
+        if self.family == "normal":
+            return self.scale
+        if self.family == "nbinom":
+            mu = np.maximum(self.mean, 0.0)
+            return np.sqrt(mu + self.scale * mu**2)
+        return np.zeros_like(self.mean)
+
+    def point(self) -> np.ndarray:
+        """The median: what MASE and the selection score."""
+        return self.quantile(0.5)
+
+    def mean_nonnegative(self) -> np.ndarray:
+        if self.family == "zero":
+            return np.zeros_like(self.mean)
+        return np.maximum(self.mean, 0.0)
+
+
+def _nbinom_ppf(q: np.ndarray, mu: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    mu = np.maximum(np.asarray(mu, dtype=float), 0.0)
+    alpha = np.asarray(alpha, dtype=float)
+    q, mu, alpha = np.broadcast_arrays(q, mu, alpha)
+    out = np.zeros(q.shape)
+    poisson = (alpha < 1e-8) & (mu > 0)
+    neg_bin = (alpha >= 1e-8) & (mu > 0)
+    if poisson.any():
+        out[poisson] = stats.poisson.ppf(q[poisson], mu[poisson])
+    if neg_bin.any():
+        size = 1.0 / alpha[neg_bin]
+        out[neg_bin] = stats.nbinom.ppf(q[neg_bin], size, size / (size + mu[neg_bin]))
+    return out
+
+
+@dataclass(frozen=True)
+class _Series:
+    series_id: str
+    start: int  # period ordinal of the first row
+    y: np.ndarray  # float, NaN where a period is missing
+    pool: str
+    exposure: float
+
+    def until(self, origin: int) -> np.ndarray:
+        """The values before `origin` (trailing missing periods dropped)."""
+        values = self.y[: max(0, origin - self.start)]
+        observed = np.flatnonzero(~np.isnan(values))
+        return values[: observed[-1] + 1] if observed.size else values[:0]
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    """Scores of a rolling-origin backtest.
+
+    `per_series`: series_id, model, n (held-out points), mase, bias (mean of forecast
+    minus actual), coverage (share of held-out points inside the central interval).
+    `overall`: the same per model, with mase = total absolute error / total scale (a
+    pooled MASE that a series of zeros cannot make infinite) and bias_pct = total error /
+    total actual. The model `chosen` is the per-series choice made with data before each
+    fold. `choices`: series_id, origin, model. `wins`: how many series each model won in
+    the last fold.
+    """
+
+    per_series: pd.DataFrame
+    overall: pd.DataFrame
+    choices: pd.DataFrame
+    coverage_nominal: float
+    origins: tuple[str, ...]
+    wins: dict[str, int] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- input
+
+
+def _to_ordinals(period: pd.Series, freq: Freq) -> np.ndarray:
+    try:
+        periods = pd.PeriodIndex(pd.Series(period).astype(str), freq=freq)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"period: cannot read {period.iloc[0]!r} as a {freq} period") from exc
+    return np.asarray(periods.asi8, dtype=np.int64)
+
+
+def _period_labels(ordinals: Iterable[int], freq: Freq) -> list[str]:
+    fmt = "%Y-%m" if freq == "M" else None
+    labels = []
+    for o in ordinals:
+        p = pd.Period(ordinal=int(o), freq=freq)
+        labels.append(p.strftime(fmt) if fmt else str(p))
+    return labels
+
+
+def _prepare(history: pd.DataFrame, freq: Freq) -> tuple[list[_Series], int]:
+    """Series from a long frame, and the common origin (the period after the last)."""
+    if freq not in SEASON_LENGTH:
+        raise ValueError(f"freq: {freq!r} is not one of {sorted(SEASON_LENGTH)}")
+    missing = {"series_id", "period", "y"} - set(history.columns)
+    if missing:
+        raise ValueError(f"history: missing column(s) {sorted(missing)}")
+    frame = history.dropna(subset=["y"])
+    if frame.empty:
+        raise ValueError("history: no rows with a value of y")
+    if (frame["y"] < 0).any():
+        row = frame.index[frame["y"] < 0][0]
+        raise ValueError(f"history: row {row}: y: {frame.loc[row, 'y']} is below 0")
+    work = pd.DataFrame(
+        {
+            "series_id": frame["series_id"].astype(str).to_numpy(),
+            "t": _to_ordinals(frame["period"], freq),
+            "y": frame["y"].astype(float).to_numpy(),
+            "pool": (
+                frame["pool"].astype(str).to_numpy()
+                if "pool" in frame
+                else np.full(len(frame), "all", dtype=object)
+            ),
+            "exposure": (
+                frame["exposure"].astype(float).to_numpy() if "exposure" in frame else 1.0
+            ),
+        }
+    )
+    work = work.groupby(["series_id", "t"], sort=True, as_index=False).agg(
+        y=("y", "sum"), pool=("pool", "last"), exposure=("exposure", "last")
+    )
+    series = []
+    for sid, rows in work.groupby("series_id", sort=True):
+        start = int(rows["t"].min())
+        values = np.full(int(rows["t"].max()) - start + 1, np.nan)
+        values[rows["t"].to_numpy() - start] = rows["y"].to_numpy()
+        exposure = float(rows["exposure"].iloc[-1])
+        series.append(
+            _Series(str(sid), start, values, str(rows["pool"].iloc[-1]), max(exposure, 1e-9))
+        )
+    return series, int(work["t"].max()) + 1
+
+
+def _interpolate(y: np.ndarray) -> np.ndarray:
+    missing = np.isnan(y)
+    if not missing.any():
+        return y
+    idx = np.arange(y.size)
+    return np.interp(idx, idx[~missing], y[~missing])
+
+
+# --------------------------------------------------------------------------- models
+
+
+def _poisson_floor(mean: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    return np.maximum(sd, np.sqrt(np.maximum(mean, 0.0)))
+
+
+def seasonal_naive(y: np.ndarray, horizon: int, season: int) -> Predictive:
+    """The value one season ago (the last value when the series is shorter)."""
+    n = y.size
+    lag = season if n > season else 1
+    steps = np.arange(horizon)
+    mean = y[n - lag + (steps % lag)]
+    resid = y[lag:] - y[:-lag]
+    sigma = float(np.sqrt(np.mean(resid**2))) if resid.size else 0.0
+    sd = sigma * np.sqrt(steps // lag + 1)
+    return Predictive("normal", mean.astype(float), _poisson_floor(mean, sd))
+
+
+def drift(y: np.ndarray, horizon: int) -> Predictive:
+    """The last value plus the mean change so far, per period ahead."""
+    n = y.size
+    h = np.arange(1, horizon + 1)
+    if n < 2:
+        mean = np.full(horizon, float(y[-1]))
+        return Predictive("normal", mean, _poisson_floor(mean, np.zeros(horizon)))
+    slope = (y[-1] - y[0]) / (n - 1)
+    mean = y[-1] + slope * h
+    resid = np.diff(y) - slope
+    sigma = float(np.sqrt(np.sum(resid**2) / (n - 2))) if n > 2 else 0.0
+    sd = sigma * np.sqrt(h * (1 + h / (n - 1)))
+    return Predictive("normal", mean, _poisson_floor(mean, sd))
+
+
+def ets(y: np.ndarray, horizon: int, season: int) -> Predictive | None:
+    """statsmodels ETS(A,Ad,A) (or A,Ad,N when shorter than two seasons); None if unfit."""
+    n = y.size
+    if n < ETS_MIN_LENGTH or float(np.mean(y)) < ETS_MIN_MEAN:
+        return None
+    if float(np.ptp(y)) == 0.0:
+        mean = np.full(horizon, float(y[0]))
+        return Predictive("normal", mean, _poisson_floor(mean, np.zeros(horizon)))
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    seasonal = season > 1 and n >= 2 * season
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = ETSModel(
+                pd.Series(y),
+                error="add",
+                trend="add",
+                damped_trend=True,
+                seasonal="add" if seasonal else None,
+                seasonal_periods=season if seasonal else None,
+                initialization_method="heuristic",
+            )
+            fit = model.fit(disp=False)
+            pred = fit.get_prediction(start=n, end=n + horizon - 1)
+            mean = np.asarray(pred.predicted_mean, dtype=float)
+            var = np.asarray(pred.forecast_variance, dtype=float)
+    except (ValueError, np.linalg.LinAlgError, IndexError):
+        return None
+    if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(var))):
+        return None
+    return Predictive("normal", mean, _poisson_floor(mean, np.sqrt(np.maximum(var, 0.0))))
+
+
+def pooled_glm(
+    pool: Sequence[tuple[_Series, np.ndarray]], origin: int, horizon: int, season: int
+) -> dict[str, Predictive]:
+    """One Poisson GLM for a pool of series (their training values given); NB2 predictive.
+
+    log E[y_it] = district_i + trend * t + season_(t mod m) + log(exposure_i).
+    """
+    import statsmodels.api as sm
+
+    rows = [(s, v) for s, v in pool if v.size and np.nansum(v) > 0]
+    if not rows:
+        return {}
+    ids, t_parts, y_parts, series_idx, offsets = [], [], [], [], []
+    for i, (s, values) in enumerate(rows):
+        t = s.start + np.arange(values.size)
+        keep = ~np.isnan(values)
+        ids.append(s.series_id)
+        t_parts.append(t[keep])
+        y_parts.append(values[keep])
+        series_idx.append(np.full(int(keep.sum()), i))
+        offsets.append(np.full(int(keep.sum()), math.log(s.exposure)))
+    t_all = np.concatenate(t_parts)
+    y_all = np.concatenate(y_parts)
+    idx_all = np.concatenate(series_idx)
+    offset_all = np.concatenate(offsets)
+    # Period-of-year effects need every period of the year seen; a trend beside them needs
+    # more than one season (in exactly one year, the trend is a mix of the month effects).
+    n_periods = np.unique(t_all).size
+    use_season = season > 1 and np.unique(t_all % season).size == season
+    use_trend = n_periods >= (season + 6 if use_season else 6)
+
+    def design(t: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        cols = [np.eye(len(rows))[idx]]
+        if use_trend:
+            cols.append(((t - origin) / season)[:, None])
+        if use_season:
+            cols.append(np.eye(season)[t % season][:, 1:])
+        return np.hstack(cols)
+
+    x_all = design(t_all, idx_all)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit = sm.GLM(y_all, x_all, family=sm.families.Poisson(), offset=offset_all).fit(
+                scale="X2"
+            )
+    except (ValueError, np.linalg.LinAlgError):
+        return {}
+    params = np.asarray(fit.params)
+    cov = np.asarray(fit.cov_params())
+    if not np.all(np.isfinite(params)):
+        return {}
+    mu_fit = np.asarray(fit.fittedvalues)
+    alpha = max(0.0, float(np.sum((y_all - mu_fit) ** 2 - y_all) / np.sum(mu_fit**2)))
+    t_future = origin + np.arange(horizon)
+    out = {}
+    for i, (s, _values) in enumerate(rows):
+        x = design(t_future, np.full(horizon, i))
+        eta = x @ params + math.log(s.exposure)
+        var_eta = np.einsum("ij,jk,ik->i", x, cov, x)
+        mean = np.exp(np.minimum(eta, 30.0))
+        if not np.all(np.isfinite(var_eta)):
+            continue
+        out[s.series_id] = Predictive("nbinom", mean, alpha + np.maximum(var_eta, 0.0))
+    return out
+
+
+def _predict_all(
+    series: Sequence[_Series], origin: int, horizon: int, freq: Freq, models: Sequence[str]
+) -> dict[str, dict[str, Predictive]]:
+    """Every model's predictive for every series that exists before `origin`."""
+    season = SEASON_LENGTH[freq]
+    by_model: dict[str, dict[str, Predictive]] = {m: {} for m in (*models, "zeros")}
+    pools: dict[str, list[tuple[_Series, np.ndarray]]] = {}
+    for s in series:
+        values = s.until(origin)
+        if values.size == 0:
+            continue
+        if np.nansum(values) == 0:
+            zeros = np.zeros(horizon)
+            by_model["zeros"][s.series_id] = Predictive("zero", zeros, zeros)
+            continue
+        pools.setdefault(s.pool, []).append((s, values))
+        # A series that stopped early is forecast further out, then cut to the horizon.
+        lead = origin - (s.start + values.size)
+        steps = horizon + lead
+        filled = _interpolate(values)
+        candidates: dict[str, Predictive | None] = {}
+        if "seasonal_naive" in models:
+            candidates["seasonal_naive"] = seasonal_naive(filled, steps, season)
+        if "drift" in models:
+            candidates["drift"] = drift(filled, steps)
+        if "ets" in models:
+            candidates["ets"] = ets(filled, steps, season)
+        for name, pred in candidates.items():
+            if pred is not None:
+                by_model[name][s.series_id] = Predictive(
+                    pred.family, pred.mean[lead:], pred.scale[lead:]
+                )
+    if "pooled_glm" in models:
+        for members in pools.values():
+            if len(members) >= GLM_MIN_POOL_SERIES or len(pools) == 1:
+                by_model["pooled_glm"].update(pooled_glm(members, origin, horizon, season))
+    return by_model
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def _scale(values: np.ndarray, season: int) -> float:
+    """In-sample MAE of the seasonal naive (lag 1 when shorter than a season): MASE's unit."""
+    y = _interpolate(values)
+    lag = season if y.size > season else 1
+    diffs = np.abs(y[lag:] - y[:-lag])
+    return float(np.mean(diffs)) if diffs.size else float("nan")
+
+
+def _actuals(s: _Series, origin: int, horizon: int) -> np.ndarray:
+    out = np.full(horizon, np.nan)
+    lo, hi = origin - s.start, origin - s.start + horizon
+    if hi <= 0:
+        return out
+    seg = s.y[max(lo, 0) : max(min(hi, s.y.size), 0)]
+    out[max(0, -lo) : max(0, -lo) + seg.size] = seg
+    return out
+
+
+def _errors(
+    series: Sequence[_Series],
+    preds: Mapping[str, Mapping[str, Predictive]],
+    origin: int,
+    horizon: int,
+) -> dict[tuple[str, str], float]:
+    """Mean absolute error of the median per (model, series) where actuals exist."""
+    out = {}
+    for s in series:
+        actual = _actuals(s, origin, horizon)
+        seen = ~np.isnan(actual)
+        if not seen.any():
+            continue
+        for model, by_series in preds.items():
+            pred = by_series.get(s.series_id)
+            if pred is not None:
+                out[(model, s.series_id)] = float(
+                    np.mean(np.abs(pred.point()[seen] - actual[seen]))
+                )
+    return out
+
+
+def _choose(
+    series: Sequence[_Series],
+    selection_preds: Sequence[tuple[int, Mapping[str, Mapping[str, Predictive]]]],
+    horizon: int,
+    models: Sequence[str],
+    available: Mapping[str, Mapping[str, Predictive]],
+    select: Select = "pool",
+) -> dict[str, str]:
+    """Per series, the model with the least selection error that is available now.
+
+    With `select="pool"` a model is scored on the summed error of every series of the
+    pool (using seasonal naive for a series where the model cannot be fitted), and the
+    pool's winner is used for each of its series where it can be fitted.
+    """
+    totals: dict[tuple[str, str], list[float]] = {}
+    for origin, preds in selection_preds:
+        for key, err in _errors(series, preds, origin, horizon).items():
+            totals.setdefault(key, []).append(err)
+    score = {key: float(np.mean(errs)) for key, errs in totals.items()}
+    members: dict[str, list[str]] = {}
+    for s in series:
+        members.setdefault(s.pool, []).append(s.series_id)
+    pool_winner: dict[str, str] = {}
+    if select == "pool":
+        for pool, sids in members.items():
+            scored = []
+            for rank, m in enumerate(models):
+                total, seen = 0.0, 0
+                for sid in sids:
+                    series_err = score.get((m, sid), score.get(("seasonal_naive", sid)))
+                    if series_err is not None:
+                        total += series_err
+                        seen += 1
+                if seen and any((m, sid) in score for sid in sids):
+                    scored.append((total, rank, m))
+            if scored:
+                pool_winner[pool] = min(scored)[2]
+    choice = {}
+    for s in series:
+        sid = s.series_id
+        if sid in available.get("zeros", {}):
+            choice[sid] = "zeros"
+            continue
+        preferred: list[str] = []
+        if s.pool in pool_winner:
+            preferred = [pool_winner[s.pool]]
+        elif select == "series":
+            ranked = sorted(
+                (score[(m, sid)], rank, m)
+                for rank, m in enumerate(models)
+                if (m, sid) in score and sid in available.get(m, {})
+            )
+            preferred = [m for _, _, m in ranked[:1]]
+        if not preferred and len(members[s.pool]) >= GLM_MIN_POOL_SERIES:
+            preferred = ["pooled_glm"]
+        for m in [*preferred, "seasonal_naive", *models]:
+            if sid in available.get(m, {}):
+                choice[sid] = m
+                break
+    return choice
+
+
+def _calibration(
+    series: Sequence[_Series],
+    selection_preds: Sequence[tuple[int, Mapping[str, Mapping[str, Predictive]]]],
+    horizon: int,
+    choice: Mapping[str, str],
+    select: Select = "pool",
+) -> dict[str, float]:
+    """Per series, the factor that makes the chosen model's central CALIBRATION_LEVEL
+    interval cover that share of the selection folds' actuals (pooled over the pool's
+    series with `select="pool"`), within [CALIBRATION_MIN, CALIBRATION_MAX]; 1 without
+    selection folds. Models' own intervals assume the model is right; this widens them by
+    what the rolling-origin errors show."""
+    z_crit = float(stats.norm.ppf(0.5 + CALIBRATION_LEVEL / 2))
+    scores: dict[str, list[np.ndarray]] = {}
+    by_id = {s.series_id: s for s in series}
+    for origin, preds in selection_preds:
+        for sid, model in choice.items():
+            pred = preds.get(model, {}).get(sid)
+            if pred is None or pred.family == "zero":
+                continue
+            actual = _actuals(by_id[sid], origin, horizon)
+            seen = ~np.isnan(actual)
+            sd = pred.sd()
+            seen &= sd > 0
+            if not seen.any():
+                continue
+            key = f"{by_id[sid].pool}\x1f{model}" if select == "pool" else sid
+            scores.setdefault(key, []).append(np.abs(actual[seen] - pred.mean[seen]) / sd[seen])
+    factors = {}
+    for key, parts in scores.items():
+        z = np.concatenate(parts)
+        if z.size >= CALIBRATION_MIN_POINTS:
+            raw = float(np.quantile(z, CALIBRATION_LEVEL)) / z_crit
+            factors[key] = min(max(raw, CALIBRATION_MIN), CALIBRATION_MAX)
+    out = {}
+    for sid, model in choice.items():
+        key = f"{by_id[sid].pool}\x1f{model}" if select == "pool" else sid
+        out[sid] = factors.get(key, 1.0)
+    return out
+
+
+def _chosen(
+    series: Sequence[_Series],
+    preds: Mapping[str, Mapping[str, Predictive]],
+    selection: Sequence[tuple[int, Mapping[str, Mapping[str, Predictive]]]],
+    horizon: int,
+    models: Sequence[str],
+    select: Select,
+) -> tuple[dict[str, str], dict[str, Predictive]]:
+    """The chosen model per series and its calibrated predictive."""
+    choice = _choose(series, selection, horizon, models, preds, select)
+    factors = _calibration(series, selection, horizon, choice, select)
+    return choice, {sid: preds[m][sid].widen(factors[sid]) for sid, m in choice.items()}
+
+
+def _selection_origins(origin: int, horizon: int, folds: int) -> list[int]:
+    return [origin - horizon * k for k in range(1, folds + 1)]
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def quantile_column(q: float) -> str:
+    return f"q{q:g}"
+
+
+def _check_args(horizon: int, quantiles: Sequence[float]) -> None:
+    if horizon < 1:
+        raise ValueError(f"horizon: {horizon} is below 1")
+    for q in quantiles:
+        if not 0 < q < 1:
+            raise ValueError(f"quantiles: {q} is not strictly between 0 and 1")
+
+
+def forecast(
+    history: pd.DataFrame,
+    horizon: int,
+    quantiles: Sequence[float] = (0.1, 0.5, 0.9),
+    freq: Freq = "M",
+    *,
+    models: Sequence[str] = MODELS,
+    selection_folds: int = 1,
+    select: Select = "pool",
+    all_models: bool = False,
+) -> pd.DataFrame:
+    """Forecast every series `horizon` periods past the last period of `history`.
+
+    Returns `series_id, period, model, mean` and one column per quantile (`q0.1`, ...),
+    one row per series and period, for the model chosen per series (every model when
+    `all_models`). Periods are 'YYYY-MM' (or 'YYYYQn' for quarters).
+    """
+    _check_args(horizon, quantiles)
+    series, origin = _prepare(history, freq)
+    preds = _predict_all(series, origin, horizon, freq, models)
+    if all_models:
+        choice_sets = {m: {sid: m for sid in by} for m, by in preds.items()}
+        frames = [
+            _frame(preds[m], choice, origin, horizon, quantiles, freq)
+            for m, choice in choice_sets.items()
+        ]
+        return pd.concat(frames, ignore_index=True)
+    selection = [
+        (o, _predict_all(series, o, horizon, freq, models))
+        for o in _selection_origins(origin, horizon, selection_folds)
+    ]
+    choice, chosen = _chosen(series, preds, selection, horizon, models, select)
+    return _frame(chosen, choice, origin, horizon, quantiles, freq)
+
+
+def _frame(
+    preds: Mapping[str, Predictive],
+    choice: Mapping[str, str],
+    origin: int,
+    horizon: int,
+    quantiles: Sequence[float],
+    freq: Freq,
+) -> pd.DataFrame:
+    labels = _period_labels(range(origin, origin + horizon), freq)
+    qs = np.sort(np.asarray(quantiles, dtype=float))
+    parts = []
+    for sid, model in sorted(choice.items()):
+        pred = preds[sid]
+        part = pd.DataFrame(
+            {"series_id": sid, "period": labels, "model": model, "mean": pred.mean_nonnegative()}
+        )
+        values = pred.quantile(qs[:, None])  # (quantiles, horizon), monotone in q
+        for q, row in zip(qs, values, strict=True):
+            part[quantile_column(float(q))] = row
+        parts.append(part)
+    columns = ["series_id", "period", "model", "mean", *(quantile_column(q) for q in qs)]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True)[columns]
+
+
+def backtest(
+    history: pd.DataFrame,
+    horizon: int,
+    folds: int,
+    freq: Freq = "M",
+    *,
+    quantiles: Sequence[float] = (0.1, 0.5, 0.9),
+    step: int | None = None,
+    models: Sequence[str] = MODELS,
+    selection_folds: int = 1,
+    select: Select = "pool",
+) -> BacktestResult:
+    """Rolling-origin backtest: `folds` origins `step` periods apart (default: horizon),
+    the last one `horizon` periods before the end. Scores every model and `chosen`."""
+    _check_args(horizon, quantiles)
+    if folds < 1:
+        raise ValueError(f"folds: {folds} is below 1")
+    step = step or horizon
+    series, end = _prepare(history, freq)
+    season = SEASON_LENGTH[freq]
+    lo_q, hi_q = min(quantiles), max(quantiles)
+    outer = [end - horizon - step * k for k in reversed(range(folds))]
+    cache: dict[int, dict[str, dict[str, Predictive]]] = {}
+
+    def preds_at(o: int) -> dict[str, dict[str, Predictive]]:
+        if o not in cache:
+            cache[o] = _predict_all(series, o, horizon, freq, models)
+        return cache[o]
+
+    records = []
+    choices = []
+    for origin in outer:
+        preds = preds_at(origin)
+        selection = [(o, preds_at(o)) for o in _selection_origins(origin, horizon, selection_folds)]
+        chosen, calibrated = _chosen(series, preds, selection, horizon, models, select)
+        choices += [{"series_id": sid, "origin": origin, "model": m} for sid, m in chosen.items()]
+        scored: dict[str, Mapping[str, Predictive]] = dict(preds)
+        scored["chosen"] = calibrated
+        for s in series:
+            actual = _actuals(s, origin, horizon)
+            seen = ~np.isnan(actual)
+            train = s.until(origin)
+            if not seen.any() or train.size == 0:
+                continue
+            scale = _scale(train, season)
+            for model, by_series in scored.items():
+                pred = by_series.get(s.series_id)
+                if model == "zeros" or pred is None:
+                    continue
+                lo = pred.quantile(lo_q)[seen]
+                hi = pred.quantile(hi_q)[seen]
+                a = actual[seen]
+                err = pred.point()[seen] - a
+                records.append(
+                    {
+                        "series_id": s.series_id,
+                        "model": model,
+                        "n": int(seen.sum()),
+                        "abs_error": float(np.abs(err).sum()),
+                        "error": float(err.sum()),
+                        "actual": float(a.sum()),
+                        "scale": scale * int(seen.sum()),
+                        "covered": int(((a >= lo) & (a <= hi)).sum()),
+                    }
+                )
+    raw = pd.DataFrame.from_records(
+        records,
+        columns=["series_id", "model", "n", "abs_error", "error", "actual", "scale", "covered"],
+    )
+    per_series = raw.groupby(["series_id", "model"], as_index=False)[
+        ["n", "abs_error", "error", "actual", "scale", "covered"]
+    ].sum()
+    overall = raw.groupby("model", as_index=False)[
+        ["n", "abs_error", "error", "actual", "scale", "covered"]
+    ].sum()
+    for frame in (per_series, overall):
+        frame["mase"] = frame["abs_error"] / frame["scale"].where(frame["scale"] > 0)
+        frame["bias"] = frame["error"] / frame["n"]
+        frame["coverage"] = frame["covered"] / frame["n"]
+    overall["bias_pct"] = 100 * overall["error"] / overall["actual"].where(overall["actual"] > 0)
+    order = {m: i for i, m in enumerate((*models, "chosen"))}
+    overall = overall.sort_values("model", key=lambda c: c.map(order)).reset_index(drop=True)
+    choice_frame = pd.DataFrame.from_records(choices, columns=["series_id", "origin", "model"])
+    choice_frame["origin"] = _period_labels(choice_frame["origin"], freq)
+    last = choice_frame[choice_frame["origin"] == _period_labels([outer[-1]], freq)[0]]
+    return BacktestResult(
+        per_series=per_series[["series_id", "model", "n", "mase", "bias", "coverage"]],
+        overall=overall[["model", "n", "mase", "bias", "bias_pct", "coverage"]],
+        choices=choice_frame,
+        coverage_nominal=hi_q - lo_q,
+        origins=tuple(_period_labels(outer, freq)),
+        wins={str(k): int(v) for k, v in last["model"].value_counts().items()},
+    )
+
+
+def sample_paths(
+    history: pd.DataFrame,
+    horizon: int,
+    n_samples: int,
+    seed: int,
+    freq: Freq = "M",
+    *,
+    models: Sequence[str] = MODELS,
+    selection_folds: int = 1,
+    select: Select = "pool",
+) -> pd.DataFrame:
+    """Joint sample paths `sample, series_id, period, y` from each series' chosen model.
+
+    Every value is a quantile of that period's predictive distribution at a correlated
+    uniform: a shock shared by a pool for the whole horizon, a level shock of the series
+    and monthly noise (shares PATH_POOL_SHARE, PATH_LEVEL_SHARE and the rest), so a path
+    that is high in March tends to be high in April, and a city total is not made
+    artificially certain by independent districts.
+    """
+    if n_samples < 1:
+        raise ValueError(f"n_samples: {n_samples} is below 1")
+    _check_args(horizon, (0.5,))
+    series, origin = _prepare(history, freq)
+    preds = _predict_all(series, origin, horizon, freq, models)
+    selection = [
+        (o, _predict_all(series, o, horizon, freq, models))
+        for o in _selection_origins(origin, horizon, selection_folds)
+    ]
+    _choice, chosen = _chosen(series, preds, selection, horizon, models, select)
+    rng = np.random.default_rng(seed)
+    pools = sorted({s.pool for s in series})
+    pool_shock = {p: rng.standard_normal(n_samples) for p in pools}
+    labels = _period_labels(range(origin, origin + horizon), freq)
+    idio = math.sqrt(1.0 - PATH_POOL_SHARE - PATH_LEVEL_SHARE)
+    parts = []
+    for s in series:
+        pred = chosen.get(s.series_id)
+        if pred is None:
+            continue
+        z = (
+            math.sqrt(PATH_POOL_SHARE) * pool_shock[s.pool][:, None]
+            + math.sqrt(PATH_LEVEL_SHARE) * rng.standard_normal(n_samples)[:, None]
+            + idio * rng.standard_normal((n_samples, horizon))
+        )
+        values = pred.quantile(stats.norm.cdf(z))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "sample": np.repeat(np.arange(n_samples), horizon),
+                    "series_id": s.series_id,
+                    "period": np.tile(labels, n_samples),
+                    "y": values.ravel(),
+                }
+            )
+        )
+    if not parts:
+        return pd.DataFrame(columns=["sample", "series_id", "period", "y"])
+    return pd.concat(parts, ignore_index=True)
+
+
+# --------------------------------------------------------------------------- city packages
+
+
+def demand_history(package: CityPackage) -> pd.DataFrame:
+    """The package's demand as a long frame: one series per district and service.
+
+    Cases are summed over sources. In a month in which a district reported anything, a
+    service it has no row for had 0 cases; a month in which it reported nothing at all,
+    between its first and last months, is missing (a gap, not a zero); before its first
+    month the series does not exist yet. Returns `series_id, district_id, service_id,
+    period, y, pool (the service), exposure (the district's population)`.
+    """
+    demand = package.demand
+    columns = ["series_id", "district_id", "service_id", "period", "y", "pool", "exposure"]
+    if demand.empty:
+        return pd.DataFrame(columns=columns)
+    totals = demand.groupby(["district_id", "service_id", "period"], as_index=False)["cases"].sum()
+    reported = demand[["district_id", "period"]].drop_duplicates()
+    services = package.services[["service_id"]].drop_duplicates()
+    grid = reported.merge(services, how="cross")
+    frame = grid.merge(totals, on=["district_id", "service_id", "period"], how="left")
+    frame["y"] = frame["cases"].fillna(0).astype(float)
+    population = package.districts.set_index("district_id")["population"].astype(float)
+    frame["exposure"] = frame["district_id"].map(population).fillna(1.0).clip(lower=1.0)
+    frame["series_id"] = _series_ids(frame["district_id"], frame["service_id"])
+    frame["pool"] = frame["service_id"].astype(str)
+    return frame[columns].sort_values(["series_id", "period"]).reset_index(drop=True)
+
+
+def _series_ids(district_id: pd.Series, service_id: pd.Series) -> pd.Series:
+    return district_id.astype(str) + "\x1f" + service_id.astype(str)
+
+
+def _split_ids(frame: pd.DataFrame) -> pd.DataFrame:
+    parts = frame["series_id"].str.split("\x1f", n=1, expand=True)
+    out = frame.drop(columns="series_id")
+    out.insert(0, "service_id", parts[1])
+    out.insert(0, "district_id", parts[0])
+    return out
+
+
+def forecast_package(
+    package: CityPackage,
+    horizon_months: int,
+    quantiles: Sequence[float] = (0.1, 0.5, 0.9),
+) -> pd.DataFrame:
+    """Cases forecast per district and service: `district_id, service_id, period, model,
+    mean, q...`, for the months after the last observed one (the CLI's output)."""
+    history = demand_history(package)
+    if history.empty:
+        return pd.DataFrame(
+            columns=["district_id", "service_id", "period", "model", "mean"]
+            + [quantile_column(q) for q in sorted(quantiles)]
+        )
+    return _split_ids(forecast(history, horizon_months, quantiles, "M"))
+
+
+def forecast_demand_units(
+    package: CityPackage, horizon_months: int, quantile: float
+) -> pd.DataFrame:
+    """Demand for the planner: `district_id, service_id, period, demand`.
+
+    demand = forecast cases at `quantile` times the service's units_per_case (Little's
+    law: a 3-month shelter stay is 3 bed-months per case), never negative. Every district
+    and service of the package has a row per month (0 where nothing was ever reported).
+    The city total is the sum of these rows (bottom-up reconciliation).
+    """
+    column = quantile_column(quantile)
+    cases = forecast_package(package, horizon_months, (quantile,))
+    return _to_units(package, cases.rename(columns={column: "cases"}), horizon_months)
+
+
+def _to_units(package: CityPackage, cases: pd.DataFrame, horizon_months: int) -> pd.DataFrame:
+    columns = ["district_id", "service_id", "period", "demand"]
+    if package.demand.empty:
+        return pd.DataFrame(columns=columns)
+    last = pd.Period(str(package.demand["period"].max()), freq="M")
+    months = [(last + k).strftime("%Y-%m") for k in range(1, horizon_months + 1)]
+    grid = (
+        package.districts[["district_id"]]
+        .astype({"district_id": str})
+        .merge(package.services[["service_id"]].astype({"service_id": str}), how="cross")
+        .merge(pd.DataFrame({"period": months}), how="cross")
+    )
+    keys = ["district_id", "service_id", "period"]
+    out = grid.merge(cases[[*keys, "cases"]], on=keys, how="left")
+    upc = package.services.set_index("service_id")["units_per_case"].astype(float)
+    out["demand"] = (out["cases"].fillna(0.0) * out["service_id"].map(upc).fillna(1.0)).clip(
+        lower=0.0
+    )
+    return out[columns].sort_values(keys).reset_index(drop=True)
+
+
+def sample_demand_paths(
+    package: CityPackage, horizon_months: int, n_samples: int, seed: int
+) -> pd.DataFrame:
+    """Sample paths of demand in units: `sample, district_id, service_id, period, demand`.
+
+    Each sample is one joint future of every district and service (see `sample_paths`);
+    summing a sample over districts gives that sample's city total.
+    """
+    columns = ["sample", "district_id", "service_id", "period", "demand"]
+    history = demand_history(package)
+    if history.empty:
+        return pd.DataFrame(columns=columns)
+    paths = _split_ids(sample_paths(history, horizon_months, n_samples, seed, "M"))
+    upc = package.services.set_index("service_id")["units_per_case"].astype(float)
+    paths["demand"] = (paths["y"] * paths["service_id"].map(upc).fillna(1.0)).clip(lower=0.0)
+    known = {
+        (str(d), str(s)) for d, s in zip(paths["district_id"], paths["service_id"], strict=True)
+    }
+    missing = [
+        (str(d), str(s))
+        for d in package.districts["district_id"]
+        for s in package.services["service_id"]
+        if (str(d), str(s)) not in known
+    ]
+    if missing:
+        periods = sorted(paths["period"].unique())
+        fill = pd.DataFrame(missing, columns=["district_id", "service_id"]).merge(
+            pd.DataFrame({"period": periods}), how="cross"
+        )
+        fill = fill.merge(pd.DataFrame({"sample": np.arange(n_samples)}), how="cross")
+        fill["demand"] = 0.0
+        paths = pd.concat([paths, fill], ignore_index=True)
+    return (
+        paths[columns]
+        .sort_values(["sample", "district_id", "service_id", "period"])
+        .reset_index(drop=True)
+    )
