@@ -35,6 +35,7 @@ from models.errors import (
 from models.repository import (
     ImportSummary,
     capacity_history,
+    data_version,
     database_is_empty,
     import_package,
     list_cities,
@@ -67,6 +68,7 @@ __all__ = [
     "UnknownService",
     "alembic_config",
     "capacity_history",
+    "data_version",
     "database_is_empty",
     "delete_scenario",
     "dispose_engines",

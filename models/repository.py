@@ -121,6 +121,26 @@ def database_is_empty(session: Session) -> bool:
     return session.exec(select(City.id).limit(1)).first() is None
 
 
+def data_version(session: Session, *, city_name: str) -> str:
+    """A short text that changes with every write to the city's package data.
+
+    Cheap (one row read), meant as a cache key: an import, a replace and a capacity update
+    change it; saving scenarios and plan runs does not.
+    """
+    city = find_city(session, city_name=city_name)
+    return f"{city.id}.{city.data_version}"
+
+
+def _bump_data_version(session: Session, city: City) -> None:
+    # In SQL, not in Python, so that two concurrent writers both count.
+    session.exec(
+        sa.update(City)
+        .where(col(City.id) == city.id)
+        .values(data_version=col(City.data_version) + 1)
+    )
+    session.expire(city, ["data_version"])
+
+
 def find_city(session: Session, *, city_name: str) -> City:
     """The city of that name, or `UnknownCity` listing the known ones."""
     city = session.exec(select(City).where(col(City.name) == city_name)).first()
@@ -175,6 +195,8 @@ def _import_package(
     session.add(city)
     _flush(session, file="city.json", city_name=info.name)
     city_id = stored_id(city)
+    if replaced:
+        _bump_data_version(session, city)
 
     connection = session.connection()
     counts: dict[str, int] = {}
@@ -340,6 +362,7 @@ def record_capacity(
         )
     )
     session.flush()
+    _bump_data_version(session, city)
 
 
 def capacity_history(

@@ -90,6 +90,9 @@ class City(CityBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
+    data_version: int = Field(
+        default=1, description="bumped by every write to the city's package data (cache key)"
+    )
 
 
 # --- the package tables (planner.schema column specs) ---------------------------------------

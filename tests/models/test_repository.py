@@ -304,3 +304,39 @@ def test_demo_city_round_trips_through_the_database(engine: Engine, tmp_path: Pa
     loaded = load_from(engine, demo.city.name)
     assert_packages_equal(demo, loaded)
     assert_packages_equal(demo, read_package(write_package(loaded, tmp_path / "export")))
+
+
+def test_the_data_version_changes_with_every_write_to_the_citys_data(
+    engine: Engine, tiny: CityPackage
+) -> None:
+    from datetime import date
+
+    from models import data_version, record_capacity
+
+    def version() -> str:
+        with session_scope(engine) as session:
+            return data_version(session, city_name=tiny.city.name)
+
+    import_into(engine, tiny)
+    seen = [version()]
+    with session_scope(engine) as session:
+        record_capacity(
+            session,
+            city_name=tiny.city.name,
+            agency_id=str(tiny.capacity["agency_id"].iloc[0]),
+            service_id=str(tiny.capacity["service_id"].iloc[0]),
+            capacity=1,
+            as_of=date(2027, 1, 1),
+            recorded_by="tester",
+        )
+    seen.append(version())
+    import_into(engine, tiny, replace=True)
+    seen.append(version())
+    with session_scope(engine) as session:
+        save_scenario(
+            session, city_name=tiny.city.name, name="x", note=None, parameters={}, created_by="t"
+        )
+    assert version() == seen[-1]  # a scenario is not the city's data
+    assert len(set(seen)) == 3
+    with session_scope(engine) as session, pytest.raises(UnknownCity):
+        data_version(session, city_name="Atlantis")
