@@ -1,0 +1,431 @@
+"""From a city package, a scenario and demand to the arrays and ids the model sees.
+
+Geometry stops here: distances are measured once (planner.geo) and the model gets frames keyed
+by ids. Everything below is sparse: only agency-service pairs that exist or may be opened,
+only district-agency arcs within the service's radius where the district has demand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from planner.geo import distances_km
+from planner.problems import InvalidInput, Problem
+
+if TYPE_CHECKING:
+    from planner.package import CityPackage
+    from planner.scenario import Scenario
+
+#: Weight of the equity shortfall v against unmet demand (MODEL.md's W_eq).
+EQUITY_WEIGHT = 10.0
+#: The tie-breakers are capped so that, along any chain of reroutes, they are worth at most this
+#: share of one unit of the least weighted demand (see `tie_breaker_weights`).
+TIE_BREAK_SHARE = 0.01
+#: Id of the implicit funder used when a city lists no funders at all.
+IMPLICIT_FUNDER = "new_budget"
+
+
+@dataclass(frozen=True, eq=False)
+class ModelInputs:
+    """Everything the model needs, as frames and dicts keyed by ids (no geometry)."""
+
+    currency: str
+    district_ids: tuple[str, ...]
+    district_names: dict[str, str]
+    population: dict[str, float]
+    services: pd.DataFrame  # index service_id: name, unit, integer, weight, radius_km
+    agency_names: dict[str, str]
+    funder_names: dict[str, str]
+    funder_budget: dict[str, float]
+    total_budget: float
+    periods: tuple[str, ...]
+    demand: pd.DataFrame  # district_id, service_id, period, demand (every cell of the horizon)
+    block_demand: pd.DataFrame  # district_id, service_id, block, months, demand (> 0)
+    blocks: pd.DataFrame  # service_id, block, months, periods (';'-joined)
+    pairs: pd.DataFrame  # agency_id, service_id, c0, m, cost, open_cost, is_new
+    arcs: pd.DataFrame  # district_id, agency_id, service_id, dist_km
+    eligible: pd.DataFrame  # funder_id, agency_id, service_id
+    beyond_radius: pd.DataFrame  # district_id, service_id, agency_id, dist_km (nearest outside)
+    equity_floor: float
+    equity_mode: str
+    distance_weight: float
+    cost_weight: float
+    horizon_months: int
+    notes: tuple[str, ...] = field(default=())
+
+
+def prepare_inputs(
+    package: CityPackage,
+    scenario: Scenario,
+    demand: pd.DataFrame,
+    *,
+    aggregate_periods: bool = True,
+    distances: pd.DataFrame | None = None,
+) -> ModelInputs:
+    """Turn a package, a scenario and horizon demand into `ModelInputs`.
+
+    `distances` (districts x agencies, km) is measured from the geometry when not given.
+    `aggregate_periods` merges, per service, the months whose demand is identical in every
+    district into one block weighted by its number of months: exact, since capacity is the
+    same every month.
+    """
+    scenario.ensure_valid_for(package)
+    notes: list[str] = []
+    district_ids = tuple(package.districts["district_id"].astype(str))
+    services = _services(package, scenario)
+    agencies = package.agencies.assign(agency_id=package.agencies["agency_id"].astype(str))
+    demand = _check_demand(demand, set(district_ids), set(services.index))
+    periods = tuple(sorted(demand["period"].unique()))
+
+    pairs = _pairs(package, scenario, services, set(agencies["agency_id"]))
+    funder_names, funder_budget, total_budget = _budgets(package, scenario)
+    kinds = dict(zip(agencies["agency_id"], agencies["kind"].astype(str), strict=True))
+    eligible = _eligibility(package, pairs, kinds, list(funder_budget))
+    # An expansion that costs money but that no funder may pay for cannot happen.
+    paid = (pairs["cost"] > 0) | (pairs["open_cost"] > 0)
+    funded = pd.MultiIndex.from_frame(eligible[["agency_id", "service_id"]]).unique()
+    has_funder = pd.MultiIndex.from_frame(pairs[["agency_id", "service_id"]]).isin(funded)
+    pairs.loc[paid & ~has_funder, "m"] = 0.0
+    pairs = pairs[(pairs["c0"] > 0) | (pairs["m"] > 0)].reset_index(drop=True)
+    eligible = eligible.merge(
+        pairs.loc[pairs["m"] > 0, ["agency_id", "service_id"]], on=["agency_id", "service_id"]
+    )
+
+    for service_id in services.index:
+        if not (pairs["service_id"] == service_id).any():
+            notes.append(
+                f"nobody offers or may open {services.loc[service_id, 'name']!s} "
+                f"({service_id}): all its demand stays unmet"
+            )
+
+    if distances is None:
+        distances = (
+            distances_km(package.districts, agencies)
+            if len(agencies) and len(district_ids)
+            else pd.DataFrame(index=list(district_ids), columns=agencies["agency_id"].tolist())
+        )
+    distances.index = distances.index.astype(str)
+    distances.columns = distances.columns.astype(str)
+
+    block_demand, blocks = _blocks(demand, aggregate_periods)
+    arcs, beyond = _arcs(block_demand, pairs, services, distances)
+
+    served_somewhere = set(arcs["agency_id"])
+    for agency_id in sorted(set(pairs["agency_id"]) - served_somewhere):
+        notes.append(
+            f"agency {kinds.get(agency_id, '')} {agency_id} ({_name(package, agency_id)}) "
+            "reaches no district with demand for what it offers: it gets no funding"
+        )
+
+    weights = services["weight"].astype(float)
+    distance_weight, cost_weight = tie_breaker_weights(
+        scenario.distance_weight,
+        scenario.cost_weight,
+        min_weight=float(weights.min()) if len(weights) else 1.0,
+        max_distance_km=float(arcs["dist_km"].max()) if len(arcs) else 0.0,
+        chain_length=max(1, block_demand["district_id"].nunique()),
+        max_unit_money=float((pairs["cost"] + pairs["open_cost"]).max()) if len(pairs) else 0.0,
+    )
+    population = dict(
+        zip(
+            package.districts["district_id"].astype(str),
+            package.districts["population"].astype(float),
+            strict=True,
+        )
+    )
+    return ModelInputs(
+        currency=str(package.city.currency),
+        district_ids=district_ids,
+        district_names=dict(zip(district_ids, package.districts["name"].astype(str), strict=True)),
+        population=population,
+        services=services,
+        agency_names=dict(zip(agencies["agency_id"], agencies["name"].astype(str), strict=True)),
+        funder_names=funder_names,
+        funder_budget=funder_budget,
+        total_budget=total_budget,
+        periods=periods,
+        demand=demand,
+        block_demand=block_demand,
+        blocks=blocks,
+        pairs=pairs,
+        arcs=arcs,
+        eligible=eligible,
+        beyond_radius=beyond,
+        equity_floor=float(scenario.equity_floor),
+        equity_mode=scenario.equity_mode,
+        distance_weight=distance_weight,
+        cost_weight=cost_weight,
+        horizon_months=scenario.horizon_months,
+        notes=tuple(notes),
+    )
+
+
+def tie_breaker_weights(
+    distance_weight: float,
+    cost_weight: float,
+    *,
+    min_weight: float,
+    max_distance_km: float,
+    chain_length: int,
+    max_unit_money: float,
+) -> tuple[float, float]:
+    """The scenario's lambda and epsilon, capped so that they never cost a served unit.
+
+    Serving one more unit may reroute a chain of at most `chain_length` districts, each leg at
+    most `max_distance_km`, and buy one unit costing at most `max_unit_money`; each of these is
+    kept below `TIE_BREAK_SHARE` of the smallest weight.
+    """
+    budget = TIE_BREAK_SHARE * min_weight
+    if max_distance_km > 0:
+        distance_weight = min(distance_weight, budget / (max_distance_km * chain_length))
+    if max_unit_money > 0:
+        cost_weight = min(cost_weight, budget / max_unit_money)
+    return distance_weight, cost_weight
+
+
+def _name(package: CityPackage, agency_id: str) -> str:
+    match = package.agencies.loc[package.agencies["agency_id"].astype(str) == agency_id, "name"]
+    return str(match.iloc[0]) if len(match) else agency_id
+
+
+def _services(package: CityPackage, scenario: Scenario) -> pd.DataFrame:
+    services = package.services.copy()
+    services["service_id"] = services["service_id"].astype(str)
+    services = services.set_index("service_id")
+    services["integer"] = services["integer"].astype(bool)
+    services["weight"] = [
+        float(scenario.weights.get(s, w))
+        for s, w in zip(services.index, services["weight"], strict=True)
+    ]
+    radius = services["radius_km"].astype(float)
+    for service_id, override in scenario.radius_km.items():
+        radius[service_id] = np.nan if override is None else float(override)
+    services["radius_km"] = radius
+    for column, default in (("units_per_case", 1.0), ("open_cost", 0.0), ("open_max", 0.0)):
+        if column not in services:
+            services[column] = default
+        services[column] = services[column].astype(float).fillna(default)
+    return services
+
+
+def _check_demand(demand: pd.DataFrame, districts: set[str], services: set[str]) -> pd.DataFrame:
+    missing = {"district_id", "service_id", "period", "demand"} - set(demand.columns)
+    if missing:
+        raise InvalidInput(
+            [Problem("demand", column=c, message="is missing") for c in sorted(missing)]
+        )
+    demand = demand[["district_id", "service_id", "period", "demand"]].astype(
+        {"district_id": str, "service_id": str, "period": str}
+    )
+    demand["demand"] = pd.to_numeric(demand["demand"], errors="coerce").astype(float)
+    problems = []
+    bad = demand["demand"].isna() | ~np.isfinite(demand["demand"]) | (demand["demand"] < 0)
+    for row in rows(demand[bad].head(5)):
+        problems.append(
+            Problem("demand", column="demand", message=f"{row.demand} is not a number >= 0")
+        )
+    for column, known in (("district_id", districts), ("service_id", services)):
+        for value in sorted(set(demand[column]) - known)[:5]:
+            problems.append(Problem("demand", column=column, message=f"{value!r} is unknown"))
+    if demand.duplicated(["district_id", "service_id", "period"]).any():
+        problems.append(Problem("demand", message="a district, service and period repeat"))
+    if problems:
+        raise InvalidInput(problems)
+    return demand.reset_index(drop=True)
+
+
+def _pairs(
+    package: CityPackage, scenario: Scenario, services: pd.DataFrame, agencies: set[str]
+) -> pd.DataFrame:
+    """Agency-service pairs that exist (capacity rows) or may be opened."""
+    factor = scenario.horizon_months / 12.0
+    current = package.current_capacity()
+    current = current.assign(
+        agency_id=current["agency_id"].astype(str), service_id=current["service_id"].astype(str)
+    )
+    current = current[
+        current["agency_id"].isin(agencies) & current["service_id"].isin(services.index)
+    ]
+    unit_cost = current["unit_cost"].astype(float)
+    unit_cost = unit_cost.fillna(
+        services["unit_cost"].reindex(current["service_id"]).set_axis(current.index)
+    )
+    offered = pd.DataFrame(
+        {
+            "agency_id": current["agency_id"],
+            "service_id": current["service_id"],
+            "c0": current["capacity"].astype(float),
+            "m": current["max_expansion"].astype(float).fillna(0.0),
+            "cost": unit_cost.astype(float) * factor,
+            "open_cost": 0.0,
+            "is_new": False,
+        }
+    )
+    frames = [offered]
+    if scenario.allow_new_services:
+        openable = services[services["open_max"] > 0]
+        if len(openable):
+            grid = pd.MultiIndex.from_product(
+                [sorted(agencies), openable.index], names=["agency_id", "service_id"]
+            )
+            existing = pd.MultiIndex.from_frame(offered[["agency_id", "service_id"]])
+            grid = grid[~grid.isin(existing)]
+            service_of = grid.get_level_values("service_id")
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "agency_id": grid.get_level_values("agency_id"),
+                        "service_id": service_of,
+                        "c0": 0.0,
+                        "m": openable["open_max"].reindex(service_of).to_numpy(float),
+                        "cost": openable["unit_cost"].reindex(service_of).to_numpy(float) * factor,
+                        "open_cost": openable["open_cost"].reindex(service_of).to_numpy(float),
+                        "is_new": True,
+                    }
+                )
+            )
+    pairs = pd.concat(frames, ignore_index=True)
+    pairs = pairs.astype({"agency_id": str, "service_id": str, "is_new": bool})
+    return pairs.sort_values(["agency_id", "service_id"], kind="stable").reset_index(drop=True)
+
+
+def _budgets(
+    package: CityPackage, scenario: Scenario
+) -> tuple[dict[str, str], dict[str, float], float]:
+    funders = package.funders
+    if len(funders) == 0:
+        total = float(scenario.budget or 0.0)
+        return {IMPLICIT_FUNDER: "New budget"}, {IMPLICIT_FUNDER: total}, total
+    ids = funders["funder_id"].astype(str).tolist()
+    names = dict(zip(ids, funders["name"].astype(str), strict=True))
+    budget = {
+        f: float(scenario.funder_budgets.get(f, b))
+        for f, b in zip(ids, funders["budget"].astype(float), strict=True)
+    }
+    total = float(scenario.budget) if scenario.budget is not None else float(sum(budget.values()))
+    return names, budget, total
+
+
+def _eligibility(
+    package: CityPackage, pairs: pd.DataFrame, kinds: dict[str, str], funders: list[str]
+) -> pd.DataFrame:
+    """Funder-agency-service triples a funder may pay for.
+
+    A funder with no row in eligibility.csv may pay for anything (so may every funder when the
+    file is empty, and the implicit funder of a city without funders).
+    """
+    rules = package.eligibility.copy()
+    rules["funder_id"] = rules["funder_id"].astype(str)
+    candidates = pairs.loc[pairs["m"] > 0, ["agency_id", "service_id"]].copy()
+    candidates["kind"] = candidates["agency_id"].map(kinds)
+    frames = []
+    restricted = set(rules["funder_id"])
+    for funder_id in funders:
+        if funder_id not in restricted:
+            frames.append(candidates.assign(funder_id=funder_id))
+            continue
+        mask = np.zeros(len(candidates), dtype=bool)
+        for rule in rows(rules[rules["funder_id"] == funder_id]):
+            ok = np.ones(len(candidates), dtype=bool)
+            if isinstance(rule.service_id, str) and rule.service_id:
+                ok &= (candidates["service_id"] == rule.service_id).to_numpy()
+            if isinstance(rule.agency_kind, str) and rule.agency_kind:
+                ok &= (candidates["kind"] == rule.agency_kind).to_numpy()
+            mask |= ok
+        frames.append(candidates[mask].assign(funder_id=funder_id))
+    columns = ["funder_id", "agency_id", "service_id"]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=str) for c in columns})
+    eligible = pd.concat(frames, ignore_index=True)[columns].astype(str)
+    return eligible.sort_values(columns, kind="stable").reset_index(drop=True)
+
+
+def _blocks(demand: pd.DataFrame, aggregate: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per service, group months into blocks of identical demand (or one block per month)."""
+    rows = []
+    block_rows = []
+    for service_id, frame in demand.groupby("service_id", sort=True):
+        table = frame.pivot(index="district_id", columns="period", values="demand").fillna(0.0)
+        table = table.reindex(sorted(table.columns), axis=1)
+        groups: dict[object, list[str]] = {}
+        for period in table.columns:
+            key = tuple(table[period].to_numpy()) if aggregate else period
+            groups.setdefault(key, []).append(period)
+        for members in groups.values():
+            label = _block_label(members)
+            block_rows.append((service_id, label, len(members), ";".join(members)))
+            column = table[members[0]]
+            positive = column[column > 0]
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "district_id": positive.index.astype(str),
+                        "service_id": service_id,
+                        "block": label,
+                        "months": len(members),
+                        "demand": positive.to_numpy(float),
+                    }
+                )
+            )
+    columns = ["district_id", "service_id", "block", "months", "demand"]
+    block_demand = (
+        pd.concat(rows, ignore_index=True)[columns]
+        if rows
+        else pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    )
+    block_demand = block_demand.astype(
+        {"district_id": str, "service_id": str, "block": str, "months": int, "demand": float}
+    )
+    blocks = pd.DataFrame(block_rows, columns=["service_id", "block", "months", "periods"])
+    return block_demand, blocks
+
+
+def _block_label(periods: list[str]) -> str:
+    if len(periods) == 1:
+        return periods[0]
+    index = pd.PeriodIndex(periods, freq="M")
+    if (index[-1] - index[0]).n == len(periods) - 1:
+        return f"{periods[0]}..{periods[-1]}"
+    return "+".join(periods)
+
+
+def _arcs(
+    block_demand: pd.DataFrame,
+    pairs: pd.DataFrame,
+    services: pd.DataFrame,
+    distances: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Reachable (district, agency, service) arcs, and the nearest agency beyond the radius."""
+    columns = ["district_id", "agency_id", "service_id", "dist_km"]
+    cells = block_demand[["district_id", "service_id"]].drop_duplicates()
+    candidates = cells.merge(pairs[["agency_id", "service_id"]], on="service_id")
+    if len(candidates) == 0:
+        empty = pd.DataFrame({c: pd.Series(dtype=str) for c in columns}).astype({"dist_km": float})
+        beyond = empty[["district_id", "service_id", "agency_id", "dist_km"]]
+        return empty, beyond
+    row_of = distances.index.get_indexer(pd.Index(candidates["district_id"]))
+    col_of = distances.columns.get_indexer(pd.Index(candidates["agency_id"]))
+    matrix = distances.to_numpy(dtype=float)
+    candidates["dist_km"] = matrix[row_of, col_of]
+    radius = services["radius_km"].reindex(candidates["service_id"]).to_numpy(float)
+    inside = np.isnan(radius) | (candidates["dist_km"].to_numpy() <= radius + 1e-9)
+    arcs = candidates[inside][columns].sort_values(
+        ["district_id", "service_id", "agency_id"], kind="stable"
+    )
+    outside = candidates[~inside].sort_values(
+        ["district_id", "service_id", "dist_km", "agency_id"], kind="stable"
+    )
+    beyond = outside.drop_duplicates(["district_id", "service_id"])[
+        ["district_id", "service_id", "agency_id", "dist_km"]
+    ]
+    return arcs.reset_index(drop=True), beyond.reset_index(drop=True)
+
+
+def rows(frame: pd.DataFrame) -> Iterator[Any]:
+    """A frame's rows as named tuples (typed loosely: the columns are known by name)."""
+    return frame.itertuples(index=False)  # type: ignore[return-value]

@@ -1,0 +1,355 @@
+r"""The allocation model of ../shared/MODEL.md, written with PuLP from sparse index lists.
+
+Sets: districts N, agencies A, services S, periods T (merged into blocks b of identical demand,
+each weighted by its number of months |b|), funders F; R(n,s) the agencies within the radius.
+
+Variables (only where they can be non-zero):
+    k[a,s]     capacity added (integer for whole-unit services)        pairs with m[a,s] > 0
+    y[a,s]     service opened (binary)                                  new pairs only
+    g[f,a,s]   money from funder f                                      eligible and paid pairs
+    x[n,a,s,b] demand of n served by a, per month of block b            a in R(n,s), d > 0
+    u[n,s,b]   demand left unmet, per month of block b                  d > 0
+    v[n,s]     shortfall below the equity floor                         soft mode, alpha > 0
+
+Constraints (numbers as in MODEL.md; names as `family[ids]`):
+    (1) balance[n,s,b]:     sum_{a in R(n,s)} x[n,a,s,b] + u[n,s,b] = d[n,s,b]
+    (2) capacity[a,s,b]:    sum_n x[n,a,s,b] - k[a,s] <= c0[a,s]
+    (3) funding[a,s]:       sum_f g[f,a,s] - cost[a,s] k[a,s] - open[a,s] y[a,s] = 0
+    (4) funder_budget[f]:   sum_{a,s} g[f,a,s] <= B[f];   budget: sum g <= B
+    (5) expansion[a,s]:     k[a,s] <= m[a,s]   (offered);   k[a,s] - m[a,s] y[a,s] <= 0 (new)
+    (6) floor[n,s]:         sum_b |b| u[n,s,b] - v[n,s] <= (1 - alpha) sum_b |b| d[n,s,b]
+                            (v absent in hard mode)
+
+Objective:
+    min  sum |b| w[s] u  +  W_eq sum w[s] v  +  lambda sum |b| dist[n,a] x  +  epsilon sum g
+
+Merging months into blocks is exact: the months of a block have the same demand in every
+district and the same capacity, so one month's optimal flows serve them all.
+
+Besides the plan's model, `build_model` builds the variants the diagnosis needs: budgets
+removed (`budget="unlimited"`) or elastic (`budget="elastic"`, slack `extra[...]` priced 1),
+the objective of the floor's shortfall only (`objective="shortfall"`), or the extra money
+(`objective="extra_budget"`), and capacity fixed to a baseline's (`fixed_units`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import pulp
+
+from planner.optimise.inputs import EQUITY_WEIGHT, ModelInputs, rows
+
+FloorMode = Literal["scenario", "soft", "hard", "none"]
+BudgetMode = Literal["limited", "unlimited", "elastic"]
+ObjectiveMode = Literal["plan", "shortfall", "extra_budget"]
+
+
+@dataclass(eq=False)
+class HavenModel:
+    """A built PuLP problem with its variables and constraints keyed by domain ids."""
+
+    inputs: ModelInputs
+    problem: pulp.LpProblem
+    floor_mode: str
+    pairs: pd.DataFrame = field(default_factory=pd.DataFrame)  # k / y rows, with positions
+    flows: pd.DataFrame = field(default_factory=pd.DataFrame)  # x rows
+    cells: pd.DataFrame = field(default_factory=pd.DataFrame)  # u rows (block demand)
+    floor_cells: pd.DataFrame = field(default_factory=pd.DataFrame)  # v / floor rows
+    money: pd.DataFrame = field(default_factory=pd.DataFrame)  # g rows
+    k: list[pulp.LpVariable] = field(default_factory=list)
+    y: dict[int, pulp.LpVariable] = field(default_factory=dict)
+    g: list[pulp.LpVariable] = field(default_factory=list)
+    x: list[pulp.LpVariable] = field(default_factory=list)
+    u: list[pulp.LpVariable] = field(default_factory=list)
+    v: dict[int, pulp.LpVariable] = field(default_factory=dict)
+    extra: dict[str, pulp.LpVariable] = field(default_factory=dict)
+    constraints: dict[str, pulp.LpConstraint] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def n_integer(self) -> int:
+        return sum(1 for v in self.k if v.cat == pulp.LpInteger) + len(self.y)
+
+    def add(self, kind: str, name: str, terms: dict, sense: int, rhs: float) -> None:
+        """Add one named constraint `terms (sense) rhs` of a family."""
+        expression = pulp.LpAffineExpression(terms)
+        constraint = pulp.LpConstraint(expression, sense=sense, rhs=float(rhs))
+        self.problem.addConstraint(constraint, name)
+        self.constraints[name] = constraint
+        self.kinds[name] = kind
+
+    def size(self) -> dict[str, int]:
+        variables = len(self.k) + len(self.y) + len(self.g) + len(self.x) + len(self.u)
+        variables += len(self.v) + len(self.extra)
+        nonzeros = sum(len(c.expr) for c in self.constraints.values())
+        return {
+            "variables": variables,
+            "integer_variables": self.n_integer,
+            "constraints": len(self.constraints),
+            "nonzeros": nonzeros,
+        }
+
+
+def build_model(
+    inputs: ModelInputs,
+    *,
+    floor: FloorMode = "scenario",
+    budget: BudgetMode = "limited",
+    objective: ObjectiveMode = "plan",
+    fixed_units: pd.DataFrame | None = None,
+) -> HavenModel:
+    """Build the model, one `define_*` function per family, in MODEL.md's order."""
+    floor_mode = inputs.equity_mode if floor == "scenario" else floor
+    if inputs.equity_floor <= 0:
+        floor_mode = "none"
+    model = HavenModel(inputs, pulp.LpProblem("haven", pulp.LpMinimize), floor_mode)
+    define_capacity_variables(model, fixed_units)
+    define_funding_variables(model)
+    define_flow_variables(model)
+    define_floor_variables(model)
+    define_demand_balance(model)
+    define_capacity(model)
+    define_funding(model)
+    define_budgets(model, budget)
+    define_expansion(model)
+    define_equity_floor(model)
+    define_objective(model, objective)
+    return model
+
+
+def define_capacity_variables(model: HavenModel, fixed_units: pd.DataFrame | None) -> None:
+    """k[a,s] for pairs that may grow and reach someone; y[a,s] for new pairs."""
+    inputs = model.inputs
+    pairs = inputs.pairs
+    reached = pd.MultiIndex.from_frame(inputs.arcs[["agency_id", "service_id"]]).unique()
+    keys = pd.MultiIndex.from_frame(pairs[["agency_id", "service_id"]])
+    pairs = pairs.assign(reached=keys.isin(reached)).reset_index(drop=True)
+    pairs["k_pos"] = -1
+    grow = pairs.index[(pairs["m"] > 0) & pairs["reached"]]
+    pairs.loc[grow, "k_pos"] = np.arange(len(grow))
+    fixed = None
+    if fixed_units is not None:
+        fixed = fixed_units.set_index(["agency_id", "service_id"])["units"].to_dict()
+    integer = inputs.services["integer"].to_dict()
+    problem = model.problem
+    for pos, row in enumerate(rows(pairs.loc[grow])):
+        cat = pulp.LpInteger if integer[row.service_id] else pulp.LpContinuous
+        upper = float(row.m)
+        lower = 0.0
+        if fixed is not None:
+            lower = upper = min(upper, float(fixed.get((row.agency_id, row.service_id), 0.0)))
+        model.k.append(problem.add_variable(f"k_{pos}", lower, upper, cat))
+        if row.is_new:
+            y_upper = 1.0 if fixed is None or upper > 0 else 0.0
+            y_lower = 1.0 if fixed is not None and upper > 0 else 0.0
+            y = problem.add_variable(f"y_{pos}", y_lower, y_upper, pulp.LpInteger)
+            model.y[pos] = y
+    model.pairs = pairs
+
+
+def define_funding_variables(model: HavenModel) -> None:
+    """g[f,a,s] where the funder may pay and the pair costs money to grow."""
+    pairs = model.pairs
+    paid = pairs[(pairs["k_pos"] >= 0) & ((pairs["cost"] > 0) | (pairs["open_cost"] > 0))]
+    money = model.inputs.eligible.merge(
+        paid[["agency_id", "service_id", "k_pos"]], on=["agency_id", "service_id"]
+    )
+    money = money.sort_values(["k_pos", "funder_id"], kind="stable").reset_index(drop=True)
+    add = model.problem.add_variable
+    model.g = [add(f"g_{i}", 0.0) for i in range(len(money))]
+    model.money = money
+
+
+def define_flow_variables(model: HavenModel) -> None:
+    """x[n,a,s,b] on reachable arcs where there is demand, u[n,s,b] where there is demand."""
+    inputs = model.inputs
+    cells = inputs.block_demand.reset_index(drop=True)
+    cells["u_pos"] = np.arange(len(cells))
+    flows = inputs.arcs.merge(
+        cells[["district_id", "service_id", "block", "months", "u_pos"]],
+        on=["district_id", "service_id"],
+    )
+    flows = flows.sort_values(["u_pos", "agency_id"], kind="stable").reset_index(drop=True)
+    pair_pos = model.pairs.reset_index().set_index(["agency_id", "service_id"])
+    flows["pair"] = (
+        pair_pos["index"]
+        .reindex(pd.MultiIndex.from_frame(flows[["agency_id", "service_id"]]))
+        .to_numpy()
+    )
+    add = model.problem.add_variable
+    model.x = [add(f"x_{i}", 0.0) for i in range(len(flows))]
+    model.u = [add(f"u_{i}", 0.0) for i in range(len(cells))]
+    model.flows = flows
+    model.cells = cells
+
+
+def define_floor_variables(model: HavenModel) -> None:
+    """v[n,s] (soft floor) and the cells the floor applies to."""
+    if model.floor_mode == "none":
+        model.floor_cells = pd.DataFrame(columns=["district_id", "service_id", "demand"])
+        return
+    cells = model.cells
+    total = (
+        cells.assign(total=cells["demand"] * cells["months"])
+        .groupby(["district_id", "service_id"], sort=True)["total"]
+        .sum()
+        .reset_index()
+    )
+    total = total[total["total"] > 0].reset_index(drop=True)
+    model.floor_cells = total.rename(columns={"total": "demand"})
+    if model.floor_mode == "soft":
+        add = model.problem.add_variable
+        model.v = {i: add(f"v_{i}", 0.0) for i in range(len(total))}
+
+
+def define_demand_balance(model: HavenModel) -> None:
+    """(1) sum_a x + u = d for every district, service and block with demand."""
+    cells, flows = model.cells, model.flows
+    groups = _group_positions(flows["u_pos"].to_numpy(), len(cells))
+    x, u = model.x, model.u
+    for row, members in zip(rows(cells), groups, strict=True):
+        terms = dict.fromkeys([x[i] for i in members], 1.0)
+        terms[u[row.u_pos]] = 1.0
+        name = f"balance[{row.district_id},{row.service_id},{row.block}]"
+        model.add("balance", name, terms, pulp.LpConstraintEQ, row.demand)
+
+
+def define_capacity(model: HavenModel) -> None:
+    """(2) sum_n x <= c0 + k for every reached pair and block."""
+    flows, pairs = model.flows, model.pairs
+    if len(flows) == 0:
+        return
+    key = flows.groupby(["pair", "block"], sort=True).ngroup().to_numpy()
+    order = np.argsort(key, kind="stable")
+    bounds = np.flatnonzero(np.diff(key[order])) + 1
+    x, k = model.x, model.k
+    pair_of = flows["pair"].to_numpy()
+    block_of = flows["block"].to_numpy()
+    agency = pairs["agency_id"].tolist()
+    service = pairs["service_id"].tolist()
+    k_pos = pairs["k_pos"].tolist()
+    c0 = pairs["c0"].astype(float).tolist()
+    for members in np.split(order, bounds):
+        p = int(pair_of[members[0]])
+        terms = dict.fromkeys([x[i] for i in members], 1.0)
+        if k_pos[p] >= 0:
+            terms[k[k_pos[p]]] = -1.0
+        name = f"capacity[{agency[p]},{service[p]},{block_of[members[0]]}]"
+        model.add("capacity", name, terms, pulp.LpConstraintLE, c0[p])
+
+
+def define_funding(model: HavenModel) -> None:
+    """(3) money from funders pays for what is added (and opened)."""
+    pairs, money = model.pairs, model.money
+    groups = _group_positions(money["k_pos"].to_numpy(), len(model.k))
+    grow = pairs[pairs["k_pos"] >= 0]
+    for row in rows(grow):
+        pos = int(row.k_pos)
+        if row.cost <= 0 and row.open_cost <= 0:
+            continue
+        terms = dict.fromkeys([model.g[i] for i in groups[pos]], 1.0)
+        if row.cost > 0:
+            terms[model.k[pos]] = -float(row.cost)
+        if pos in model.y and row.open_cost > 0:
+            terms[model.y[pos]] = -float(row.open_cost)
+        name = f"funding[{row.agency_id},{row.service_id}]"
+        model.add("funding", name, terms, pulp.LpConstraintEQ, 0.0)
+
+
+def define_budgets(model: HavenModel, mode: BudgetMode) -> None:
+    """(4) each funder's budget and the total budget (elastic: with priced slack)."""
+    if mode == "unlimited":
+        return
+    inputs, money = model.inputs, model.money
+    add = model.problem.add_variable
+    for funder_id in inputs.funder_budget:
+        members = np.flatnonzero(money["funder_id"].to_numpy() == funder_id)
+        terms = dict.fromkeys([model.g[i] for i in members], 1.0)
+        if mode == "elastic":
+            slack = add(f"extra_{len(model.extra)}", 0.0)
+            model.extra[funder_id] = slack
+            terms[slack] = -1.0
+        if terms:
+            name = f"funder_budget[{funder_id}]"
+            model.add("funder", name, terms, pulp.LpConstraintLE, inputs.funder_budget[funder_id])
+    terms = dict.fromkeys(model.g, 1.0)
+    if mode == "elastic":
+        slack = add(f"extra_{len(model.extra)}", 0.0)
+        model.extra["budget"] = slack
+        terms[slack] = -1.0
+    if terms:
+        model.add("budget", "budget", terms, pulp.LpConstraintLE, inputs.total_budget)
+
+
+def define_expansion(model: HavenModel) -> None:
+    """(5) k <= m, and k <= m y for services an agency starts."""
+    grow = model.pairs[model.pairs["k_pos"] >= 0]
+    for row in rows(grow):
+        pos = int(row.k_pos)
+        terms = {model.k[pos]: 1.0}
+        rhs = float(row.m)
+        if pos in model.y:
+            terms[model.y[pos]] = -rhs
+            rhs = 0.0
+        name = f"expansion[{row.agency_id},{row.service_id}]"
+        model.add("expansion", name, terms, pulp.LpConstraintLE, rhs)
+
+
+def define_equity_floor(model: HavenModel) -> None:
+    """(6) unmet demand over the horizon at most (1 - alpha) of demand, plus v in soft mode."""
+    if model.floor_mode == "none" or len(model.floor_cells) == 0:
+        return
+    alpha = model.inputs.equity_floor
+    cells = model.cells
+    index = pd.MultiIndex.from_frame(model.floor_cells[["district_id", "service_id"]])
+    owner = index.get_indexer(pd.MultiIndex.from_frame(cells[["district_id", "service_id"]]))
+    groups = _group_positions(owner, len(index))
+    months = cells["months"].to_numpy(float)
+    for i, row in enumerate(rows(model.floor_cells)):
+        terms = {model.u[j]: float(months[j]) for j in groups[i]}
+        if i in model.v:
+            terms[model.v[i]] = -1.0
+        rhs = (1.0 - alpha) * float(row.demand)
+        name = f"floor[{row.district_id},{row.service_id}]"
+        model.add("floor", name, terms, pulp.LpConstraintLE, rhs)
+
+
+def define_objective(model: HavenModel, mode: ObjectiveMode) -> None:
+    """Weighted unmet demand, the floor's shortfall, and the two small tie-breakers."""
+    inputs = model.inputs
+    weight = inputs.services["weight"].astype(float)
+    terms: dict[pulp.LpVariable, float] = {}
+    if mode == "extra_budget":
+        terms = dict.fromkeys(model.extra.values(), 1.0)
+        model.problem.setObjective(pulp.LpAffineExpression(terms))
+        return
+    v_weight = weight.reindex(model.floor_cells["service_id"]).to_numpy(float)
+    if mode == "shortfall":
+        terms = {model.v[i]: float(v_weight[i]) for i in model.v}
+        model.problem.setObjective(pulp.LpAffineExpression(terms))
+        return
+    cells = model.cells
+    u_coef = cells["months"].to_numpy(float) * weight.reindex(cells["service_id"]).to_numpy(float)
+    terms = dict(zip(model.u, u_coef.tolist(), strict=True))
+    for i, var in model.v.items():
+        terms[var] = EQUITY_WEIGHT * float(v_weight[i])
+    if inputs.distance_weight > 0 and len(model.flows):
+        flows = model.flows
+        x_coef = inputs.distance_weight * flows["months"].to_numpy(float)
+        x_coef = x_coef * flows["dist_km"].to_numpy(float)
+        terms.update(zip(model.x, x_coef.tolist(), strict=True))
+    if inputs.cost_weight > 0:
+        terms.update(dict.fromkeys(model.g, inputs.cost_weight))
+    model.problem.setObjective(pulp.LpAffineExpression(terms))
+
+
+def _group_positions(owner: np.ndarray, n_groups: int) -> list[np.ndarray]:
+    """For each group 0..n_groups-1, the positions i with owner[i] == group (in order)."""
+    owner = np.asarray(owner, dtype=np.int64)
+    order = np.argsort(owner, kind="stable")
+    starts = np.searchsorted(owner[order], np.arange(n_groups + 1))
+    return [order[starts[i] : starts[i + 1]] for i in range(n_groups)]

@@ -1,0 +1,130 @@
+"""`Plan`: what one solve returns, immutable, with its tables, totals and diagnostics."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planner.scenario import Scenario
+
+FUNDING_COLUMNS = ["funder_id", "agency_id", "service_id", "amount"]
+CAPACITY_COLUMNS = ["agency_id", "service_id", "units"]
+COVERAGE_COLUMNS = ["district_id", "service_id", "demand", "served", "unmet", "coverage"]
+PLAN_STATUSES = ("optimal", "time_limit", "infeasible", "unbounded", "not_solved", "error")
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """A solved (or explained) scenario.
+
+    `funding`: funder_id, agency_id, service_id, amount. `capacity_added`: agency_id,
+    service_id, units (plus `opened` and `cost`). `coverage`: district_id, service_id, demand,
+    served, unmet (units summed over the horizon), coverage (served / demand; NaN without
+    demand). `assignments`: district_id, agency_id, service_id, periods (a block of months
+    with the same demand), months, served_per_month, dist_km. `times` in seconds: build,
+    handover, solve, readback (the integer run), and lp_relaxation, baselines, total.
+    """
+
+    scenario: Scenario
+    status: str
+    solver: str
+    solver_version: str
+    gap: float | None
+    objective: float | None
+    times: dict[str, float]
+    size: dict[str, int]
+    funding: pd.DataFrame
+    capacity_added: pd.DataFrame
+    coverage: pd.DataFrame
+    totals: dict[str, Any]
+    diagnostics: dict[str, Any]
+    baselines: dict[str, dict[str, Any]]
+    message: str = ""
+    notes: tuple[str, ...] = field(default=())
+    assignments: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def has_plan(self) -> bool:
+        return self.status in ("optimal", "time_limit")
+
+    def summary(self) -> dict[str, Any]:
+        """Everything but the tables, JSON-able (what plan.json holds)."""
+        return _jsonable(
+            {
+                "scenario": self.scenario.to_dict(),
+                "status": self.status,
+                "message": self.message,
+                "solver": self.solver,
+                "solver_version": self.solver_version,
+                "gap": self.gap,
+                "objective": self.objective,
+                "times_s": self.times,
+                "size": self.size,
+                "totals": self.totals,
+                "diagnostics": self.diagnostics,
+                "baselines": self.baselines,
+                "notes": list(self.notes),
+            }
+        )
+
+    def write(self, out_dir: str | Path) -> list[Path]:
+        """Write plan.json, funding.csv, capacity_added.csv and coverage.csv; return the paths."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = [out / "plan.json"]
+        paths[0].write_text(
+            json.dumps(self.summary(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        tables = (
+            ("funding.csv", self.funding, FUNDING_COLUMNS),
+            ("capacity_added.csv", self.capacity_added, CAPACITY_COLUMNS),
+            ("coverage.csv", self.coverage, COVERAGE_COLUMNS),
+        )
+        for name, frame, columns in tables:
+            path = out / name
+            frame[columns].to_csv(path, index=False, float_format="%.6g")
+            paths.append(path)
+        return paths
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, pd.DataFrame):
+        return _jsonable(value.to_dict(orient="records"))
+    return value
+
+
+def empty_frames() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    funding = pd.DataFrame(
+        {
+            "funder_id": pd.Series(dtype=str),
+            "agency_id": pd.Series(dtype=str),
+            "service_id": pd.Series(dtype=str),
+            "amount": pd.Series(dtype=float),
+        }
+    )
+    capacity = pd.DataFrame(
+        {
+            "agency_id": pd.Series(dtype=str),
+            "service_id": pd.Series(dtype=str),
+            "units": pd.Series(dtype=float),
+            "opened": pd.Series(dtype=bool),
+            "cost": pd.Series(dtype=float),
+        }
+    )
+    coverage = pd.DataFrame({c: pd.Series(dtype=float) for c in COVERAGE_COLUMNS})
+    coverage = coverage.astype({"district_id": str, "service_id": str})
+    return funding, capacity, coverage

@@ -1,0 +1,151 @@
+"""Reading a solved model back into the plan's tables and totals (only after a plan was found)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planner.optimise.inputs import EQUITY_WEIGHT, ModelInputs
+from planner.optimise.model import HavenModel
+
+TOLERANCE = 1e-7
+
+
+@dataclass(frozen=True, eq=False)
+class Solution:
+    """Variable values in the model's order (integers rounded)."""
+
+    k: np.ndarray
+    y: dict[int, float]
+    g: np.ndarray
+    x: np.ndarray
+    u: np.ndarray
+    v: dict[int, float]
+
+
+def read_solution(model: HavenModel) -> Solution:
+    def values(variables: list) -> np.ndarray:
+        return np.array([v.varValue or 0.0 for v in variables], dtype=float)
+
+    k = values(model.k)
+    integer = np.array([v.cat == "Integer" for v in model.k], dtype=bool)
+    if integer.any():
+        k[integer] = np.round(k[integer])
+    return Solution(
+        k=np.clip(k, 0.0, None),
+        y={i: round(v.varValue or 0.0) for i, v in model.y.items()},
+        g=np.clip(values(model.g), 0.0, None),
+        x=np.clip(values(model.x), 0.0, None),
+        u=np.clip(values(model.u), 0.0, None),
+        v={i: max(v.varValue or 0.0, 0.0) for i, v in model.v.items()},
+    )
+
+
+def plan_tables(
+    model: HavenModel, solution: Solution
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """funding, capacity_added and coverage frames of a solution."""
+    inputs = model.inputs
+    money = model.money.assign(amount=solution.g)
+    funding = money.loc[
+        money["amount"] > TOLERANCE * 1e3, ["funder_id", "agency_id", "service_id", "amount"]
+    ]
+    funding = funding.reset_index(drop=True)
+
+    grow = model.pairs[model.pairs["k_pos"] >= 0]
+    positions = grow["k_pos"].to_numpy(int)
+    units = solution.k[positions] if len(positions) else np.zeros(0)
+    opened = np.array([solution.y.get(int(p), 0) > 0.5 for p in positions], dtype=bool)
+    capacity = pd.DataFrame(
+        {
+            "agency_id": grow["agency_id"].to_numpy(str),
+            "service_id": grow["service_id"].to_numpy(str),
+            "units": units,
+            "opened": opened,
+            "cost": units * grow["cost"].to_numpy(float)
+            + opened * grow["open_cost"].to_numpy(float),
+        }
+    )
+    capacity = capacity[(capacity["units"] > TOLERANCE) | capacity["opened"]].reset_index(drop=True)
+
+    coverage = coverage_table(inputs, model.flows, solution.x)
+    return funding, capacity, coverage
+
+
+def assignments_table(model: HavenModel, solution: Solution) -> pd.DataFrame:
+    """Who serves whom: district, agency, service, block of months, units per month (> 0)."""
+    flows = model.flows
+    frame = pd.DataFrame(
+        {
+            "district_id": flows["district_id"].to_numpy(str),
+            "agency_id": flows["agency_id"].to_numpy(str),
+            "service_id": flows["service_id"].to_numpy(str),
+            "periods": flows["block"].to_numpy(str),
+            "months": flows["months"].to_numpy(int),
+            "served_per_month": solution.x,
+            "dist_km": flows["dist_km"].to_numpy(float),
+        }
+    )
+    return frame[frame["served_per_month"] > TOLERANCE].reset_index(drop=True)
+
+
+def coverage_table(inputs: ModelInputs, flows: pd.DataFrame, x: np.ndarray) -> pd.DataFrame:
+    """Demand, served, unmet and coverage per district and service over the horizon."""
+    demand = inputs.demand.groupby(["district_id", "service_id"], sort=True)["demand"].sum()
+    served_rows = flows[["district_id", "service_id"]].assign(
+        served=x * flows["months"].to_numpy(float)
+    )
+    served = served_rows.groupby(["district_id", "service_id"], sort=True)["served"].sum()
+    served = served.reindex(demand.index, fill_value=0.0)
+    served = np.minimum(served.to_numpy(float), demand.to_numpy(float))
+    frame = demand.reset_index()
+    frame["served"] = served
+    frame["unmet"] = np.clip(frame["demand"] - frame["served"], 0.0, None)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frame["coverage"] = np.where(frame["demand"] > 0, frame["served"] / frame["demand"], np.nan)
+    return frame.astype({"district_id": str, "service_id": str})
+
+
+def plan_totals(
+    inputs: ModelInputs,
+    funding: pd.DataFrame,
+    capacity: pd.DataFrame,
+    coverage: pd.DataFrame,
+) -> dict[str, Any]:
+    """Totals of MODEL.md: demand, served, unmet (weighted and not), money, units."""
+    weight = inputs.services["weight"].reindex(coverage["service_id"]).to_numpy(float)
+    demand = float(coverage["demand"].sum())
+    served = float(coverage["served"].sum())
+    weighted_unmet = float((coverage["unmet"].to_numpy(float) * weight).sum())
+    shortfall = 0.0
+    alpha = inputs.equity_floor
+    if alpha > 0:
+        short = np.clip(
+            (1 - alpha) * coverage["demand"].to_numpy(float) - coverage["unmet"].to_numpy(float),
+            None,
+            0.0,
+        )
+        shortfall = float((-short * weight).sum())
+    by_funder = funding.groupby("funder_id")["amount"].sum()
+    money_by_funder = {f: float(by_funder.get(f, 0.0)) for f in inputs.funder_budget}
+    spent = float(funding["amount"].sum())
+    units_by_service = capacity.groupby("service_id")["units"].sum()
+    return {
+        "demand": demand,
+        "served": served,
+        "unmet": max(demand - served, 0.0),
+        "coverage": served / demand if demand > 0 else None,
+        "weighted_demand": float((coverage["demand"].to_numpy(float) * weight).sum()),
+        "weighted_unmet": weighted_unmet,
+        "floor_shortfall_weighted": shortfall,
+        "primary_objective": weighted_unmet + EQUITY_WEIGHT * shortfall,
+        "budget": inputs.total_budget,
+        "money_spent": spent,
+        "money_by_funder": money_by_funder,
+        "units_added": float(capacity["units"].sum()),
+        "units_added_by_service": {str(s): float(u) for s, u in units_by_service.items()},
+        "services_opened": int(capacity["opened"].sum()) if "opened" in capacity else 0,
+    }

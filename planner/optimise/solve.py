@@ -1,0 +1,231 @@
+"""`solve(package, scenario)`: build, solve, read back, diagnose and compare with baselines."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from planner import baselines as baseline_rules
+from planner import explain
+from planner.demand import horizon_demand
+from planner.optimise.inputs import ModelInputs, prepare_inputs
+from planner.optimise.model import build_model
+from planner.optimise.plan import Plan, empty_frames
+from planner.optimise.readback import (
+    assignments_table,
+    coverage_table,
+    plan_tables,
+    plan_totals,
+    read_solution,
+)
+from planner.optimise.solvers import SolverRun, resolve_relaxed_highs, run_solver
+
+if TYPE_CHECKING:
+    from planner.package import CityPackage
+    from planner.scenario import Scenario
+
+#: Relative MIP gap at which a plan counts as proven optimal (HiGHS's default).
+DEFAULT_MIP_GAP = 1e-4
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """Knobs of the solve that are not part of a scenario (tests and the benchmark use them)."""
+
+    mip_gap: float = DEFAULT_MIP_GAP
+    aggregate_periods: bool = True
+    diagnostics: bool = True
+    baselines: bool = True
+    solver: str | None = None  # overrides scenario.solver
+    time_limit_s: float | None = None  # overrides scenario.time_limit_s
+    highs_options: dict[str, Any] = field(default_factory=dict)
+
+
+def solve(
+    package: CityPackage,
+    scenario: Scenario,
+    *,
+    demand: pd.DataFrame | None = None,
+    options: SolveOptions | None = None,
+) -> Plan:
+    """Plan `scenario` on `package`; demand defaults to `planner.demand.horizon_demand`.
+
+    Raises planner.problems.InvalidInput for a scenario that does not fit the city (unknown
+    services or funders) or malformed demand; an infeasible scenario returns a Plan with
+    status 'infeasible' and the explanation in its diagnostics.
+    """
+    options = options or SolveOptions()
+    start = time.perf_counter()
+    if demand is None:
+        demand = horizon_demand(package, scenario)
+    inputs = prepare_inputs(package, scenario, demand, aggregate_periods=options.aggregate_periods)
+    prepared = time.perf_counter() - start
+    plan = solve_inputs(inputs, scenario, options)
+    times = dict(plan.times)
+    times["prepare"] = prepared
+    times["total"] = time.perf_counter() - start
+    return _replace(plan, times=times)
+
+
+def solve_inputs(inputs: ModelInputs, scenario: Scenario, options: SolveOptions) -> Plan:
+    """Solve prepared inputs (the optimiser's own boundary: ids and arrays, no geometry)."""
+    solver = options.solver or scenario.solver
+    time_limit = options.time_limit_s or scenario.time_limit_s
+    started = time.perf_counter()
+    model = build_model(inputs)
+    build_s = time.perf_counter() - started
+    size = model.size()
+    run = run_solver(
+        model,
+        solver,
+        time_limit_s=time_limit,
+        mip_gap=options.mip_gap,
+        highs_options=options.highs_options,
+    )
+    times = {
+        "build": build_s,
+        "handover": run.handover_s,
+        "solve": run.solve_s,
+        "readback": run.readback_s,
+    }
+    funding, capacity, coverage = empty_frames()
+    assignments = pd.DataFrame()
+    diagnostics: dict[str, Any] = {}
+    baselines: dict[str, dict[str, Any]] = {}
+    message = run.message
+    if run.has_plan:
+        started = time.perf_counter()
+        solution = read_solution(model)
+        funding, capacity, coverage = plan_tables(model, solution)
+        assignments = assignments_table(model, solution)
+        times["readback"] += time.perf_counter() - started
+        totals = plan_totals(inputs, funding, capacity, coverage)
+        if options.diagnostics:
+            started = time.perf_counter()
+            relaxed_run, relaxed = _relaxation(model, run, solver, time_limit)
+            more_money = (
+                explain.unmet_with_more_money(model, solver, time_limit_s=time_limit)
+                if relaxed is not None
+                else None
+            )
+            times["lp_relaxation"] = time.perf_counter() - started
+            diagnostics = explain.diagnose(model, relaxed, coverage, more_money_unmet=more_money)
+            diagnostics["lp_relaxation"] = {
+                "status": relaxed_run.status,
+                "objective": relaxed_run.objective,
+            }
+        message = _status_message(run, inputs)
+    else:
+        coverage = coverage_table(inputs, model.flows.iloc[:0], _zeros())
+        totals = plan_totals(inputs, funding, capacity, coverage)
+        totals["served"] = None
+        if run.status == "infeasible":
+            started = time.perf_counter()
+            explanation = explain.explain_infeasible(
+                inputs, solver=solver, time_limit_s=time_limit, mip_gap=options.mip_gap
+            )
+            times["explain"] = time.perf_counter() - started
+            diagnostics["infeasible"] = explanation
+            message = "infeasible: " + explanation["summary"]
+        else:
+            message = f"no plan: {run.message}"
+    if run.has_plan and options.baselines:
+        started = time.perf_counter()
+        baselines = baseline_rules.evaluate_baselines(
+            inputs, solver=solver, time_limit_s=time_limit, mip_gap=options.mip_gap
+        )
+        times["baselines"] = time.perf_counter() - started
+        _compare(totals, baselines, diagnostics, inputs)
+    totals["objective"] = run.objective
+    return Plan(
+        scenario=scenario,
+        status=run.status,
+        solver=solver,
+        solver_version=run.version,
+        gap=run.gap,
+        objective=run.objective,
+        times=times,
+        size=size,
+        funding=funding,
+        capacity_added=capacity,
+        coverage=coverage,
+        totals=totals,
+        diagnostics=diagnostics,
+        baselines=baselines,
+        message=message,
+        notes=inputs.notes,
+        assignments=assignments,
+    )
+
+
+def _zeros() -> Any:
+    import numpy as np
+
+    return np.zeros(0)
+
+
+def _relaxation(
+    model: Any, run: SolverRun, solver: str, time_limit: float
+) -> tuple[SolverRun, Any]:
+    """The LP relaxation on the same model, for duals (the integer run itself when pure LP)."""
+    if model.n_integer == 0:
+        if solver == "highs" and model.problem.variables():
+            return resolve_relaxed_highs(model, time_limit), read_solution(model)
+        return run, read_solution(model)
+    if solver == "highs":
+        relaxed_run = resolve_relaxed_highs(model, time_limit)
+    else:
+        integer = [v for v in model.problem.variables() if v.cat == "Integer"]
+        for var in integer:
+            var.cat = "Continuous"
+        try:
+            relaxed_run = run_solver(
+                model, solver, time_limit_s=time_limit, mip_gap=0.0, relax=True
+            )
+        finally:
+            for var in integer:
+                var.cat = "Integer"
+    relaxed = read_solution(model) if relaxed_run.has_plan else None
+    return relaxed_run, relaxed
+
+
+def _status_message(run: SolverRun, inputs: ModelInputs) -> str:
+    if run.status == "optimal":
+        return "optimal" + (f" (gap {run.gap:.2%})" if run.gap and run.gap > 1e-9 else "")
+    return (
+        f"stopped at the time limit with a plan; gap {run.gap:.2%}"
+        if run.gap is not None
+        else ("stopped at the time limit with a plan")
+    )
+
+
+def _compare(
+    totals: dict[str, Any],
+    baselines: dict[str, dict[str, Any]],
+    diagnostics: dict[str, Any],
+    inputs: ModelInputs,
+) -> None:
+    """Cost per additional unit served, and the check that no baseline does better."""
+    status_quo = baselines.get("status_quo", {})
+    if "served" in status_quo and totals.get("served") is not None:
+        extra = totals["served"] - status_quo["served"]
+        totals["served_beyond_status_quo"] = extra
+        totals["cost_per_additional_unit_served"] = (
+            totals["money_spent"] / extra if extra > 1e-9 else None
+        )
+    checks = {}
+    for name, other in baselines.items():
+        if "primary_objective" not in other:
+            continue
+        slack = 1e-6 * max(1.0, abs(other["primary_objective"]))
+        checks[name] = bool(totals["primary_objective"] <= other["primary_objective"] + slack)
+    diagnostics["no_worse_than_baselines"] = checks
+
+
+def _replace(plan: Plan, **changes: Any) -> Plan:
+    from dataclasses import replace
+
+    return replace(plan, **changes)

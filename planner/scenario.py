@@ -1,0 +1,155 @@
+"""A planning scenario: one immutable, validated, hashable object (../shared/DATA_PACKAGE.md).
+
+Every key but `name` is optional in a scenario file; an unknown key or a value out of range is
+an error that names it. Checks that need the city (an unknown service in `weights`, an unknown
+funder in `funder_budgets`) are made by `Scenario.validate_for(package)`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from planner.problems import InvalidInput, Problem
+
+if TYPE_CHECKING:
+    from planner.package import CityPackage
+
+EquityMode = Literal["soft", "hard"]
+SolverName = Literal["highs", "cbc"]
+
+
+class Scenario(BaseModel):
+    """The keys of a scenario file, with their defaults."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, description="What this plan is called.")
+    budget: float | None = Field(
+        default=None, ge=0, description="Total new money; the sum of the funders' budgets if empty."
+    )
+    funder_budgets: dict[str, float] = Field(
+        default_factory=dict, description="Overrides of some funders' budgets."
+    )
+    horizon_months: int = Field(default=12, ge=1, le=120)
+    demand_quantile: float = Field(default=0.5, gt=0, lt=1)
+    equity_floor: float = Field(default=0.0, ge=0, le=1)
+    equity_mode: EquityMode = "soft"
+    weights: dict[str, float] = Field(
+        default_factory=dict, description="Overrides of the services' priority weights."
+    )
+    radius_km: dict[str, float | None] = Field(
+        default_factory=dict,
+        description="Overrides of the services' radius; null: reachable from anywhere.",
+    )
+    distance_weight: float = Field(default=0.001, ge=0)
+    cost_weight: float = Field(default=1e-7, ge=0)
+    allow_new_services: bool = False
+    solver: SolverName = "highs"
+    time_limit_s: float = Field(default=60.0, gt=0)
+
+    @field_validator("budget", "distance_weight", "cost_weight", "time_limit_s")
+    @classmethod
+    def _finite(cls, value: float | None) -> float | None:
+        if value is not None and not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        return value
+
+    @field_validator("funder_budgets")
+    @classmethod
+    def _budgets_non_negative(cls, value: dict[str, float]) -> dict[str, float]:
+        for key, amount in value.items():
+            if not math.isfinite(amount) or amount < 0:
+                raise ValueError(f"budget of {key!r} must be a finite number >= 0, not {amount}")
+        return value
+
+    @field_validator("weights")
+    @classmethod
+    def _weights_positive(cls, value: dict[str, float]) -> dict[str, float]:
+        for key, weight in value.items():
+            if not math.isfinite(weight) or weight <= 0:
+                raise ValueError(f"weight of {key!r} must be a finite number > 0, not {weight}")
+        return value
+
+    @field_validator("radius_km")
+    @classmethod
+    def _radius_non_negative(cls, value: dict[str, float | None]) -> dict[str, float | None]:
+        for key, radius in value.items():
+            if radius is not None and (not math.isfinite(radius) or radius < 0):
+                raise ValueError(f"radius of {key!r} must be a number >= 0 or null, not {radius}")
+        return value
+
+    def __hash__(self) -> int:
+        return hash(json.dumps(self.to_dict(), sort_keys=True))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The scenario as the keys of a scenario file (JSON-able)."""
+        return self.model_dump(mode="json")
+
+    @classmethod
+    def from_dict(cls, data: Any, *, source: str = "scenario") -> Scenario:
+        """Validate a mapping of scenario keys; every problem is raised at once as InvalidInput."""
+        if not isinstance(data, dict):
+            raise InvalidInput([Problem(source, message="a scenario must be a mapping of keys")])
+        if "name" not in data:
+            raise InvalidInput([Problem(source, column="name", message="is required")])
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            problems = []
+            for error in exc.errors():
+                column = ".".join(str(part) for part in error["loc"]) or None
+                message = error["msg"]
+                if error["type"] == "extra_forbidden":
+                    message = "is not a scenario key"
+                problems.append(Problem(source, column=column, message=message))
+            raise InvalidInput(problems) from None
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Scenario:
+        """Read a scenario from a JSON or YAML file (by extension; JSON first otherwise)."""
+        path = Path(path)
+        source = path.name
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise InvalidInput([Problem(source, message="file not found")]) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidInput([Problem(source, message=f"cannot be read: {exc}")]) from None
+        try:
+            data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        except (json.JSONDecodeError, yaml.YAMLError) as exc:
+            kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
+            message = f"is not valid {kind}: {exc}".splitlines()[0]
+            raise InvalidInput([Problem(source, message=message)]) from None
+        return cls.from_dict(data, source=source)
+
+    def validate_for(self, package: CityPackage) -> list[str]:
+        """Problems of this scenario against one city (unknown services and funders)."""
+        services = set(package.services["service_id"].astype(str))
+        funders = set(package.funders["funder_id"].astype(str))
+        problems = []
+        for key in ("weights", "radius_km"):
+            for service_id in sorted(getattr(self, key)):
+                if service_id not in services:
+                    problems.append(f"{key}: {service_id!r} is not a service of this city")
+        for funder_id in sorted(self.funder_budgets):
+            if funder_id not in funders:
+                problems.append(f"funder_budgets: {funder_id!r} is not a funder of this city")
+        return problems
+
+    def ensure_valid_for(self, package: CityPackage) -> None:
+        """Raise InvalidInput naming every problem found by `validate_for`."""
+        problems = self.validate_for(package)
+        if problems:
+            raise InvalidInput(
+                [
+                    Problem("scenario", column=text.split(":")[0], message=text.split(": ", 1)[1])
+                    for text in problems
+                ]
+            )
