@@ -34,6 +34,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -151,7 +152,7 @@ def _load(path: Path) -> tuple[CityPackage | None, list[Problem]]:
     with _package_folder(path) as (folder, problems):
         if folder is None:
             return None, problems
-        package, found = _load_folder(folder)
+        package, found = _guarded(path.name, _load_folder, folder)
     return package, sorted([*problems, *found], key=_report_order)
 
 
@@ -200,10 +201,10 @@ def _load_folder(folder: Path) -> tuple[CityPackage | None, list[Problem]]:
     problems: list[Problem] = []
     city, city_problems = _guarded("city.json", _read_city, folder)
     problems.extend(city_problems)
-    districts, district_problems = _guarded(DISTRICT_FILES[0], geo.read_districts, folder)
-    problems.extend(district_problems)
     district_file, _ = geo.find_district_file(folder)
     district_file_name = district_file.name if district_file else DISTRICT_FILES[0]
+    districts, district_problems = _guarded(district_file_name, geo.read_districts, folder)
+    problems.extend(district_problems)
     tables: dict[str, Table | None] = {}
     for file, columns in CSV_FILES.items():
         table, read_problems = _guarded(file, _read_table, folder, file, columns)
@@ -218,7 +219,7 @@ def _load_folder(folder: Path) -> tuple[CityPackage | None, list[Problem]]:
     if agencies is not None:
         agency_problems, agencies_frame = _finish_agencies(agencies, districts, district_file_name)
         problems.extend(agency_problems)
-        tables["agencies.csv"] = Table(agencies.file, agencies_frame)
+        tables["agencies.csv"] = replace(agencies, frame=agencies_frame)
     problems.extend(_consistency_warnings(tables))
     if city is None or districts is None or any(t is None for t in tables.values()):
         return None, problems
@@ -538,6 +539,10 @@ def _cell(value: object) -> str:
         if np.isnan(number):
             return ""
         return _number(number)
+    if isinstance(value, datetime):  # pandas Timestamps too: a date column read from a database
+        return value.date().isoformat() if value.time() == time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
     return str(value)
 
 

@@ -102,3 +102,11 @@ def test_any_name_and_budget_round_trip(tmp_path: Path, name: str, budget: float
     changed = replace(package, funders=funders)
     back = read_package(write_package(changed, tmp_path / "out"))
     pdt.assert_frame_equal(back.funders, changed.funders)
+
+
+def test_dates_from_a_database_are_written_as_iso_dates(tmp_path: Path) -> None:
+    package = tiny_package()
+    capacity = package.capacity.copy()
+    capacity["as_of"] = pd.to_datetime(capacity["as_of"])
+    back = read_package(write_package(replace(package, capacity=capacity), tmp_path / "out"))
+    pdt.assert_frame_equal(back.capacity, package.capacity)
