@@ -69,12 +69,19 @@ IMPORT_RECORDED_BY = "package import"
 
 @dataclass(frozen=True)
 class PackagePart:
-    """One frame of a `CityPackage` and the table that stores it."""
+    """One frame of a `CityPackage`, the table that stores it, its key and its references.
+
+    `key` and `references` mirror the table's unique constraint and foreign keys; they are
+    used only to explain, row by row, why the database refused an import.
+    """
 
     frame: str
     model: type[HavenModel]
     columns: tuple[Column, ...]
     file: str
+    key: tuple[str, ...]
+    references: tuple[tuple[str, str], ...] = ()
+    """(column, parent frame): the column names an id of the parent."""
 
     @property
     def table(self) -> Table:
@@ -82,15 +89,45 @@ class PackagePart:
 
 
 PACKAGE_PARTS = (
-    PackagePart("districts", District, DISTRICT_COLUMNS, "districts.geojson"),
-    PackagePart("services", Service, SERVICE_COLUMNS, "services.csv"),
-    PackagePart("agencies", Agency, AGENCY_COLUMNS, "agencies.csv"),
-    PackagePart("funders", Funder, FUNDER_COLUMNS, "funders.csv"),
-    PackagePart("capacity", Capacity, CAPACITY_COLUMNS, "capacity.csv"),
-    PackagePart("demand", DemandObservation, DEMAND_COLUMNS, "demand.csv"),
-    PackagePart("eligibility", Eligibility, ELIGIBILITY_COLUMNS, "eligibility.csv"),
+    PackagePart("districts", District, DISTRICT_COLUMNS, "districts.geojson", ("district_id",)),
+    PackagePart("services", Service, SERVICE_COLUMNS, "services.csv", ("service_id",)),
+    PackagePart(
+        "agencies",
+        Agency,
+        AGENCY_COLUMNS,
+        "agencies.csv",
+        ("agency_id",),
+        (("district_id", "districts"),),
+    ),
+    PackagePart("funders", Funder, FUNDER_COLUMNS, "funders.csv", ("funder_id",)),
+    PackagePart(
+        "capacity",
+        Capacity,
+        CAPACITY_COLUMNS,
+        "capacity.csv",
+        ("agency_id", "service_id", "as_of"),
+        (("agency_id", "agencies"), ("service_id", "services")),
+    ),
+    PackagePart(
+        "demand",
+        DemandObservation,
+        DEMAND_COLUMNS,
+        "demand.csv",
+        ("district_id", "service_id", "period", "source"),
+        (("district_id", "districts"), ("service_id", "services")),
+    ),
+    PackagePart(
+        "eligibility",
+        Eligibility,
+        ELIGIBILITY_COLUMNS,
+        "eligibility.csv",
+        ("funder_id", "service_id", "agency_kind"),
+        (("funder_id", "funders"), ("service_id", "services")),
+    ),
 )
 """Parents before children: the order of inserts (and, reversed, of deletes)."""
+
+_PARTS_BY_FRAME = {part.frame: part for part in PACKAGE_PARTS}
 
 
 @dataclass(frozen=True)
@@ -168,8 +205,11 @@ def import_package(
     linked to the city; capacity updates recorded since the package was made are replaced
     by the package's capacity rows, like every other row. Other cities are untouched.
 
-    On any error the session is rolled back, so nothing of the import stays; a row the
-    database refuses (an unknown id, a duplicate) raises `ImportFailed` naming the file.
+    On any error the session is rolled back, so nothing of the import stays; rows the
+    database refuses (an unknown id, a repeated key, an empty required value, a negative
+    number) raise `ImportFailed` naming the file and the rows at fault. The database is the
+    last line of defence, not the validator: it sees no repeated key in which a part is
+    empty (SQL's NULLs are all distinct), which `read_package` reports.
     """
     try:
         return _import_package(session, package, replace=replace, recorded_by=recorded_by)
@@ -206,7 +246,8 @@ def _import_package(
             try:
                 connection.execute(sa.insert(part.table), records)
             except IntegrityError as exc:
-                raise _refused(exc, file=part.file, city_name=info.name) from exc
+                details = _refused_rows(package, part)
+                raise _refused(exc, file=part.file, city_name=info.name, details=details) from exc
         counts[part.table.name] = len(records)
     return ImportSummary(city=info.name, counts=counts, replaced=replaced)
 
@@ -252,12 +293,61 @@ def _flush(session: Session, *, file: str, city_name: str) -> None:
         raise _refused(exc, file=file, city_name=city_name) from exc
 
 
-def _refused(exc: IntegrityError, *, file: str, city_name: str) -> ImportFailed:
+def _refused(
+    exc: IntegrityError, *, file: str, city_name: str, details: Sequence[str] = ()
+) -> ImportFailed:
     reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
-    return ImportFailed(
-        f"{file}: the database refused the rows of city {city_name!r} ({reason}): an id that "
-        "names nothing, or a duplicate; nothing was imported"
-    )
+    lines = [
+        f"{file}: the database refused the rows of {city_name!r} ({reason}); nothing was imported"
+    ]
+    shown = list(details[:MAX_REFUSED_ROWS])
+    lines.extend(f"  {line}" for line in shown)
+    if len(details) > len(shown):
+        lines.append(f"  ... and {len(details) - len(shown)} more")
+    return ImportFailed("\n".join(lines))
+
+
+MAX_REFUSED_ROWS = 10
+
+
+def _refused_rows(package: CityPackage, part: PackagePart) -> list[str]:
+    """Why the rows of one frame may be refused: unknown ids, repeated keys, empty or
+    negative values, each as `file: row n: column: what` (rows counted from 1)."""
+    frame: pd.DataFrame = getattr(package, part.frame)
+    found: list[tuple[int, str]] = []
+    for column_name, parent_frame in part.references:
+        if column_name not in frame.columns:
+            continue
+        parent = _PARTS_BY_FRAME[parent_frame]
+        known = set(getattr(package, parent_frame)[column_name].dropna().tolist())
+        for row, value in enumerate(frame[column_name].tolist(), 1):
+            if not _is_empty(value) and value not in known:
+                found.append((row, f"{column_name}: {value!r} is not in {parent.file}"))
+    key = [k for k in part.key if k in frame.columns]
+    if key == list(part.key) and len(frame):
+        complete = frame[key].notna().all(axis=1)
+        repeated = frame[key].duplicated(keep="first") & complete
+        for position in [i for i, flag in enumerate(repeated.tolist(), 1) if flag]:
+            found.append((position, f"{', '.join(key)}: repeats an earlier row"))
+    for column in part.columns:
+        if column.name not in frame.columns:
+            continue
+        for row, value in enumerate(frame[column.name].tolist(), 1):
+            if _is_empty(value):
+                if column.required:
+                    found.append((row, f"{column.name}: required value is empty"))
+            elif (
+                column.minimum is not None
+                and column.minimum >= 0
+                and isinstance(value, numbers.Real)
+                and value < 0
+            ):
+                found.append((row, f"{column.name}: {value!r} is below 0"))
+    return [f"{part.file}: row {row}: {message}" for row, message in sorted(found)]
+
+
+def _is_empty(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def load_package(session: Session, city_name: str) -> CityPackage:

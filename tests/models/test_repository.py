@@ -95,12 +95,34 @@ def test_a_failing_import_changes_nothing(engine: Engine, tiny: CityPackage) -> 
     before = row_counts(engine)
     broken = renamed(with_unknown_agency(small_city()), "Broken City")
 
-    with pytest.raises(ImportFailed, match=r"capacity\.csv: .*nothing was imported"):
+    with pytest.raises(ImportFailed, match=r"capacity\.csv: .*nothing was imported") as caught:
         import_into(engine, broken)
 
+    row = len(broken.capacity)
+    assert f"capacity.csv: row {row}: agency_id: 'A_UNKNOWN' is not in agencies.csv" in str(
+        caught.value
+    )
     assert row_counts(engine) == before
     with session_scope(engine) as session:
         assert list_cities(session) == [tiny.city.name]
+
+
+def test_a_refusal_in_the_last_tables_changes_nothing(engine: Engine, tiny: CityPackage) -> None:
+    import_into(engine, tiny)
+    before = row_counts(engine)
+    package = small_city("Duplicated")
+    demand = pd.concat([package.demand, package.demand.iloc[[0]]], ignore_index=True)
+    broken = dataclasses.replace(package, demand=demand)
+
+    with pytest.raises(ImportFailed) as caught:
+        import_into(engine, broken)
+
+    message = str(caught.value)
+    assert message.startswith("demand.csv: the database refused the rows of 'Duplicated'")
+    assert f"demand.csv: row {len(demand)}: district_id, service_id, period, source: repeats" in (
+        message
+    )
+    assert row_counts(engine) == before
 
 
 def test_a_failing_import_rolls_back_the_session_it_was_given(
