@@ -138,11 +138,18 @@ def geometry_from_geojson(text: str | None) -> Any:
     return shape(json.loads(text))
 
 
-def districts_in_wgs84(districts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The districts in EPSG:4326 (a frame without a CRS is taken to be in it already)."""
-    if districts.crs is None or districts.crs.equals(WGS84):
-        return districts
-    return districts.to_crs(WGS84)
+def district_geometries_wgs84(districts: pd.DataFrame) -> list[Any]:
+    """The districts' geometries in EPSG:4326, None where there is none.
+
+    A frame without a CRS is taken to be in EPSG:4326 already; a plain DataFrame, or one
+    without an active geometry column, has no geometries.
+    """
+    if not isinstance(districts, gpd.GeoDataFrame) or districts.active_geometry_name is None:
+        return [None] * len(districts)
+    geometries = districts.geometry
+    if geometries.crs is not None and not geometries.crs.equals(WGS84):
+        geometries = geometries.to_crs(WGS84)
+    return list(geometries)
 
 
 def districts_frame(attributes: pd.DataFrame, geojson: list[str | None]) -> gpd.GeoDataFrame:

@@ -32,8 +32,8 @@ from models.errors import (
 )
 from models.frames import (
     GEOMETRY,
+    district_geometries_wgs84,
     districts_frame,
-    districts_in_wgs84,
     frame_records,
     geometry_to_geojson,
     rows_frame,
@@ -271,11 +271,9 @@ def _package_records(
     package: CityPackage, part: PackagePart, *, city_id: int, recorded_by: str
 ) -> list[dict[str, Any]]:
     frame: pd.DataFrame = getattr(package, part.frame)
-    if part.frame == "districts":
-        frame = districts_in_wgs84(frame)
     records = frame_records(frame, part.columns, file=part.file, city_id=city_id)
     if part.frame == "districts":
-        geometries = frame.geometry if GEOMETRY in frame.columns else [None] * len(frame)
+        geometries = district_geometries_wgs84(frame)
         for record, geometry in zip(records, geometries, strict=True):
             record[GEOMETRY] = geometry_to_geojson(geometry)
     elif part.frame == "capacity":

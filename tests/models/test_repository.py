@@ -362,3 +362,21 @@ def test_the_data_version_changes_with_every_write_to_the_citys_data(
     assert len(set(seen)) == 3
     with session_scope(engine) as session, pytest.raises(UnknownCity):
         data_version(session, city_name="Atlantis")
+
+
+def test_multipolygons_with_holes_and_missing_geometry_round_trip(engine: Engine) -> None:
+    from shapely.geometry import MultiPolygon, Polygon
+
+    package = small_city()
+    ring = [(-93.3, 44.98), (-93.26, 44.98), (-93.26, 45.01), (-93.3, 45.01)]
+    hole = [(-93.29, 44.99), (-93.28, 44.99), (-93.28, 45.0)]
+    far = Polygon([(-93.1 + 1e-12, 44.9), (-93.0, 44.9), (-93.0, 44.95)])
+    districts = package.districts.copy()
+    districts.loc[0, "geometry"] = MultiPolygon([Polygon(ring, [hole]), far])
+    districts.loc[1, "geometry"] = None
+    changed = dataclasses.replace(package, districts=districts)
+    import_into(engine, changed)
+    loaded = load_from(engine, package.city.name).districts
+    assert loaded.geometry.iloc[0].equals_exact(districts.geometry.iloc[0], tolerance=0)
+    assert loaded.geometry.iloc[1] is None
+    assert_packages_equal(changed, load_from(engine, package.city.name))
