@@ -42,10 +42,6 @@ class Table:
     present: frozenset[str] = frozenset()
     """The columns the file has (its ids can be checked against only when its id column is)."""
 
-    @property
-    def has_errors(self) -> bool:
-        return any(p.is_error for p in self.problems)
-
 
 def read_text(path: Path, file: str) -> tuple[str | None, list[Problem]]:
     """The text of a package file, or None with the reason it cannot be read as UTF-8 text."""
@@ -371,10 +367,3 @@ def unknown_id_problems(
             message = f"{value!r} is not {what} in {where_known}"
             problems.append(Problem(table.file, line=int(line), column=column, message=message))
     return problems
-
-
-def ids_present(raw_or_typed: pd.DataFrame, column: str) -> set[str]:
-    """Every non-empty id of a column, even on rows with other bad cells."""
-    if column not in raw_or_typed.columns:
-        return set()
-    return {v for v in raw_or_typed[column].tolist() if isinstance(v, str) and v}

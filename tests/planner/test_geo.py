@@ -82,6 +82,14 @@ def test_a_shapefile_without_dbf_is_refused(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.filterwarnings("ignore:'crs' was not provided")
+def test_a_geopackage_without_a_crs_is_refused(tmp_path: Path) -> None:
+    districts_frame().set_crs(None, allow_override=True).to_file(tmp_path / "districts.gpkg")
+    assert messages(tmp_path) == [
+        "districts.gpkg: declares no coordinate system; save it with its CRS (e.g. EPSG:4326)"
+    ]
+
+
 def test_a_geopackage_that_is_not_one(tmp_path: Path) -> None:
     (tmp_path / "districts.gpkg").write_text("not a database", encoding="utf-8")
     [message] = messages(tmp_path)

@@ -315,6 +315,16 @@ DEFECTS: list[tuple[str, Mutation, str]] = [
         "services.csv:5: service_id: 'legal_aid' is a duplicate (first on line 3)",
     ),
     (
+        "funders column twice",
+        lambda p: add_column(p, "funders.csv", "budget", "1"),
+        "funders.csv:1: budget: column appears twice",
+    ),
+    (
+        "funders short row",
+        lambda p: (p / "funders.csv").open("a", encoding="utf-8").write("foundation,Foundation\n"),
+        "funders.csv:4: has 2 cells but the header has 3",
+    ),
+    (
         "services ragged row",
         lambda p: (
             (p / "services.csv")
