@@ -17,10 +17,13 @@ import io
 import json
 import tempfile
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from planner.package import CityPackage, read_package
+
+FRAME_NAMES = ("services", "agencies", "capacity", "demand", "funders", "eligibility")
 
 CITY = {
     "name": "Minneapolis (tiny test package)",
@@ -128,10 +131,24 @@ def write_tiny_package(path: Path) -> Path:
     return path
 
 
+_TINY: list[CityPackage] = []
+
+
 def tiny_package() -> CityPackage:
-    """The tiny package as `read_package` gives it (canonical frames, defaults filled)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        return read_package(write_tiny_package(Path(tmp) / "tiny"))
+    """The tiny package as `read_package` gives it (canonical frames, defaults filled).
+
+    Read once per test session; each call returns fresh copies of the frames, so a test
+    may change them freely.
+    """
+    if not _TINY:
+        with tempfile.TemporaryDirectory() as tmp:
+            _TINY.append(read_package(write_tiny_package(Path(tmp) / "tiny")))
+    package = _TINY[0]
+    return replace(
+        package,
+        districts=package.districts.copy(deep=True),
+        **{name: getattr(package, name).copy(deep=True) for name in FRAME_NAMES},
+    )
 
 
 # --- Mutations ---------------------------------------------------------------------------

@@ -110,3 +110,12 @@ def test_dates_from_a_database_are_written_as_iso_dates(tmp_path: Path) -> None:
     capacity["as_of"] = pd.to_datetime(capacity["as_of"])
     back = read_package(write_package(replace(package, capacity=capacity), tmp_path / "out"))
     pdt.assert_frame_equal(back.capacity, package.capacity)
+
+
+def test_tiny_package_copies_are_independent() -> None:
+    first = tiny_package()
+    first.funders.loc[0, "budget"] = 1.0
+    first.districts.loc[0, "population"] = 1
+    second = tiny_package()
+    assert second.funders["budget"][0] == 500000.0
+    assert second.districts["population"][0] == 12000
