@@ -161,15 +161,17 @@ def _read_geojson(path: Path) -> tuple[pd.DataFrame | None, object, list[Problem
         return None, None, crs_problems
     rows: list[dict[str, object]] = []
     geometries: list[BaseGeometry | None] = []
+    numbers: list[int] = []
     for number, feature in enumerate(features, start=1):
-        properties = feature.get("properties") if isinstance(feature, dict) else None
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
             problems.append(Problem(file, feature=number, message="is not a GeoJSON Feature"))
-            properties = {}
+            continue  # reported once, not again for each of its missing properties
+        properties = feature.get("properties")
         rows.append(dict(properties) if isinstance(properties, dict) else {})
         geometries.append(_geojson_geometry(feature, file, number, problems))
+        numbers.append(number)
     raw = pd.DataFrame(rows, dtype=object, index=pd.RangeIndex(len(rows)))
-    raw[LINE] = np.arange(1, len(rows) + 1, dtype="int64")
+    raw[LINE] = np.asarray(numbers, dtype="int64")
     raw["geometry"] = pd.Series(geometries, dtype=object)
     return raw, crs, problems
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,6 +70,21 @@ def feature(properties: dict[str, object], geometry: dict[str, object] | None) -
 def extra_district(geometry: dict[str, object] | None) -> Mutation:
     """A fourth district well east of the others, with the given geometry."""
     return feature({"district_id": "D4", "name": "Extra", "population": 10}, geometry)
+
+
+def add_to_features(item: object) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def change(data: dict[str, Any]) -> dict[str, Any]:
+        data["features"].append(item)
+        return data
+
+    return change
+
+
+def write_json_file(
+    path: Path, name: str, change: Callable[[dict[str, Any]], dict[str, Any]]
+) -> None:
+    data = json.loads((path / name).read_text(encoding="utf-8"))
+    (path / name).write_text(json.dumps(change(data)), encoding="utf-8")
 
 
 EAST_SQUARE = square(-93.10, 44.96, 0.04, 0.03)
@@ -180,6 +196,11 @@ DEFECTS: list[tuple[str, Mutation, str]] = [
         "district unknown property",
         feature({"district_id": "D4", "name": "Extra", "population": 1, "ward": 7}, EAST_SQUARE),
         "districts.geojson: ward: warning: unknown column (ignored)",
+    ),
+    (
+        "district not a feature",
+        lambda p: write_json_file(p, "districts.geojson", add_to_features({"type": "Point"})),
+        "districts.geojson: feature 4: is not a GeoJSON Feature",
     ),
     (
         "district point geometry",
