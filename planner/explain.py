@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from planner.optimise.inputs import ModelInputs, rows
-from planner.optimise.model import HavenModel, build_model
+from planner.optimise.model import MONEY_UNIT, HavenModel, build_model
 from planner.optimise.readback import Solution, read_solution
 from planner.optimise.solvers import run_solver
 
@@ -75,11 +75,11 @@ def budget_duals(model: HavenModel) -> tuple[float, dict[str, float], str | None
     """|dual| of the total budget and of each funder's budget, and the best funder."""
     inputs = model.inputs
     budget = model.constraints.get("budget")
-    budget_dual = abs(budget.pi or 0.0) if budget is not None else 0.0
+    budget_dual = abs(budget.pi or 0.0) / MONEY_UNIT if budget is not None else 0.0
     funder_duals = {}
     for funder_id in inputs.funder_budget:
         row = model.constraints.get(f"funder_budget[{funder_id}]")
-        funder_duals[funder_id] = abs(row.pi or 0.0) if row is not None else 0.0
+        funder_duals[funder_id] = abs(row.pi or 0.0) / MONEY_UNIT if row is not None else 0.0
     best = max(sorted(funder_duals), key=lambda f: funder_duals[f], default=None)
     return budget_dual, funder_duals, best
 
@@ -92,7 +92,7 @@ def unmet_with_more_money(
     Call right after the relaxation was solved on `model`; the budgets are restored after.
     """
     inputs = model.inputs
-    step = money_step(inputs.total_budget)
+    step = money_step(inputs.total_budget) / MONEY_UNIT
     _, _, best = budget_duals(model)
     names = ["budget"] + ([f"funder_budget[{best}]"] if best else [])
     rows = [model.constraints[n] for n in names if n in model.constraints]
@@ -332,7 +332,9 @@ def explain_infeasible(
         elastic = build_model(inputs, floor="hard", budget="elastic", objective="extra_budget")
         run = run_solver(elastic, solver, time_limit_s=time_limit_s, mip_gap=mip_gap)
         if run.has_plan:
-            extra = {name: float(var.varValue or 0.0) for name, var in elastic.extra.items()}
+            extra = {
+                name: float(var.varValue or 0.0) * MONEY_UNIT for name, var in elastic.extra.items()
+            }
             missing_total = extra.pop("budget", 0.0)
             for funder, amount in sorted(extra.items()):
                 if amount > 0.5:

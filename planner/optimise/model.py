@@ -23,6 +23,10 @@ Constraints (numbers as in MODEL.md; names as `family[ids]`):
 Objective:
     min  sum |b| w[s] u  +  W_eq sum w[s] v  +  lambda sum |b| dist[n,a] x  +  epsilon sum g
 
+Money is measured in thousands (`MONEY_UNIT`) inside the model: g and the budgets' right-hand
+sides are divided by 1,000, and epsilon multiplied by it, so that the money tie-breaker is a
+cost well above the solvers' optimality tolerances (1e-7) instead of below them.
+
 Merging months into blocks is exact: the months of a block have the same demand in every
 district and the same capacity, so one month's optimal flows serve them all.
 
@@ -42,6 +46,9 @@ import pandas as pd
 import pulp
 
 from planner.optimise.inputs import EQUITY_WEIGHT, ModelInputs, rows
+
+#: Money inside the model is counted in units of this many currency units.
+MONEY_UNIT = 1000.0
 
 FloorMode = Literal["scenario", "soft", "hard", "none"]
 BudgetMode = Literal["limited", "unlimited", "elastic"]
@@ -253,9 +260,9 @@ def define_funding(model: HavenModel) -> None:
             continue
         terms = dict.fromkeys([model.g[i] for i in groups[pos]], 1.0)
         if row.cost > 0:
-            terms[model.k[pos]] = -float(row.cost)
+            terms[model.k[pos]] = -float(row.cost) / MONEY_UNIT
         if pos in model.y and row.open_cost > 0:
-            terms[model.y[pos]] = -float(row.open_cost)
+            terms[model.y[pos]] = -float(row.open_cost) / MONEY_UNIT
         name = f"funding[{row.agency_id},{row.service_id}]"
         model.add("funding", name, terms, pulp.LpConstraintEQ, 0.0)
 
@@ -275,14 +282,15 @@ def define_budgets(model: HavenModel, mode: BudgetMode) -> None:
             terms[slack] = -1.0
         if terms:
             name = f"funder_budget[{funder_id}]"
-            model.add("funder", name, terms, pulp.LpConstraintLE, inputs.funder_budget[funder_id])
+            rhs = inputs.funder_budget[funder_id] / MONEY_UNIT
+            model.add("funder", name, terms, pulp.LpConstraintLE, rhs)
     terms = dict.fromkeys(model.g, 1.0)
     if mode == "elastic":
         slack = add(f"extra_{len(model.extra)}", 0.0)
         model.extra["budget"] = slack
         terms[slack] = -1.0
     if terms:
-        model.add("budget", "budget", terms, pulp.LpConstraintLE, inputs.total_budget)
+        model.add("budget", "budget", terms, pulp.LpConstraintLE, inputs.total_budget / MONEY_UNIT)
 
 
 def define_expansion(model: HavenModel) -> None:
@@ -343,7 +351,7 @@ def define_objective(model: HavenModel, mode: ObjectiveMode) -> None:
         x_coef = x_coef * flows["dist_km"].to_numpy(float)
         terms.update(zip(model.x, x_coef.tolist(), strict=True))
     if inputs.cost_weight > 0:
-        terms.update(dict.fromkeys(model.g, inputs.cost_weight))
+        terms.update(dict.fromkeys(model.g, inputs.cost_weight * MONEY_UNIT))
     model.problem.setObjective(pulp.LpAffineExpression(terms))
 
 

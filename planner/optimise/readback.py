@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from planner.optimise.inputs import EQUITY_WEIGHT, ModelInputs
-from planner.optimise.model import HavenModel
+from planner.optimise.model import MONEY_UNIT, HavenModel
 
 TOLERANCE = 1e-7
 
@@ -37,7 +37,7 @@ def read_solution(model: HavenModel) -> Solution:
     return Solution(
         k=np.clip(k, 0.0, None),
         y={i: round(v.varValue or 0.0) for i, v in model.y.items()},
-        g=np.clip(values(model.g), 0.0, None),
+        g=np.clip(values(model.g), 0.0, None) * MONEY_UNIT,
         x=np.clip(values(model.x), 0.0, None),
         u=np.clip(values(model.u), 0.0, None),
         v={i: max(v.varValue or 0.0, 0.0) for i, v in model.v.items()},

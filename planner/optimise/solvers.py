@@ -315,7 +315,8 @@ def _read_cbc(problem: pulp.LpProblem, log: str, total_s: float, relaxed: bool) 
         name = "infeasible"
     else:
         name = "error"
-    if objective is None and has_solution:
+    if has_solution:
+        # CBC's log prints the objective rounded to its own precision: recompute it.
         objective = pulp.value(problem.objective)
     if name == "optimal":
         gap = 0.0 if relaxed or gap is None else gap
