@@ -1,0 +1,138 @@
+"""`python -m planner plan PATH`: plan a scenario on a city package and write the plan.
+
+Writes plan.json (status, totals, diagnostics, baselines) and funding.csv, capacity_added.csv,
+coverage.csv into --out. Exit codes: 0 on a plan (optimal, or stopped at the time limit with
+a plan), 1 on invalid data or scenario (messages on stderr) and on an infeasible scenario
+(plan.json still written, with the explanation) or no plan found in time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from planner.package import read_package
+from planner.problems import InvalidInput
+from planner.scenario import Scenario
+
+DEFAULT_OUT = Path("plan_out")
+
+
+def register(subparsers: Any) -> None:
+    """Add the `plan` command to an argparse subparsers object."""
+    parser = subparsers.add_parser(
+        "plan",
+        help="plan how to spend a scenario's budget on a city and write the plan",
+        description=(
+            "Solve the allocation model (which agencies get money, from which funder, for "
+            "which service) for a city package and a scenario, and write plan.json with "
+            "funding.csv, capacity_added.csv and coverage.csv. Exit 0 on a plan (optimal or "
+            "stopped at the time limit), 1 on invalid data or scenario, or an infeasible "
+            "scenario (plan.json then explains what cannot hold)."
+        ),
+    )
+    parser.add_argument("path", type=Path, help="the city data package: a folder or a .zip")
+    parser.add_argument(
+        "--scenario",
+        type=Path,
+        default=None,
+        help="scenario file (JSON or YAML, keys of DATA_PACKAGE.md); defaults if omitted",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        help=f"folder to write the plan into (default: {DEFAULT_OUT})",
+    )
+    parser.add_argument(
+        "--solver",
+        choices=("highs", "cbc"),
+        default=None,
+        help="MILP solver (default: the scenario's, else highs)",
+    )
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=None,
+        metavar="S",
+        help="solver time limit in seconds (default: the scenario's, else 60)",
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print the plan's summary as JSON on stdout"
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Handle `plan`; returns the exit code. Invalid input is reported on stderr (exit 1)."""
+    from planner.optimiser import solve
+
+    try:
+        package = read_package(args.path)
+        scenario = _scenario(args)
+        scenario.ensure_valid_for(package)
+        plan = solve(package, scenario)
+    except InvalidInput as exc:
+        for problem in exc.problems:
+            print(str(problem), file=sys.stderr)
+        return 1
+    plan.write(args.out)
+    summary = plan.summary()
+    if args.json:
+        print(json.dumps(summary, indent=2, ensure_ascii=False))
+    else:
+        print(_human(summary, args.out))
+    if plan.status == "infeasible":
+        print(f"infeasible scenario: {plan.message}", file=sys.stderr)
+        return 1
+    if not plan.has_plan:
+        print(f"no plan: {plan.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _scenario(args: argparse.Namespace) -> Scenario:
+    if args.scenario is not None:
+        scenario = Scenario.from_file(args.scenario)
+    else:
+        scenario = Scenario(name="Default scenario")
+    changes: dict[str, Any] = {}
+    if args.solver:
+        changes["solver"] = args.solver
+    if args.time_limit is not None:
+        changes["time_limit_s"] = args.time_limit
+    if changes:
+        data = scenario.to_dict()
+        data.update(changes)
+        scenario = Scenario.from_dict(data, source="command line")
+    return scenario
+
+
+def _human(summary: dict[str, Any], out: Path) -> str:
+    totals = summary["totals"]
+    lines = [f"{summary['scenario']['name']}: {summary['status']} ({summary['message']})"]
+    if summary["status"] in ("optimal", "time_limit"):
+        demand = totals.get("demand") or 0.0
+        served = totals.get("served") or 0.0
+        share = f" ({served / demand:.0%})" if demand else ""
+        lines.append(f"served {served:,.1f} of {demand:,.1f} units{share}")
+        lines.append(
+            f"spent {totals['money_spent']:,.0f} of {totals['budget']:,.0f}; "
+            f"{totals['units_added']:,.1f} units added"
+        )
+        price = summary["diagnostics"].get("shadow_price")
+        if price:
+            lines.append(price["sentence"])
+        for name, other in summary["baselines"].items():
+            if "served" in other:
+                lines.append(f"baseline {name}: served {other['served']:,.1f}")
+    times = summary["times_s"]
+    lines.append(
+        f"{summary['solver_version']}: build {times.get('build', 0):.2f} s, "
+        f"solve {times.get('solve', 0):.2f} s, total {times.get('total', 0):.2f} s"
+    )
+    lines.append(f"written to {out}")
+    return "\n".join(lines)
