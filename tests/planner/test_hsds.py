@@ -11,6 +11,7 @@ import csv
 import json
 import math
 import shutil
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from typing import Any
 import jsonschema
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from planner.hsds import (
     HsdsMapping,
@@ -512,6 +515,53 @@ def test_round_trip_of_the_demo_city(tmp_path: Path) -> None:
 
 
 def tiny_without_agencies(tiny: CityPackage) -> CityPackage:
-    from dataclasses import replace
-
     return replace(tiny, agencies=tiny.agencies.iloc[0:0], capacity=tiny.capacity.iloc[0:0])
+
+
+def test_postal_only_service_and_missing_maximum_are_reported(tmp_path: Path) -> None:
+    folder = copy_fixture(tmp_path)
+    edit_csv(folder / "locations.csv", 3, "location_type", "postal")  # the legal aid office
+    edit_csv(folder / "service_capacity.csv", 7, "maximum", "")  # counselling: 10 available
+
+    result = read_hsds(folder, MAPPING)
+
+    assert any(
+        "Immigration Legal Services" in m and "has no physical or virtual location" in m
+        for m in result.unmapped
+    )
+    assert (
+        "service_capacity.csv:7: maximum: warning: maximum is empty: capacity taken to be the "
+        "available units" in [str(p) for p in result.problems]
+    )
+    capacity = by_agency(result.capacity)
+    assert capacity[(COUNSELLING_DOWNTOWN, "counselling")][0] == 5.0
+    assert math.isnan(capacity[(COUNSELLING_DOWNTOWN, "counselling")][1])
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=5000),
+            st.integers(min_value=0, max_value=5000),
+        ),
+        min_size=4,
+        max_size=4,
+    )
+)
+def test_round_trip_keeps_any_capacity_and_occupancy(
+    tiny: CityPackage, tmp_path_factory: pytest.TempPathFactory, values: list[tuple[int, int]]
+) -> None:
+    current = tiny.current_capacity()
+    current["capacity"] = [float(max(c, o)) for c, o in values]
+    current["occupied"] = [float(min(c, o)) for c, o in values]
+    package = replace(tiny, capacity=current)
+    out = write_hsds(package, tmp_path_factory.mktemp("hsds"), updated=UPDATED)
+
+    back = hsds_to_package(read_hsds(out, identity_mapping(package)), package)
+
+    got = back.current_capacity()
+    assert list(got["capacity"]) == list(current["capacity"])
+    assert list(got["occupied"]) == list(current["occupied"])
