@@ -414,8 +414,8 @@ class HsdsImport:
     problems: list[Problem]
     virtual_agency_ids: frozenset[str] = frozenset()
     mapping_source: str = "mapping"
-    radius_free_services: frozenset[str] = frozenset()
-    """Haven services offered only at virtual locations (they should have no radius)."""
+    virtual_services: frozenset[str] = frozenset()
+    """Haven services offered at a virtual location (they should have no radius)."""
     agency_lines: Mapping[str, int] = field(default_factory=dict)
     """The line of locations.csv each agency comes from, for messages."""
 
@@ -447,7 +447,7 @@ def read_hsds(folder: str | Path, mapping: HsdsMapping | str | Path) -> HsdsImpo
     new_services, service_problems = _new_services(mapping)
     problems.extend(service_problems)
     reader = _Reader(tables, mapping, problems)
-    agencies, capacity, unmapped, virtual, radius_free = reader.run()
+    agencies, capacity, unmapped, virtual, virtual_services = reader.run()
     lines = {loc.agency_id: loc.line for loc in reader.locations.values()}
     return HsdsImport(
         agencies=agencies,
@@ -457,7 +457,7 @@ def read_hsds(folder: str | Path, mapping: HsdsMapping | str | Path) -> HsdsImpo
         problems=sorted(problems, key=_order),
         virtual_agency_ids=frozenset(virtual),
         mapping_source=mapping.source,
-        radius_free_services=frozenset(radius_free),
+        virtual_services=frozenset(virtual_services),
         agency_lines=lines,
     )
 
@@ -627,7 +627,7 @@ class _Reader:
         # (agency_id, haven service) -> capacity pieces; location ids in use; services per loc
         pieces: dict[tuple[str, str], list[tuple[float, float | None, str]]] = defaultdict(list)
         used: dict[str, set[str]] = defaultdict(set)
-        offered_virtually: dict[str, bool] = {}
+        offered_virtually: set[str] = set()
         service_file = self._file(SERVICES)
         capacity_rows = self._capacity_by_service()
         for row in _rows(services):
@@ -656,8 +656,8 @@ class _Reader:
                 unmapped.append(f"{label} has no physical or virtual location; not imported")
                 continue
             haven = rule.haven_service_id
-            virtual_only = all(p.kind == "virtual" for p in places)
-            offered_virtually[haven] = offered_virtually.get(haven, True) and virtual_only
+            if any(p.kind == "virtual" for p in places):
+                offered_virtually.add(haven)
             for place in places:
                 used[place.id].add(haven)
             self._capacity_pieces(row, line, rule, places, capacity_rows, pieces)
@@ -665,8 +665,7 @@ class _Reader:
         agencies = self._agencies(locations, used, org_names)
         capacity = self._capacity(pieces)
         virtual = sorted(locations[i].agency_id for i in used if locations[i].kind == "virtual")
-        radius_free = sorted(h for h, only in offered_virtually.items() if only)
-        return agencies, capacity, unmapped, virtual, radius_free
+        return agencies, capacity, unmapped, virtual, sorted(offered_virtually)
 
     def _rule_for(self, service_id: str, name: object) -> ServiceRule | None:
         rules = self.mapping.services
@@ -1021,14 +1020,14 @@ def _merged_services(
 def _radius_warnings(services: pd.DataFrame, hsds_import: HsdsImport, source: str) -> list[Problem]:
     radius = dict(zip(services["service_id"], services["radius_km"], strict=True))
     problems = []
-    for service_id in sorted(hsds_import.radius_free_services):
+    for service_id in sorted(hsds_import.virtual_services):
         value = radius.get(service_id)
         if value is not None and not math.isnan(float(value)):
             message = (
-                f"{service_id!r} is offered only at virtual locations (a hotline, a website) "
-                f"but has a radius of {float(value):g} km: the planner will count it as "
-                "reachable only near the city's representative point; map it to a service "
-                "without radius_km"
+                f"{service_id!r} is offered at a virtual location (a hotline, a website) but "
+                f"has a radius of {float(value):g} km: the planner will count what is offered "
+                "there as reachable only near the city's representative point; map it to a "
+                "service without radius_km"
             )
             problems.append(Problem(source, column="services", message=message, severity="warning"))
     return problems

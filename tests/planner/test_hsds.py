@@ -158,7 +158,7 @@ def test_read_fixture_gives_one_agency_per_location_of_a_mapped_service() -> Non
     assert agencies.loc[HOTLINE_LOCATION, "kind"] == "ngo"  # agency_kinds.default
     assert result.virtual_agency_ids == {HOTLINE_LOCATION}
     assert math.isnan(agencies.loc[HOTLINE_LOCATION, "lat"])
-    assert result.radius_free_services == {"hotline"}
+    assert result.virtual_services == {"hotline"}
 
 
 def test_read_fixture_capacity_from_newest_row_with_maximum_and_available() -> None:
@@ -371,7 +371,7 @@ def test_virtual_service_mapped_to_a_radius_service_is_warned(tiny: CityPackage)
     package = hsds_to_package(read_hsds(FIXTURE, HsdsMapping(services=rules)), tiny)
 
     assert any(
-        "'legal_aid' is offered only at virtual locations" in w and "radius of 15 km" in w
+        "'legal_aid' is offered at a virtual location" in w and "radius of 15 km" in w
         for w in package.warnings
     )
 
