@@ -344,3 +344,91 @@ PACKAGE_TABLES: dict[str, type[HavenModel]] = {
     "eligibility": Eligibility,
 }
 """The table of each frame of a `CityPackage`, parents before children (insert order)."""
+
+
+# --- accounts and the audit log -------------------------------------------------------------
+
+ROLE_NAMES = ("admin", "analyst", "funder", "partner", "public")
+"""Every role an account may hold (what each may do: `planner.access`)."""
+
+
+class UserAccount(HavenModel, table=True):
+    """A local account. The password is stored only as an argon2 hash.
+
+    A partner belongs to one agency of one city (`city`, `agency_id`); other roles have
+    neither. `failed_logins` counts failures since the last success or lockout;
+    `locked_until` refuses every login until then.
+    """
+
+    __tablename__ = "user_account"
+    __table_args__ = (
+        UniqueConstraint("username"),
+        CheckConstraint(
+            "role IN ('admin', 'analyst', 'funder', 'partner', 'public')", name="role_known"
+        ),
+        CheckConstraint(
+            "role != 'partner' OR (agency_id IS NOT NULL AND city IS NOT NULL)",
+            name="partner_has_agency",
+        ),
+        *_non_negative("failed_logins"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str
+    password_hash: str
+    role: str
+    city: str | None = None
+    agency_id: str | None = None
+    active: bool = True
+    failed_logins: int = 0
+    locked_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
+    last_login_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class UserPublic(HavenModel):
+    """An account as listed: everything but the password hash."""
+
+    model_config = ConfigDict(frozen=True)  # type: ignore[assignment]
+
+    username: str
+    role: str
+    city: str | None
+    agency_id: str | None
+    active: bool
+    failed_logins: int
+    locked_until: datetime | None
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+class AuditEvent(HavenModel, table=True):
+    """One change, as it happened: who, when, what, before and after (JSON text).
+
+    Append-only: no function updates or deletes a row, and the database refuses to
+    (triggers made by migration 0002).
+    """
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True), index=True)
+    actor: str
+    action: str = Field(index=True)
+    city: str | None = None
+    target: str | None = None
+    before: str | None = Field(default=None, sa_type=Text, description="JSON")
+    after: str | None = Field(default=None, sa_type=Text, description="JSON")
+
+
+class AuditEventPublic(HavenModel):
+    model_config = ConfigDict(frozen=True)  # type: ignore[assignment]
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    city: str | None
+    target: str | None
+    before: Any
+    after: Any

@@ -25,6 +25,22 @@ class Settings(BaseSettings):
     solver: Literal["highs", "cbc"] = Field(default="highs", description="Default MILP solver.")
     time_limit_s: float = Field(default=60.0, gt=0, description="Default solver time limit.")
     small_count_k: int = Field(default=5, ge=1, description="Counts below k are suppressed.")
+    # Access control (planner.access, ui.auth, docs/access.md).
+    auth: Literal["none", "local"] = Field(
+        default="none",
+        description='"none": single-user demo, everyone is the analyst "local"; '
+        '"local": log in with an account of the database.',
+    )
+    public_access: bool = Field(
+        default=False, description="Without a login, show the capacity map and city totals."
+    )
+    max_failed_logins: int = Field(
+        default=5, ge=1, description="Failed logins in a row that lock an account."
+    )
+    lockout_minutes: float = Field(default=15.0, gt=0, description="How long a lock lasts.")
+    session_idle_minutes: float = Field(
+        default=30.0, gt=0, description="A login expires after this long without activity."
+    )
 
 
 @lru_cache(maxsize=1)

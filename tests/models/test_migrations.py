@@ -27,6 +27,8 @@ TABLES = {
     "eligibility",
     "scenario",
     "plan_run",
+    "user_account",
+    "audit_event",
 }
 
 
