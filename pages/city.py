@@ -4,8 +4,8 @@ import streamlit as st
 
 from planner.overview import capacity_by_agency, district_measures, service_summary
 from ui import charts
-from ui.layout import choose_city
 from ui.data import city_package
+from ui.layout import choose_city
 
 st.title("Haven")
 st.caption("Where the city's anti-trafficking services are, and where the need is.")

@@ -12,9 +12,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy.orm import Session
+from sqlmodel import Session
 
-from planner import forecast_cli, plan_cli
+from planner import forecast_cli, hsds_cli, plan_cli
 from planner.package import CityPackage, read_package, validate_package, write_package
 from planner.problems import InvalidInput, errors
 from planner.settings import DEMO_PACKAGE, get_settings
@@ -88,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     plan_cli.register(sub)
     forecast_cli.register(sub)
+    hsds_cli.register(sub)
     return parser
 
 
@@ -104,7 +105,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from models.repository import CityExists, import_package
+    from models.errors import CityExists
+    from models.repository import import_package
 
     package = read_package(args.path)
     for warning in package.warnings:
@@ -120,7 +122,8 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from models.repository import UnknownCity, load_package
+    from models.errors import UnknownCity
+    from models.repository import load_package
 
     try:
         package = _with_session(lambda s: load_package(s, args.city))
@@ -133,7 +136,8 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from models.repository import CityExists, database_is_empty, import_package
+    from models.errors import CityExists
+    from models.repository import database_is_empty, import_package
 
     if args.if_empty and not _with_session(database_is_empty):
         print("the database already holds a city; nothing loaded")
@@ -160,8 +164,9 @@ def _with_session(work: Callable[[Session], T]) -> T:
 
 def _describe(package: CityPackage) -> str:
     return (
-        f"{package.city.name}: {len(package.districts)} districts, {len(package.services)} services, "
-        f"{len(package.agencies)} agencies, {len(package.capacity)} capacity rows, "
+        f"{package.city.name}: {len(package.districts)} districts, "
+        f"{len(package.services)} services, {len(package.agencies)} agencies, "
+        f"{len(package.capacity)} capacity rows, "
         f"{len(package.demand)} demand rows, {len(package.funders)} funders"
     )
 

@@ -9,18 +9,24 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from models import repository
+from models import repository, scenarios
 from models.db import get_engine, session_scope, upgrade_database
+from planner.optimiser import Plan, solve
 from planner.package import CityPackage
+from planner.scenario import Scenario
 from planner.settings import get_settings
 
 
 @st.cache_resource(show_spinner=False)
-def engine() -> Engine:
-    """The app's engine, migrated to the latest schema once per process."""
-    db = get_engine(get_settings().database_url)
+def _migrated_engine(url: str) -> Engine:
+    db = get_engine(url)
     upgrade_database(db)
     return db
+
+
+def engine() -> Engine:
+    """The app's engine for the configured database, migrated once per process."""
+    return _migrated_engine(get_settings().database_url)
 
 
 def city_names() -> list[str]:
@@ -34,12 +40,48 @@ def data_version(city_name: str) -> str:
 
 
 @st.cache_resource(show_spinner="Loading the city…", max_entries=4)
-def _package(city_name: str, version: str) -> CityPackage:
+def _package(url: str, city_name: str, version: str) -> CityPackage:
     del version  # part of the cache key only
-    with session_scope(engine()) as session:
+    with session_scope(_migrated_engine(url)) as session:
         return repository.load_package(session, city_name)
 
 
 def city_package(city_name: str) -> CityPackage:
     """The city's data, read once per data version and shared by every session."""
-    return _package(city_name, data_version(city_name))
+    return _package(get_settings().database_url, city_name, data_version(city_name))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _plan(url: str, city_name: str, version: str, scenario_json: str) -> Plan:
+    package = _package(url, city_name, version)
+    return solve(package, Scenario.model_validate_json(scenario_json))
+
+
+def run_plan(city_name: str, scenario: Scenario) -> Plan:
+    """The plan for this city and scenario, solved once per data version and scenario."""
+    url = get_settings().database_url
+    return _plan(url, city_name, data_version(city_name), scenario.model_dump_json())
+
+
+def save_scenario(city_name: str, scenario: Scenario, note: str, plan: Plan, user: str) -> int:
+    """Save the scenario under its name with its plan's summary; returns the scenario's id."""
+    with session_scope(engine()) as session:
+        scenario_id = scenarios.save_scenario(
+            session,
+            city_name=city_name,
+            name=scenario.name,
+            note=note,
+            parameters=scenario.to_dict(),
+            created_by=user,
+        )
+        scenarios.save_plan_run(
+            session,
+            city_name=city_name,
+            scenario_id=scenario_id,
+            parameters=scenario.to_dict(),
+            status=plan.status,
+            summary=plan.summary(),
+            solver=plan.solver,
+            wall_time_s=float(plan.times.get("total", 0.0)),
+        )
+        return scenario_id

@@ -1,0 +1,149 @@
+"""Plan: set a scenario, run the optimiser, read the result, save it."""
+
+import streamlit as st
+
+from models.errors import ScenarioExists
+from planner.problems import InvalidInput
+from planner.scenario import Scenario
+from ui import plan_view
+from ui.data import city_package, run_plan, save_scenario
+from ui.layout import choose_city
+from ui.permalink import changed, scenario_from_query, scenario_to_query
+
+st.title("Plan")
+st.caption("How should new money and beds be spread across agencies? Set a scenario and run.")
+
+city = choose_city()
+if city is None:
+    st.stop()
+package = city_package(city)
+linked, link_problems = scenario_from_query(st.query_params.to_dict(), "New plan")
+for problem in link_problems:
+    st.warning(f"The link's scenario was partly unusable: {problem}")
+base = linked or Scenario(name="New plan")
+funders = package.funders.set_index("funder_id")
+services = package.services.set_index("service_id")
+
+with st.form("scenario"):
+    name = st.text_input("Scenario name", value=base.name)
+    left, middle, right = st.columns(3)
+    default_budget = base.budget if base.budget is not None else float(funders["budget"].sum())
+    budget = left.number_input(
+        f"Total new budget ({package.city.currency})",
+        min_value=0.0,
+        value=default_budget,
+        step=50_000.0,
+        format="%.0f",
+    )
+    horizon = middle.slider("Horizon (months)", 1, 36, base.horizon_months)
+    quantile = right.select_slider(
+        "Plan for demand at",
+        options=[0.5, 0.8, 0.9],
+        value=base.demand_quantile if base.demand_quantile in (0.5, 0.8, 0.9) else 0.5,
+        format_func=lambda q: f"P{round(q * 100)}",
+    )
+    floor = left.slider(
+        "Equity floor (share of demand met in every district)", 0.0, 1.0, base.equity_floor, 0.05
+    )
+    mode = middle.radio(
+        "Floor is",
+        ["soft", "hard"],
+        index=["soft", "hard"].index(base.equity_mode),
+        horizontal=True,
+        help="Hard: a plan that cannot reach it is infeasible.",
+    )
+    allow_new = right.checkbox("Agencies may start new services", value=base.allow_new_services)
+    with st.expander("Funders' budgets"):
+        funder_budgets = {
+            fid: st.number_input(
+                f"{row['name']}",
+                min_value=0.0,
+                format="%.0f",
+                step=10_000.0,
+                value=float(base.funder_budgets.get(fid, row["budget"])),
+                key=f"fb_{fid}",
+            )
+            for fid, row in funders.iterrows()
+        }
+    with st.expander("Priority weights and radii per service"):
+        weights, radii = {}, {}
+        for sid, row in services.iterrows():
+            c1, c2 = st.columns(2)
+            weights[sid] = c1.number_input(
+                f"Weight: {row['name']}",
+                min_value=0.01,
+                value=float(base.weights.get(sid, row["weight"])),
+                key=f"w_{sid}",
+            )
+            radius = base.radius_km.get(sid, row["radius_km"])
+            radii[sid] = c2.number_input(
+                f"Radius (km): {row['name']} (empty: anywhere)",
+                min_value=0.0,
+                value=None if radius is None or radius != radius else float(radius),
+                key=f"r_{sid}",
+            )
+    with st.expander("Solver"):
+        solver = st.radio(
+            "Solver", ["highs", "cbc"], index=["highs", "cbc"].index(base.solver), horizontal=True
+        )
+        time_limit = st.number_input("Time limit (s)", 1.0, 600.0, float(base.time_limit_s))
+    submitted = st.form_submit_button("Run", type="primary")
+
+if submitted:
+    try:
+        scenario = Scenario.from_dict(
+            {
+                "name": name.strip() or "New plan",
+                "budget": budget,
+                "horizon_months": horizon,
+                "demand_quantile": quantile,
+                "equity_floor": floor,
+                "equity_mode": mode,
+                "allow_new_services": allow_new,
+                "solver": solver,
+                "time_limit_s": time_limit,
+                "funder_budgets": changed(funder_budgets, funders["budget"].to_dict()),
+                "weights": changed(weights, services["weight"].to_dict()),
+                "radius_km": changed(radii, services["radius_km"].to_dict()),
+            },
+            source="form",
+        )
+        scenario.ensure_valid_for(package)
+    except InvalidInput as exc:
+        for problem in exc.problems:
+            st.error(str(problem))
+        st.stop()
+    st.query_params.from_dict(scenario_to_query(scenario))
+    st.session_state["plan_scenario"] = scenario
+elif linked is not None:
+    st.session_state["plan_scenario"] = linked
+
+scenario = st.session_state.get("plan_scenario")
+if scenario is None:
+    st.info("Set the scenario and press Run. The defaults use every funder's whole budget.")
+    st.stop()
+
+with st.spinner("Solving…"):
+    plan = run_plan(city, scenario)
+if not plan_view.draw_status(plan):
+    st.stop()
+
+plan_view.draw_headline(plan, package.city.currency)
+st.subheader("Against the baselines")
+plan_view.draw_baselines(plan)
+st.subheader("What limits the plan")
+plan_view.draw_limits(plan)
+st.subheader("Where the plan works")
+plan_view.draw_maps(plan, package)
+st.subheader("Funding per agency and funder")
+plan_view.draw_funding(plan, package)
+
+with st.form("save"):
+    st.markdown(f"**Save “{scenario.name}”** with a note, to compare it later.")
+    note = st.text_area("Note", placeholder="What this scenario asks, and why")
+    if st.form_submit_button("Save scenario"):
+        try:
+            save_scenario(city, scenario, note, plan, user="local")
+            st.success(f"Saved “{scenario.name}”.")
+        except ScenarioExists:
+            st.error(f"A scenario named “{scenario.name}” is saved already: choose another name.")

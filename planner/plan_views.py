@@ -1,0 +1,74 @@
+"""Tables that explain a plan to people: by district, by agency, against the baselines.
+
+The app, the reports and the CLI share them; the optimiser's own tables stay as they are.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from planner.optimiser import Plan
+from planner.package import CityPackage
+
+BASELINE_NAMES = {
+    "status_quo": "Status quo (no new money)",
+    "population": "Split by population",
+    "demand": "Split by forecast demand",
+}
+
+
+def comparison_with_baselines(plan: Plan) -> pd.DataFrame:
+    """One row per plan (the optimised one first): served, unmet, coverage, money spent."""
+    rows = [{"plan": "Optimised", **plan.totals}]
+    rows += [{"plan": BASELINE_NAMES.get(k, k), **v} for k, v in plan.baselines.items()]
+    table = pd.DataFrame(rows)
+    columns = ["plan", "served", "unmet", "coverage", "weighted_unmet", "money_spent"]
+    return table.reindex(columns=columns)
+
+
+def coverage_by_district(plan: Plan, package: CityPackage) -> pd.DataFrame:
+    """Per district (indexed by district_id): name, demand, served, unmet and coverage, all
+    services together in their own units, and the lowest coverage of any one service."""
+    coverage = plan.coverage
+    names = package.districts.set_index("district_id")["name"]
+    if coverage.empty:
+        return pd.DataFrame(
+            {"name": names, "demand": 0.0, "served": 0.0, "unmet": 0.0, "coverage": 1.0}
+        )
+    totals = coverage.groupby("district_id")[["demand", "served", "unmet"]].sum()
+    with_demand = coverage[coverage["demand"] > 0]
+    lowest = with_demand.groupby("district_id")["coverage"].min()
+    table = pd.DataFrame({"name": names}).join(totals, how="left").fillna(0.0)
+    table["coverage"] = (table["served"] / table["demand"].where(table["demand"] > 0)).fillna(1.0)
+    table["lowest_service_coverage"] = lowest.reindex(table.index).fillna(1.0)
+    return table
+
+
+def added_by_district(plan: Plan, package: CityPackage) -> pd.DataFrame:
+    """Units added and money spent per district where the agencies that get them are, indexed
+    by district_id (every district, zeros included), with one column of units per service."""
+    names = package.districts.set_index("district_id")["name"]
+    table = pd.DataFrame({"name": names})
+    added = plan.capacity_added
+    if added.empty:
+        table["units"] = 0.0
+        table["cost"] = 0.0
+        return table
+    located = added.merge(package.agencies[["agency_id", "district_id"]], on="agency_id")
+    table = table.join(located.groupby("district_id")[["units", "cost"]].sum()).fillna(0.0)
+    per_service = located.pivot_table(
+        index="district_id", columns="service_id", values="units", aggfunc="sum"
+    )
+    return table.join(per_service).fillna(0.0)
+
+
+def funding_by_agency(plan: Plan, package: CityPackage) -> pd.DataFrame:
+    """The funding table with the agencies', services' and funders' names."""
+    funding = plan.funding
+    agencies = package.agencies.set_index("agency_id")[["name", "kind"]].add_prefix("agency_")
+    services = package.services.set_index("service_id")["name"].rename("service")
+    funders = package.funders.set_index("funder_id")["name"].rename("funder")
+    table = funding.join(agencies, on="agency_id").join(services, on="service_id")
+    table = table.join(funders, on="funder_id")
+    columns = ["funder", "agency_name", "agency_kind", "service", "amount"]
+    return table[columns].sort_values("amount", ascending=False).reset_index(drop=True)

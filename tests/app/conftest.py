@@ -1,0 +1,36 @@
+"""A database with the demo city, shared by the app tests of one worker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from models.db import dispose_engines, get_engine, session_scope, upgrade_database
+from models.repository import import_package
+from planner.package import read_package
+from planner.settings import DEMO_PACKAGE, get_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('app') / 'haven.db'}"
+    engine = get_engine(url)
+    upgrade_database(engine)
+    with session_scope(engine) as session:
+        import_package(session, read_package(DEMO_PACKAGE))
+    yield url
+    dispose_engines()
+
+
+@pytest.fixture
+def app_env(demo_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Point the app at the demo database for one test."""
+    monkeypatch.setenv("DATABASE_URL", demo_database)
+    monkeypatch.chdir(ROOT)
+    get_settings.cache_clear()
+    yield demo_database
+    get_settings.cache_clear()

@@ -1,0 +1,84 @@
+"""The Plan page: run a scenario on the demo city, read the results, save it, link to it."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from models.db import get_engine, session_scope
+from models.scenarios import list_scenarios
+from tests.app.conftest import ROOT
+
+PAGE = str(ROOT / "pages/plan.py")
+
+
+def run_default(app: AppTest) -> AppTest:
+    app.run()
+    assert not app.exception
+    app.button[0].click().run()  # the form's Run button
+    assert not app.exception
+    return app
+
+
+def test_plan_page_runs_a_scenario_and_shows_results(app_env: str) -> None:
+    app = run_default(AppTest.from_file(PAGE, default_timeout=120))
+    assert app.success[0].value.startswith("Optimal plan found")
+    labels = [m.label for m in app.metric]
+    assert labels[:4] == [
+        "Demand served (units)",
+        "Coverage",
+        "Money spent",
+        "Cost per additional unit served",
+    ]
+    tables = [d.value for d in app.dataframe]
+    baselines = tables[0]
+    assert list(baselines["plan"])[:2] == ["Optimised", "Status quo (no new money)"]
+    assert (baselines["served"].iloc[0] >= baselines["served"].iloc[1:]).all()
+    assert any("one more $10,000" in m.value for m in app.markdown)
+    assert app.query_params["name"] == "New plan"
+
+
+def test_a_link_reproduces_the_run(app_env: str) -> None:
+    app = AppTest.from_file(PAGE, default_timeout=120)
+    app.query_params["name"] = "From a link"
+    app.query_params["budget"] = "1000000"
+    app.query_params["equity_floor"] = "0.2"
+    app.run()
+    assert not app.exception
+    assert app.text_input[0].value == "From a link"
+    assert app.success[0].value.startswith("Optimal plan found")
+    spent = next(m for m in app.metric if m.label == "Money spent")
+    assert spent.value in ("$1.0M", "$999K") or spent.value.startswith("$9")
+
+
+def test_a_bad_link_warns_and_keeps_the_rest(app_env: str) -> None:
+    app = AppTest.from_file(PAGE, default_timeout=120)
+    app.query_params["name"] = "Bad"
+    app.query_params["equity_floor"] = "3"
+    app.run()
+    assert not app.exception
+    assert any("equity_floor" in w.value for w in app.warning)
+
+
+def test_an_impossible_hard_floor_is_explained(app_env: str) -> None:
+    app = AppTest.from_file(PAGE, default_timeout=120)
+    app.query_params["name"] = "Impossible"
+    app.query_params["equity_floor"] = "0.95"
+    app.query_params["equity_mode"] = '"hard"'
+    app.run()
+    assert not app.exception
+    assert app.error[0].value.startswith("No plan: infeasible")
+    assert any("cannot reach 95% coverage" in m.value for m in app.markdown)
+
+
+def test_save_scenario(app_env: str) -> None:
+    app = run_default(AppTest.from_file(PAGE, default_timeout=120))
+    app.text_area[0].input("Every funder's whole budget")
+    save = next(b for b in app.button if b.label == "Save scenario")
+    save.click().run()
+    assert not app.exception
+    with session_scope(get_engine(app_env)) as session:
+        saved = {s.name: s for s in list_scenarios(session, city_name="Chicago (demo)")}
+    assert saved["New plan"].note == "Every funder's whole budget"
+    save = next(b for b in app.button if b.label == "Save scenario")
+    save.click().run()
+    assert "saved already" in app.error[0].value

@@ -1,0 +1,144 @@
+"""`python -m planner`: validate, import, export, demo; exit codes and messages."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from models.db import dispose_engines, get_engine, session_scope
+from models.repository import list_cities, load_package
+from planner.cli import main
+from planner.package import read_package
+from planner.settings import DEMO_PACKAGE, get_settings
+from tests.package_factory import CITY, set_cell, write_tiny_package
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path / 'haven.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
+    dispose_engines()
+
+
+def table_counts(url: str) -> dict[str, int]:
+    import sqlalchemy as sa
+
+    engine = get_engine(url)
+    with engine.connect() as connection:
+        names = sa.inspect(connection).get_table_names()
+        return {
+            name: connection.execute(sa.text(f'SELECT COUNT(*) FROM "{name}"')).scalar_one()
+            for name in names
+            if name != "alembic_version"
+        }
+
+
+def test_validate_a_good_package(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_tiny_package(tmp_path / "city")
+    assert main(["validate", str(path)]) == 0
+    assert CITY["name"] in capsys.readouterr().out
+
+
+def test_validate_lists_every_problem_and_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_tiny_package(tmp_path / "city")
+    set_cell(path, "capacity.csv", 3, "capacity", "-3")
+    set_cell(path, "funders.csv", 2, "budget", "lots")
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "capacity.csv:3: capacity: -3 is below 0" in err
+    assert "funders.csv:2: budget:" in err
+    assert "Traceback" not in err
+
+
+def test_import_then_export_round_trip(
+    tmp_path: Path, database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_tiny_package(tmp_path / "city")
+    assert main(["import", str(path)]) == 0
+    out = tmp_path / "export"
+    assert main(["export", CITY["name"], str(out)]) == 0
+    original, exported = read_package(path), read_package(out)
+    for frame in ("services", "agencies", "capacity", "demand", "funders", "eligibility"):
+        pd.testing.assert_frame_equal(getattr(original, frame), getattr(exported, frame))
+    assert original.city == exported.city
+
+
+def test_import_twice_needs_replace(
+    tmp_path: Path, database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_tiny_package(tmp_path / "city")
+    assert main(["import", str(path)]) == 0
+    before = table_counts(database)
+    assert main(["import", str(path)]) == 1
+    assert "--replace" in capsys.readouterr().err
+    assert table_counts(database) == before
+    assert main(["import", "--replace", str(path)]) == 0
+    assert table_counts(database) == before
+
+
+def test_a_bad_package_changes_nothing(
+    tmp_path: Path, database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = write_tiny_package(tmp_path / "good")
+    assert main(["import", str(good)]) == 0
+    before = table_counts(database)
+    bad = write_tiny_package(tmp_path / "bad")
+    set_cell(bad, "agencies.csv", 2, "district_id", "D99")
+    assert main(["import", "--replace", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "agencies.csv:2: district_id: 'D99' is not a district in districts.geojson" in err
+    assert "nothing was changed" in err
+    assert table_counts(database) == before
+
+
+def test_export_of_an_unknown_city_names_the_known_ones(
+    tmp_path: Path, database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["import", str(write_tiny_package(tmp_path / "city"))]) == 0
+    assert main(["export", "Atlantis", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "Atlantis" in err and CITY["name"] in err
+
+
+def test_demo_loads_once(database: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--if-empty"]) == 0
+    assert main(["demo", "--if-empty"]) == 0
+    assert "already holds a city" in capsys.readouterr().out
+    with session_scope(get_engine(database)) as session:
+        assert list_cities(session) == [read_package(DEMO_PACKAGE).city.name]
+        assert len(load_package(session, list_cities(session)[0]).districts) == 77
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["import"], ["validate", "a", "b"], ["export", "only-city"], ["nonsense"], ["plan"]],
+)
+def test_wrong_usage_exits_2(argv: list[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+
+
+def test_help_on_every_command() -> None:
+    for command in ("validate", "import", "export", "demo", "plan", "forecast", "hidden"):
+        result = subprocess.run(
+            [sys.executable, "-m", "planner", command, "--help"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "usage: python -m planner " + command in result.stdout

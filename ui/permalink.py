@@ -1,0 +1,81 @@
+"""A scenario in the URL, so that a link reproduces a run.
+
+Only the keys that differ from the defaults are written; mappings are flattened as
+`weights.shelter_men=12`. Reading is forgiving about what it cannot use: it returns the
+problems as text and the caller keeps the defaults for those keys.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from planner.problems import InvalidInput
+from planner.scenario import Scenario
+
+MAPPINGS = ("funder_budgets", "weights", "radius_km")
+
+
+def scenario_to_query(scenario: Scenario) -> dict[str, str]:
+    defaults = Scenario(name=scenario.name).to_dict()
+    query: dict[str, str] = {"name": scenario.name}
+    for key, value in scenario.to_dict().items():
+        if key == "name" or value == defaults.get(key):
+            continue
+        if key in MAPPINGS:
+            for sub, sub_value in sorted(value.items()):
+                query[f"{key}.{sub}"] = json.dumps(sub_value)
+        else:
+            query[key] = json.dumps(value)
+    return query
+
+
+def scenario_from_query(
+    query: Mapping[str, str], default_name: str
+) -> tuple[Scenario | None, list[str]]:
+    """The scenario a link describes (None when the link has no scenario) and what was wrong."""
+    if not any(key == "name" or key.split(".")[0] in Scenario.model_fields for key in query):
+        return None, []
+    data: dict[str, Any] = {"name": query.get("name") or default_name}
+    problems: list[str] = []
+    for key, raw in query.items():
+        top, _, sub = key.partition(".")
+        if key == "name" or top not in Scenario.model_fields:
+            continue
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        if top in MAPPINGS and sub:
+            data.setdefault(top, {})[sub] = value
+        elif top not in MAPPINGS:
+            data[top] = value
+    try:
+        return Scenario.from_dict(data, source="link"), []
+    except InvalidInput as exc:
+        found = exc.problems
+    problems = [str(p) for p in found]
+    bad = {p.column.split(".")[0] for p in found if p.column}
+    kept = {k: v for k, v in data.items() if k not in bad}
+    try:
+        return Scenario.from_dict(kept, source="link"), problems
+    except InvalidInput:
+        return Scenario(name=default_name), problems
+
+
+def changed(values: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """The values that differ from the city's own (a missing value equals NaN or None)."""
+
+    def missing(value: Any) -> bool:
+        return value is None or (isinstance(value, float) and math.isnan(value))
+
+    out = {}
+    for key, value in values.items():
+        default = defaults.get(key)
+        if missing(value) and missing(default):
+            continue
+        if missing(value) or missing(default) or value != default:
+            out[key] = value
+    return out

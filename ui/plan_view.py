@@ -1,0 +1,155 @@
+"""Drawing a plan: headline figures, the baselines, funding, the map, and what limits it."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from planner.optimiser import Plan
+from planner.package import CityPackage
+from planner.plan_views import (
+    added_by_district,
+    comparison_with_baselines,
+    coverage_by_district,
+    funding_by_agency,
+)
+from ui import charts
+from ui.layout import money
+
+MAX_MESSAGES = 8
+
+
+def draw_status(plan: Plan) -> bool:
+    """Say what the solve ended with; True when there is a plan to show."""
+    if plan.status == "optimal":
+        st.success(f"Optimal plan found by {plan.solver_version} in {plan.times['total']:.1f} s.")
+    elif plan.status == "time_limit" and plan.has_plan:
+        gap = f"{plan.gap:.2%}" if plan.gap is not None else "unknown"
+        st.warning(f"Stopped at the time limit with a feasible plan: it is within {gap} of best.")
+    else:
+        st.error(f"No plan: {plan.status}.")
+        explain_infeasible(plan)
+        return False
+    return True
+
+
+def explain_infeasible(plan: Plan) -> None:
+    reasons = [part.strip() for part in plan.message.split(";") if part.strip()]
+    for reason in reasons[:MAX_MESSAGES]:
+        st.markdown(f"- {reason}")
+    if len(reasons) > MAX_MESSAGES:
+        with st.expander(f"{len(reasons) - MAX_MESSAGES} more"):
+            for reason in reasons[MAX_MESSAGES:]:
+                st.markdown(f"- {reason}")
+
+
+def draw_headline(plan: Plan, currency: str) -> None:
+    totals = plan.totals
+    status_quo = plan.baselines.get("status_quo", {})
+    col1, col2, col3, col4 = st.columns(4)
+    col1.metric(
+        "Demand served (units)",
+        f"{totals['served']:,.0f}",
+        delta=f"{totals['served'] - status_quo.get('served', totals['served']):+,.0f} vs today",
+    )
+    col2.metric("Coverage", f"{totals['coverage']:.1%}")
+    col3.metric("Money spent", money(totals["money_spent"], currency))
+    per_unit = totals.get("cost_per_additional_unit_served")
+    col4.metric("Cost per additional unit served", money(per_unit, currency) if per_unit else "—")
+
+
+def draw_baselines(plan: Plan) -> None:
+    st.dataframe(
+        comparison_with_baselines(plan),
+        hide_index=True,
+        column_config={
+            "plan": "Plan",
+            "served": st.column_config.NumberColumn("Served (units)", format="%.0f"),
+            "unmet": st.column_config.NumberColumn("Unmet (units)", format="%.0f"),
+            "coverage": st.column_config.NumberColumn("Coverage", format="percent"),
+            "weighted_unmet": st.column_config.NumberColumn("Weighted unmet", format="%.0f"),
+            "money_spent": st.column_config.NumberColumn("Money spent", format="dollar"),
+        },
+    )
+
+
+def draw_limits(plan: Plan) -> None:
+    diagnostics = plan.diagnostics
+    sentence = diagnostics.get("shadow_price", {}).get("sentence")
+    if sentence:
+        st.markdown(f"**The budget's value:** {sentence}.")
+    for kind, found in diagnostics.get("binding", {}).items():
+        words = found.get("words", [])
+        if words:
+            st.markdown(f"**Binding {kind} limits** ({found.get('count', len(words))}):")
+            for line in words[:MAX_MESSAGES]:
+                st.markdown(f"- {line}")
+    radius = diagnostics.get("radius", [])
+    if radius:
+        st.markdown("**Out of reach:**")
+        for item in radius[:MAX_MESSAGES]:
+            st.markdown(f"- {item['words']}")
+    below = diagnostics.get("below_floor", [])
+    if below:
+        st.markdown(f"**Districts below the equity floor:** {len(below)}")
+
+
+def draw_funding(plan: Plan, package: CityPackage) -> None:
+    table = funding_by_agency(plan, package)
+    if table.empty:
+        st.info("This plan spends no new money.")
+        return
+    st.altair_chart(
+        charts.bar_chart(
+            table.head(40),
+            category="agency_name",
+            value="amount",
+            category_title="Agency",
+            value_title=f"Funding ({package.city.currency})",
+            color="funder",
+            color_title="Funder",
+            value_format="$,.0f",
+        ),
+        width="stretch",
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config={
+            "funder": "Funder",
+            "agency_name": "Agency",
+            "agency_kind": "Kind",
+            "service": "Service",
+            "amount": st.column_config.NumberColumn("Amount", format="dollar"),
+        },
+    )
+
+
+def draw_maps(plan: Plan, package: CityPackage) -> None:
+    left, right = st.columns(2)
+    coverage = coverage_by_district(plan, package)
+    left.altair_chart(
+        charts.district_map(
+            package.districts,
+            coverage,
+            "coverage",
+            title="Coverage of demand after the plan",
+            value_title="Coverage",
+            value_format=".0%",
+            tooltip_fields={"demand": "Demand (units)", "unmet": "Unmet (units)"},
+            height=460,
+        ),
+        width="stretch",
+    )
+    added = added_by_district(plan, package)
+    right.altair_chart(
+        charts.district_map(
+            package.districts,
+            added,
+            "units",
+            title="Beds and slots added, by the district of the agency",
+            value_title="Units added",
+            tooltip_fields={"cost": "Cost"},
+            height=460,
+        ),
+        width="stretch",
+    )
