@@ -5,10 +5,11 @@ The pages are listed here, in one place, so what a role sees is decided here.
 
 import streamlit as st
 
-st.set_page_config(page_title="Haven", page_icon="🏠", layout="wide")
+st.set_page_config(page_title="Haven", page_icon=":material/home_health:", layout="wide")
 
 pages = [
-    st.Page("pages/city.py", title="City", icon="🗺️", default=True),
-    st.Page("pages/plan.py", title="Plan", icon="🧮"),
+    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/capacity_map.py", title="Capacity map", icon=":material/map:"),
+    st.Page("pages/plan.py", title="Plan", icon=":material/calculate:"),
 ]
 st.navigation(pages).run()

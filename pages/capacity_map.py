@@ -1,14 +1,15 @@
-"""The city at a glance: its districts on a map and what every agency offers."""
+"""Capacity map: districts by a measure, agencies on top, and what every agency offers."""
 
 import streamlit as st
 
-from planner.overview import capacity_by_agency, district_measures, service_summary
+from planner.overview import agency_points, capacity_by_agency, district_service_measures
+from planner.schema import AGENCY_KINDS
 from ui import charts
-from ui.data import city_package
+from ui.data import city_package, status_quo_plan
 from ui.layout import choose_city
 
-st.title("Haven")
-st.caption("Where the city's anti-trafficking services are, and where the need is.")
+st.title("Capacity map")
+st.caption("Where the city's services are, and where the need is.")
 
 city = choose_city()
 if city is None:
@@ -17,52 +18,41 @@ package = city_package(city)
 if package.city.notes:
     st.info(package.city.notes)
 
-measures = district_measures(package)
-services = service_summary(package)
-
-col1, col2, col3, col4 = st.columns(4)
-col1.metric("Districts", f"{len(package.districts):,}")
-col2.metric("Agencies", f"{len(package.agencies):,}")
-col3.metric("Services", f"{len(package.services):,}")
-col4.metric("Cases per month (last 12 months)", f"{measures['cases_per_month'].sum():,.0f}")
-
+services = dict(zip(package.services["service_id"], package.services["name"], strict=True))
 MEASURES = {
-    "Cases per 10,000 residents per month": ("cases_per_10k", ",.1f"),
-    "Cases per month": ("cases_per_month", ",.0f"),
+    "Gap: demand − capacity located there (units/month)": ("gap_units", ",.0f"),
+    "Coverage today (share of demand served)": ("coverage", ".0%"),
+    "Demand per 10,000 residents (units/month)": ("demand_per_10k", ",.1f"),
+    "Capacity located in the district (units)": ("capacity_units", ",.0f"),
     "Population": ("population", ",.0f"),
-    "Capacity located in the district (all units)": ("capacity", ",.0f"),
 }
-label = st.selectbox("Colour the districts by", list(MEASURES))
+left, middle, right = st.columns(3)
+label = left.selectbox("Colour the districts by", list(MEASURES))
+service_id = middle.selectbox(
+    "Service", [None, *services], format_func=lambda s: "All services" if s is None else services[s]
+)
+kinds = right.multiselect("Kinds of agency", AGENCY_KINDS, placeholder="All kinds")
 column, fmt = MEASURES[label]
+
+measures = district_service_measures(package, status_quo_plan(city).coverage, service_id)
+points = agency_points(package, service_id, tuple(kinds))
+scope = "all services" if service_id is None else services[service_id]
 st.altair_chart(
-    charts.district_map(
+    charts.district_map_with_points(
         package.districts,
         measures,
         column,
-        title=f"{package.city.name}: {label.lower()}",
+        points,
+        title=f"{package.city.name}: {label.split(' (')[0].lower()}, {scope}",
         value_title=label,
         value_format=fmt,
-        tooltip_fields={"population": "Population", "cases_per_month": "Cases per month"},
     ),
     width="stretch",
 )
-
-st.subheader("Capacity and demand by service")
-st.caption("Demand: mean of the last 12 months, in each service's unit (cases × units per case).")
-st.dataframe(
-    services,
-    hide_index=True,
-    column_config={
-        "service_id": None,
-        "name": "Service",
-        "unit": "Unit",
-        "capacity": st.column_config.NumberColumn("Capacity (units)", format="%.0f"),
-        "occupied": st.column_config.NumberColumn("Occupied (units)", format="%.0f"),
-        "agencies": st.column_config.NumberColumn("Agencies", format="%d"),
-        "occupancy": st.column_config.ProgressColumn("Occupancy", format="percent"),
-        "demand_units": st.column_config.NumberColumn("Demand (units/month)", format="%.0f"),
-        "gap": st.column_config.NumberColumn("Gap (demand − capacity)", format="%.0f"),
-    },
+st.caption(
+    f"{len(points)} agencies drawn, sized by capacity. Confidential shelters are drawn at "
+    "their district's centre, never at their address. Coverage today: existing capacity "
+    "assigned to demand within each service's radius, with no new money."
 )
 
 st.subheader("Agencies and their capacity")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 
+from planner.geo import district_points
 from planner.package import CityPackage
 
 RECENT_MONTHS = 12
@@ -22,7 +25,7 @@ def recent_demand_cases(package: CityPackage, months: int = RECENT_MONTHS) -> pd
     recent = demand[demand["period"].isin(periods)]
     totals = recent.groupby(["district_id", "service_id"], as_index=False)["cases"].sum()
     totals["cases_per_month"] = totals["cases"] / len(periods)
-    return totals.drop(columns="cases")
+    return pd.DataFrame(totals[["district_id", "service_id", "cases_per_month"]])
 
 
 def service_summary(package: CityPackage) -> pd.DataFrame:
@@ -82,3 +85,110 @@ def capacity_by_agency(package: CityPackage) -> pd.DataFrame:
     agencies = package.agencies.set_index("agency_id")[["name", "kind", "district_id"]]
     agencies = agencies.join(districts, on="district_id").drop(columns="district_id")
     return agencies.join(wide, how="left").reset_index().rename(columns={"agency_id": "id"})
+
+
+def district_service_measures(
+    package: CityPackage, coverage: pd.DataFrame, service_id: str | None = None
+) -> pd.DataFrame:
+    """Per district (indexed by district_id), for one service or all of them: monthly demand
+    and located capacity in units, the gap between them, demand per 10,000 residents, and
+    coverage from `coverage` (a plan's coverage table: district_id, service_id, demand, served).
+    """
+    units = package.services.set_index("service_id")["units_per_case"]
+    cases = recent_demand_cases(package)
+    cases["demand_units"] = cases["cases_per_month"] * cases["service_id"].map(units)
+    capacity = package.current_capacity().merge(
+        package.agencies[["agency_id", "district_id"]], on="agency_id"
+    )
+    if service_id is not None:
+        cases = cases[cases["service_id"] == service_id]
+        capacity = capacity[capacity["service_id"] == service_id]
+        coverage = coverage[coverage["service_id"] == service_id]
+    table = package.districts.set_index("district_id")[["name", "population"]].copy()
+    table["demand_units"] = cases.groupby("district_id")["demand_units"].sum()
+    table["capacity_units"] = capacity.groupby("district_id")["capacity"].sum()
+    table[["demand_units", "capacity_units"]] = table[["demand_units", "capacity_units"]].fillna(0)
+    table["gap_units"] = table["demand_units"] - table["capacity_units"]
+    population = table["population"].astype(float).where(table["population"] > 0)
+    table["demand_per_10k"] = table["demand_units"] / population * 1e4
+    served = coverage.groupby("district_id")[["demand", "served"]].sum()
+    table["coverage"] = (served["served"] / served["demand"].where(served["demand"] > 0)).reindex(
+        table.index
+    )
+    return table
+
+
+def agency_points(
+    package: CityPackage, service_id: str | None = None, kinds: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """The agencies to draw on a map, with their current capacity (of one service or all).
+
+    A confidential agency is never placed at its own coordinates: it is drawn at its
+    district's representative point, and `located` says which is which.
+    """
+    capacity = package.current_capacity()
+    if service_id is not None:
+        capacity = capacity[capacity["service_id"] == service_id]
+    totals = capacity.groupby("agency_id")["capacity"].sum()
+    agencies = package.agencies[package.agencies["agency_id"].isin(totals.index)]
+    if kinds:
+        agencies = agencies[agencies["kind"].isin(kinds)]
+    points = district_points(package.districts)
+    table = agencies[["agency_id", "name", "kind", "lat", "lon", "district_id", "confidential"]]
+    table = table.assign(capacity=table["agency_id"].map(totals).to_numpy())
+    hidden = table["confidential"].astype(bool).to_numpy()
+    district_of_hidden = table.loc[hidden, "district_id"]
+    table.loc[hidden, "lat"] = district_of_hidden.map(points.y).to_numpy()
+    table.loc[hidden, "lon"] = district_of_hidden.map(points.x).to_numpy()
+    table["located"] = np.where(hidden, "at its district (confidential)", "at its address")
+    return table.drop(columns="confidential").reset_index(drop=True)
+
+
+STALE_AFTER_DAYS = 30
+
+
+def data_freshness(
+    package: CityPackage, today: date, stale_after_days: int = STALE_AFTER_DAYS
+) -> pd.DataFrame:
+    """Per agency: the oldest `as_of` of its current capacity rows, its age in days and
+    whether it is stale (older than `stale_after_days`, or never dated). Oldest first."""
+    capacity = package.current_capacity()
+    as_of = pd.to_datetime(capacity["as_of"], errors="coerce")
+    oldest = as_of.groupby(capacity["agency_id"]).min()
+    names = package.agencies.set_index("agency_id")["name"]
+    table = pd.DataFrame({"agency": names.reindex(oldest.index), "oldest_as_of": oldest})
+    table["age_days"] = (pd.Timestamp(today) - table["oldest_as_of"]).dt.days
+    table["stale"] = table["age_days"].isna() | (table["age_days"] > stale_after_days)
+    table["oldest_as_of"] = table["oldest_as_of"].dt.date
+    return table.sort_values("age_days", ascending=False, na_position="first").reset_index()
+
+
+def gap_by_month(package: CityPackage) -> pd.DataFrame:
+    """Per observed month and service: demand in units, today's capacity, and the gap."""
+    units = package.services.set_index("service_id")["units_per_case"]
+    names = package.services.set_index("service_id")["name"]
+    demand = package.demand.groupby(["period", "service_id"], as_index=False)["cases"].sum()
+    demand["demand_units"] = demand["cases"] * demand["service_id"].map(units)
+    capacity = package.current_capacity().groupby("service_id")["capacity"].sum()
+    demand["capacity_units"] = demand["service_id"].map(capacity).fillna(0.0)
+    demand["gap_units"] = demand["demand_units"] - demand["capacity_units"]
+    demand["service"] = demand["service_id"].map(names)
+    return pd.DataFrame(demand.drop(columns="cases"))
+
+
+def largest_unmet_need(package: CityPackage, coverage: pd.DataFrame, top: int = 10) -> pd.DataFrame:
+    """The districts with the most weighted unmet demand in a plan's coverage table, with the
+    service that leaves most unmet in each."""
+    weights = package.services.set_index("service_id")["weight"]
+    names = package.services.set_index("service_id")["name"]
+    table = coverage.assign(weighted_unmet=coverage["unmet"] * coverage["service_id"].map(weights))
+    by_district = table.groupby("district_id").agg(
+        unmet=("unmet", "sum"), weighted_unmet=("weighted_unmet", "sum")
+    )
+    worst = table.sort_values("weighted_unmet").groupby("district_id").tail(1)
+    worst_service = worst.set_index("district_id")["service_id"].map(names)
+    by_district["most_unmet_service"] = worst_service
+    by_district["name"] = package.districts.set_index("district_id")["name"]
+    by_district = by_district[by_district["unmet"] > 0]
+    ordered = by_district.sort_values("weighted_unmet", ascending=False).head(top)
+    return ordered.reset_index()[["name", "unmet", "weighted_unmet", "most_unmet_service"]]

@@ -42,6 +42,38 @@ def geo_features(districts: gpd.GeoDataFrame, properties: pd.DataFrame) -> list[
     return features
 
 
+def _choropleth(
+    districts: gpd.GeoDataFrame,
+    values: pd.DataFrame,
+    value: str,
+    *,
+    value_title: str,
+    value_format: str,
+    tooltip_fields: dict[str, str] | None,
+    scheme: str,
+) -> alt.Chart:
+    features = geo_features(districts, values)
+    tooltip = [
+        alt.Tooltip("properties.name:N", title="District"),
+        alt.Tooltip(f"properties.{value}:Q", title=value_title, format=value_format),
+    ]
+    for column, column_title in (tooltip_fields or {}).items():
+        tooltip.append(alt.Tooltip(f"properties.{column}:Q", title=column_title, format=",.0f"))
+    return (
+        alt.Chart(alt.Data(values=features))
+        .mark_geoshape(stroke="white", strokeWidth=0.6)
+        .encode(
+            color=alt.Color(
+                f"properties.{value}:Q",
+                title=value_title,
+                scale=alt.Scale(scheme=scheme),
+                legend=alt.Legend(format=value_format, orient="right"),
+            ),
+            tooltip=tooltip,
+        )
+    )
+
+
 def district_map(
     districts: gpd.GeoDataFrame,
     values: pd.DataFrame,
@@ -52,32 +84,71 @@ def district_map(
     value_format: str = ",.0f",
     tooltip_fields: dict[str, str] | None = None,
     height: int = 520,
+    scheme: str = COLOR_SCHEME,
 ) -> alt.Chart:
     """A choropleth of `values[value]` (a frame indexed by district_id, with a `name` column).
 
     `tooltip_fields` maps further columns of `values` to their titles.
     """
-    features = geo_features(districts, values)
-    tooltip = [
-        alt.Tooltip("properties.name:N", title="District"),
-        alt.Tooltip(f"properties.{value}:Q", title=value_title, format=value_format),
-    ]
-    for column, column_title in (tooltip_fields or {}).items():
-        tooltip.append(alt.Tooltip(f"properties.{column}:Q", title=column_title, format=",.0f"))
     return (
-        alt.Chart(alt.Data(values=features), title=title)
-        .mark_geoshape(stroke="white", strokeWidth=0.6)
-        .encode(
-            color=alt.Color(
-                f"properties.{value}:Q",
-                title=value_title,
-                scale=alt.Scale(scheme=COLOR_SCHEME),
-                legend=alt.Legend(format=value_format, orient="right"),
-            ),
-            tooltip=tooltip,
+        _choropleth(
+            districts,
+            values,
+            value,
+            value_title=value_title,
+            value_format=value_format,
+            tooltip_fields=tooltip_fields,
+            scheme=scheme,
         )
         .project(type="mercator")
-        .properties(height=height)
+        .properties(title=title, height=height)
+    )
+
+
+def district_map_with_points(
+    districts: gpd.GeoDataFrame,
+    values: pd.DataFrame,
+    value: str,
+    points: pd.DataFrame,
+    *,
+    title: str,
+    value_title: str,
+    value_format: str = ",.0f",
+    size_title: str = "Capacity (units)",
+    height: int = 560,
+) -> alt.LayerChart:
+    """The choropleth with agencies on top: `points` has lon, lat, name, kind, capacity and
+    located (where the point stands), sized by capacity and coloured by kind."""
+    base = _choropleth(
+        districts,
+        values,
+        value,
+        value_title=value_title,
+        value_format=value_format,
+        tooltip_fields=None,
+        scheme="greys",
+    )
+    circles = (
+        alt.Chart(points)
+        .mark_circle(opacity=0.85, stroke="black", strokeWidth=0.5)
+        .encode(
+            longitude="lon:Q",
+            latitude="lat:Q",
+            size=alt.Size("capacity:Q", title=size_title, scale=alt.Scale(range=[20, 400])),
+            color=alt.Color("kind:N", title="Kind of agency", scale=alt.Scale(scheme="tableau10")),
+            tooltip=[
+                alt.Tooltip("name:N", title="Agency"),
+                alt.Tooltip("kind:N", title="Kind"),
+                alt.Tooltip("capacity:Q", title=size_title, format=",.0f"),
+                alt.Tooltip("located:N", title="Shown"),
+            ],
+        )
+    )
+    return (
+        alt.layer(base, circles)
+        .resolve_scale(color="independent")
+        .project(type="mercator")
+        .properties(title=title, height=height)
     )
 
 
@@ -107,3 +178,36 @@ def bar_chart(
         )
         encoding["tooltip"].append(alt.Tooltip(f"{color}:N", title=color_title or color))
     return alt.Chart(frame).mark_bar().encode(**encoding)
+
+
+def line_chart(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    color: str,
+    x_title: str,
+    y_title: str,
+    color_title: str,
+    y_format: str = ",.0f",
+    zero_rule: bool = False,
+) -> alt.Chart | alt.LayerChart:
+    """Lines over time (x is a 'YYYY-MM' period), one per `color` value."""
+    lines = (
+        alt.Chart(frame)
+        .mark_line(point=False, strokeWidth=2)
+        .encode(
+            x=alt.X(f"{x}:T", title=x_title),
+            y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format)),
+            color=alt.Color(f"{color}:N", title=color_title, scale=alt.Scale(scheme="tableau10")),
+            tooltip=[
+                alt.Tooltip(f"{x}:T", title=x_title, format="%b %Y"),
+                alt.Tooltip(f"{color}:N", title=color_title),
+                alt.Tooltip(f"{y}:Q", title=y_title, format=y_format),
+            ],
+        )
+    )
+    if not zero_rule:
+        return lines
+    rule = alt.Chart(pd.DataFrame({"zero": [0]})).mark_rule(strokeDash=[4, 4]).encode(y="zero:Q")
+    return alt.layer(lines, rule)

@@ -85,3 +85,8 @@ def save_scenario(city_name: str, scenario: Scenario, note: str, plan: Plan, use
             wall_time_s=float(plan.times.get("total", 0.0)),
         )
         return scenario_id
+
+
+def status_quo_plan(city_name: str) -> Plan:
+    """Today's capacity assigned as well as it can be, with no new money."""
+    return run_plan(city_name, Scenario(name="Status quo", budget=0.0))

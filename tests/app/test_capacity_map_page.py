@@ -1,50 +1,89 @@
-"""The City page renders the demo city: a map of its districts and its agencies' capacity."""
+"""The Capacity map renders the demo city: districts, agencies on top, and their capacity."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
+import pyarrow as pa
 from streamlit.testing.v1 import AppTest
 
 from planner.package import read_package
 from planner.settings import DEMO_PACKAGE
 from tests.app.conftest import ROOT
 
+PAGE = str(ROOT / "pages/capacity_map.py")
 
-def test_city_page_renders_the_demo(app_env: str) -> None:
-    app = AppTest.from_file(str(ROOT / "pages/city.py"), default_timeout=60).run()
+
+def layers(app: AppTest) -> list[dict[str, Any]]:
+    specs = [json.loads(c.proto.spec) for c in app.get("vega_lite_chart")]
+    assert len(specs) == 1
+    return specs[0]["layer"]
+
+
+def test_capacity_map_renders_the_demo(app_env: str) -> None:
+    app = AppTest.from_file(PAGE, default_timeout=60).run()
     assert not app.exception
-    assert app.title[0].value == "Haven"
-    assert [m.label for m in app.metric][:2] == ["Districts", "Agencies"]
-    assert app.metric[0].value == "77"
-    frames = [d.value for d in app.dataframe]
+    assert app.title[0].value == "Capacity map"
+    table = app.dataframe[-1].value
     package = read_package(DEMO_PACKAGE)
-    assert len(frames[-1]) == len(package.agencies)
-    assert "lat" not in frames[-1].columns and "lon" not in frames[-1].columns
+    assert len(table) == len(package.agencies)
+    assert "lat" not in table.columns and "lon" not in table.columns
 
 
 def test_map_is_inline_geojson_with_clockwise_rings(app_env: str) -> None:
-    app = AppTest.from_file(str(ROOT / "pages/city.py"), default_timeout=60).run()
-    specs = [json.loads(c.proto.spec) for c in app.get("vega_lite_chart")]
-    geo = [s for s in specs if s.get("mark", {}).get("type") == "geoshape"]
-    assert geo, "no map drawn"
-    assert "url" not in geo[0]["data"]
-    dataset = geo[0]["data"]["values"]
-    assert len(dataset) == 77
+    app = AppTest.from_file(PAGE, default_timeout=60).run()
+    districts, agencies = layers(app)
+    assert districts["mark"]["type"] == "geoshape"
+    assert "url" not in districts["data"]
+    features = districts["data"]["values"]
+    assert len(features) == 77
     # Vega needs clockwise outer rings: the signed area (shoelace, lon/lat) is negative.
-    ring = dataset[0]["geometry"]["coordinates"]
-    outer = ring[0][0] if dataset[0]["geometry"]["type"] == "MultiPolygon" else ring[0]
+    geometry = features[0]["geometry"]
+    outer = geometry["coordinates"][0]
+    if geometry["type"] == "MultiPolygon":
+        outer = outer[0]
     signed = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(outer, outer[1:], strict=False))
     assert signed < 0
+    assert agencies["mark"]["type"] == "circle"
 
 
-def test_city_page_without_data_says_what_to_do(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_confidential_shelters_are_not_at_their_address(app_env: str) -> None:
+    app = AppTest.from_file(PAGE, default_timeout=60).run()
+    chart = app.get("vega_lite_chart")[0].proto
+    (dataset,) = chart.datasets
+    drawn = pa.ipc.open_stream(dataset.data.data).read_all().to_pandas()
+    package = read_package(DEMO_PACKAGE)
+    secret = package.agencies[package.agencies["confidential"]]
+    assert len(secret) > 0
+    exact = set(zip(drawn["lat"].round(6), drawn["lon"].round(6), strict=True))
+    for lat, lon in zip(secret["lat"].round(6), secret["lon"].round(6), strict=True):
+        assert (lat, lon) not in exact
+    shown = drawn.set_index("agency_id")
+    assert (shown.loc[secret["agency_id"], "located"] == "at its district (confidential)").all()
+
+
+def test_filter_by_service_and_kind(app_env: str) -> None:
+    app = AppTest.from_file(PAGE, default_timeout=60).run()
+    app.selectbox[1].select("shelter_men").run()
+    app.multiselect[0].select("shelter").run()
+    assert not app.exception
+    chart = app.get("vega_lite_chart")[0].proto
+    drawn = pa.ipc.open_stream(chart.datasets[0].data.data).read_all().to_pandas()
+    assert set(drawn["kind"]) == {"shelter"}
+    package = read_package(DEMO_PACKAGE)
+    current = package.current_capacity()
+    offering = current[current["service_id"] == "shelter_men"]["agency_id"]
+    assert set(drawn["agency_id"]) <= set(offering)
+
+
+def test_page_without_data_says_what_to_do(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from planner.settings import get_settings
 
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     get_settings.cache_clear()
     try:
-        app = AppTest.from_file(str(ROOT / "pages/city.py"), default_timeout=60).run()
+        app = AppTest.from_file(PAGE, default_timeout=60).run()
     finally:
         get_settings.cache_clear()
     assert not app.exception
