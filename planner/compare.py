@@ -1,0 +1,189 @@
+"""Two or more plans side by side: totals, equity between districts, money per agency.
+
+The funders' view of saved scenarios. Every plan is compared with the first one given (the
+reference): differences are `plan − reference`. Coverage per district is served / demand over
+all services in their own units (as `plan_views.coverage_by_district`); districts without
+demand have no coverage (NaN) and take no part in the equity measures.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from planner.optimiser import Plan
+from planner.package import CityPackage
+
+TOTAL_COLUMNS = (
+    "demand",
+    "served",
+    "unmet",
+    "coverage",
+    "budget",
+    "money_spent",
+    "units_added",
+    "money_per_unit_served",
+    "cost_per_additional_unit_served",
+    "lowest_district_coverage",
+    "coverage_spread",
+    "coverage_iqr",
+)
+"""Columns of `ComparisonTables.totals`: units of demand over each plan's horizon, money in
+the city's currency, coverage as shares (0-1); spread is max − min and iqr the interquartile
+range of district coverage."""
+
+
+@dataclass(frozen=True, eq=False)
+class ComparisonTables:
+    """What `compare_plans` returns; plan names in the order given, the first the reference.
+
+    - totals: one row per plan (index `plan`), the columns of `TOTAL_COLUMNS`.
+    - district_coverage: index district_id, `name` then one coverage column per plan.
+    - funding: index agency_id, `agency_name` then one column of money per plan (agencies
+      funded by at least one plan, zeros where a plan funds them not), largest first.
+    - funding_difference: long, `agency_id, agency_name, plan, difference` for every plan
+      but the reference (`plan − reference`), agencies as in `funding`.
+    - funding_by_funder: index funder_id, `funder_name` then one column per plan.
+    """
+
+    plans: tuple[str, ...]
+    totals: pd.DataFrame
+    district_coverage: pd.DataFrame
+    funding: pd.DataFrame
+    funding_difference: pd.DataFrame
+    funding_by_funder: pd.DataFrame
+
+    @property
+    def reference(self) -> str:
+        return self.plans[0]
+
+
+def compare_plans(plans: Mapping[str, Plan], package: CityPackage) -> ComparisonTables:
+    """Compare solved plans of one city; raises ValueError when a plan has no solution."""
+    if not plans:
+        raise ValueError("no plans to compare")
+    unsolved = [name for name, plan in plans.items() if not plan.has_plan]
+    if unsolved:
+        raise ValueError(f"these plans have no solution to compare: {', '.join(unsolved)}")
+    names = tuple(plans)
+    coverage = district_coverage(plans, package)
+    totals = pd.DataFrame(
+        [_totals(plans[name], coverage[name]) for name in names],
+        index=pd.Index(names, name="plan"),
+        columns=list(TOTAL_COLUMNS),
+    )
+    funding = _funding_by_agency(plans, package)
+    return ComparisonTables(
+        plans=names,
+        totals=totals,
+        district_coverage=coverage,
+        funding=funding,
+        funding_difference=_funding_difference(funding, names),
+        funding_by_funder=_funding_by_funder(plans, package),
+    )
+
+
+def district_coverage(plans: Mapping[str, Plan], package: CityPackage) -> pd.DataFrame:
+    """Per district (index district_id): `name` and one coverage column per plan (NaN where
+    the district has no demand in that plan)."""
+    districts = package.districts
+    table = pd.DataFrame(
+        {"name": districts["name"].to_numpy()},
+        index=pd.Index(districts["district_id"].to_numpy(), name="district_id"),
+    )
+    for name, plan in plans.items():
+        sums = plan.coverage.groupby("district_id")[["demand", "served"]].sum()
+        sums = sums.reindex(table.index).fillna(0.0)
+        demand = sums["demand"].where(sums["demand"] > 0)
+        table[name] = (sums["served"] / demand).astype(float)
+    return table
+
+
+def coverage_difference(tables: ComparisonTables, first: str, second: str) -> pd.DataFrame:
+    """Per district: `name`, `first` and `second` coverage (shares) and `difference`, the
+    change from `first` to `second` in percentage points (NaN without demand in either)."""
+    coverage = tables.district_coverage
+    frame = pd.DataFrame(
+        {"name": coverage["name"], "first": coverage[first], "second": coverage[second]}
+    )
+    frame["difference"] = (frame["second"] - frame["first"]) * 100.0
+    return frame
+
+
+def _totals(plan: Plan, coverage: pd.Series) -> dict[str, float]:
+    totals = plan.totals
+    served = float(totals.get("served") or 0.0)
+    spent = float(totals.get("money_spent") or 0.0)
+    status_quo = plan.baselines.get("status_quo", {}).get("served")
+    extra = served - float(status_quo) if status_quo is not None else math.nan
+    with_demand = coverage.dropna().to_numpy(float)
+    if len(with_demand):
+        low, q1, q3, high = np.quantile(with_demand, [0.0, 0.25, 0.75, 1.0])
+    else:
+        low = q1 = q3 = high = math.nan
+    return {
+        "demand": float(totals.get("demand") or 0.0),
+        "served": served,
+        "unmet": float(totals.get("unmet") or 0.0),
+        "coverage": _number(totals.get("coverage")),
+        "budget": _number(totals.get("budget")),
+        "money_spent": spent,
+        "units_added": float(totals.get("units_added") or 0.0),
+        "money_per_unit_served": spent / served if served > 0 else math.nan,
+        "cost_per_additional_unit_served": spent / extra if extra > 0 else math.nan,
+        "lowest_district_coverage": float(low),
+        "coverage_spread": float(high - low),
+        "coverage_iqr": float(q3 - q1),
+    }
+
+
+def _number(value: object) -> float:
+    return float(value) if isinstance(value, int | float) else math.nan
+
+
+def _funding_by_agency(plans: Mapping[str, Plan], package: CityPackage) -> pd.DataFrame:
+    names = package.agencies.set_index("agency_id")["name"].astype(str)
+    amounts = {
+        name: plan.funding.groupby("agency_id")["amount"].sum() for name, plan in plans.items()
+    }
+    funded = sorted({str(a) for series in amounts.values() for a in series.index})
+    index = pd.Index(funded, name="agency_id", dtype=object)
+    table = pd.DataFrame({"agency_name": [names.get(a, a) for a in funded]}, index=index)
+    for name, series in amounts.items():
+        table[name] = series.reindex(index).fillna(0.0).astype(float)
+    order = table[list(plans)].max(axis=1).sort_values(ascending=False, kind="stable").index
+    return table.loc[order]
+
+
+def _funding_difference(funding: pd.DataFrame, names: tuple[str, ...]) -> pd.DataFrame:
+    reference, others = names[0], names[1:]
+    rows = [
+        pd.DataFrame(
+            {
+                "agency_id": funding.index.to_numpy(),
+                "agency_name": funding["agency_name"].to_numpy(),
+                "plan": name,
+                "difference": (funding[name] - funding[reference]).to_numpy(float),
+            }
+        )
+        for name in others
+    ]
+    if not rows:
+        return pd.DataFrame(columns=["agency_id", "agency_name", "plan", "difference"])
+    return pd.concat(rows, ignore_index=True)
+
+
+def _funding_by_funder(plans: Mapping[str, Plan], package: CityPackage) -> pd.DataFrame:
+    funders = package.funders
+    table = pd.DataFrame(
+        {"funder_name": funders["name"].astype(str).to_numpy()},
+        index=pd.Index(funders["funder_id"].astype(str).to_numpy(), name="funder_id"),
+    )
+    for name, plan in plans.items():
+        spent = plan.funding.groupby("funder_id")["amount"].sum()
+        table[name] = spent.reindex(table.index).fillna(0.0).astype(float)
+    return table
