@@ -127,8 +127,14 @@ def _check_header(
     known = {c.name for c in columns}
     seen: set[str] = set()
     for name in header:
+        person = person_column_reason(name, file) if name not in known else None
         if name in seen:
             problems.append(Problem(file, line=line, column=name, message="column appears twice"))
+        elif person is not None:
+            message = (
+                f"looks like a record about a person ({person}); Haven holds aggregate counts only"
+            )
+            problems.append(Problem(file, line=line, column=name, message=message))
         elif name and name not in known:
             problems.append(
                 Problem(
@@ -146,6 +152,59 @@ def _check_header(
                 Problem(file, line=line, column=column.name, message="required column is missing")
             )
     return problems
+
+
+_PERSON_PATTERNS: dict[str, tuple[str, ...]] = {
+    "a person's name": (
+        "first_name", "firstname", "last_name", "lastname", "surname", "family_name",
+        "given_name", "middle_name", "maiden_name", "full_name", "fullname", "person_name",
+        "client_name", "victim_name", "survivor_name", "patient_name", "nickname",
+    ),
+    "a date of birth": (
+        "dob", "date_of_birth", "birth_date", "birthdate", "birthday", "birth_year",
+    ),
+    "an identity number": (
+        "ssn", "social_security", "social_insurance", "national_id", "passport",
+        "alien_number", "a_number", "drivers_license", "driver_license", "medical_record",
+        "mrn", "person_id", "client_id", "victim_id", "survivor_id", "patient_id",
+    ),
+    "a person's address or contact": (
+        "home_address", "residential_address", "home_phone", "mobile_phone",
+        "cell_phone", "personal_email",
+    ),
+}  # fmt: skip
+"""Column names (or parts between underscores) that mean one row describes a person."""
+
+_CONTACT_PATTERNS = ("address", "street_address", "phone", "phone_number", "email")
+"""A person's address or contact in case data; in agencies.csv they are the agency's own."""
+
+_PERSON_NAME_FILES = ("demand.csv", "capacity.csv")
+"""Files where a plain `name` column can only be a person's name."""
+
+
+def person_column_reason(column: str, file: str) -> str | None:
+    """Why a column name looks like data about one person, or None.
+
+    Names are compared in lower case with spaces and hyphens as underscores, and match when
+    a pattern is the whole name or a run of its underscore-separated parts
+    (`client_date_of_birth` is a date of birth; `birthplace_count` is not).
+    """
+    normal = re.sub(r"[\s\-.]+", "_", column.strip().lower()).strip("_")
+    if not normal:
+        return None
+    padded = f"_{normal}_"
+
+    def matches(pattern: str) -> bool:
+        return f"_{pattern}_" in padded
+
+    for reason, patterns in _PERSON_PATTERNS.items():
+        if any(matches(p) for p in patterns):
+            return reason
+    if file != "agencies.csv" and any(matches(p) for p in _CONTACT_PATTERNS):
+        return "a person's address or contact"
+    if file in _PERSON_NAME_FILES and normal == "name":
+        return "a person's name"
+    return None
 
 
 def _raw_frame(
