@@ -19,6 +19,9 @@ exact counts; `planner.access` decides who sees which):
    complements are only ever chosen among positive counts that were not small), is
    computed by linear programming; while some hidden count has a range of one value,
    another member of its relations is hidden, and the check runs again.
+4. **Withheld.** When a hidden count is still pinned and nothing positive is left to hide
+   (a table of little but small counts, such as one row of 1 and 1 with its total "<3"),
+   the whole table is withheld: every count, zeros included, is shown as "x".
 
 The relations of a two-way table with totals form a network matrix (totally unimodular),
 so with integer bounds the ends of every range are integers: a range that is not a single
@@ -51,12 +54,15 @@ TOTAL = "Total"
 COMPLEMENT_LABEL = "x"
 """How a count hidden only to protect another one is shown."""
 
-SHOWN, PRIMARY, COMPLEMENT = "shown", "primary", "complement"
+SHOWN, PRIMARY, COMPLEMENT, WITHHELD = "shown", "primary", "complement", "withheld"
 
 _EPSILON = 1e-7
 
-_SHOWN, _PRIMARY, _COMPLEMENT = 0, 1, 2
-_STATUS_NAMES = np.array([SHOWN, PRIMARY, COMPLEMENT], dtype=object)
+WITHHELD_LABEL = "x"
+"""How every count of a withheld table is shown."""
+
+_SHOWN, _PRIMARY, _COMPLEMENT, _WITHHELD = 0, 1, 2, 3
+_STATUS_NAMES = np.array([SHOWN, PRIMARY, COMPLEMENT, WITHHELD], dtype=object)
 
 
 def primary_label(k: int) -> str:
@@ -81,7 +87,14 @@ class SuppressedTable:
         text = self.shown.astype("string").astype(object)
         text = text.mask(self.status == PRIMARY, primary_label(self.k))
         text = text.mask(self.status == COMPLEMENT, COMPLEMENT_LABEL)
+        text = text.mask(self.status == WITHHELD, WITHHELD_LABEL)
         return text.astype("string")
+
+    @property
+    def withheld(self) -> bool:
+        """True when no suppression pattern could protect the small counts (a table of
+        little but small counts): then every count, zeros included, is hidden."""
+        return bool((self.status == WITHHELD).to_numpy().any())
 
     @property
     def hidden(self) -> pd.DataFrame:
@@ -249,6 +262,7 @@ class _Layout:
                 # Nothing local is left to hide: hide every positive count still shown.
                 rest = (status == _SHOWN) & (self.values > 0)
                 if not rest.any():
+                    status[:] = _WITHHELD
                     return status
                 status[rest] = _COMPLEMENT
 

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from planner.disclosure import COMPLEMENT, PRIMARY, SHOWN, TOTAL, suppress_table
+from planner.disclosure import COMPLEMENT, PRIMARY, SHOWN, TOTAL, WITHHELD, suppress_table
 
 small_or_not = st.one_of(st.integers(0, 4), st.integers(0, 12), st.integers(0, 60))
 
@@ -110,6 +110,10 @@ def test_no_hidden_count_can_be_solved_for(
     status = table.status
     assert list(status.index) == list(exact.index)
     assert list(status.columns) == list(exact.columns)
+    if table.withheld:  # nothing at all is published
+        assert status.eq(WITHHELD).all().all()
+        assert table.shown.isna().all().all()
+        return
     # Exactly the small positive counts are primary; complements are counts of k or more.
     small = (exact > 0) & (exact < k)
     assert (status.eq(PRIMARY) == small).all().all()
@@ -118,9 +122,7 @@ def test_no_hidden_count_can_be_solved_for(
     shown = status.eq(SHOWN)
     assert (table.shown[shown].stack() == exact[shown].stack()).all()
     assert table.shown[~shown].isna().all().all()
-    for name, (low, high) in feasible_ranges(
-        exact, status, k, row_totals, column_totals
-    ).items():
+    for name, (low, high) in feasible_ranges(exact, status, k, row_totals, column_totals).items():
         truth = exact.loc[name]
         assert low - 1e-6 <= truth <= high + 1e-6
         assert high - low >= 1 - 1e-6, f"{name} = {truth} is pinned to [{low}, {high}]"
