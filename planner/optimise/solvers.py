@@ -187,7 +187,8 @@ def _run_highs(
         msg=False,
         timeLimit=time_limit_s,
         gapRel=mip_gap,
-        threads=1,
+        # No `threads` here: HiGHS refuses to run when it differs from the thread count its
+        # global scheduler started with (for instance by an earlier solve in the process).
         **{"random_seed": 0, **options},
     )
     problem = model.problem

@@ -355,3 +355,15 @@ def test_cbc_and_highs_agree_on_the_hand_city_with_a_floor():
     highs = solve(hand_city(), scenario, options=FAST)
     cbc = solve(hand_city(), scenario.model_copy(update={"solver": "cbc"}), options=FAST)
     assert highs.objective == pytest.approx(cbc.objective, rel=1e-6)
+
+
+def test_an_earlier_highs_run_in_the_process_does_not_break_the_solve():
+    """HiGHS refuses a `threads` option unlike its global scheduler's: the solve sets none."""
+    import highspy
+
+    other = highspy.Highs()
+    other.setOptionValue("output_flag", False)
+    other.run()
+    plan = solve(hand_city(), Scenario(name="after"), options=FAST)
+    assert plan.status == "optimal"
+    assert plan.totals["weighted_unmet"] == pytest.approx(180.0)
