@@ -1,4 +1,14 @@
-"""Fixtures for the storage tests: a migrated SQLite file per test, and city packages.
+"""Fixtures for the storage tests: a migrated database per test, on SQLite and on PostgreSQL,
+and city packages.
+
+`engine` and `database_url` are parametrised over both backends. The PostgreSQL cases need
+a server: `HAVEN_TEST_POSTGRES_URL` (`eval "$(.ci/postgres.sh)"` starts a throwaway one and
+sets it) names a database of a role that may create databases. Without it they skip, except
+when `CI` is set: there they fail, so CI never passes by skipping them. Each PostgreSQL test
+starts from an empty schema at head: its worker's database (named after the pytest-xdist worker
+and the process, so parallel workers and parallel runs never share one) is created and
+migrated once, then emptied before each test, and dropped and migrated again when a test
+left its schema elsewhere than at head.
 
 Packages come from the tiny test package (tests/package_factory.py) when the reader exists,
 else from `small_city` below; `generated_city` builds a city of any size in memory.
@@ -7,6 +17,8 @@ else from `small_city` below; `generated_city` builds a city of any size in memo
 from __future__ import annotations
 
 import dataclasses
+import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +28,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import box
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, create_engine, func, select
+from sqlalchemy import text as sql
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from models.db import get_engine, upgrade_database
@@ -24,16 +39,149 @@ from models.tables import HavenModel
 from planner.package import CityInfo, CityPackage
 
 WGS84 = "EPSG:4326"
+BACKENDS = ("sqlite", "postgresql")
+POSTGRES_URL_VARIABLE = "HAVEN_TEST_POSTGRES_URL"
+
+
+def postgres_url_or_skip() -> str:
+    """The test server's URL; skip without one, but fail in CI (never skip there)."""
+    url = os.environ.get(POSTGRES_URL_VARIABLE, "").strip()
+    if url:
+        return url
+    if os.environ.get("CI"):
+        pytest.fail(
+            f"CI is set but {POSTGRES_URL_VARIABLE} is not: the PostgreSQL tests must run in "
+            'CI (`eval "$(.ci/postgres.sh)"` before pytest)',
+            pytrace=False,
+        )
+    pytest.skip(
+        f'no PostgreSQL server: set {POSTGRES_URL_VARIABLE} (`eval "$(.ci/postgres.sh)"` '
+        "starts one) to run the PostgreSQL cases"
+    )
+
+
+@dataclasses.dataclass
+class PostgresServer:
+    """Creates, drops and empties this worker's databases on the test server."""
+
+    url: URL
+    prefix: str
+    admin: Engine
+
+    def url_of(self, database: str) -> str:
+        return self.url.set(database=database).render_as_string(hide_password=False)
+
+    def create(self, database: str) -> str:
+        """A new empty database (an older one of that name is dropped first); its URL."""
+        self.drop(database)
+        with self.admin.connect() as connection:
+            connection.execute(sql(f"CREATE DATABASE {database}"))
+        return self.url_of(database)
+
+    def drop(self, database: str) -> None:
+        get_engine(self.url_of(database)).dispose()  # pooled connections of earlier tests
+        with self.admin.connect() as connection:
+            connection.execute(sql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
+
+
+@dataclasses.dataclass
+class MigratedPostgres:
+    """This worker's database, migrated to head once and emptied before each test.
+
+    Emptying (TRUNCATE ... RESTART IDENTITY, so ids start at 1 again) takes a tenth of the
+    time of copying a template database on this kind of machine. A test that left the schema
+    other than at head (a downgrade) makes the next test drop and migrate a new database.
+    """
+
+    server: PostgresServer
+    name: str
+    head: tuple[str, ...] = ()
+
+    @property
+    def url(self) -> str:
+        return self.server.url_of(self.name)
+
+    def recreate(self) -> None:
+        engine = create_engine(self.server.create(self.name), poolclass=NullPool)
+        try:
+            upgrade_database(engine)
+            with engine.connect() as connection:
+                self.head = _schema_state(connection)
+        finally:
+            engine.dispose()
+
+    def reset(self) -> None:
+        get_engine(self.url).dispose()
+        engine = create_engine(self.url, poolclass=NullPool)
+        try:
+            with engine.begin() as connection:
+                state = _schema_state(connection)
+                if state == self.head:
+                    tables = ", ".join(name for name in state[1:] if name != "alembic_version")
+                    connection.execute(sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        finally:
+            engine.dispose()
+        if state != self.head:
+            self.recreate()
+
+
+def _schema_state(connection: Connection) -> tuple[str, ...]:
+    """The revision (or "") followed by the table names of the public schema."""
+    tables = connection.execute(
+        sql("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+    ).scalars()
+    names = tuple(str(name) for name in tables)
+    revision = ""
+    if "alembic_version" in names:
+        revision = ",".join(
+            connection.execute(sql("SELECT version_num FROM alembic_version")).scalars()
+        )
+    return (revision, *names)
+
+
+@pytest.fixture(scope="session")
+def postgres_server(request: pytest.FixtureRequest) -> Iterator[PostgresServer]:
+    url = make_url(postgres_url_or_skip())
+    worker = getattr(request.config, "workerinput", {}).get("workerid", "main")
+    prefix = re.sub(r"[^a-z0-9_]", "_", f"haven_{worker}_{os.getpid()}".lower())
+    admin = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with admin.connect():
+            pass
+    except Exception as exc:  # a URL that names no reachable server is a setup error
+        pytest.fail(f"{POSTGRES_URL_VARIABLE}: cannot connect ({exc})", pytrace=False)
+    yield PostgresServer(url=url, prefix=prefix, admin=admin)
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres(postgres_server: PostgresServer) -> Iterator[MigratedPostgres]:
+    database = MigratedPostgres(server=postgres_server, name=f"{postgres_server.prefix}_test")
+    database.recreate()
+    yield database
+    postgres_server.drop(database.name)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'db' / 'haven.db'}"
+def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty database, not migrated (dropped and created for PostgreSQL)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'db' / 'haven.db'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    name = f"{server.prefix}_empty"
+    yield server.create(name)
+    server.drop(name)
 
 
 @pytest.fixture(scope="session")
 def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An empty database migrated to head once, copied by each test that needs one."""
+    """An empty SQLite database migrated to head once, copied by each test that needs one."""
     path = tmp_path_factory.mktemp("template") / "haven.db"
     engine = get_engine(f"sqlite:///{path}")
     upgrade_database(engine)
@@ -42,12 +190,21 @@ def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def engine(tmp_path: Path, migrated_database: Path) -> Iterator[Engine]:
-    """A migrated, empty SQLite database in the test's own folder."""
-    path = tmp_path / "db" / "haven.db"
-    path.parent.mkdir()
-    shutil.copyfile(migrated_database, path)
-    engine = get_engine(f"sqlite:///{path}")
+def engine(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated database with no rows, the test's own: an SQLite file, or this worker's
+    PostgreSQL database emptied for the test."""
+    if backend == "sqlite":
+        template: Path = request.getfixturevalue("migrated_database")
+        path = tmp_path / "db" / "haven.db"
+        path.parent.mkdir()
+        shutil.copyfile(template, path)
+        engine = get_engine(f"sqlite:///{path}")
+        yield engine
+        engine.dispose()
+        return
+    database: MigratedPostgres = request.getfixturevalue("migrated_postgres")
+    database.reset()
+    engine = get_engine(database.url)
     yield engine
     engine.dispose()
 
