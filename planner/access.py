@@ -331,7 +331,7 @@ def public_agency_points(package: CityPackage, actor: Actor) -> pd.DataFrame:
         else:
             lat[i] = lon[i] = np.nan
     frame["lat"], frame["lon"] = lat, lon
-    names = frame["name"].astype(object).to_numpy()
+    names = frame["name"].astype(object).to_numpy().copy()
     names[confidential] = CONFIDENTIAL_NAME
     frame["name"] = pd.Series(names, index=frame.index, dtype="str")
     frame["exact"] = ~confidential

@@ -1,0 +1,246 @@
+"""`python -m planner users ...`: accounts and the audit log, for administrators.
+
+Whoever can run this command can read the database, so it acts as an admin named after the
+operating-system user (`cli:<login>`), and every change is audited under that name; this is
+also how the first admin account is made. Passwords are read from a prompt that does not
+echo (or, for scripts, from the first line of standard input with `--password-stdin`),
+never from the command line, where other users of the machine could see them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import getpass
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+from sqlmodel import Session
+
+from models.accounts import UnknownUser
+from models.errors import InvalidRecord, UnknownCity
+from models.tables import UserPublic
+from planner import access
+from planner.passwords import WeakPassword
+from planner.settings import get_settings
+
+T = TypeVar("T")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the `users` command and its own subcommands."""
+    parser = subparsers.add_parser(
+        "users",
+        help="manage accounts and read the audit log (administrators)",
+        description="Manage the accounts that log in to Haven (HAVEN_AUTH=local), and read "
+        "the audit log. Acts as an admin named cli:<your login>; every change is audited.",
+    )
+    commands = parser.add_subparsers(title="subcommands", metavar="SUBCOMMAND")
+    parser.set_defaults(handler=lambda _args: _usage(parser))
+
+    p = commands.add_parser("add", help="add an account", description="Add an account.")
+    p.add_argument("username")
+    p.add_argument("--role", required=True, choices=access.ROLES)
+    _partner_arguments(p)
+    _password_argument(p)
+    p.set_defaults(handler=_add)
+
+    p = commands.add_parser("list", help="list the accounts", description="List the accounts.")
+    p.set_defaults(handler=_list)
+
+    p = commands.add_parser("disable", help="disable an account (it can no longer log in)")
+    p.add_argument("username")
+    p.set_defaults(handler=lambda args: _set_active(args, active=False))
+
+    p = commands.add_parser("enable", help="enable an account again (also lifts a lockout)")
+    p.add_argument("username")
+    p.set_defaults(handler=lambda args: _set_active(args, active=True))
+
+    p = commands.add_parser("set-role", help="change an account's role")
+    p.add_argument("username")
+    p.add_argument("role", choices=access.ROLES)
+    _partner_arguments(p)
+    p.set_defaults(handler=_set_role)
+
+    p = commands.add_parser("set-password", help="set an account's password")
+    p.add_argument("username")
+    _password_argument(p)
+    p.set_defaults(handler=_set_password)
+
+    p = commands.add_parser("audit", help="print or export the audit log, newest first")
+    p.add_argument("--city", help="only the events of this city")
+    p.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+    p.add_argument("--csv", type=Path, metavar="PATH", help="write every event to a CSV file")
+    p.set_defaults(handler=_audit)
+
+
+def _partner_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--city", help="a partner's city (its name, as in city.json)")
+    parser.add_argument("--agency", help="a partner's agency_id")
+
+
+def _password_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input instead of a prompt",
+    )
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 2
+
+
+def cli_actor() -> access.Actor:
+    """The admin this command acts as."""
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):  # no login name (some containers)
+        login = "unknown"
+    return access.Actor(username=f"cli:{login}", role="admin")
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    second = getpass.getpass("Password again: ")
+    if first != second:
+        raise WeakPassword("password: the two passwords differ")
+    return first
+
+
+def _run(work: Callable[[Session], T]) -> T:
+    """Run `work` in one transaction on the configured database, migrated to the latest."""
+    from models.db import get_engine, session_scope, upgrade_database
+
+    engine = get_engine(get_settings().database_url)
+    upgrade_database(engine)
+    with session_scope(engine) as session:
+        return work(session)
+
+
+def _guarded(work: Callable[[], int]) -> int:
+    """Expected refusals as one line on stderr and exit code 1, never a stack trace."""
+    try:
+        return work()
+    except (
+        access.AccessDenied,
+        InvalidRecord,
+        UnknownUser,
+        UnknownCity,
+        WeakPassword,
+    ) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _add(args: argparse.Namespace) -> int:
+    def work() -> int:
+        password = _read_password(args)
+        user = _run(
+            lambda s: access.create_user_as(
+                cli_actor(),
+                s,
+                username=args.username,
+                password=password,
+                role=args.role,
+                city=args.city,
+                agency_id=args.agency,
+            )
+        )
+        print(f"added {_describe(user)}")
+        return 0
+
+    return _guarded(work)
+
+
+def _list(args: argparse.Namespace) -> int:
+    del args
+    users = _run(lambda s: access.list_users_as(cli_actor(), s))
+    if not users:
+        print("no accounts yet; add one with: python -m planner users add NAME --role admin")
+    for user in users:
+        print(_describe(user))
+    return 0
+
+
+def _set_active(args: argparse.Namespace, *, active: bool) -> int:
+    def work() -> int:
+        user = _run(
+            lambda s: access.set_active_as(cli_actor(), s, username=args.username, active=active)
+        )
+        print(f"{'enabled' if active else 'disabled'} {_describe(user)}")
+        return 0
+
+    return _guarded(work)
+
+
+def _set_role(args: argparse.Namespace) -> int:
+    def work() -> int:
+        user = _run(
+            lambda s: access.set_role_as(
+                cli_actor(),
+                s,
+                username=args.username,
+                role=args.role,
+                city=args.city,
+                agency_id=args.agency,
+            )
+        )
+        print(f"changed {_describe(user)}")
+        return 0
+
+    return _guarded(work)
+
+
+def _set_password(args: argparse.Namespace) -> int:
+    def work() -> int:
+        password = _read_password(args)
+        _run(
+            lambda s: access.set_password_as(
+                cli_actor(), s, username=args.username, password=password
+            )
+        )
+        print(f"password set for {args.username}")
+        return 0
+
+    return _guarded(work)
+
+
+def _audit(args: argparse.Namespace) -> int:
+    limit = None if args.csv else args.limit
+    events = _run(lambda s: access.audit_log(cli_actor(), s, city=args.city, limit=limit))
+    frame = access.audit_frame(events)
+    if args.csv:
+        safe = frame.astype(object).map(_spreadsheet_safe)
+        safe.to_csv(args.csv, index=False, quoting=csv.QUOTE_NONNUMERIC)
+        print(f"wrote {len(frame)} audit events to {args.csv}")
+        return 0
+    for row in frame.itertuples(index=False):
+        where = f" [{row.city}]" if isinstance(row.city, str) else ""
+        target = f" {row.target}" if isinstance(row.target, str) else ""
+        print(f"{row.at:%Y-%m-%d %H:%M:%S}Z {row.actor} {row.action}{target}{where}")
+    return 0
+
+
+def _spreadsheet_safe(value: object) -> object:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _describe(user: UserPublic) -> str:
+    parts = [user.username, user.role]
+    if user.role == "partner":
+        parts.append(f"agency {user.agency_id} of {user.city}")
+    if not user.active:
+        parts.append("disabled")
+    if user.locked_until is not None and user.locked_until > datetime.now(UTC):
+        parts.append(f"locked until {user.locked_until:%Y-%m-%d %H:%M}Z")
+    return " | ".join(parts)
