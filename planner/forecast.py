@@ -724,7 +724,10 @@ def forecast(
         frames = [
             _frame(preds[m], choice, origin, horizon, quantiles, freq)
             for m, choice in choice_sets.items()
+            if choice
         ]
+        if not frames:
+            return _frame({}, {}, origin, horizon, quantiles, freq)
         return pd.concat(frames, ignore_index=True)
     choice, chosen = _final(series, origin, horizon, freq, models, selection_folds, select)
     return _frame(chosen, choice, origin, horizon, quantiles, freq)
@@ -752,7 +755,8 @@ def _frame(
         parts.append(part)
     columns = ["series_id", "period", "model", "mean", *(quantile_column(q) for q in qs)]
     if not parts:
-        return pd.DataFrame(columns=columns)
+        empty = pd.DataFrame({c: pd.Series(dtype=float) for c in columns})
+        return empty.astype({"series_id": str, "period": str, "model": str})
     return pd.concat(parts, ignore_index=True)[columns]
 
 
