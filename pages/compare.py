@@ -1,0 +1,94 @@
+"""Compare: two to four saved plans side by side, for funders."""
+
+import streamlit as st
+
+from planner.compare import compare_plans, coverage_difference
+from ui import compare_charts, compare_view
+from ui.data import city_package
+from ui.layout import choose_city
+
+st.title("Compare")
+st.caption("Saved scenarios side by side: what each serves, how fairly, and where the money goes.")
+
+city = choose_city()
+if city is None:
+    st.stop()
+package = city_package(city)
+currency = package.city.currency
+saved = compare_view.saved_scenarios(city)
+if len(saved) < 2:
+    st.info(
+        f"Comparing needs two saved scenarios; {city} has {len(saved)}. On the Plan page, run "
+        "a scenario, give it a name and press “Save scenario” under its results; then change "
+        "the settings, run and save again."
+    )
+    st.stop()
+
+by_name = {s.name: s for s in saved}
+chosen = st.multiselect(
+    "Scenarios to compare (two to four; the first is the reference)",
+    list(by_name),
+    default=list(by_name)[:2],
+    max_selections=4,
+)
+if len(chosen) < 2:
+    st.info("Choose at least two scenarios.")
+    st.stop()
+for name in chosen:
+    if by_name[name].note:
+        st.caption(f"**{name}**: {by_name[name].note}")
+
+with st.spinner("Solving the scenarios (once per data version)…"):
+    plans, problems = compare_view.solve_saved(city, package, [by_name[n] for n in chosen])
+for problem in problems:
+    st.warning(problem)
+if len(plans) < 2:
+    st.error("Fewer than two of the chosen scenarios have a plan: choose others to compare.")
+    st.stop()
+tables = compare_plans(plans, package)
+first, second = tables.plans[0], tables.plans[1]
+
+st.subheader("Side by side")
+st.caption(
+    "Units are each service's own (beds, slots, hours) summed over each scenario's horizon; "
+    "district coverage counts only districts with demand."
+)
+st.dataframe(compare_view.side_by_side(tables, currency), hide_index=True)
+
+st.subheader("Funding per agency")
+if tables.funding_difference["difference"].abs().max() > 0.5:
+    st.altair_chart(
+        compare_charts.funding_difference_chart(
+            tables.funding_difference, reference=first, currency=currency
+        ),
+        width="stretch",
+    )
+else:
+    st.info(f"Every agency gets the same funding in these plans as in “{first}”.")
+with st.expander("Funding per agency and funder, in full"):
+    compare_view.draw_funding_tables(tables, currency)
+
+st.subheader(f"Where “{second}” differs from “{first}”")
+difference = coverage_difference(tables, first, second)
+st.vega_lite_chart(
+    spec=compare_charts.difference_map(
+        package.districts,
+        difference,
+        title=f"Change in coverage of demand, from “{first}” to “{second}”",
+        first=first,
+        second=second,
+    ),
+    width="stretch",
+)
+st.caption("Orange: more of the district's demand served; blue: less; grey: no demand.")
+
+with st.expander("Coverage of each plan"):
+    columns = st.columns(len(tables.plans))
+    for column, plan_name in zip(columns, tables.plans, strict=True):
+        coverage = tables.district_coverage[["name", plan_name]]
+        column.vega_lite_chart(
+            spec=compare_charts.coverage_map(
+                package.districts, coverage.rename(columns={plan_name: "coverage"}), title=plan_name
+            ),
+            width="stretch",
+        )

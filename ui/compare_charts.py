@@ -1,0 +1,140 @@
+"""Chart builders for comparing plans: they take frames and return Altair charts.
+
+Differences use a diverging scheme centred on zero (blue for less, orange for more), which
+keeps its two sides apart for colour-blind readers; plans are told apart by viridis colours
+and by their position in the group. Maps reuse `charts.geo_features` (inline GeoJSON).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+import geopandas as gpd
+import pandas as pd
+
+from ui.charts import COLOR_SCHEME, geo_features
+
+DIVERGING_SCHEME = "blueorange"
+DATASET = "districts"
+NO_DATA = "#d9d9d9"
+
+
+def funding_difference_chart(
+    difference: pd.DataFrame, *, reference: str, currency: str, limit: int = 30
+) -> alt.Chart:
+    """Diverging horizontal bars per agency: each plan's funding minus the reference's, grouped
+    by plan when there are several; the `limit` agencies with the largest change."""
+    change = difference.groupby("agency_name")["difference"].apply(lambda s: s.abs().max())
+    shown = change[change > 0].sort_values(ascending=False).head(limit).index
+    frame = difference[difference["agency_name"].isin(shown)]
+    money = f"Funding minus “{reference}” ({currency})"
+    return (
+        alt.Chart(frame, title=f"Funding per agency compared with “{reference}”")
+        .mark_bar()
+        .encode(
+            y=alt.Y("agency_name:N", title="Agency", sort=list(shown)),
+            yOffset=alt.YOffset("plan:N"),
+            x=alt.X("difference:Q", title=money, axis=alt.Axis(format="$,.0f")),
+            color=alt.Color(
+                "plan:N",
+                title="Plan",
+                scale=alt.Scale(scheme="viridis"),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("agency_name:N", title="Agency"),
+                alt.Tooltip("plan:N", title="Plan"),
+                alt.Tooltip("difference:Q", title=money, format="+$,.0f"),
+            ],
+        )
+        .properties(height=alt.Step(max(8, 24 // max(frame["plan"].nunique(), 1))))
+    )
+
+
+def difference_map(
+    districts: gpd.GeoDataFrame,
+    values: pd.DataFrame,
+    *,
+    title: str,
+    first: str,
+    second: str,
+    height: int = 520,
+) -> dict[str, Any]:
+    """A Vega-Lite spec: districts coloured by `values["difference"]` (percentage points,
+    indexed by district_id, with `name`, `first` and `second` shares); grey without demand."""
+    has_values = values["difference"].notna().any()
+    largest = max(float(values["difference"].abs().max()) if has_values else 0.0, 1.0)
+    base = (
+        alt.Chart()
+        .mark_geoshape(fill=NO_DATA, stroke="white", strokeWidth=0.6)
+        .encode(tooltip=[alt.Tooltip("properties.name:N", title="District")])
+    )
+    coloured = (
+        alt.Chart()
+        .transform_filter("isValid(datum.properties.difference)")
+        .mark_geoshape(stroke="white", strokeWidth=0.6)
+        .encode(
+            color=alt.Color(
+                "properties.difference:Q",
+                title="Coverage change (percentage points)",
+                scale=alt.Scale(scheme=DIVERGING_SCHEME, domain=[-largest, largest], domainMid=0),
+                legend=alt.Legend(format="+.0f", orient="right"),
+            ),
+            tooltip=[
+                alt.Tooltip("properties.name:N", title="District"),
+                alt.Tooltip("properties.first:Q", title=f"Coverage, {first}", format=".1%"),
+                alt.Tooltip("properties.second:Q", title=f"Coverage, {second}", format=".1%"),
+                alt.Tooltip(
+                    "properties.difference:Q", title="Change (percentage points)", format="+.1f"
+                ),
+            ],
+        )
+    )
+    chart = alt.layer(base, coloured, data=alt.NamedData(name=DATASET), title=title)
+    return _with_features(
+        chart.project(type="mercator").properties(height=height), districts, values
+    )
+
+
+def coverage_map(
+    districts: gpd.GeoDataFrame, values: pd.DataFrame, *, title: str, height: int = 320
+) -> dict[str, Any]:
+    """A Vega-Lite spec: districts coloured by `values["coverage"]` (a share, indexed by
+    district_id, with `name`), viridis; grey without demand."""
+    base = alt.Chart().mark_geoshape(fill=NO_DATA, stroke="white", strokeWidth=0.6)
+    coloured = (
+        alt.Chart()
+        .transform_filter("isValid(datum.properties.coverage)")
+        .mark_geoshape(stroke="white", strokeWidth=0.6)
+        .encode(
+            color=alt.Color(
+                "properties.coverage:Q",
+                title="Coverage",
+                scale=alt.Scale(scheme=COLOR_SCHEME, domain=[0, 1]),
+                legend=alt.Legend(format=".0%", orient="right"),
+            ),
+            tooltip=[
+                alt.Tooltip("properties.name:N", title="District"),
+                alt.Tooltip("properties.coverage:Q", title="Coverage", format=".1%"),
+            ],
+        )
+    )
+    chart = alt.layer(base, coloured, data=alt.NamedData(name=DATASET), title=title)
+    return _with_features(
+        chart.project(type="mercator").properties(height=height), districts, values
+    )
+
+
+def _with_features(
+    chart: alt.LayerChart, districts: gpd.GeoDataFrame, values: pd.DataFrame
+) -> dict[str, Any]:
+    """The chart's spec with the district features attached as a named dataset.
+
+    Attached after `to_dict`, not given to Altair: Altair walks (and validates) every
+    coordinate of inline data, which costs about a second per map of a city; Streamlit
+    passes GeoJSON datasets through to Vega-Lite as they are.
+    """
+    spec: dict[str, Any] = chart.to_dict()
+    spec["datasets"] = {DATASET: geo_features(districts, values)}
+    return spec

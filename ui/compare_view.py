@@ -1,0 +1,124 @@
+"""The Compare page's helpers: saved scenarios re-solved, and the comparison in words.
+
+Each saved scenario is solved again from its saved parameters through `ui.data.run_plan`
+(cached per data version and scenario), rather than read from the saved summary: the summary
+holds totals only (no funding per agency, no coverage per district, which the chart and the
+map need), and it does not record the data version it was solved on, so after an import or
+a capacity update it would silently describe other data. The first comparison after a change
+costs one solve per scenario; later ones are cache hits.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from models import scenarios
+from models.db import session_scope
+from models.tables import ScenarioPublic
+from planner.compare import ComparisonTables
+from planner.optimiser import Plan
+from planner.package import CityPackage
+from planner.problems import InvalidInput
+from planner.scenario import Scenario
+from ui.data import engine, run_plan
+from ui.layout import money
+
+
+def saved_scenarios(city_name: str) -> list[ScenarioPublic]:
+    """The city's saved scenarios, by name (read fresh: saving one does not change the data
+    version)."""
+    with session_scope(engine()) as session:
+        return scenarios.list_scenarios(session, city_name=city_name)
+
+
+def solve_saved(
+    city_name: str, package: CityPackage, chosen: list[ScenarioPublic]
+) -> tuple[dict[str, Plan], list[str]]:
+    """Plans of the chosen scenarios by name, and why any of them could not be compared."""
+    plans: dict[str, Plan] = {}
+    problems: list[str] = []
+    for saved in chosen:
+        try:
+            scenario = Scenario.from_dict(dict(saved.parameters), source=saved.name)
+        except InvalidInput as exc:
+            problems.append(f"“{saved.name}” has parameters Haven cannot use: {exc}")
+            continue
+        unknown = scenario.validate_for(package)
+        if unknown:
+            problems.append(f"“{saved.name}” no longer fits the city's data: {'; '.join(unknown)}")
+            continue
+        plan = run_plan(city_name, scenario)
+        if not plan.has_plan:
+            problems.append(
+                f"“{saved.name}” has no plan ({plan.status}): open it on the Plan page to see why."
+            )
+            continue
+        plans[saved.name] = plan
+    return plans, problems
+
+
+def side_by_side(tables: ComparisonTables, currency: str) -> pd.DataFrame:
+    """One row per measure (with its unit), one column of formatted figures per plan."""
+    totals = tables.totals
+
+    def units(value: float) -> str:
+        return "—" if math.isnan(value) else f"{value:,.0f}"
+
+    def share(value: float) -> str:
+        return "—" if math.isnan(value) else f"{value:.1%}"
+
+    def points(value: float) -> str:
+        return "—" if math.isnan(value) else f"{value * 100:.1f} pts"
+
+    def cash(value: float) -> str:
+        return "—" if math.isnan(value) else money(value, currency)
+
+    rows = [
+        ("Demand over the horizon (units)", "demand", units),
+        ("Served (units)", "served", units),
+        ("Unmet (units)", "unmet", units),
+        ("Coverage (share of demand served)", "coverage", share),
+        (f"Budget ({currency})", "budget", cash),
+        (f"New money spent ({currency})", "money_spent", cash),
+        ("Units added (beds, slots, hours)", "units_added", units),
+        (f"New money per unit served ({currency})", "money_per_unit_served", cash),
+        (
+            f"Cost per additional unit served vs today ({currency})",
+            "cost_per_additional_unit_served",
+            cash,
+        ),
+        ("Lowest district coverage", "lowest_district_coverage", share),
+        ("Spread between districts (max − min)", "coverage_spread", points),
+        ("Spread between districts (interquartile range)", "coverage_iqr", points),
+    ]
+    table = pd.DataFrame(
+        {
+            plan: [fmt(float(totals.loc[plan, column])) for _, column, fmt in rows]
+            for plan in tables.plans
+        },
+        index=pd.Index([label for label, _, _ in rows], name="Measure"),
+    )
+    return table.reset_index()
+
+
+def draw_funding_tables(tables: ComparisonTables, currency: str) -> None:
+    """Funding per agency and per funder, one money column per plan."""
+    number_format = "dollar" if currency == "USD" else "localized"
+    money_columns = {
+        plan: st.column_config.NumberColumn(f"{plan} ({currency})", format=number_format)
+        for plan in tables.plans
+    }
+    st.dataframe(
+        tables.funding,
+        hide_index=True,
+        column_config={"agency_name": "Agency", **money_columns},
+    )
+    st.caption("Per funder")
+    st.dataframe(
+        tables.funding_by_funder,
+        hide_index=True,
+        column_config={"funder_name": "Funder", **money_columns},
+    )

@@ -1,0 +1,143 @@
+"""What the Data page reads and writes: uploads checked and imported, capacity updates and
+their history, the city and a plan's tables as files to download.
+
+Writes go through `models.repository`, which bumps the city's data version: every cache of
+`ui.data` (and the ones here) is keyed by it, so nothing needs clearing after a write.
+Errors come back as text for the page to show, never as exceptions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from models import repository
+from models.db import session_scope
+from models.errors import CityExists, ImportFailed, InvalidRecord, StorageError
+from planner.exchange import CheckedUpload, check_upload, csv_bytes, plan_tables, xlsx_bytes
+from planner.exchange import package_zip as zip_of_package
+from planner.optimiser import Plan
+from planner.package import CityPackage
+from planner.scenario import Scenario
+from ui.data import data_version, engine
+
+
+@st.cache_resource(show_spinner="Checking the package…", max_entries=2)
+def _checked(digest: str, _data: bytes, file_name: str) -> CheckedUpload:
+    del digest  # the cache key: the upload's content
+    return check_upload(_data, file_name)
+
+
+def checked_upload(data: bytes, file_name: str) -> CheckedUpload:
+    """The upload's problems and package, checked once per content."""
+    return _checked(hashlib.sha256(data).hexdigest(), data, file_name)
+
+
+def import_checked(package: CityPackage, *, replace: bool, user: str) -> tuple[str, bool]:
+    """Import a checked package; (message, whether it was imported)."""
+    try:
+        with session_scope(engine()) as session:
+            summary = repository.import_package(
+                session, package, replace=replace, recorded_by=f"package import by {user}"
+            )
+    except CityExists:
+        return (
+            f"{package.city.name} is already in the database: tick “Replace the city's data” "
+            "to swap it (its saved scenarios are kept).",
+            False,
+        )
+    except (ImportFailed, StorageError) as exc:
+        return f"Nothing was imported. {exc}", False
+    rows = sum(summary.counts.values())
+    verb = "Replaced the data of" if summary.replaced else "Imported"
+    return f"{verb} {summary.city}: {rows:,} rows.", True
+
+
+def record_capacity_update(
+    city_name: str,
+    *,
+    agency_id: str,
+    service_id: str,
+    capacity: float | None,
+    occupied: float | None,
+    max_expansion: float | None,
+    as_of: date,
+    user: str,
+) -> str | None:
+    """Record a new capacity row; None when done, else what to fix (nothing is written)."""
+    if capacity is None:
+        return "Capacity is required: enter the number of units the agency has now."
+    try:
+        with session_scope(engine()) as session:
+            repository.record_capacity(
+                session,
+                city_name=city_name,
+                agency_id=agency_id,
+                service_id=service_id,
+                capacity=capacity,
+                occupied=occupied,
+                max_expansion=max_expansion,
+                as_of=as_of,
+                recorded_by=user,
+            )
+    except InvalidRecord as exc:
+        return f"Nothing was changed: {exc}. Correct it and save again."
+    except StorageError as exc:
+        return f"Nothing was changed: {exc}."
+    return None
+
+
+HISTORY_COLUMNS = [
+    "as_of",
+    "capacity",
+    "occupied",
+    "max_expansion",
+    "unit_cost",
+    "recorded_at",
+    "recorded_by",
+]
+
+
+def capacity_history(city_name: str, agency_id: str, service_id: str) -> pd.DataFrame:
+    """Every capacity row of the agency for the service, newest first (read fresh)."""
+    with session_scope(engine()) as session:
+        rows = repository.capacity_history(
+            session, city_name=city_name, agency_id=agency_id, service_id=service_id
+        )
+    frame = pd.DataFrame([row.model_dump() for row in rows], columns=HISTORY_COLUMNS)
+    return frame.iloc[::-1].reset_index(drop=True)
+
+
+@st.cache_data(show_spinner="Packing the city…", max_entries=4)
+def _city_zip(city_name: str, version: str, _package: CityPackage) -> bytes:
+    del city_name, version  # the cache key
+    return zip_of_package(_package)
+
+
+def city_zip(city_name: str, package: CityPackage) -> bytes:
+    """The city as a package .zip, made once per data version."""
+    return _city_zip(city_name, data_version(city_name), package)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _result_files(
+    city_name: str, version: str, scenario_json: str, _plan: Plan, _package: CityPackage
+) -> dict[str, bytes]:
+    del city_name, version, scenario_json  # the cache key
+    tables = plan_tables(_plan, _package)
+    files = {f"{name}.csv": csv_bytes(table) for name, table in tables.items()}
+    files["plan_tables.xlsx"] = xlsx_bytes(tables)
+    return files
+
+
+def result_files(
+    city_name: str, scenario: Scenario, plan: Plan, package: CityPackage
+) -> dict[str, bytes]:
+    """The plan's tables as `funding.csv`, `capacity_added.csv`, `coverage.csv` and one
+    `plan_tables.xlsx`, made once per data version and scenario."""
+    return _result_files(
+        city_name, data_version(city_name), scenario.model_dump_json(), plan, package
+    )
