@@ -11,5 +11,7 @@ pages = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
     st.Page("pages/capacity_map.py", title="Capacity map", icon=":material/map:"),
     st.Page("pages/plan.py", title="Plan", icon=":material/calculate:"),
+    st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+    st.Page("pages/data.py", title="Data", icon=":material/database:"),
 ]
 st.navigation(pages).run()

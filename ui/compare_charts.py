@@ -26,7 +26,7 @@ def funding_difference_chart(
     """Diverging horizontal bars per agency: each plan's funding minus the reference's, grouped
     by plan when there are several; the `limit` agencies with the largest change."""
     change = difference.groupby("agency_name")["difference"].apply(lambda s: s.abs().max())
-    shown = change[change > 0].sort_values(ascending=False).head(limit).index
+    shown = change[change >= 0.5].sort_values(ascending=False).head(limit).index
     frame = difference[difference["agency_name"].isin(shown)]
     money = f"Funding minus “{reference}” ({currency})"
     return (
@@ -77,7 +77,7 @@ def difference_map(
         .encode(
             color=alt.Color(
                 "properties.difference:Q",
-                title="Coverage change (percentage points)",
+                title="Coverage change (pts)",
                 scale=alt.Scale(scheme=DIVERGING_SCHEME, domain=[-largest, largest], domainMid=0),
                 legend=alt.Legend(format="+.0f", orient="right"),
             ),
