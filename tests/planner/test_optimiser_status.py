@@ -69,11 +69,10 @@ def test_cbc_stopped_without_a_solution_is_no_plan():
 
 def test_highs_stopped_early_reports_its_gap():
     """A HiGHS MIP stopped after its first improving solution: not 'optimal', with a gap."""
-    from tests.planner.test_optimiser_properties import random_city
-
     from planner.optimise.inputs import prepare_inputs
     from planner.optimise.model import build_model
     from planner.optimise.solvers import run_solver
+    from tests.planner.test_optimiser_properties import random_city
 
     for seed in range(40):
         city = random_city(seed)
