@@ -306,7 +306,12 @@ def read_list_counts(
             continue  # a text column: a note, not a list
         for row in np.flatnonzero(~values.isin([0, 1])):
             problems.append(
-                Problem(name, line=int(row) + 2, column=str(column), message="not 0 or 1")
+                Problem(
+                    name,
+                    line=int(row) + 2,
+                    column=str(column),
+                    message=f"{frame[column].iloc[row]} is not 0 or 1",
+                )
             )
         lists.append(str(column))
     counts = pd.to_numeric(frame[count], errors="coerce")
@@ -316,7 +321,7 @@ def read_list_counts(
                 name,
                 line=int(row) + 2,
                 column=count,
-                message=f"{frame[count].iloc[row]!r} is not a whole number >= 0",
+                message=f"{frame[count].iloc[row]} is not a whole number >= 0",
             )
         )
     if len(lists) < 2:
