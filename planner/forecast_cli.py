@@ -134,7 +134,7 @@ def _forecast_csv(path: Path, horizon: int, quantiles: list[float]) -> Any:
     y = pd.to_numeric(frame["y"], errors="coerce")
     for row in y.index[(y.isna() & frame["y"].notna()) | (y < 0)]:
         problems.append(
-            Problem(name, line=int(row) + 2, column="y", message=f"{frame['y'][row]!r} is not >= 0")
+            Problem(name, line=int(row) + 2, column="y", message=f"{frame['y'][row]} is not >= 0")
         )
     periods = pd.to_datetime(frame["period"].astype(str), format="%Y-%m", errors="coerce")
     for row in periods.index[periods.isna()]:
