@@ -23,6 +23,7 @@ from models.db import (
 )
 from models.errors import (
     CityExists,
+    ConcurrentEdit,
     ImportFailed,
     InvalidRecord,
     ScenarioExists,
@@ -55,6 +56,7 @@ from models.tables import CapacityPublic, PlanRunPublic, ScenarioPublic
 __all__ = [
     "CapacityPublic",
     "CityExists",
+    "ConcurrentEdit",
     "ImportFailed",
     "ImportSummary",
     "InvalidRecord",

@@ -52,3 +52,21 @@ class UnknownScenario(StorageError, LookupError):
 
 class ScenarioExists(InvalidRecord):
     """A scenario of that name is already saved for the city."""
+
+
+class ConcurrentEdit(StorageError):
+    """The data changed since the caller read it: the write was refused, nothing was saved.
+
+    `expected` is the version the caller read (`models.data_version`), `current` the one
+    stored now; reading the data again and redoing the change is the way out.
+    """
+
+    def __init__(self, what: str, *, city_name: str, expected: str, current: str) -> None:
+        self.city_name = city_name
+        self.expected = expected
+        self.current = current
+        super().__init__(
+            f"{what} was not saved: the data of {city_name!r} changed since you read it "
+            f"(version {expected}, now {current}), perhaps by someone else at the same time; "
+            "reload the data and make the change again"
+        )

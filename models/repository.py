@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from models.errors import (
     CityExists,
+    ConcurrentEdit,
     ImportFailed,
     InvalidRecord,
     UnknownAgency,
@@ -168,14 +169,56 @@ def data_version(session: Session, *, city_name: str) -> str:
     return f"{city.id}.{city.data_version}"
 
 
-def _bump_data_version(session: Session, city: City) -> None:
-    # In SQL, not in Python, so that two concurrent writers both count.
-    session.exec(
+def _bump_data_version(
+    session: Session, city: City, *, expected_version: str | None = None, what: str = ""
+) -> None:
+    """Add one to the city's data_version: do it first in a write that must be serialised.
+
+    In SQL, not in Python, so that concurrent writers all count. The UPDATE also locks the
+    city row until the transaction ends (PostgreSQL; SQLite locks the whole database), so
+    writes to one city's data queue up instead of interleaving. With `expected_version`
+    (what `data_version` returned when the caller read the data) the UPDATE matches only if
+    the version is still that one, checked under the lock: else `ConcurrentEdit`, naming
+    `what` was refused.
+    """
+    statement = (
         sa.update(City)
         .where(col(City.id) == city.id)
         .values(data_version=col(City.data_version) + 1)
     )
+    if expected_version is not None:
+        expected = _version_number(city, expected_version)
+        statement = statement.where(col(City.data_version) == expected)
+    result = session.exec(statement)
     session.expire(city, ["data_version"])
+    if result.rowcount != 1:
+        raise ConcurrentEdit(
+            what or "the change",
+            city_name=city.name,
+            expected=str(expected_version),
+            current=data_version(session, city_name=city.name),
+        )
+
+
+def _version_number(city: City, version: str) -> int:
+    """The counter of a `data_version` text of this city (-1, matching none, if another's)."""
+    if not isinstance(version, str):
+        raise InvalidRecord(f"expected_version: {version!r} is not a version from data_version")
+    city_id, _, number = version.partition(".")
+    if not number.isdigit() or not city_id.isdigit():
+        raise InvalidRecord(f"expected_version: {version!r} is not a version from data_version")
+    return int(number) if int(city_id) == city.id else -1
+
+
+def lock_city(session: Session, city: City) -> None:
+    """Hold the city's row lock until the transaction ends, to serialise writes to the city.
+
+    `SELECT ... FOR NO KEY UPDATE` on PostgreSQL: it waits for (and makes wait) the other
+    writers of the city, but not inserts of rows that refer to the city. SQLite has no row
+    locks and ignores it; there a writer holds the whole database from its first write.
+    """
+    query = select(City.id).where(col(City.id) == city.id).with_for_update(key_share=True)
+    session.exec(query).one()
 
 
 def find_city(session: Session, *, city_name: str) -> City:
@@ -222,7 +265,9 @@ def _import_package(
     session: Session, package: CityPackage, *, replace: bool, recorded_by: str
 ) -> ImportSummary:
     info = package.city
-    city = session.exec(select(City).where(col(City.name) == info.name)).first()
+    # Locked (PostgreSQL) so that a replace waits for, and makes wait, the city's updates.
+    query = select(City).where(col(City.name) == info.name).with_for_update(key_share=True)
+    city = session.exec(query).first()
     replaced = city is not None
     if city is None:
         city = City(**_city_fields(info))
@@ -411,6 +456,7 @@ def record_capacity(
     max_expansion: float | None = None,
     as_of: date,
     recorded_by: str,
+    expected_version: str | None = None,
 ) -> None:
     """Add a row to an agency's capacity history for one service; older rows are kept.
 
@@ -418,10 +464,14 @@ def record_capacity(
     carry over from the current row (0 and the service's cost when there is none). An
     agency may start offering a service it had no row for. Bad input raises an
     `InvalidRecord` (a ValueError) that names the field.
+
+    Concurrent updates of one city are serialised (the city row is locked until the
+    transaction ends), so none is lost: each adds its row. `expected_version`, the
+    `data_version` the caller read before showing the figures, makes the update refuse with
+    `ConcurrentEdit` when the city's data changed since (another update, an import), so a
+    form filled in on stale figures is not saved over newer ones.
     """
     city = find_city(session, city_name=city_name)
-    _require_agency(session, city=city, agency_id=agency_id)
-    _require_service(session, city=city, service_id=service_id)
     capacity = _non_negative("capacity", capacity)
     occupied_value = None if occupied is None else _non_negative("occupied", occupied)
     if isinstance(as_of, datetime):
@@ -430,6 +480,15 @@ def record_capacity(
         raise InvalidRecord(f"as_of: {as_of!r} is not a date")
     if not isinstance(recorded_by, str) or not recorded_by.strip():
         raise InvalidRecord("recorded_by: say who records this update")
+    # First the lock (and the version check), then the reads the new row depends on.
+    _bump_data_version(
+        session,
+        city,
+        expected_version=expected_version,
+        what=f"the capacity of {agency_id!r} for {service_id!r}",
+    )
+    _require_agency(session, city=city, agency_id=agency_id)
+    _require_service(session, city=city, service_id=service_id)
     history = _capacity_rows(session, city=city, agency_id=agency_id, service_id=service_id)
     current = history[-1] if history else None
     if max_expansion is None:
@@ -450,7 +509,6 @@ def record_capacity(
         )
     )
     session.flush()
-    _bump_data_version(session, city)
 
 
 def capacity_history(

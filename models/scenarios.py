@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
 from models.errors import InvalidRecord, ScenarioExists, UnknownScenario
-from models.repository import as_utc, find_city
+from models.repository import as_utc, find_city, lock_city
 from models.tables import City, PlanRun, PlanRunPublic, Scenario, ScenarioPublic, stored_id
 
 
@@ -34,17 +35,22 @@ def save_scenario(
     A name already saved for the city raises `ScenarioExists`, unless `overwrite`: then the
     saved scenario takes the new note and parameters and keeps its id (so its plan runs stay
     linked to it).
+
+    Two analysts saving at the same moment: with different names both are saved; with the
+    same name the first is saved and the other gets `ScenarioExists` (never an overwrite it
+    did not ask for). On PostgreSQL the saves of a city queue on the city row's lock, so the
+    second sees the first's scenario. SQLite has no row locks: there the database's unique
+    name refuses the second, whose transaction is then rolled back (as a failed import is)
+    before `ScenarioExists` is raised.
     """
     city = find_city(session, city_name=city_name)
     name = _required_text("name", name)
     created_by = _required_text("created_by", created_by)
     parameters_json = _to_json("parameters", parameters)
+    lock_city(session, city)
     scenario = _find_scenario(session, city=city, name=name)
     if scenario is not None and not overwrite:
-        raise ScenarioExists(
-            f"name: a scenario named {name!r} is already saved for {city.name!r}; "
-            "choose another name or overwrite it"
-        )
+        raise _scenario_exists(city, name)
     if scenario is None:
         scenario = Scenario(
             city_id=stored_id(city),
@@ -58,8 +64,21 @@ def save_scenario(
         scenario.parameters = parameters_json
         scenario.created_by = created_by
     session.add(scenario)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        if _find_scenario(session, city=city, name=name) is not None:
+            raise _scenario_exists(city, name) from None
+        raise
     return stored_id(scenario)
+
+
+def _scenario_exists(city: City, name: str) -> ScenarioExists:
+    return ScenarioExists(
+        f"name: a scenario named {name!r} is already saved for {city.name!r}; "
+        "choose another name or overwrite it"
+    )
 
 
 def list_scenarios(session: Session, *, city_name: str) -> list[ScenarioPublic]:
@@ -81,6 +100,7 @@ def get_scenario(session: Session, *, city_name: str, name: str) -> ScenarioPubl
 def delete_scenario(session: Session, *, city_name: str, name: str) -> None:
     """Delete a saved scenario; its plan runs are kept, no longer linked to a scenario."""
     city = find_city(session, city_name=city_name)
+    lock_city(session, city)  # a concurrent delete or save of the city's scenarios waits
     scenario = _find_scenario(session, city=city, name=name)
     if scenario is None:
         raise _unknown_scenario(session, city=city, name=name)
