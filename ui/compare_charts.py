@@ -7,15 +7,15 @@ and by their position in the group. Maps reuse `charts.geo_features` (inline Geo
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import altair as alt
 import geopandas as gpd
 import pandas as pd
 
-from ui.charts import COLOR_SCHEME, geo_features
+from ui.charts import geo_features
 
-DIVERGING_SCHEME = "blueorange"
+DIVERGING_SCHEME: Literal["blueorange"] = "blueorange"
 DATASET = "districts"
 NO_DATA = "#d9d9d9"
 
@@ -111,7 +111,7 @@ def coverage_map(
             color=alt.Color(
                 "properties.coverage:Q",
                 title="Coverage",
-                scale=alt.Scale(scheme=COLOR_SCHEME, domain=[0, 1]),
+                scale=alt.Scale(scheme="viridis", domain=[0, 1]),  # as charts.COLOR_SCHEME
                 legend=alt.Legend(format=".0%", orient="right"),
             ),
             tooltip=[
@@ -127,7 +127,7 @@ def coverage_map(
 
 
 def _with_features(
-    chart: alt.LayerChart, districts: gpd.GeoDataFrame, values: pd.DataFrame
+    chart: alt.TopLevelMixin, districts: gpd.GeoDataFrame, values: pd.DataFrame
 ) -> dict[str, Any]:
     """The chart's spec with the district features attached as a named dataset.
 

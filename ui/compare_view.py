@@ -62,7 +62,7 @@ def solve_saved(
 
 def side_by_side(tables: ComparisonTables, currency: str) -> pd.DataFrame:
     """One row per measure (with its unit), one column of formatted figures per plan."""
-    totals = tables.totals
+    totals: dict[str, dict[str, float]] = tables.totals.to_dict("index")  # type: ignore[assignment]
 
     def units(value: float) -> str:
         return "—" if math.isnan(value) else f"{value:,.0f}"
@@ -96,7 +96,7 @@ def side_by_side(tables: ComparisonTables, currency: str) -> pd.DataFrame:
     ]
     table = pd.DataFrame(
         {
-            plan: [fmt(float(totals.loc[plan, column])) for _, column, fmt in rows]
+            plan: [fmt(float(totals[plan][column])) for _, column, fmt in rows]
             for plan in tables.plans
         },
         index=pd.Index([label for label, _, _ in rows], name="Measure"),

@@ -1,0 +1,142 @@
+"""The Compare page: saved scenarios re-solved and shown side by side, with the chart and maps.
+
+The scenarios are saved in a private copy of the demo database (module-wide, so their
+plans are solved once and cached for every test here).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+from streamlit.testing.v1 import AppTest
+
+from models.db import get_engine, session_scope
+from models.scenarios import save_scenario
+from planner.scenario import Scenario
+from tests.app.conftest import ROOT
+from tests.app.scratch import copy_database, use_database
+
+PAGE = str(ROOT / "pages/compare.py")
+DEMO = "Chicago (demo)"
+FULL = Scenario(name="A: every funder's budget")
+HALF = Scenario(name="B: half the money, floor 50%", budget=1_875_000, equity_floor=0.5)
+STALE = Scenario(name="C: a funder since removed", funder_budgets={"gone_fund": 1000.0})
+
+
+@pytest.fixture(scope="module")
+def empty_copy(demo_database: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    return copy_database(demo_database, tmp_path_factory.mktemp("compare_empty"))
+
+
+@pytest.fixture(scope="module")
+def saved_copy(demo_database: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = copy_database(demo_database, tmp_path_factory.mktemp("compare_saved"))
+    with session_scope(get_engine(url)) as session:
+        for scenario in (FULL, HALF, STALE):
+            save_scenario(
+                session,
+                city_name=DEMO,
+                name=scenario.name,
+                note=f"note on {scenario.name}",
+                parameters=scenario.to_dict(),
+                created_by="test",
+            )
+    return url
+
+
+@pytest.fixture
+def saved_env(app_env: str, saved_copy: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    use_database(saved_copy, monkeypatch)
+    yield saved_copy
+
+
+def page() -> AppTest:
+    app = AppTest.from_file(PAGE, default_timeout=180)
+    app.run()
+    assert not app.exception
+    return app
+
+
+def chart_specs(app: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in app.get("vega_lite_chart")]
+
+
+def test_fewer_than_two_saved_scenarios_says_how_to_save_one(
+    app_env: str, empty_copy: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_database(empty_copy, monkeypatch)
+    app = page()
+    message = app.info[0].value
+    assert "two saved scenarios" in message and "has 0" in message
+    assert "Plan page" in message and "Save scenario" in message
+    assert not app.dataframe
+
+
+def test_two_saved_scenarios_side_by_side_with_chart_and_maps(saved_env: str) -> None:
+    app = page()
+    assert app.multiselect[0].value == [FULL.name, HALF.name]
+    table = app.dataframe[0].value.set_index("Measure")
+    assert list(table.columns) == [FULL.name, HALF.name]
+    assert table.loc["New money spent (USD)", FULL.name].startswith("$3.")
+    assert table.loc["Budget (USD)", HALF.name] == "$1.9M"
+    for measure in (
+        "Served (units)",
+        "Coverage (share of demand served)",
+        "Lowest district coverage",
+        "Spread between districts (max − min)",
+        "Cost per additional unit served vs today (USD)",
+    ):
+        assert measure in table.index
+    assert table.loc["Coverage (share of demand served)", FULL.name].endswith("%")
+
+    specs = chart_specs(app)
+    assert len(specs) == 4  # funding difference, difference map, a coverage map per plan
+    funding, difference, *coverage = specs
+    assert "Funding per agency" in json.dumps(funding["title"])
+    assert difference["datasets"]["districts"][0]["type"] == "Feature"
+    assert len(difference["datasets"]["districts"]) == 77
+    assert "blueorange" in json.dumps(difference)
+    changes = [f["properties"]["difference"] for f in difference["datasets"]["districts"]]
+    assert any(c is not None and c != 0 for c in changes)
+    assert all("viridis" in json.dumps(spec) for spec in coverage)
+
+
+def test_a_scenario_that_no_longer_fits_is_explained(saved_env: str) -> None:
+    app = page()
+    app.multiselect[0].set_value([FULL.name, STALE.name]).run()
+    assert not app.exception
+    assert "no longer fits" in app.warning[0].value and "gone_fund" in app.warning[0].value
+    assert app.error[0].value.startswith("Fewer than two of the chosen scenarios")
+
+
+def test_choosing_one_scenario_asks_for_another(saved_env: str) -> None:
+    app = page()
+    app.multiselect[0].set_value([HALF.name]).run()
+    assert not app.exception
+    assert app.info[0].value == "Choose at least two scenarios."
+
+
+def test_three_scenarios_compare_against_the_first(saved_env: str) -> None:
+    cheap = Scenario(name="D: no new money", budget=0.0)
+    with session_scope(get_engine(saved_env)) as session:
+        save_scenario(
+            session,
+            city_name=DEMO,
+            name=cheap.name,
+            note=None,
+            parameters=cheap.to_dict(),
+            created_by="test",
+        )
+    app = page()
+    app.multiselect[0].set_value([HALF.name, FULL.name, cheap.name]).run()
+    assert not app.exception
+    table = app.dataframe[0].value.set_index("Measure")
+    assert list(table.columns) == [HALF.name, FULL.name, cheap.name]
+    assert table.loc["New money spent (USD)", cheap.name] == "$0"
+    chart = app.get("vega_lite_chart")[0].proto
+    rows = convert_arrow_bytes_to_pandas_df(chart.datasets[0].data.data)
+    assert set(rows["plan"]) <= {FULL.name, cheap.name}  # differences from the first
+    assert set(rows["plan"]) >= {cheap.name}

@@ -1,0 +1,216 @@
+"""The Data page: uploads checked and imported, capacity updates, export, result downloads.
+
+Tests that write use a private copy of the demo database, so the other app tests keep
+seeing the demo city as it was.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+from models.db import get_engine, session_scope
+from models.repository import capacity_history, list_cities
+from planner.package import read_package
+from planner.scenario import Scenario
+from tests.app.conftest import ROOT
+from tests.app.scratch import copy_database, row_counts, use_database
+from tests.package_factory import CITY, set_cell, write_tiny_package, zip_package
+
+PAGE = str(ROOT / "pages/data.py")
+DEMO = "Chicago (demo)"
+TINY = CITY["name"]
+
+
+@pytest.fixture
+def scratch_env(app_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    url = copy_database(app_env, tmp_path)
+    use_database(url, monkeypatch)
+    yield url
+
+
+def page() -> AppTest:
+    app = AppTest.from_file(PAGE, default_timeout=120)
+    app.run()
+    assert not app.exception
+    return app
+
+
+def upload(app: AppTest, name: str, data: bytes) -> AppTest:
+    app.file_uploader[0].set_value((name, data, "application/zip")).run()
+    assert not app.exception
+    return app
+
+
+def tiny_zip(tmp_path: Path, **cells: str) -> bytes:
+    """The tiny package zipped; `cells` as `file__line__column=value` edits."""
+    folder = write_tiny_package(tmp_path / "tiny")
+    for where, value in cells.items():
+        file, line, column = where.split("__")
+        set_cell(folder, f"{file}.csv", int(line), column, value)
+    return zip_package(folder, tmp_path / "tiny.zip").read_bytes()
+
+
+def problems_table(app: AppTest) -> pd.DataFrame:
+    return next(d.value for d in app.dataframe if "message" in d.value.columns)
+
+
+def button(app: AppTest, label: str):
+    return next(b for b in app.button if b.label == label)
+
+
+def test_the_page_renders(app_env: str) -> None:
+    app = page()
+    assert [s.value for s in app.subheader] == [
+        "Import a data package",
+        "Update an agency's capacity",
+        "Export the city",
+        "Download the plan's tables",
+    ]
+    assert app.file_uploader[0].label.startswith("Data package")
+    assert "Plan page" in app.info[0].value
+    assert app.download_button[0].label == f"Download {DEMO} as a data package (.zip)"
+
+
+def test_an_invalid_upload_shows_every_message_and_changes_nothing(
+    scratch_env: str, tmp_path: Path
+) -> None:
+    before = row_counts(scratch_env)
+    bad = tiny_zip(tmp_path, capacity__3__capacity="-3", funders__2__budget="lots")
+    app = upload(page(), "tiny.zip", bad)
+    table = problems_table(app)
+    assert list(table.columns) == ["severity", "file", "line", "feature", "column", "message"]
+    errors = table[table["severity"] == "error"]
+    assert len(errors) == 2
+    capacity = errors[errors["file"] == "capacity.csv"].iloc[0]
+    assert (capacity["line"], capacity["column"]) == (3, "capacity")
+    assert "below 0" in capacity["message"]
+    assert "2 error(s)" in app.error[0].value
+    assert not [b for b in app.button if b.label == "Import"]
+    assert row_counts(scratch_env) == before
+
+
+def test_a_file_that_is_not_a_zip_is_a_message(scratch_env: str) -> None:
+    before = row_counts(scratch_env)
+    app = upload(page(), "notes.zip", b"these are notes, not a zip")
+    assert "neither a package folder nor a .zip" in problems_table(app)["message"].iloc[0]
+    assert app.error
+    assert row_counts(scratch_env) == before
+
+
+def test_a_valid_upload_imports_and_a_replace_needs_the_checkbox(
+    scratch_env: str, tmp_path: Path
+) -> None:
+    before = row_counts(scratch_env)
+    app = upload(page(), "tiny.zip", tiny_zip(tmp_path))
+    assert app.success[0].value.startswith(f"{TINY}: 3 districts, 3 agencies")
+    assert not app.checkbox  # a new city: nothing to replace
+    button(app, "Import").click().run()
+    assert not app.exception
+    assert app.success[-1].value.startswith(f"Imported {TINY}")
+    with session_scope(get_engine(scratch_env)) as session:
+        assert list_cities(session) == [DEMO, TINY]
+    after = row_counts(scratch_env)
+    assert after["agency"] == before["agency"] + 3
+
+    # The same city again, with a renamed agency: the page sees the new data at once.
+    app.sidebar.selectbox[0].select(TINY).run()
+    agency = next(s for s in app.selectbox if s.label == "Agency")
+    assert "Safe Harbor House (A1)" in agency.options
+    renamed = tmp_path / "renamed"
+    renamed.mkdir()
+    folder = write_tiny_package(renamed / "tiny")
+    set_cell(folder, "agencies.csv", 2, "name", "Harbor Light House")
+    upload(app, "tiny.zip", zip_package(folder, renamed / "tiny.zip").read_bytes())
+    assert button(app, "Import").disabled
+    app.checkbox[0].check().run()
+    button(app, "Import").click().run()
+    assert not app.exception
+    assert app.success[-1].value.startswith(f"Replaced the data of {TINY}")
+    agency = next(s for s in app.selectbox if s.label == "Agency")
+    assert "Harbor Light House (A1)" in agency.options
+    assert row_counts(scratch_env)["agency"] == after["agency"]
+
+
+def test_a_capacity_update_adds_a_history_row(scratch_env: str) -> None:
+    app = page()
+    agency = next(s for s in app.selectbox if s.label == "Agency")
+    service = next(s for s in app.selectbox if s.label == "Service")
+    agency_id = agency.value
+    service_id = service.value
+
+    def history() -> list:
+        with session_scope(get_engine(scratch_env)) as session:
+            return capacity_history(
+                session, city_name=DEMO, agency_id=agency_id, service_id=service_id
+            )
+
+    rows = len(history())
+    app.number_input[0].set_value(-4.0)
+    button(app, "Save capacity").click().run()
+    assert not app.exception
+    assert "capacity: -4.0 is below 0" in app.error[0].value
+    assert len(history()) == rows
+
+    app.number_input[0].set_value(31.0)
+    app.number_input[1].set_value(29.0)
+    button(app, "Save capacity").click().run()
+    assert not app.exception
+    assert app.success[0].value.startswith("Saved:")
+    saved = history()
+    assert len(saved) == rows + 1
+    assert (saved[-1].capacity, saved[-1].occupied, saved[-1].recorded_by) == (31.0, 29.0, "local")
+    shown = next(d.value for d in app.dataframe if "recorded_by" in d.value.columns)
+    assert len(shown) == rows + 1
+    assert shown["capacity"].iloc[0] == 31.0  # newest first
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    """What the page offers for download, by file name (the media storage spied on)."""
+    offered: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def spy(self, path_or_data, mimetype, kind, filename=None):  # type: ignore[no-untyped-def]
+        if filename and isinstance(path_or_data, bytes):
+            offered[filename] = path_or_data
+        return original(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", spy)
+    return offered
+
+
+def test_export_gives_a_package_that_reads_back(
+    app_env: str, tmp_path: Path, downloads: dict[str, bytes]
+) -> None:
+    page()
+    data = downloads["Chicago_(demo).zip"]
+    (tmp_path / "export.zip").write_bytes(data)
+    package = read_package(tmp_path / "export.zip")
+    assert package.city.name == DEMO
+    assert len(package.districts) == 77
+
+
+def test_the_last_plan_tables_download_as_csv_and_excel(
+    app_env: str, downloads: dict[str, bytes]
+) -> None:
+    app = AppTest.from_file(PAGE, default_timeout=120)
+    app.session_state["plan_scenario"] = Scenario(name="New plan")
+    app.run()
+    assert not app.exception
+    names = ["funding.csv", "capacity_added.csv", "coverage.csv", "plan_tables.xlsx"]
+    assert [b.label.split(" ")[0] for b in app.download_button[1:]] == names
+    funding = pd.read_csv(io.BytesIO(downloads["funding.csv"]))
+    assert "Amount (USD)" in funding.columns and len(funding) > 0
+    workbook = pd.read_excel(io.BytesIO(downloads["plan_tables.xlsx"]), sheet_name=None)
+    assert list(workbook) == ["funding", "capacity_added", "coverage"]
+    assert len(workbook["funding"]) == len(funding)
+    with zipfile.ZipFile(io.BytesIO(downloads["plan_tables.xlsx"])) as archive:
+        assert archive.testzip() is None
