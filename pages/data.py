@@ -6,10 +6,11 @@ import streamlit as st
 
 from planner.exchange import problems_frame
 from ui import data_admin
-from ui.data import city_names, city_package, run_plan
+from ui.data import city_names, city_package, data_version, run_plan
 from ui.layout import choose_city
 
 USER = "local"
+SEEN = "data_page_seen_version"  # (city, data version) the capacity form was last drawn at
 
 st.title("Data")
 st.caption("Bring a city's data in, keep capacity current, and take data and results out.")
@@ -47,6 +48,8 @@ if uploaded is not None:
 city = choose_city()
 if city is None:
     st.stop()
+seen = st.session_state.get(SEEN)
+version = data_version(city)
 package = city_package(city)
 currency = package.city.currency
 
@@ -92,11 +95,13 @@ with st.form(f"capacity_{agency_id}_{service_id}"):
             max_expansion=expansion,
             as_of=as_of,
             user=USER,
+            expected_version=seen[1] if seen and seen[0] == city else version,
         )
         if problem:
             st.error(problem)
         else:
             st.success(f"Saved: {agencies[agency_id]} has {capacity:,.0f} {unit}s as of {as_of}.")
+st.session_state[SEEN] = (city, data_version(city))
 st.caption(f"History of {agencies[agency_id]}: {services.loc[service_id, 'name']}, newest first.")
 st.dataframe(
     data_admin.capacity_history(city, agency_id, service_id),

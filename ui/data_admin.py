@@ -16,7 +16,7 @@ import streamlit as st
 
 from models import repository
 from models.db import session_scope
-from models.errors import CityExists, ImportFailed, InvalidRecord, StorageError
+from models.errors import CityExists, ConcurrentEdit, ImportFailed, InvalidRecord, StorageError
 from planner.exchange import CheckedUpload, check_upload, csv_bytes, plan_tables, xlsx_bytes
 from planner.exchange import package_zip as zip_of_package
 from planner.optimiser import Plan
@@ -66,8 +66,13 @@ def record_capacity_update(
     max_expansion: float | None,
     as_of: date,
     user: str,
+    expected_version: str | None,
 ) -> str | None:
-    """Record a new capacity row; None when done, else what to fix (nothing is written)."""
+    """Record a new capacity row; None when done, else what to fix (nothing is written).
+
+    `expected_version` is the data version the form's figures were read at: when the city
+    changed since (someone else's update, an import), nothing is saved.
+    """
     if capacity is None:
         return "Capacity is required: enter the number of units the agency has now."
     try:
@@ -82,7 +87,14 @@ def record_capacity_update(
                 max_expansion=max_expansion,
                 as_of=as_of,
                 recorded_by=user,
+                expected_version=expected_version,
             )
+    except ConcurrentEdit:
+        return (
+            "Nothing was changed: the city's data changed since this form was shown (someone "
+            "else's update or an import). Check the current figures in the history below, then "
+            "save again."
+        )
     except InvalidRecord as exc:
         return f"Nothing was changed: {exc}. Correct it and save again."
     except StorageError as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +18,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from models.db import get_engine, session_scope
-from models.repository import capacity_history, list_cities
+from models.repository import capacity_history, list_cities, record_capacity
 from planner.package import read_package
 from planner.scenario import Scenario
 from tests.app.conftest import ROOT
@@ -170,6 +171,31 @@ def test_a_capacity_update_adds_a_history_row(scratch_env: str) -> None:
     shown = next(d.value for d in app.dataframe if "recorded_by" in d.value.columns)
     assert len(shown) == rows + 1
     assert shown["capacity"].iloc[0] == 31.0  # newest first
+
+
+def test_a_capacity_update_on_stale_figures_is_refused(scratch_env: str) -> None:
+    app = page()
+    agency_id = next(s for s in app.selectbox if s.label == "Agency").value
+    service_id = next(s for s in app.selectbox if s.label == "Service").value
+    with session_scope(get_engine(scratch_env)) as session:  # someone else saves meanwhile
+        record_capacity(
+            session,
+            city_name=DEMO,
+            agency_id=agency_id,
+            service_id=service_id,
+            capacity=50.0,
+            as_of=date(2026, 11, 1),
+            recorded_by="someone else",
+        )
+    before = row_counts(scratch_env)
+    app.number_input[0].set_value(12.0)
+    button(app, "Save capacity").click().run()
+    assert not app.exception
+    assert "changed since this form was shown" in app.error[0].value
+    assert row_counts(scratch_env) == before
+    button(app, "Save capacity").click().run()  # now on the current figures
+    assert app.success[0].value.startswith("Saved:")
+    assert row_counts(scratch_env)["capacity"] == before["capacity"] + 1
 
 
 @pytest.fixture
