@@ -102,6 +102,8 @@ def run_forecast(args: argparse.Namespace) -> int:
             result = fc.forecast_package(package, args.horizon, quantiles)
     except InvalidInput as exc:
         return _fail(exc.problems)
+    except ValueError as exc:
+        return _fail([Problem(path.name, message=str(exc))])
     if args.out is None:
         result.to_csv(sys.stdout, index=False)
     else:

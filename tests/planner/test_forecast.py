@@ -100,6 +100,13 @@ def test_negative_binomial_quantiles_match_scipy_and_widen_does_not_move_the_cen
     np.testing.assert_array_equal(wider.mean, pred.mean)
 
 
+def test_table_quantiles_for_sampling_equal_the_ppf() -> None:
+    rng = np.random.default_rng(8)
+    pred = Predictive("nbinom", np.r_[0.0, rng.gamma(1, 5, 11)], np.r_[1e-9, rng.gamma(1, 0.5, 11)])
+    u = rng.uniform(size=(500, 12))
+    np.testing.assert_array_equal(pred.quantiles_of(u), pred.quantile(u))
+
+
 def test_poisson_irls_matches_statsmodels() -> None:
     import statsmodels.api as sm
 
