@@ -618,7 +618,7 @@ class _View:
                     "funder": str(funder.name),
                     f"budget ({self.currency})": budget,
                     f"spent ({self.currency})": amount,
-                    "share of budget spent": amount / budget if budget else None,
+                    "spent (share of budget)": amount / budget if budget else None,
                 }
             )
         return ReportTable("By funder", "Money by funder", pd.DataFrame(rows))
@@ -637,7 +637,9 @@ class _View:
             }
         )
         frame = frame.sort_values(
-            ["funder", f"amount ({self.currency})"], ascending=[True, False], kind="stable"
+            ["funder", f"amount ({self.currency})", "agency", "service"],
+            ascending=[True, False, True, True],
+            kind="stable",
         )
         return ReportTable("Funding", "Funding per agency and funder", frame.reset_index(drop=True))
 
@@ -651,7 +653,9 @@ class _View:
                 "units added (units of the service)": added["units"].astype(float),
             }
         )
-        frame = frame.sort_values(["service", "agency"], kind="stable").reset_index(drop=True)
+        frame = frame.sort_values(
+            ["service", "agency", "units added (units of the service)"]
+        ).reset_index(drop=True)
         return ReportTable("Capacity added", "Capacity added per agency", frame)
 
     def binding_table(self) -> ReportTable:

@@ -1,0 +1,80 @@
+"""`python -m planner report PLAN_DIR --format pdf|html|xlsx --out FILE`: a plan as a report.
+
+Exit codes: 0 when the report is written, 1 on a plan folder (or package) that cannot be
+read, with the messages on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from planner.problems import InvalidInput
+from planner.report import AUDIENCES, FORMATS, build_report
+
+
+def register(subparsers: Any) -> None:
+    """Add the `report` command to an argparse subparsers object."""
+    parser = subparsers.add_parser(
+        "report",
+        help="write a plan as a report to forward to funders (PDF, HTML or xlsx)",
+        description=(
+            "Write the report of a plan folder (what `plan --out` wrote): the question and the "
+            "assumptions, the headline figures against the baselines, charts and maps, the "
+            "funding per agency and funder, the binding limits and the caveats. Small counts "
+            "are suppressed for every audience but analyst. Exit 0 when written, 1 when the "
+            "plan folder or package cannot be read."
+        ),
+    )
+    parser.add_argument("plan_dir", type=Path, help="the folder `plan --out` wrote")
+    parser.add_argument(
+        "--format", dest="fmt", choices=FORMATS, default=None, help="default: the --out suffix"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=None, help="file to write (default: PLAN_DIR/report.FORMAT)"
+    )
+    parser.add_argument(
+        "--audience",
+        choices=AUDIENCES,
+        default="funder",
+        help="who reads it; decides what is suppressed (default: funder)",
+    )
+    parser.add_argument(
+        "--package",
+        type=Path,
+        default=None,
+        help="the package the plan was made from, when PLAN_DIR has no context.json",
+    )
+    parser.add_argument(
+        "--k",
+        type=int,
+        default=None,
+        help="small-count threshold (default: HAVEN_SMALL_COUNT_K, 5)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Handle `report`; returns the exit code."""
+    fmt = args.fmt
+    if fmt is None:
+        suffix = args.out.suffix.lower().lstrip(".") if args.out else ""
+        fmt = suffix if suffix in FORMATS else "pdf"
+    out = args.out or args.plan_dir / f"report.{fmt}"
+    try:
+        data = build_report(
+            args.plan_dir, fmt=fmt, audience=args.audience, package=args.package, k=args.k
+        )
+    except InvalidInput as exc:
+        for problem in exc.problems:
+            print(str(problem), file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    print(f"{fmt} report for {args.audience}s written to {out} ({len(data):,} bytes)")
+    return 0
