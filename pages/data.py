@@ -123,7 +123,7 @@ st.subheader("Export the city")
 st.download_button(
     f"Download {city} as a data package (.zip)",
     data=data_admin.city_zip(city, package),
-    file_name=f"{city}.zip".replace(" ", "_"),
+    file_name=data_admin.export_file_name(city),
     mime="application/zip",
 )
 

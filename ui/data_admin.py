@@ -9,10 +9,12 @@ Errors come back as text for the page to show, never as exceptions.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from models import repository
 from models.db import session_scope
@@ -51,6 +53,9 @@ def import_checked(package: CityPackage, *, replace: bool, user: str) -> tuple[s
         )
     except (ImportFailed, StorageError) as exc:
         return f"Nothing was imported. {exc}", False
+    except SQLAlchemyError as exc:
+        reason = str(exc).splitlines()[0]
+        return f"Nothing was imported: the database refused it ({reason}). Try again.", False
     rows = sum(summary.counts.values())
     verb = "Replaced the data of" if summary.replaced else "Imported"
     return f"{verb} {summary.city}: {rows:,} rows.", True
@@ -99,6 +104,9 @@ def record_capacity_update(
         return f"Nothing was changed: {exc}. Correct it and save again."
     except StorageError as exc:
         return f"Nothing was changed: {exc}."
+    except SQLAlchemyError as exc:
+        reason = str(exc).splitlines()[0]
+        return f"Nothing was changed: the database refused the update ({reason}). Try again."
     return None
 
 
@@ -127,6 +135,11 @@ def capacity_history(city_name: str, agency_id: str, service_id: str) -> pd.Data
 def _city_zip(city_name: str, version: str, _package: CityPackage) -> bytes:
     del city_name, version  # the cache key
     return zip_of_package(_package)
+
+
+def export_file_name(city_name: str) -> str:
+    """A file name for the city's package: letters, digits, '-' and '_' only."""
+    return (re.sub(r"[^A-Za-z0-9_-]+", "_", city_name).strip("_") or "city") + ".zip"
 
 
 def city_zip(city_name: str, package: CityPackage) -> bytes:

@@ -217,7 +217,7 @@ def test_export_gives_a_package_that_reads_back(
     app_env: str, tmp_path: Path, downloads: dict[str, bytes]
 ) -> None:
     page()
-    data = downloads["Chicago_(demo).zip"]
+    data = downloads["Chicago_demo.zip"]
     (tmp_path / "export.zip").write_bytes(data)
     package = read_package(tmp_path / "export.zip")
     assert package.city.name == DEMO
