@@ -10,6 +10,7 @@ st.set_page_config(page_title="Haven", page_icon=":material/home_health:", layou
 pages = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
     st.Page("pages/capacity_map.py", title="Capacity map", icon=":material/map:"),
+    st.Page("pages/demand.py", title="Demand", icon=":material/trending_up:"),
     st.Page("pages/plan.py", title="Plan", icon=":material/calculate:"),
     st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
     st.Page("pages/data.py", title="Data", icon=":material/database:"),

@@ -211,3 +211,41 @@ def line_chart(
         return lines
     rule = alt.Chart(pd.DataFrame({"zero": [0]})).mark_rule(strokeDash=[4, 4]).encode(y="zero:Q")
     return alt.layer(lines, rule)
+
+
+def fan_chart(
+    history: pd.DataFrame, forecast: pd.DataFrame, *, title: str, y_title: str
+) -> alt.LayerChart:
+    """History as a line, the forecast as a P10-P90 band with its P50 line."""
+    observed = (
+        alt.Chart(history.assign(kind="observed"))
+        .mark_line(color="#333333", strokeWidth=2)
+        .encode(
+            x=alt.X("period:T", title="Month"),
+            y=alt.Y("cases:Q", title=y_title, axis=alt.Axis(format=",.0f")),
+            tooltip=[
+                alt.Tooltip("period:T", title="Month", format="%b %Y"),
+                alt.Tooltip("cases:Q", title="Observed", format=",.0f"),
+            ],
+        )
+    )
+    band = (
+        alt.Chart(forecast)
+        .mark_area(opacity=0.3, color="#3b528b")
+        .encode(x="period:T", y="q0.1:Q", y2="q0.9:Q")
+    )
+    median = (
+        alt.Chart(forecast)
+        .mark_line(color="#3b528b", strokeDash=[6, 3], strokeWidth=2)
+        .encode(
+            x="period:T",
+            y="q0.5:Q",
+            tooltip=[
+                alt.Tooltip("period:T", title="Month", format="%b %Y"),
+                alt.Tooltip("q0.1:Q", title="P10", format=",.0f"),
+                alt.Tooltip("q0.5:Q", title="P50", format=",.0f"),
+                alt.Tooltip("q0.9:Q", title="P90", format=",.0f"),
+            ],
+        )
+    )
+    return alt.layer(band, observed, median).properties(title=title, height=320)

@@ -11,6 +11,8 @@ from sqlalchemy.engine import Engine
 
 from models import repository, scenarios
 from models.db import get_engine, session_scope, upgrade_database
+from planner.demand_view import DemandOutlook, demand_outlook, model_backtest
+from planner.forecast import BacktestResult
 from planner.optimiser import Plan, solve
 from planner.package import CityPackage
 from planner.scenario import Scenario
@@ -90,3 +92,25 @@ def save_scenario(city_name: str, scenario: Scenario, note: str, plan: Plan, use
 def status_quo_plan(city_name: str) -> Plan:
     """Today's capacity assigned as well as it can be, with no new money."""
     return run_plan(city_name, Scenario(name="Status quo", budget=0.0))
+
+
+@st.cache_resource(show_spinner="Forecasting every district and service…", max_entries=4)
+def _outlook(url: str, city_name: str, version: str, horizon_months: int) -> DemandOutlook:
+    return demand_outlook(_package(url, city_name, version), horizon_months)
+
+
+def outlook(city_name: str, horizon_months: int = 12) -> DemandOutlook:
+    """Forecasts and sample paths of the city's demand, once per data version."""
+    url = get_settings().database_url
+    return _outlook(url, city_name, data_version(city_name), horizon_months)
+
+
+@st.cache_resource(show_spinner="Backtesting the models…", max_entries=4)
+def _backtest(url: str, city_name: str, version: str) -> BacktestResult:
+    return model_backtest(_package(url, city_name, version))
+
+
+def backtest(city_name: str) -> BacktestResult:
+    """How each forecasting model did on the city's own history, once per data version."""
+    url = get_settings().database_url
+    return _backtest(url, city_name, data_version(city_name))
