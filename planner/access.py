@@ -116,6 +116,9 @@ LOCAL_ANALYST = Actor(username="local", role="analyst")
 PUBLIC_VISITOR = Actor(username="public", role="public")
 """Nobody logged in, when `HAVEN_PUBLIC_ACCESS` is on."""
 
+RESERVED_USERNAMES = frozenset({"local", "public", "setup", "system"})
+"""Names no account may take, so that the built-in users above are never confused with one."""
+
 
 class AccessDenied(PermissionError):
     """The acting user's role does not allow the call; the message says what was refused."""
@@ -399,7 +402,7 @@ def city_totals_for(
 
 
 def import_city(
-    actor: Actor, session: Session, package: CityPackage, *, replace: bool = False
+    actor: Actor, session: Session, package: CityPackage, replace: bool = False
 ) -> ImportSummary:
     """Import (or replace) a city's package; admins and analysts only."""
     require(actor, Action.IMPORT_DATA, "import data")
@@ -570,6 +573,8 @@ def create_user_as(
     """Add an account (admins only). A partner needs its city and an agency of it."""
     require(actor, Action.MANAGE_USERS, "manage users")
     accounts.check_username(username)
+    if username.lower() in RESERVED_USERNAMES:
+        raise InvalidRecord(f"username: {username!r} is reserved for Haven's built-in users")
     passwords.check_new_password(password, username=username)
     if role == "partner":
         _require_agency(session, city=city, agency_id=agency_id)

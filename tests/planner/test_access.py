@@ -165,6 +165,11 @@ def test_weak_passwords_and_bad_usernames_are_refused(access_session: Session) -
             )
     with pytest.raises(InvalidRecord, match="role"):
         access.create_user_as(admin, access_session, username="u2", password=PASSWORD, role="root")
+    for reserved in ("local", "Public"):
+        with pytest.raises(InvalidRecord, match="reserved"):
+            access.create_user_as(
+                admin, access_session, username=reserved, password=PASSWORD, role="admin"
+            )
     with pytest.raises(InvalidRecord, match="not an agency"):
         access.create_user_as(
             admin, access_session, username="u3", password=PASSWORD, role="partner",

@@ -81,21 +81,24 @@ def feasible_ranges(
     for name in names:
         if status.loc[name] == SHOWN:
             continue
-        ends = []
-        for sign in (1.0, -1.0):
+        truth = float(exact.loc[name])
+        ends = [truth, truth]
+        for end, sign in enumerate((1.0, -1.0)):
             objective = np.zeros(len(names))
             objective[position[name]] = sign
             result = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
             if result.status == 3:
-                ends.append(np.inf)
-                continue
-            assert result.status == 0, result.message  # the truth is always feasible
-            ends.append(sign * result.fun)
+                ends[end] = np.inf
+            else:
+                assert result.status == 0, result.message  # the truth is always feasible
+                ends[end] = sign * result.fun
+            if abs(ends[end] - truth) >= 1 - 1e-6:
+                break  # one end away from the truth is enough: the count is not pinned
         ranges[name] = (ends[0], ends[1])
     return ranges
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     counts=tables(),
     k=st.sampled_from([3, 5, 11]),
