@@ -128,6 +128,8 @@ def capacity_history(city_name: str, agency_id: str, service_id: str) -> pd.Data
             session, city_name=city_name, agency_id=agency_id, service_id=service_id
         )
     frame = pd.DataFrame([row.model_dump() for row in rows], columns=HISTORY_COLUMNS)
+    numbers = ["capacity", "occupied", "max_expansion", "unit_cost"]
+    frame[numbers] = frame[numbers].astype(float)  # None -> NaN: an empty cell, not "None"
     return frame.iloc[::-1].reset_index(drop=True)
 
 
