@@ -347,7 +347,10 @@ class _View:
         if self.audience == "analyst":
             return names
         confidential = agencies["confidential"].fillna(False).astype(bool)
-        return names.where(~confidential, CONFIDENTIAL_NAME)
+        districts = self.context.districts.set_index("district_id")["name"].astype(str)
+        where = agencies["district_id"].map(districts)
+        hidden = (CONFIDENTIAL_NAME + " in " + where).fillna(CONFIDENTIAL_NAME)
+        return names.where(~confidential, hidden)
 
     def redact(self, text: str) -> str:
         """Confidential agencies' names taken out of a sentence (longest names first)."""
@@ -455,8 +458,8 @@ class _View:
             if not count:
                 continue
             words = [self.redact(str(w)) for w in entry.get("words") or []]
-            shown = words[:BINDING_WORDS_PER_KIND]
-            more = count - len(shown)
+            shown = list(dict.fromkeys(words))[:BINDING_WORDS_PER_KIND]
+            more = count - len([w for w in words if w in shown])
             lines.append(
                 f"{label} ({count}): "
                 + "; ".join(shown)
@@ -465,8 +468,23 @@ class _View:
         for item in diagnostics.get("radius") or []:
             cell = (str(item.get("district_id")), str(item.get("service_id")))
             if self.audience == "analyst" or self.cell_shown(cell, "unmet"):
-                lines.append("Distance: " + self.redact(str(item.get("words", ""))))
+                lines.append("Distance: " + self._radius_words(item))
         return lines
+
+    def _radius_words(self, item: dict[str, Any]) -> str:
+        """The optimiser's sentence; for other audiences than the analyst, without the
+        distance to a confidential agency (distances from several districts locate it)."""
+        words = str(item.get("words", ""))
+        agencies = self.context.agencies.set_index("agency_id")["confidential"]
+        nearest = str(item.get("nearest_agency_beyond"))
+        if self.audience == "analyst" or not bool(agencies.get(nearest, False)):
+            return self.redact(words)
+        head = words.split("; ")[0]
+        radius = item.get("radius_km")
+        beyond = f" {radius:g} km" if isinstance(radius, int | float) else ""
+        return self.redact(
+            f"{head}; the nearest agency that offers it is beyond the{beyond} radius"
+        )
 
     def caveats(self) -> list[str]:
         lines = []
@@ -965,7 +983,14 @@ def render_pdf(content: ReportContent) -> bytes:
             for column, column_width in zip(columns, widths, strict=True):
                 left = pdf.get_x()
                 pdf.rect(left, top, column_width, HEADER_HEIGHT, style="DF")
-                pdf.multi_cell(column_width, 3.4, _latin1(column), new_x=XPos.RIGHT, new_y=YPos.TOP)
+                pdf.multi_cell(
+                    column_width,
+                    3.4,
+                    _latin1(column),
+                    align="L",
+                    new_x=XPos.RIGHT,
+                    new_y=YPos.TOP,
+                )
                 pdf.set_xy(left + column_width, top)
             pdf.set_xy(pdf.l_margin, top + HEADER_HEIGHT)
             pdf.set_font("Helvetica", "", 7.5)

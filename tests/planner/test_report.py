@@ -23,7 +23,12 @@ from planner.report import (
     PDF_FIXED_PAGES,
     ROWS_PER_PAGE,
     ReportContext,
+    build_content,
     build_report,
+    load_context,
+    load_plan_dir,
+    render_html,
+    render_pdf,
     write_report_context,
 )
 from planner.scenario import Scenario
@@ -52,13 +57,19 @@ def plan_dir(demo, demo_plan, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def pdf_bytes(plan_dir):
-    return build_report(plan_dir, fmt="pdf", audience="funder")
+def funder_content(plan_dir):
+    """Charts render once (a few seconds) for both the PDF and the HTML."""
+    return build_content(load_plan_dir(plan_dir), load_context(plan_dir), audience="funder")
 
 
 @pytest.fixture(scope="module")
-def html_text(plan_dir):
-    return build_report(plan_dir, fmt="html", audience="funder").decode("utf-8")
+def pdf_bytes(funder_content):
+    return render_pdf(funder_content)
+
+
+@pytest.fixture(scope="module")
+def html_text(funder_content):
+    return render_html(funder_content)
 
 
 @pytest.fixture(scope="module")
@@ -81,13 +92,14 @@ def confidential_names(package) -> list[str]:
 
 
 def test_pdf_opens_with_the_expected_pages_and_the_headline_figures(
-    pdf_bytes, funder_xlsx, demo_plan
+    pdf_bytes, funder_content, funder_xlsx, demo_plan
 ):
     reader = PdfReader(io.BytesIO(pdf_bytes))
     tables = sheets(funder_xlsx)
     table_pages = sum(max(1, math.ceil(len(tables[name]) / ROWS_PER_PAGE)) for name in PDF_SHEETS)
     maps = 2
     assert len(reader.pages) == PDF_FIXED_PAGES + maps + table_pages
+    assert len(reader.pages) == funder_content.expected_pdf_pages
     text = "\n".join(page.extract_text() for page in reader.pages)
     flat = " ".join(text.split())
     totals = demo_plan.totals
