@@ -43,7 +43,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.linalg import null_space
 from scipy.optimize import linprog
 
 from planner.settings import get_settings
@@ -304,9 +303,10 @@ class _Layout:
         direction d keeps the relations (A d = 0) and the bounds of the counts sitting on
         one (d ≥ 0 at a lower bound, d ≤ 0 at an upper bound) and moves it. Hiding more only
         widens what the others can be, so a count once free stays free (`self.free`).
-        Proofs, cheapest first: a null vector of the relations among counts strictly inside
-        their bounds; then a few linear programs that push every unproven count at once;
-        then one pair per count left, which settle it either way.
+        Proofs, cheapest first: a cycle of counts strictly inside their bounds (moving
+        around it keeps every relation and, for a small step, every bound); then a few
+        linear programs that push every unproven count at once; then one pair per count
+        left, which settle it either way.
         """
         hidden = np.flatnonzero(status != _SHOWN)
         if hidden.size == 0:
@@ -320,10 +320,11 @@ class _Layout:
             free[:] = True
         at_lower, at_upper = truth <= lower, truth >= upper
         interior = ~at_lower & ~at_upper
-        if interior.any() and not free.all():
-            basis = null_space(a_eq[:, interior])
+        # A bridge of all hidden counts is pinned whatever the bounds: no LP needed.
+        pinned = (_cycle_state(a_eq) == 0) & ~free
+        if (interior & ~free).any():
             moved = np.zeros(hidden.size, dtype=bool)
-            moved[interior] = np.abs(basis).max(axis=1, initial=0.0) > _EPSILON
+            moved[interior] = _cycle_state(a_eq[:, interior]) == 1
             free |= moved
         bounds = [
             (0.0, 1.0) if low else (-1.0, 0.0) if high else (-1.0, 1.0)
@@ -343,11 +344,11 @@ class _Layout:
 
         direction = np.where(at_upper, -1.0, 1.0)
         for sign in (1.0, -1.0):
-            while not free.all():
-                weights = np.where(interior, sign, 1.0) * direction * ~free
+            while (~free & ~pinned).any():
+                weights = np.where(interior, sign, 1.0) * direction * (~free & ~pinned)
                 if not push(weights):
                     break
-        for i in np.flatnonzero(~free):
+        for i in np.flatnonzero(~free & ~pinned):
             for sign in (1.0, -1.0):
                 objective = np.zeros(hidden.size)
                 objective[i] = sign
@@ -405,3 +406,78 @@ class _Layout:
         shown = shown.mask(states != _SHOWN)
         status_frame = pd.DataFrame(_STATUS_NAMES[states], index=row_index, columns=column_index)
         return {"shown": shown, "status": status_frame}
+
+
+def _cycle_state(relations: np.ndarray) -> np.ndarray:
+    """Per column of the relations: 1 when some null vector moves it, 0 when none does, -1
+    when this cannot tell (a count in more than two relations: not a two-way table's).
+
+    Each count is in at most two relations of a two-way table, and with the rows of one
+    side (column relations and the grand total's row relation) negated each column has one
+    +1 and one -1: the relations are the incidence matrix of a directed graph, with the
+    relations as nodes, the counts as edges, and a count in one relation only an edge to a
+    common "outside" node. Its null space is the graph's cycle space, so a count moves with
+    some null vector exactly when its edge is on a cycle: when it is not a bridge. A count
+    in no relation is free on its own.
+    """
+    rows, columns = relations.shape
+    outside = rows
+    ends: list[tuple[int, int]] = []
+    state = np.zeros(columns, dtype=np.int8)
+    for column in range(columns):
+        nodes = np.flatnonzero(np.abs(relations[:, column]) > _EPSILON)
+        if nodes.size == 0:
+            state[column] = 1
+            ends.append((outside, outside))
+        elif nodes.size == 1:
+            ends.append((int(nodes[0]), outside))
+        elif nodes.size == 2:
+            ends.append((int(nodes[0]), int(nodes[1])))
+        else:  # not a two-way table's relation: let the linear programs decide
+            state[column] = -1
+            ends.append((outside, outside))
+    bridges = _bridges(rows + 1, ends)
+    for column, (a, b) in enumerate(ends):
+        if a != b:
+            state[column] = 0 if column in bridges else 1
+    return state
+
+
+def _bridges(node_count: int, edges: list[tuple[int, int]]) -> set[int]:
+    """The edges of a multigraph whose removal disconnects their ends (Tarjan, iterative)."""
+    adjacent: list[list[tuple[int, int]]] = [[] for _ in range(node_count)]
+    for index, (a, b) in enumerate(edges):
+        if a != b:
+            adjacent[a].append((b, index))
+            adjacent[b].append((a, index))
+    order = [-1] * node_count
+    low = [0] * node_count
+    bridges: set[int] = set()
+    counter = 0
+    for root in range(node_count):
+        if order[root] != -1:
+            continue
+        order[root] = low[root] = counter
+        counter += 1
+        stack: list[tuple[int, int, int]] = [(root, -1, 0)]  # node, edge in, next neighbour
+        while stack:
+            node, edge_in, position = stack[-1]
+            if position < len(adjacent[node]):
+                stack[-1] = (node, edge_in, position + 1)
+                neighbour, edge = adjacent[node][position]
+                if edge == edge_in:
+                    continue
+                if order[neighbour] == -1:
+                    order[neighbour] = low[neighbour] = counter
+                    counter += 1
+                    stack.append((neighbour, edge, 0))
+                else:
+                    low[node] = min(low[node], order[neighbour])
+                continue
+            stack.pop()
+            if stack:
+                parent = stack[-1][0]
+                low[parent] = min(low[parent], low[node])
+                if low[node] > order[parent]:
+                    bridges.add(edge_in)
+    return bridges

@@ -98,7 +98,7 @@ def feasible_ranges(
     return ranges
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     counts=tables(),
     k=st.sampled_from([3, 5, 11]),
