@@ -103,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     rows.append(("forecast, 12 months, choice by 1 fold", times))
     times, result = timed(lambda: fc.backtest(history, 12, 1), args.repeats)
     rows.append(("backtest, 1 fold of 12 months", times))
+    times, _ = timed(lambda: (fc.backtest(history, 12, 1), fc.forecast(history, 12)), args.repeats)
+    rows.append(("**backtest (1 fold of 12) then forecast 12 months: every series**", times))
     times, result6 = timed(lambda: fc.backtest(history, 6, 2, step=6), args.repeats)
     rows.append(("backtest, 2 folds of 6 months", times))
     times, _ = timed(lambda: fc.sample_paths(history, 12, 100, seed=0), args.repeats)

@@ -1063,3 +1063,15 @@ def sample_demand_paths(
         .sort_values(["sample", "district_id", "service_id", "period"])
         .reset_index(drop=True)
     )
+
+
+def city_totals(paths: pd.DataFrame, quantiles: Sequence[float] = (0.1, 0.5, 0.9)) -> pd.DataFrame:
+    """The city's demand per service and period from `sample_demand_paths`: each sample
+    summed over districts (bottom-up, so coherent by construction), then its mean and
+    quantiles over samples: `service_id, period, mean, q...` in units."""
+    per_sample = paths.groupby(["sample", "service_id", "period"], as_index=False)["demand"].sum()
+    grouped = per_sample.groupby(["service_id", "period"])["demand"]
+    out = grouped.mean().rename("mean").to_frame()
+    for q in sorted(quantiles):
+        out[quantile_column(q)] = grouped.quantile(q)
+    return out.reset_index()

@@ -94,6 +94,19 @@ def test_city_total_is_the_sum_of_districts(package: CityPackage) -> None:
     assert history["series_id"].nunique() == 9
 
 
+def test_city_totals_sum_districts_per_sample(package: CityPackage) -> None:
+    paths = fc.sample_demand_paths(package, 3, 300, seed=3)
+    totals = fc.city_totals(paths, (0.1, 0.9))
+    assert list(totals.columns) == ["service_id", "period", "mean", "q0.1", "q0.9"]
+    assert len(totals) == 3 * 3
+    mean_of_sums = totals["mean"].sum()
+    assert mean_of_sums == pytest.approx(paths["demand"].sum() / 300)
+    # Not every district has a bad month at once: the city's P90 is below the sum of
+    # the districts' P90s.
+    district_p90 = paths.groupby(["district_id", "service_id", "period"])["demand"].quantile(0.9)
+    assert totals["q0.9"].sum() <= district_p90.sum()
+
+
 def test_sample_demand_paths_shape_seed_and_spread(package: CityPackage) -> None:
     paths = fc.sample_demand_paths(package, 4, 200, seed=7)
     assert list(paths.columns) == ["sample", "district_id", "service_id", "period", "demand"]
