@@ -26,15 +26,21 @@ Models (each gives a predictive distribution, not just a point):
   the Poisson fit (Cameron & Trivedi), plus the delta-method variance of the log mean, so
   a far horizon is wider than a near one.
 
-Every series gets the normal models a floor on their sd of sqrt(mean) (Poisson noise:
-the series are counts), quantiles are clipped at 0 (counts are never negative) and come
-from one distribution per period, so they never cross. A series of zeros only is
-forecast as zeros (`model` = `zeros`).
+The normal models' sd is floored at sqrt(mean) (Poisson noise: the series are counts);
+quantiles are clipped at 0 (counts are never negative) and come from one distribution per
+period, so they never cross. A series of zeros only is forecast as zeros (`model` =
+`zeros`).
 
-Choice: per series, the model with the smallest mean absolute error of its median over
-`selection_folds` rolling-origin folds of the same horizon at the end of the history
-(ties go to the simpler model, in `MODELS` order). A series too short for a selection
-fold gets `pooled_glm` when its pool has other series, else `seasonal_naive`.
+Choice (`select="pool"`, the default): a model's score is the mean absolute error of its
+median over `selection_folds` rolling-origin folds of the same horizon at the end of the
+history, summed over the series of a pool (seasonal naive standing in where the model
+cannot be fitted); the pool's winner serves every series of the pool where it can be
+fitted. `select="series"` chooses per series instead: measured worse on small counts,
+where one fold of one series is mostly noise. Ties go to the simpler model (`MODELS`
+order). Without a selection fold a series gets `pooled_glm` when its pool has other
+series, else `seasonal_naive`. The chosen model's interval is then calibrated: widened by
+the factor that makes its central 80% interval cover 80% of the selection folds' actuals
+(pooled per pool), never narrowed.
 
 Gaps: a period missing inside a series is unknown, not zero. The per-series models see it
 linearly interpolated; the GLM leaves the row out; scores skip it. A series that starts
