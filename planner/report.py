@@ -334,6 +334,8 @@ class _View:
         self.currency = context.city.currency
         self.services = context.services.set_index("service_id")
         self.agency_names = self._agency_names()
+        self.city_status: dict[str, dict[str, str]] = {}
+        """Per service, the suppression status of its city totals (served, unmet, demand)."""
         self.district_cells = self._district_cells()
 
     # names and money
@@ -534,6 +536,12 @@ class _View:
                 index=rows["district_id"].to_numpy(),
             )
             table = disclosure.suppress_table(counts, self.k, row_totals=True, column_totals=True)
+            city = table.status.loc[disclosure.TOTAL]
+            self.city_status[str(service_id)] = {
+                "served": str(city["served"]),
+                "unmet": str(city["unmet"]),
+                "demand": str(city[disclosure.TOTAL]),
+            }
             status = table.status.drop(index=disclosure.TOTAL)
             rows = rows.copy()
             rows["served_shown"] = (status["served"] == disclosure.SHOWN).to_numpy()
@@ -543,7 +551,7 @@ class _View:
             rows["status_unmet"] = status["unmet"].to_numpy()
             rows["status_demand"] = status[disclosure.TOTAL].to_numpy()
             parts.append(rows)
-        return pd.concat(parts, ignore_index=True)
+        return pd.concat(parts).sort_index().reset_index(drop=True)
 
     def cell_shown(self, cell: tuple[str, str], column: str) -> bool:
         cells = self.district_cells
@@ -554,6 +562,15 @@ class _View:
         if row[f"{column}_shown"]:
             return float(row[column])
         status = row.get(f"status_{column}")
+        if status == disclosure.COMPLEMENT:
+            return disclosure.COMPLEMENT_LABEL
+        return disclosure.primary_label(self.k)
+
+    def _city_label(self, service_id: str, column: str, value: float) -> object:
+        """A service's city total, or its label when the district table had to hide it."""
+        status = self.city_status.get(service_id, {}).get(column, disclosure.SHOWN)
+        if status == disclosure.SHOWN:
+            return value
         if status == disclosure.COMPLEMENT:
             return disclosure.COMPLEMENT_LABEL
         return disclosure.primary_label(self.k)
@@ -611,10 +628,15 @@ class _View:
                 {
                     "service": self.service_name(service_id),
                     "unit": self.service_unit(service_id),
-                    f"demand ({UNIT_MONTHS})": demand,
-                    f"served ({UNIT_MONTHS})": served,
-                    f"unmet ({UNIT_MONTHS})": float(sums["unmet"].get(service_id, 0.0)),
-                    "coverage (share of demand)": served / demand if demand else None,
+                    f"demand ({UNIT_MONTHS})": self._city_label(service_id, "demand", demand),
+                    f"served ({UNIT_MONTHS})": self._city_label(service_id, "served", served),
+                    f"unmet ({UNIT_MONTHS})": self._city_label(
+                        service_id, "unmet", float(sums["unmet"].get(service_id, 0.0))
+                    ),
+                    "coverage (share of demand)": (served / demand if demand else None)
+                    if self._city_label(service_id, "served", 0.0) == 0.0
+                    and self._city_label(service_id, "demand", 0.0) == 0.0
+                    else disclosure.COMPLEMENT_LABEL,
                     "units added (units of the service)": float(added.get(service_id, 0.0)),
                     f"new money ({self.currency})": float(money.get(service_id, 0.0)),
                 }

@@ -265,3 +265,47 @@ def test_cli_names_a_missing_plan_file(tmp_path, capsys):
     assert args.handler(args) == 1
     err = capsys.readouterr().err
     assert "funding.csv" in err and "coverage.csv" in err
+
+
+def small_counts_record(package, tmp_path):
+    """The tiny city's plan with its shelter cells replaced: D1 has 2 cases (6 bed-months,
+    units_per_case 3), all served; D2 and D3 have 20 and 30 cases, partly unmet."""
+    plan = solve(package, Scenario(name="Tiny"))
+    coverage = plan.coverage.copy()
+    shelter = coverage["service_id"] == "shelter_women"
+    values = {"D1": (6.0, 6.0), "D2": (60.0, 45.0), "D3": (90.0, 60.0)}
+    for district, (demand, served) in values.items():
+        row = shelter & (coverage["district_id"] == district)
+        coverage.loc[row, ["demand", "served", "unmet", "coverage"]] = (
+            demand,
+            served,
+            demand - served,
+            served / demand,
+        )
+    plan.write(tmp_path)
+    coverage.to_csv(tmp_path / "coverage.csv", index=False)
+    return load_plan_dir(tmp_path)
+
+
+def test_small_district_counts_are_hidden_with_a_complement(tmp_path):
+    package = tiny_package()
+    record = small_counts_record(package, tmp_path)
+    context = ReportContext.from_package(package)
+    funder = build_content(record, context, audience="funder", k=5, charts=False)
+    table = next(t for t in funder.tables if t.sheet == "By district").frame
+    shelter = table[table["service"] == "Shelter beds for women"].set_index("district")
+    assert shelter.loc["North Loop", "demand (unit-months)"] == "<5"
+    assert shelter.loc["North Loop", "served (unit-months)"] == "<5"
+    assert shelter.loc["North Loop", "coverage (share of demand)"] == "x"
+    # one other district's served is hidden too, else the city total would give D1's away
+    others = shelter.drop(index="North Loop")["served (unit-months)"]
+    assert (others == "x").sum() >= 1
+    counselling = table[table["service"] == "Trauma counselling"]
+    assert counselling["demand (unit-months)"].map(lambda v: isinstance(v, float)).all()
+
+    analyst = build_content(record, context, audience="analyst", charts=False)
+    exact = next(t for t in analyst.tables if t.sheet == "By district").frame
+    exact = exact[exact["service"] == "Shelter beds for women"].set_index("district")
+    assert exact.loc["North Loop", "demand (unit-months)"] == pytest.approx(6.0)
+    assert not any("suppressed" in line for line in analyst.caveats)
+    assert any("suppressed" in line for line in funder.caveats)
