@@ -309,3 +309,15 @@ def test_small_district_counts_are_hidden_with_a_complement(tmp_path):
     assert exact.loc["North Loop", "demand (unit-months)"] == pytest.approx(6.0)
     assert not any("suppressed" in line for line in analyst.caveats)
     assert any("suppressed" in line for line in funder.caveats)
+
+
+def test_a_plan_without_a_solution_still_reports_why(tmp_path):
+    package = tiny_package()
+    scenario = Scenario(name="Impossible", equity_floor=1.0, equity_mode="hard", budget=0)
+    plan = solve(package, scenario)
+    assert plan.status == "infeasible"
+    data = build_report(plan, fmt="pdf", audience="funder", package=package)
+    pages = PdfReader(io.BytesIO(data)).pages
+    text = " ".join(" ".join(page.extract_text().split()) for page in pages)
+    assert "No plan: infeasible" in text
+    assert "No plan was found (infeasible)" in text
