@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from sqlmodel import Session
 
-from planner import forecast_cli, hsds_cli, plan_cli
+from planner import forecast_cli, hsds_cli, plan_cli, report_cli
 from planner.package import CityPackage, read_package, validate_package, write_package
 from planner.problems import InvalidInput, errors
 from planner.settings import DEMO_PACKAGE, get_settings
@@ -89,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan_cli.register(sub)
     forecast_cli.register(sub)
     hsds_cli.register(sub)
+    report_cli.register(sub)
     return parser
 
 
