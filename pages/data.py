@@ -1,158 +1,29 @@
 """Data: import a package, update an agency's capacity, export the city, download results."""
 
-from datetime import date
-
 import streamlit as st
 
-from planner.exchange import problems_frame
-from ui import data_admin
-from ui.data import city_names, city_package, data_version, run_plan
+from ui import data_view
+from ui.auth import actor_or_login
+from ui.data import city_package
 from ui.layout import choose_city
-
-USER = "local"
-SEEN = "data_page_seen_version"  # (city, data version) the capacity form was last drawn at
 
 st.title("Data")
 st.caption("Bring a city's data in, keep capacity current, and take data and results out.")
+actor = actor_or_login()
 
 st.subheader("Import a data package")
-uploaded = st.file_uploader(
-    "Data package: a .zip of the package folder (city.json, districts.geojson, the CSV files)",
-    type=["zip"],
-)
-if uploaded is not None:
-    checked = data_admin.checked_upload(uploaded.getvalue(), uploaded.name)
-    if checked.problems:
-        st.dataframe(problems_frame(checked.problems), hide_index=True)
-    if checked.package is None:
-        st.error(
-            f"{checked.errors:,} error(s) in this package: nothing can be imported. Fix them in "
-            "the files (file, line and column above) and upload the .zip again."
-        )
-    else:
-        new = checked.package
-        st.success(
-            f"{new.city.name}: {len(new.districts):,} districts, {len(new.agencies):,} agencies, "
-            f"{len(new.services):,} services, {len(new.demand):,} demand rows; "
-            f"{checked.warnings:,} warning(s)."
-        )
-        exists = new.city.name in city_names()
-        replace = exists and st.checkbox(
-            "Replace the city's data",
-            help=f"{new.city.name} is in the database already; its saved scenarios are kept.",
-        )
-        if st.button("Import", type="primary", disabled=exists and not replace):
-            message, imported = data_admin.import_checked(new, replace=replace, user=USER)
-            (st.success if imported else st.error)(message)
+data_view.draw_import(actor)
 
 city = choose_city()
 if city is None:
     st.stop()
-seen = st.session_state.get(SEEN)
-version = data_version(city)
 package = city_package(city)
-currency = package.city.currency
 
 st.subheader("Update an agency's capacity")
-agencies = package.agencies.set_index("agency_id")["name"]
-services = package.services.set_index("service_id")
-left, right = st.columns(2)
-agency_id = left.selectbox(
-    "Agency", list(agencies.index), format_func=lambda a: f"{agencies[a]} ({a})"
-)
-current = package.current_capacity()
-current = current[current["agency_id"] == agency_id].set_index("service_id")
-offered = [s for s in services.index if s in current.index]
-service_id = right.selectbox(
-    "Service",
-    offered + [s for s in services.index if s not in current.index],
-    format_func=lambda s: services.loc[s, "name"] + ("" if s in offered else " (new)"),
-)
-unit = services.loc[service_id, "unit"]
-row = current.loc[service_id] if service_id in current.index else None
-
-
-def now(column: str) -> float | None:
-    value = None if row is None else row[column]
-    return None if value is None or value != value else float(value)
-
-
-with st.form(f"capacity_{agency_id}_{service_id}"):
-    c1, c2, c3, c4 = st.columns(4)
-    capacity = c1.number_input(f"Capacity ({unit}s)", value=now("capacity"), step=1.0)
-    occupied = c2.number_input(f"Occupied ({unit}s; empty: unknown)", value=now("occupied"))
-    expansion = c3.number_input(
-        f"May add at most ({unit}s)", value=now("max_expansion") or 0.0, step=1.0
-    )
-    as_of = c4.date_input("As of", value=date.today())
-    if st.form_submit_button("Save capacity"):
-        problem = data_admin.record_capacity_update(
-            city,
-            agency_id=agency_id,
-            service_id=service_id,
-            capacity=capacity,
-            occupied=occupied,
-            max_expansion=expansion,
-            as_of=as_of,
-            user=USER,
-            expected_version=seen[1] if seen and seen[0] == city else version,
-        )
-        if problem:
-            st.error(problem)
-        else:
-            st.success(f"Saved: {agencies[agency_id]} has {capacity:,.0f} {unit}s as of {as_of}.")
-st.session_state[SEEN] = (city, data_version(city))
-st.caption(f"History of {agencies[agency_id]}: {services.loc[service_id, 'name']}, newest first.")
-st.dataframe(
-    data_admin.capacity_history(city, agency_id, service_id),
-    hide_index=True,
-    column_config={
-        "as_of": st.column_config.DateColumn("As of"),
-        "capacity": st.column_config.NumberColumn(f"Capacity ({unit}s)", format="%.0f"),
-        "occupied": st.column_config.NumberColumn(f"Occupied ({unit}s)", format="%.0f"),
-        "max_expansion": st.column_config.NumberColumn(f"May add ({unit}s)", format="%.0f"),
-        "unit_cost": st.column_config.NumberColumn(
-            f"Cost per {unit} ({currency}; empty: the service's)", format="%.0f"
-        ),
-        "recorded_at": st.column_config.DatetimeColumn("Recorded at (UTC)"),
-        "recorded_by": "Recorded by",
-    },
-)
+data_view.draw_capacity_editor(actor, city, package)
 
 st.subheader("Export the city")
-st.download_button(
-    f"Download {city} as a data package (.zip)",
-    data=data_admin.city_zip(city, package),
-    file_name=data_admin.export_file_name(city),
-    mime="application/zip",
-)
+data_view.draw_export(actor, city, package)
 
 st.subheader("Download the plan's tables")
-scenario = st.session_state.get("plan_scenario")
-if scenario is None:
-    st.info("Run a scenario on the Plan page first; its tables can then be downloaded here.")
-    st.stop()
-problems = scenario.validate_for(package)
-if problems:
-    st.warning(f"The last plan was run for another city ({'; '.join(problems)}): run it again.")
-    st.stop()
-plan = run_plan(city, scenario)
-if not plan.has_plan:
-    st.warning(f"“{scenario.name}” has no plan ({plan.status}): see the Plan page for why.")
-    st.stop()
-st.caption(
-    f"“{scenario.name}”: funding per funder and agency ({currency}), capacity added (in each "
-    f"service's unit) and coverage per district and service over {scenario.horizon_months} months."
-)
-files = data_admin.result_files(city, scenario, plan, package)
-columns = st.columns(len(files))
-for column, (name, content) in zip(columns, files.items(), strict=True):
-    excel = name.endswith(".xlsx")
-    column.download_button(
-        f"{name} ({'Excel, a sheet per table' if excel else 'CSV'})",
-        data=content,
-        file_name=name,
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        if excel
-        else "text/csv",
-    )
+data_view.draw_plan_downloads(actor, city, package)

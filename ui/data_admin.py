@@ -19,6 +19,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from models import repository
 from models.db import session_scope
 from models.errors import CityExists, ConcurrentEdit, ImportFailed, InvalidRecord, StorageError
+from planner import access
+from planner.access import AccessDenied, Actor
 from planner.exchange import CheckedUpload, check_upload, csv_bytes, plan_tables, xlsx_bytes
 from planner.exchange import package_zip as zip_of_package
 from planner.optimiser import Plan
@@ -38,13 +40,13 @@ def checked_upload(data: bytes, file_name: str) -> CheckedUpload:
     return _checked(hashlib.sha256(data).hexdigest(), data, file_name)
 
 
-def import_checked(package: CityPackage, *, replace: bool, user: str) -> tuple[str, bool]:
-    """Import a checked package; (message, whether it was imported)."""
+def import_checked(actor: Actor, package: CityPackage, *, replace: bool) -> tuple[str, bool]:
+    """Import a checked package as the actor (audited); (message, whether it was imported)."""
     try:
         with session_scope(engine()) as session:
-            summary = repository.import_package(
-                session, package, replace=replace, recorded_by=f"package import by {user}"
-            )
+            summary = access.import_city(actor, session, package, replace)
+    except AccessDenied as exc:
+        return f"Nothing was imported: {exc}. Ask an analyst or an admin.", False
     except CityExists:
         return (
             f"{package.city.name} is already in the database: tick “Replace the city's data” "
@@ -62,6 +64,7 @@ def import_checked(package: CityPackage, *, replace: bool, user: str) -> tuple[s
 
 
 def record_capacity_update(
+    actor: Actor,
     city_name: str,
     *,
     agency_id: str,
@@ -70,19 +73,26 @@ def record_capacity_update(
     occupied: float | None,
     max_expansion: float | None,
     as_of: date,
-    user: str,
     expected_version: str | None,
 ) -> str | None:
-    """Record a new capacity row; None when done, else what to fix (nothing is written).
+    """Record a new capacity row as the actor (audited); None when done, else what to fix
+    (nothing is written).
 
     `expected_version` is the data version the form's figures were read at: when the city
-    changed since (someone else's update, an import), nothing is saved.
+    changed since (someone else's update, an import), nothing is saved. (Checked in the
+    write's transaction just before it: `access.update_capacity` takes no expected version.)
     """
     if capacity is None:
         return "Capacity is required: enter the number of units the agency has now."
     try:
         with session_scope(engine()) as session:
-            repository.record_capacity(
+            current = repository.data_version(session, city_name=city_name)
+            if expected_version is not None and current != expected_version:
+                raise ConcurrentEdit(
+                    "the capacity", city_name=city_name, expected=expected_version, current=current
+                )
+            access.update_capacity(
+                actor,
                 session,
                 city_name=city_name,
                 agency_id=agency_id,
@@ -91,9 +101,9 @@ def record_capacity_update(
                 occupied=occupied,
                 max_expansion=max_expansion,
                 as_of=as_of,
-                recorded_by=user,
-                expected_version=expected_version,
             )
+    except AccessDenied as exc:
+        return f"Nothing was changed: {exc}."
     except ConcurrentEdit:
         return (
             "Nothing was changed: the city's data changed since this form was shown (someone "

@@ -17,10 +17,12 @@ import pytest
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
+from models.accounts import list_events
 from models.db import get_engine, session_scope
 from models.repository import capacity_history, list_cities, record_capacity
 from planner.package import read_package
 from planner.scenario import Scenario
+from planner.settings import get_settings
 from tests.app.conftest import ROOT
 from tests.app.scratch import copy_database, row_counts, use_database
 from tests.package_factory import CITY, set_cell, write_tiny_package, zip_package
@@ -80,6 +82,20 @@ def test_the_page_renders(app_env: str) -> None:
     assert app.download_button[0].label == f"Download {DEMO} as a data package (.zip)"
 
 
+def test_a_public_visitor_sees_what_the_sections_are_for_and_can_change_nothing(
+    app_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HAVEN_AUTH", "local")
+    monkeypatch.setenv("HAVEN_PUBLIC_ACCESS", "true")
+    get_settings.cache_clear()
+    app = page()
+    assert not app.file_uploader and not app.download_button and not app.button
+    infos = " ".join(i.value for i in app.info)
+    assert "Importing data packages is for analysts and admins" in infos
+    assert "Updating capacity is for" in infos
+    assert "Exporting the whole package" in infos
+
+
 def test_an_invalid_upload_shows_every_message_and_changes_nothing(
     scratch_env: str, tmp_path: Path
 ) -> None:
@@ -116,6 +132,8 @@ def test_a_valid_upload_imports_and_a_replace_needs_the_checkbox(
     button(app, "Import").click().run()
     assert not app.exception
     assert app.success[-1].value.startswith(f"Imported {TINY}")
+    with session_scope(get_engine(scratch_env)) as session:
+        assert list_events(session, city=TINY)[0].action == "import"
     with session_scope(get_engine(scratch_env)) as session:
         assert list_cities(session) == [DEMO, TINY]
     after = row_counts(scratch_env)
@@ -171,6 +189,10 @@ def test_a_capacity_update_adds_a_history_row(scratch_env: str) -> None:
     shown = next(d.value for d in app.dataframe if "recorded_by" in d.value.columns)
     assert len(shown) == rows + 1
     assert shown["capacity"].iloc[0] == 31.0  # newest first
+    with session_scope(get_engine(scratch_env)) as session:
+        event = list_events(session, city=DEMO, limit=1)[0]
+    assert (event.actor, event.action) == ("local", "capacity_edit")
+    assert event.target == f"{agency_id}/{service_id}"
 
 
 def test_a_capacity_update_on_stale_figures_is_refused(scratch_env: str) -> None:

@@ -1,0 +1,179 @@
+"""The Data page's sections: each reads its widgets, calls `ui.data_admin`, and draws.
+
+What a section offers depends on the acting user's role (`planner.access`): importing and
+exporting whole packages (which hold confidential shelters' locations) is for analysts and
+admins; a partner may update its own agency's capacity only.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from planner import access
+from planner.access import Action, Actor
+from planner.exchange import problems_frame
+from planner.package import CityPackage
+from ui import data_admin
+from ui.data import city_names, data_version, run_plan
+
+SEEN = "data_page_seen_version"  # (city, data version) the capacity form was last drawn at
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def draw_import(actor: Actor) -> None:
+    """Upload, check (every problem as a table), and import on confirmation."""
+    if not access.can(actor, Action.IMPORT_DATA):
+        st.info("Importing data packages is for analysts and admins.")
+        return
+    uploaded = st.file_uploader(
+        "Data package: a .zip of the package folder (city.json, districts.geojson, the CSV files)",
+        type=["zip"],
+    )
+    if uploaded is None:
+        return
+    checked = data_admin.checked_upload(uploaded.getvalue(), uploaded.name)
+    if checked.problems:
+        st.dataframe(problems_frame(checked.problems), hide_index=True)
+    if checked.package is None:
+        st.error(
+            f"{checked.errors:,} error(s) in this package: nothing can be imported. Fix them in "
+            "the files (file, line and column above) and upload the .zip again."
+        )
+        return
+    new = checked.package
+    st.success(
+        f"{new.city.name}: {len(new.districts):,} districts, {len(new.agencies):,} agencies, "
+        f"{len(new.services):,} services, {len(new.demand):,} demand rows; "
+        f"{checked.warnings:,} warning(s)."
+    )
+    exists = new.city.name in city_names()
+    replace = exists and st.checkbox(
+        "Replace the city's data",
+        help=f"{new.city.name} is in the database already; its saved scenarios are kept.",
+    )
+    if st.button("Import", type="primary", disabled=exists and not replace):
+        message, imported = data_admin.import_checked(actor, new, replace=replace)
+        (st.success if imported else st.error)(message)
+
+
+def draw_capacity_editor(actor: Actor, city: str, package: CityPackage) -> None:
+    """Choose an agency and a service, record new figures, show the history."""
+    seen = st.session_state.get(SEEN)
+    version = data_version(city)
+    names = package.agencies.set_index("agency_id")["name"]
+    editable = [
+        a for a in names.index if access.can_edit_capacity(actor, city_name=city, agency_id=a)
+    ]
+    if not editable:
+        st.info("Updating capacity is for analysts, admins and each agency's own partner account.")
+        return
+    services = package.services.set_index("service_id")
+    left, right = st.columns(2)
+    agency_id = left.selectbox("Agency", editable, format_func=lambda a: f"{names[a]} ({a})")
+    current = package.current_capacity()
+    current = current[current["agency_id"] == agency_id].set_index("service_id")
+    offered = [s for s in services.index if s in current.index]
+    service_id = right.selectbox(
+        "Service",
+        offered + [s for s in services.index if s not in current.index],
+        format_func=lambda s: services.loc[s, "name"] + ("" if s in offered else " (new)"),
+    )
+    unit = services.loc[service_id, "unit"]
+    row = current.loc[service_id] if service_id in current.index else None
+
+    def now(column: str) -> float | None:
+        value = None if row is None else row[column]
+        return None if value is None or value != value else float(value)
+
+    with st.form(f"capacity_{agency_id}_{service_id}"):
+        c1, c2, c3, c4 = st.columns(4)
+        capacity = c1.number_input(f"Capacity ({unit}s)", value=now("capacity"), step=1.0)
+        occupied = c2.number_input(f"Occupied ({unit}s; empty: unknown)", value=now("occupied"))
+        expansion = c3.number_input(
+            f"May add at most ({unit}s)", value=now("max_expansion") or 0.0, step=1.0
+        )
+        as_of = c4.date_input("As of", value=date.today())
+        if st.form_submit_button("Save capacity"):
+            problem = data_admin.record_capacity_update(
+                actor,
+                city,
+                agency_id=agency_id,
+                service_id=service_id,
+                capacity=capacity,
+                occupied=occupied,
+                max_expansion=expansion,
+                as_of=as_of,
+                expected_version=seen[1] if seen and seen[0] == city else version,
+            )
+            if problem:
+                st.error(problem)
+            else:
+                st.success(f"Saved: {names[agency_id]} has {capacity:,.0f} {unit}s as of {as_of}.")
+    st.session_state[SEEN] = (city, data_version(city))
+    st.caption(f"History of {names[agency_id]}: {services.loc[service_id, 'name']}, newest first.")
+    currency = package.city.currency
+    st.dataframe(
+        data_admin.capacity_history(city, agency_id, service_id),
+        hide_index=True,
+        column_config={
+            "as_of": st.column_config.DateColumn("As of"),
+            "capacity": st.column_config.NumberColumn(f"Capacity ({unit}s)", format="%.0f"),
+            "occupied": st.column_config.NumberColumn(f"Occupied ({unit}s)", format="%.0f"),
+            "max_expansion": st.column_config.NumberColumn(f"May add ({unit}s)", format="%.0f"),
+            "unit_cost": st.column_config.NumberColumn(
+                f"Cost per {unit} ({currency}; empty: the service's)", format="%.0f"
+            ),
+            "recorded_at": st.column_config.DatetimeColumn("Recorded at (UTC)"),
+            "recorded_by": "Recorded by",
+        },
+    )
+
+
+def draw_export(actor: Actor, city: str, package: CityPackage) -> None:
+    """The whole city as a package .zip (it holds confidential locations)."""
+    if not access.can(actor, Action.READ_CONFIDENTIAL_LOCATIONS):
+        st.info(
+            "Exporting the whole package (with shelters' locations) is for analysts and admins."
+        )
+        return
+    st.download_button(
+        f"Download {city} as a data package (.zip)",
+        data=data_admin.city_zip(city, package),
+        file_name=data_admin.export_file_name(city),
+        mime="application/zip",
+    )
+
+
+def draw_plan_downloads(actor: Actor, city: str, package: CityPackage) -> None:
+    """The last plan of this session (the Plan page's scenario) as CSV files and one .xlsx."""
+    if not access.can(actor, Action.RUN_SCENARIOS):
+        st.info("Plans and their tables are for funders, analysts and admins.")
+        return
+    scenario = st.session_state.get("plan_scenario")
+    if scenario is None:
+        st.info("Run a scenario on the Plan page first; its tables can then be downloaded here.")
+        return
+    problems = scenario.validate_for(package)
+    if problems:
+        st.warning(f"The last plan was run for another city ({'; '.join(problems)}): run it again.")
+        return
+    plan = run_plan(city, scenario)
+    if not plan.has_plan:
+        st.warning(f"“{scenario.name}” has no plan ({plan.status}): see the Plan page for why.")
+        return
+    st.caption(
+        f"“{scenario.name}”: funding per funder and agency ({package.city.currency}), capacity "
+        f"added (in each service's unit) and coverage per district and service over "
+        f"{scenario.horizon_months} months."
+    )
+    files = data_admin.result_files(city, scenario, plan, package)
+    for column, (name, content) in zip(st.columns(len(files)), files.items(), strict=True):
+        excel = name.endswith(".xlsx")
+        column.download_button(
+            f"{name} ({'Excel, a sheet per table' if excel else 'CSV'})",
+            data=content,
+            file_name=name,
+            mime=XLSX if excel else "text/csv",
+        )
