@@ -2,14 +2,21 @@
 
 import streamlit as st
 
+from planner import access
+from planner.access import Action
 from planner.compare import compare_plans, coverage_difference
 from ui import compare_charts, compare_view
+from ui.auth import actor_or_login
 from ui.data import city_package
 from ui.layout import choose_city
 
 st.title("Compare")
 st.caption("Saved scenarios side by side: what each serves, how fairly, and where the money goes.")
 
+actor = actor_or_login()
+if not access.can(actor, Action.RUN_SCENARIOS):
+    st.info("Comparing plans is for funders, analysts and admins: log in with such an account.")
+    st.stop()
 city = choose_city()
 if city is None:
     st.stop()

@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from models.db import get_engine, session_scope
 from models.scenarios import save_scenario
 from planner.scenario import Scenario
+from planner.settings import get_settings
 from tests.app.conftest import ROOT
 from tests.app.scratch import copy_database, use_database
 
@@ -140,3 +141,14 @@ def test_three_scenarios_compare_against_the_first(saved_env: str) -> None:
     rows = convert_arrow_bytes_to_pandas_df(chart.datasets[0].data.data)
     assert set(rows["plan"]) <= {FULL.name, cheap.name}  # differences from the first
     assert set(rows["plan"]) >= {cheap.name}
+
+
+def test_a_public_visitor_is_told_who_may_compare(
+    app_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HAVEN_AUTH", "local")
+    monkeypatch.setenv("HAVEN_PUBLIC_ACCESS", "true")
+    get_settings.cache_clear()
+    app = page()
+    assert app.info[0].value.startswith("Comparing plans is for funders, analysts and admins")
+    assert not app.multiselect and not app.dataframe
