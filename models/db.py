@@ -15,7 +15,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlmodel import Session
 
@@ -95,11 +95,25 @@ def alembic_config(engine_or_url: Engine | str | None = None) -> Config:
     return config
 
 
+MIGRATION_LOCK_KEY = 0x48617665  # "Have": any constant shared by every Haven process
+"""The PostgreSQL advisory lock that `upgrade_database` holds while it migrates."""
+
+
 def upgrade_database(engine_or_url: Engine | str | None = None) -> None:
-    """Run every migration not yet applied (to head); a no-op on an up-to-date database."""
+    """Run every migration not yet applied (to head); a no-op on an up-to-date database.
+
+    On PostgreSQL the migrations run in one transaction that first takes an advisory lock,
+    so several app instances starting at once migrate one after the other: the first does
+    the work, the others find the database at head. (SQLite is for one machine: there run
+    `python -m models upgrade` before starting more than one process.)
+    """
     config = alembic_config(engine_or_url)
     engine: Engine = config.attributes["engine"]
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            )
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
