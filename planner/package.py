@@ -60,6 +60,7 @@ from planner.tables import (
     Table,
     duplicate_problems,
     parse_csv,
+    person_column_problems,
     read_text,
     unknown_id_problems,
 )
@@ -314,7 +315,7 @@ def _read_table(
     if text is None:
         return None, problems
     table = parse_csv(text, file, columns)
-    return table, table.problems
+    return table, person_column_problems(text, table, columns)
 
 
 def _known_ids(table: Table | None, column: str) -> set[str] | None:

@@ -127,14 +127,8 @@ def _check_header(
     known = {c.name for c in columns}
     seen: set[str] = set()
     for name in header:
-        person = person_column_reason(name, file) if name not in known else None
         if name in seen:
             problems.append(Problem(file, line=line, column=name, message="column appears twice"))
-        elif person is not None:
-            message = (
-                f"looks like a record about a person ({person}); Haven holds aggregate counts only"
-            )
-            problems.append(Problem(file, line=line, column=name, message=message))
         elif name and name not in known:
             problems.append(
                 Problem(
@@ -180,6 +174,30 @@ _CONTACT_PATTERNS = ("address", "street_address", "phone", "phone_number", "emai
 
 _PERSON_NAME_FILES = ("demand.csv", "capacity.csv")
 """Files where a plain `name` column can only be a person's name."""
+
+
+def person_column_problems(text: str, table: Table, columns: Sequence[Column]) -> list[Problem]:
+    """An error for each column of a package file that looks like data about one person.
+
+    The package reader calls it (not `parse_csv`, which also reads files of other formats,
+    such as HSDS, where an organisation's e-mail is no person's). The error replaces the
+    "unknown column" warning of that column.
+    """
+    known = {c.name for c in columns}
+    line = next((i for i, row in enumerate(text.splitlines(), 1) if row.strip()), 1)
+    found: list[Problem] = []
+    for name in sorted(table.present - known):
+        reason = person_column_reason(name, table.file)
+        if reason is not None:
+            message = (
+                f"looks like a record about a person ({reason}); Haven holds aggregate counts only"
+            )
+            found.append(Problem(table.file, line=line, column=name, message=message))
+    if not found:
+        return table.problems
+    refused = {p.column for p in found}
+    kept = [p for p in table.problems if not (p.column in refused and not p.is_error)]
+    return kept + found
 
 
 def person_column_reason(column: str, file: str) -> str | None:

@@ -30,6 +30,7 @@ def test_a_person_level_column_is_refused_with_its_reason(
     messages = [str(p) for p in validate_package(package)]
     expected = f"{file}:1: {column}: looks like a record about a person ({reason}); {SUFFIX}"
     assert expected in messages
+    assert not any(p.column == column and not p.is_error for p in validate_package(package))
     with pytest.raises(InvalidInput) as caught:
         read_package(package)
     assert expected in str(caught.value)
