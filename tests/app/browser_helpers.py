@@ -82,6 +82,21 @@ IDLE = """
 }
 """
 
+# The height the page needs: Streamlit's main block scrolls inside an inner container,
+# which is scrolled back to the top first.
+PAGE_HEIGHT = """
+() => {
+  const block = document.querySelector('[data-testid="stMainBlockContainer"]');
+  if (!block) return 0;
+  let scroller = block.parentElement;
+  while (scroller && !['auto', 'scroll'].includes(getComputedStyle(scroller).overflowY)) {
+    scroller = scroller.parentElement;
+  }
+  if (scroller) scroller.scrollTop = 0;
+  return Math.ceil(block.getBoundingClientRect().bottom + 40);
+}
+"""
+
 
 def browser_unavailable() -> str | None:
     """Why the browser tests cannot run here, or None when they can."""
