@@ -53,7 +53,8 @@ def run_together(*calls: Callable[[], Any]) -> list[Any]:
         except Exception as exc:  # the outcome under test, checked by the caller
             outcomes[index] = exc
 
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    # Daemon threads: a writer stuck on a lock fails the test instead of hanging pytest.
+    threads = [threading.Thread(target=run, args=(i, c), daemon=True) for i, c in enumerate(calls)]
     for thread in threads:
         thread.start()
     for thread in threads:
