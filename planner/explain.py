@@ -23,6 +23,7 @@ from planner.optimise.solvers import run_solver
 
 DUAL_TOLERANCE = 1e-9
 MAX_LISTED = 10
+MAX_IN_SUMMARY = 4
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$"}
 
 
@@ -309,17 +310,22 @@ def explain_infeasible(
     run = run_solver(unlimited, solver, time_limit_s=time_limit_s, mip_gap=mip_gap)
     if run.has_plan:
         solution = read_solution(unlimited)
-        for i, row in enumerate(rows(unlimited.floor_cells)):
+        shortfalls = sorted(
+            ((solution.v.get(i, 0.0), i) for i in range(len(unlimited.floor_cells))),
+            key=lambda pair: (-pair[0], pair[1]),
+        )
+        for _, i in shortfalls:
+            row = unlimited.floor_cells.iloc[i]
             short = solution.v.get(i, 0.0)
             if short <= 1e-6:
                 continue
             best = max(0.0, 1.0 - ((1 - alpha) * row.demand + short) / row.demand)
-            cannot.append(_capacity_sentence(inputs, row.district_id, row.service_id, best))
+            cannot.append(_capacity_sentence(inputs, row.district_id, row.service_id))
             detail.append(
                 {
                     "district_id": row.district_id,
                     "service_id": row.service_id,
-                    "best_coverage": best,
+                    "coverage_when_relaxed": best,
                     "limit": "capacity",
                 }
             )
@@ -363,7 +369,7 @@ def explain_infeasible(
                             {
                                 "district_id": row.district_id,
                                 "service_id": row.service_id,
-                                "best_coverage": max(reached, 0.0),
+                                "coverage_when_relaxed": max(reached, 0.0),
                                 "limit": "budget",
                             }
                         )
@@ -371,11 +377,15 @@ def explain_infeasible(
     if not cannot:
         cannot.append(f"the hard {alpha:.0%} equity floor cannot hold")
         fixes.append("lower the floor or make it soft (equity_mode: soft)")
-    summary = "; ".join(cannot) + ". To fix: " + "; ".join(fixes) + "."
+    shown = cannot[:MAX_IN_SUMMARY]
+    if len(cannot) > MAX_IN_SUMMARY:
+        shown.append(f"and {len(cannot) - MAX_IN_SUMMARY} more (see plan.json)")
+    summary = "; ".join(shown) + ". To fix: " + "; ".join(fixes) + "."
     return {"cannot_hold": cannot, "fixes": fixes, "cells": detail, "summary": summary}
 
 
-def _capacity_sentence(inputs: ModelInputs, district_id: str, service_id: str, best: float) -> str:
+def _capacity_sentence(inputs: ModelInputs, district_id: str, service_id: str) -> str:
+    """Why a district's floor cannot hold even with unlimited money."""
     service = inputs.services.loc[service_id]
     reach = inputs.arcs[
         (inputs.arcs["district_id"] == district_id) & (inputs.arcs["service_id"] == service_id)
@@ -385,14 +395,21 @@ def _capacity_sentence(inputs: ModelInputs, district_id: str, service_id: str, b
     where = "anywhere" if np.isnan(radius) else f"within {radius:g} km"
     unit = str(service["unit"])
     name = inputs.district_names.get(district_id, district_id)
+    head = f"district {name} cannot reach {inputs.equity_floor:.0%} coverage for {service_id}"
     if len(pairs) == 0:
-        return (
-            f"district {name} cannot reach {inputs.equity_floor:.0%} coverage for "
-            f"{service_id}: no agency {where} offers it"
-        )
-    return (
-        f"district {name} cannot reach {inputs.equity_floor:.0%} coverage for {service_id}: "
-        f"the {len(pairs)} agencies {where} have {pairs['c0'].sum():g} {unit}s and can add "
-        f"at most {pairs['m'].sum():g}, shared with their other districts (at best "
-        f"{best:.0%})"
+        return f"{head}: no agency {where} offers it"
+    most = float(pairs["c0"].sum() + pairs["m"].sum())
+    cells = inputs.block_demand[
+        (inputs.block_demand["district_id"] == district_id)
+        & (inputs.block_demand["service_id"] == service_id)
+    ]
+    months = cells["months"].to_numpy(float)
+    demand = cells["demand"].to_numpy(float)
+    alone = float((months * np.minimum(demand, most)).sum() / max((months * demand).sum(), 1e-12))
+    detail = (
+        f"the {len(pairs)} agencies {where} have {pairs['c0'].sum():g} {unit}s and can add at "
+        f"most {pairs['m'].sum():g}"
     )
+    if alone < inputs.equity_floor - 1e-9:
+        return f"{head}: {detail}, {alone:.0%} of its demand even if they served it alone"
+    return f"{head}: {detail}, and the districts they also serve need them for their own floors"

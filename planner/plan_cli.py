@@ -86,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(_human(summary, args.out))
     if plan.status == "infeasible":
-        print(f"infeasible scenario: {plan.message}", file=sys.stderr)
+        explanation = plan.diagnostics.get("infeasible", {}).get("summary", plan.message)
+        print(f"infeasible scenario: {explanation}", file=sys.stderr)
         return 1
     if not plan.has_plan:
         print(f"no plan: {plan.message}", file=sys.stderr)
@@ -113,7 +114,9 @@ def _scenario(args: argparse.Namespace) -> Scenario:
 
 def _human(summary: dict[str, Any], out: Path) -> str:
     totals = summary["totals"]
-    lines = [f"{summary['scenario']['name']}: {summary['status']} ({summary['message']})"]
+    status = summary["status"]
+    message = "" if status == "infeasible" else f" ({summary['message']})"
+    lines = [f"{summary['scenario']['name']}: {status}{message}"]
     if summary["status"] in ("optimal", "time_limit"):
         demand = totals.get("demand") or 0.0
         served = totals.get("served") or 0.0
