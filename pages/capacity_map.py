@@ -2,19 +2,22 @@
 
 import streamlit as st
 
+from planner.access import Action, can
 from planner.overview import agency_points, capacity_by_agency, district_service_measures
 from planner.schema import AGENCY_KINDS
 from ui import charts
-from ui.data import city_package, status_quo_plan
+from ui.auth import actor_allowed
+from ui.data import status_quo_plan, visible_package
 from ui.layout import choose_city
 
 st.title("Capacity map")
 st.caption("Where the city's services are, and where the need is.")
 
+actor = actor_allowed(Action.VIEW_MAP, "see the capacity map")
 city = choose_city()
 if city is None:
     st.stop()
-package = city_package(city)
+package = visible_package(city, actor)
 if package.city.notes:
     st.info(package.city.notes)
 
@@ -27,6 +30,8 @@ MEASURES = {
     "Population": ("population", ",.0f"),
 }
 left, middle, right = st.columns(3)
+if not can(actor, Action.VIEW_AGGREGATES):  # the public: capacity only
+    MEASURES = {k: v for k, v in MEASURES.items() if v[0] in ("capacity_units", "population")}
 label = left.selectbox("Colour the districts by", list(MEASURES))
 service_id = middle.selectbox(
     "Service", [None, *services], format_func=lambda s: "All services" if s is None else services[s]

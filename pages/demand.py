@@ -3,29 +3,34 @@ forecast demand per resident, and the hidden population behind the counts."""
 
 import streamlit as st
 
+from planner.access import Action, can
 from planner.demand_view import backtest_table, fan, forecast_per_resident
+from planner.disclosure import resolve_k
 from planner.hidden import estimate_hidden
 from planner.problems import InvalidInput
 from ui import charts
-from ui.data import backtest, city_package, outlook
+from ui.auth import actor_allowed
+from ui.data import backtest, outlook, visible_package
 from ui.hidden_view import read_uploaded_lists
 from ui.layout import choose_city
 
 st.title("Demand")
 st.caption("Cases referred or asking for a service, and what the next 12 months may bring.")
 
+actor = actor_allowed(Action.VIEW_AGGREGATES, "see demand by district and service")
 city = choose_city()
 if city is None:
     st.stop()
-package = city_package(city)
+package = visible_package(city, actor)
 forecasts = outlook(city)
+exact = can(actor, Action.READ_EXACT_COUNTS)
 districts = dict(zip(package.districts["district_id"], package.districts["name"], strict=True))
 services = dict(zip(package.services["service_id"], package.services["name"], strict=True))
 
 left, right = st.columns(2)
 district_id = left.selectbox(
-    "District",
-    [None, *districts],
+    "District" if exact else "District (city-wide only: district series hold small counts)",
+    [None, *districts] if exact else [None],
     format_func=lambda d: "The whole city" if d is None else districts[d],
 )
 service_id = right.selectbox(
@@ -47,6 +52,9 @@ st.caption(
 
 st.subheader("Forecast demand per resident")
 per_resident = forecast_per_resident(package, forecasts, service_id)
+if not exact:  # a rate times the population would give back a small count
+    small = per_resident["cases_per_month"] < resolve_k(None)
+    per_resident.loc[small, ["cases_per_month", "cases_per_10k"]] = float("nan")
 st.altair_chart(
     charts.district_map(
         package.districts,

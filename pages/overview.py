@@ -4,6 +4,8 @@ from datetime import date
 
 import streamlit as st
 
+from models.db import session_scope
+from planner.access import Action, can, city_totals_for
 from planner.overview import (
     data_freshness,
     district_measures,
@@ -12,18 +14,39 @@ from planner.overview import (
     service_summary,
 )
 from ui import charts
-from ui.data import city_package, status_quo_plan
+from ui.auth import actor_allowed
+from ui.data import engine, status_quo_plan, visible_package
 from ui.layout import choose_city
 
 st.title("Haven")
 st.caption("The city's anti-trafficking services at a glance.")
 
+actor = actor_allowed(Action.VIEW_CITY_TOTALS, "see the city's totals")
 city = choose_city()
 if city is None:
     st.stop()
-package = city_package(city)
+package = visible_package(city, actor)
 if package.city.notes:
     st.info(package.city.notes)
+
+if not can(actor, Action.VIEW_AGGREGATES):
+    st.subheader("City totals")
+    with session_scope(engine()) as session:
+        totals = city_totals_for(actor, session, city)
+    st.dataframe(
+        totals,
+        hide_index=True,
+        column_config={
+            "service_id": None,
+            "name": "Service",
+            "unit": "Unit",
+            "capacity": st.column_config.NumberColumn("Capacity (units)", format="%.0f"),
+            "occupied": st.column_config.NumberColumn("Occupied (units)", format="%.0f"),
+            "cases": "Cases, last 12 months",
+        },
+    )
+    st.stop()
+exact = can(actor, Action.READ_EXACT_COUNTS)
 
 measures = district_measures(package)
 col1, col2, col3, col4 = st.columns(4)
@@ -68,8 +91,9 @@ st.altair_chart(
 left, right = st.columns(2)
 left.subheader("Largest unmet need today")
 left.caption("Existing capacity assigned as well as it can be, with no new money.")
+unmet = largest_unmet_need(package, status_quo_plan(city).coverage)
 left.dataframe(
-    largest_unmet_need(package, status_quo_plan(city).coverage),
+    unmet if exact else unmet[["name", "most_unmet_service"]],
     hide_index=True,
     column_config={
         "name": "District",

@@ -3,9 +3,11 @@
 import streamlit as st
 
 from models.errors import ScenarioExists
+from planner.access import Action
 from planner.problems import InvalidInput
 from planner.scenario import Scenario
 from ui import plan_view
+from ui.auth import actor_allowed
 from ui.data import city_package, run_plan, save_scenario
 from ui.layout import choose_city
 from ui.permalink import changed, scenario_from_query, scenario_to_query
@@ -13,6 +15,7 @@ from ui.permalink import changed, scenario_from_query, scenario_to_query
 st.title("Plan")
 st.caption("How should new money and beds be spread across agencies? Set a scenario and run.")
 
+actor = actor_allowed(Action.RUN_SCENARIOS, "run scenarios")
 city = choose_city()
 if city is None:
     st.stop()
@@ -143,7 +146,7 @@ with st.form("save"):
     note = st.text_area("Note", placeholder="What this scenario asks, and why")
     if st.form_submit_button("Save scenario"):
         try:
-            save_scenario(city, scenario, note, plan, user="local")
+            save_scenario(city, scenario, note, plan, actor)
             st.success(f"Saved “{scenario.name}”.")
         except ScenarioExists:
             st.error(f"A scenario named “{scenario.name}” is saved already: choose another name.")

@@ -115,3 +115,13 @@ def actor_or_login() -> Actor:
 def _forget() -> None:
     st.session_state.pop(ACTOR_KEY, None)
     st.session_state.pop(LAST_ACTIVITY_KEY, None)
+
+
+def actor_allowed(action: access.Action, doing: str) -> Actor:
+    """The acting user when its role allows `action`; otherwise a message saying what the
+    page is for and the end of this run (a page reached by a crafted URL shows nothing)."""
+    actor = actor_or_login()
+    if not access.can(actor, action):
+        st.error(f"Your role ({actor.role}) does not allow you to {doing}.")
+        st.stop()
+    return actor

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from models import repository, scenarios
 from models.db import get_engine, session_scope, upgrade_database
+from planner.access import Actor, disclose_package, save_scenario_as
 from planner.demand_view import DemandOutlook, demand_outlook, model_backtest
 from planner.forecast import BacktestResult
 from planner.optimiser import Plan, solve
@@ -49,8 +50,22 @@ def _package(url: str, city_name: str, version: str) -> CityPackage:
 
 
 def city_package(city_name: str) -> CityPackage:
-    """The city's data, read once per data version and shared by every session."""
+    """The city's exact data, read once per data version and shared by every session.
+
+    For planning only: what a page shows comes from `visible_package`.
+    """
     return _package(get_settings().database_url, city_name, data_version(city_name))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _visible(url: str, city_name: str, version: str, actor: Actor) -> CityPackage:
+    return disclose_package(_package(url, city_name, version), actor)
+
+
+def visible_package(city_name: str, actor: Actor) -> CityPackage:
+    """The city's data as this user may see it: small counts and confidential locations
+    taken out for the roles that may not see them (planner.access.disclose_package)."""
+    return _visible(get_settings().database_url, city_name, data_version(city_name), actor)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -65,16 +80,16 @@ def run_plan(city_name: str, scenario: Scenario) -> Plan:
     return _plan(url, city_name, data_version(city_name), scenario.model_dump_json())
 
 
-def save_scenario(city_name: str, scenario: Scenario, note: str, plan: Plan, user: str) -> int:
-    """Save the scenario under its name with its plan's summary; returns the scenario's id."""
+def save_scenario(city_name: str, scenario: Scenario, note: str, plan: Plan, actor: Actor) -> int:
+    """Save the scenario under its name, as the actor (audited), with its plan's summary."""
     with session_scope(engine()) as session:
-        scenario_id = scenarios.save_scenario(
+        scenario_id = save_scenario_as(
+            actor,
             session,
             city_name=city_name,
             name=scenario.name,
             note=note,
             parameters=scenario.to_dict(),
-            created_by=user,
         )
         scenarios.save_plan_run(
             session,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
@@ -43,7 +44,7 @@ def test_map_is_inline_geojson_with_clockwise_rings(app_env: str) -> None:
     outer = geometry["coordinates"][0]
     if geometry["type"] == "MultiPolygon":
         outer = outer[0]
-    signed = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(outer, outer[1:], strict=False))
+    signed = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in itertools.pairwise(outer))
     assert signed < 0
     assert agencies["mark"]["type"] == "circle"
 

@@ -1,0 +1,9 @@
+"""Log in: the only page before a login when the city does not open a public view."""
+
+import streamlit as st
+
+from ui.auth import login_form
+
+st.title("Haven")
+st.caption("Planning the city's services for survivors of trafficking. Please log in.")
+login_form()

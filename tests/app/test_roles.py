@@ -1,0 +1,153 @@
+"""What each role sees in the app: the page list, and the pages refusing what it may not do."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from models.db import get_engine, session_scope
+from planner.access import Actor, create_user_as
+from planner.package import read_package
+from planner.settings import DEMO_PACKAGE, get_settings
+from tests.app.conftest import ROOT
+from tests.app.scratch import copy_database, use_database
+from ui.auth import ACTOR_KEY, LAST_ACTIVITY_KEY
+from ui.navigation import pages_for
+
+EXPECTED = {
+    "admin": ["Overview", "Capacity map", "Demand", "Plan", "Compare", "Data", "Audit log"],
+    "analyst": ["Overview", "Capacity map", "Demand", "Plan", "Compare", "Data"],
+    "funder": ["Overview", "Capacity map", "Demand", "Plan", "Compare"],
+    "partner": ["Overview", "Capacity map", "Demand", "Data"],
+    "public": ["Overview", "Capacity map"],
+}
+
+
+@pytest.mark.parametrize("role", sorted(EXPECTED))
+def test_pages_per_role(role: str) -> None:
+    actor = Actor(username=f"a_{role}", role=role, agency_id="A001" if role == "partner" else None)
+    assert [page.title for page in pages_for(actor)] == EXPECTED[role]
+
+
+def test_nobody_logged_in_sees_only_the_login() -> None:
+    assert [page.title for page in pages_for(None)] == ["Log in"]
+
+
+DEMO = "Chicago (demo)"
+ADMIN = Actor(username="setup", role="admin")
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="module")
+def accounts_db(demo_database: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A copy of the demo database with one account per role."""
+    url = copy_database(demo_database, tmp_path_factory.mktemp("roles"))
+    with session_scope(get_engine(url)) as session:
+        for role in ("admin", "analyst", "funder", "partner"):
+            create_user_as(
+                ADMIN,
+                session,
+                username=f"a_{role}",
+                password=PASSWORD,
+                role=role,
+                city=DEMO if role == "partner" else None,
+                agency_id="A001" if role == "partner" else None,
+            )
+    return url
+
+
+@pytest.fixture
+def local_auth(accounts_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    use_database(accounts_db, monkeypatch)
+    monkeypatch.setenv("HAVEN_AUTH", "local")
+    monkeypatch.chdir(ROOT)
+    get_settings.cache_clear()
+    yield accounts_db
+    get_settings.cache_clear()
+
+
+def as_role(page: str, role: str) -> AppTest:
+    app = AppTest.from_file(str(ROOT / page), default_timeout=120)
+    app.session_state[ACTOR_KEY] = Actor(
+        username=f"a_{role}",
+        role=role,
+        agency_id="A001" if role == "partner" else None,
+        city=DEMO if role == "partner" else None,
+    )
+    app.session_state[LAST_ACTIVITY_KEY] = datetime.now(UTC)
+    return app.run()
+
+
+def texts(app: AppTest) -> str:
+    parts = [
+        e.value
+        for kind in ("markdown", "error", "info", "warning", "caption")
+        for e in app.get(kind)
+    ]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_without_login_a_page_shows_the_login_form(local_auth: str) -> None:
+    app = AppTest.from_file(str(ROOT / "pages/data.py"), default_timeout=60).run()
+    assert not app.exception
+    assert [t.label for t in app.text_input] == ["Username", "Password"]
+    assert not app.dataframe
+
+
+def test_a_funder_cannot_reach_the_import(local_auth: str) -> None:
+    app = as_role("pages/data.py", "funder")
+    assert not app.exception
+    assert not app.get("file_uploader")
+    assert "Import" not in [b.label for b in app.button]
+
+
+def test_a_funder_sees_no_exact_small_counts_on_the_overview(local_auth: str) -> None:
+    app = as_role("pages/overview.py", "funder")
+    assert not app.exception
+    unmet = app.dataframe[1].value
+    assert list(unmet.columns) == ["name", "most_unmet_service"]
+
+
+def test_a_funder_sees_no_confidential_name_or_place(local_auth: str) -> None:
+    package = read_package(DEMO_PACKAGE)
+    secret = package.agencies[package.agencies["confidential"]]
+    app = as_role("pages/capacity_map.py", "funder")
+    assert not app.exception
+    listed = app.dataframe[-1].value
+    assert not set(secret["name"]) & set(listed["name"])
+    chart = app.get("vega_lite_chart")[0].proto
+    drawn = pa.ipc.open_stream(chart.datasets[0].data.data).read_all().to_pandas()
+    assert not set(secret["name"]) & set(drawn["name"])
+
+
+def test_the_demand_page_offers_a_funder_only_city_wide_series(local_auth: str) -> None:
+    app = as_role("pages/demand.py", "funder")
+    assert not app.exception
+    assert app.selectbox[0].options == ["The whole city"]
+
+
+def test_the_public_sees_city_totals_only(local_auth: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HAVEN_PUBLIC_ACCESS", "true")
+    get_settings.cache_clear()
+    app = AppTest.from_file(str(ROOT / "pages/overview.py"), default_timeout=120).run()
+    assert not app.exception
+    assert [s.value for s in app.subheader] == ["City totals"]
+    (totals,) = (d.value for d in app.dataframe)
+    assert totals["name"].iloc[-1] == "Total" or "Total" in set(totals.iloc[:, 0].astype(str))
+    app = AppTest.from_file(str(ROOT / "pages/plan.py"), default_timeout=120).run()
+    assert not app.exception
+    assert not app.button  # no Run button: the page refuses the public
+    assert "does not allow you to run scenarios" in app.error[0].value
+
+
+def test_only_an_admin_reads_the_audit_log(local_auth: str) -> None:
+    app = as_role("pages/audit.py", "analyst")
+    assert "Only administrators" in app.error[0].value
+    app = as_role("pages/audit.py", "admin")
+    assert not app.exception
+    log = app.dataframe[0].value
+    assert len(log) >= 4  # the four accounts created above
