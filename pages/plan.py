@@ -3,12 +3,12 @@
 import streamlit as st
 
 from models.errors import ScenarioExists
-from planner.access import Action
+from planner.access import Action, can
 from planner.problems import InvalidInput
 from planner.scenario import Scenario
 from ui import plan_view
 from ui.auth import actor_allowed
-from ui.data import city_package, run_plan, save_scenario
+from ui.data import city_package, data_version, run_plan, save_scenario
 from ui.layout import choose_city
 from ui.permalink import changed, scenario_from_query, scenario_to_query
 
@@ -140,6 +140,12 @@ st.subheader("Where the plan works")
 plan_view.draw_maps(plan, package)
 st.subheader("Funding per agency and funder")
 plan_view.draw_funding(plan, package)
+
+st.subheader("A report for funders")
+audience = "analyst" if can(actor, Action.READ_EXACT_COUNTS) else "funder"
+plan_view.draw_report_download(
+    plan, package, f"{city}:{data_version(city)}:{scenario.model_dump_json()}", audience
+)
 
 with st.form("save"):
     st.markdown(f"**Save “{scenario.name}”** with a note, to compare it later.")

@@ -12,6 +12,7 @@ from planner.plan_views import (
     coverage_by_district,
     funding_by_agency,
 )
+from planner.report import build_report
 from ui import charts
 from ui.layout import money
 
@@ -153,3 +154,35 @@ def draw_maps(plan: Plan, package: CityPackage) -> None:
         ),
         width="stretch",
     )
+
+
+MIME = {
+    "pdf": "application/pdf",
+    "html": "text/html",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@st.cache_data(show_spinner="Writing the report…", max_entries=8)
+def _report(_plan: Plan, _package: CityPackage, key: str, fmt: str, audience: str) -> bytes:
+    del key  # the plan's identity: its scenario and data version
+    return build_report(_plan, fmt=fmt, audience=audience, package=_package)  # type: ignore[arg-type]
+
+
+def draw_report_download(plan: Plan, package: CityPackage, key: str, audience: str) -> None:
+    """One click: the plan as a report a funder can forward (PDF, HTML or Excel)."""
+    left, right = st.columns([1, 3])
+    fmt = left.radio("Format", ["pdf", "html", "xlsx"], horizontal=True, key="report_format")
+    right.caption(
+        f"For a {audience}: small counts are suppressed and confidential places hidden as "
+        "that audience requires; charts are drawn offline."
+    )
+    if right.button("Prepare the report", key="report_prepare"):
+        data = _report(plan, package, key, fmt, audience)
+        right.download_button(
+            f"Download the report ({fmt.upper()})",
+            data,
+            file_name=f"haven-{plan.scenario.name}.{fmt}".replace(" ", "-"),
+            mime=MIME[fmt],
+            key="report_download",
+        )

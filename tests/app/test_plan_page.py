@@ -82,3 +82,12 @@ def test_save_scenario(app_env: str) -> None:
     save = next(b for b in app.button if b.label == "Save scenario")
     save.click().run()
     assert "saved already" in app.error[0].value
+
+
+def test_one_click_report(app_env: str) -> None:
+    app = run_default(AppTest.from_file(PAGE, default_timeout=180))
+    app.radio(key="report_format").set_value("xlsx").run()
+    app.button(key="report_prepare").click().run()
+    assert not app.exception
+    download = app.get("download_button")
+    assert download, "no download offered"
