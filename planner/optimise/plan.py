@@ -88,7 +88,7 @@ class Plan:
         )
         for name, frame, columns in tables:
             path = out / name
-            frame[columns].to_csv(path, index=False, float_format="%.6g")
+            frame[columns].to_csv(path, index=False, float_format="%.12g")
             paths.append(path)
         return paths
 
