@@ -41,6 +41,23 @@ class Settings(BaseSettings):
     session_idle_minutes: float = Field(
         default=30.0, gt=0, description="A login expires after this long without activity."
     )
+    # Robust plans and sweeps (planner.robust, planner.sweep, planner.executor).
+    sweep_workers: int = Field(
+        default=2, ge=1, description="Processes a sweep's independent solves run on locally."
+    )
+    dask_scheduler: str | None = Field(
+        default=None,
+        description="Address of a Dask scheduler (tcp://host:8786): sweeps run on its cluster.",
+    )
+    robust_scenarios: int = Field(
+        default=20, ge=1, description="Demand scenarios K of the two-stage robust plan."
+    )
+    robust_risk: Literal["mean", "cvar"] = Field(
+        default="mean", description="What the robust plan minimises: the mean or a CVaR."
+    )
+    robust_cvar_alpha: float = Field(
+        default=0.9, gt=0, lt=1, description="Level of the CVaR of weighted unmet demand."
+    )
 
 
 @lru_cache(maxsize=1)
