@@ -2,19 +2,26 @@
 
 Exit codes: 0 on success, 1 when the data (or scenario) is invalid, with every message on
 stderr, 2 on wrong usage (argparse's own convention).
+
+`--lang fr` (before the command, or HAVEN_LANG=fr) prints help and messages in French: the
+language is read before the parser is built, so its help strings go through planner.i18n
+too, and argparse's own words ("usage:", "options", its errors) are routed through the same
+table while `main` runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
 from sqlmodel import Session
 
 from planner import forecast_cli, hsds_cli, plan_cli, report_cli
+from planner.i18n import LANGUAGES, N_, get_language, t, use_language
 from planner.package import CityPackage, read_package, validate_package, write_package
 from planner.problems import InvalidInput, errors
 from planner.settings import DEMO_PACKAGE, get_settings
@@ -23,6 +30,12 @@ T = TypeVar("T")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    language = _language_option().parse_known_args(argv)[0].lang
+    with use_language(language or get_language()), _argparse_translated():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "handler"):
@@ -37,53 +50,96 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _language_option() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=None,
+        help=t("language of messages and help (default: HAVEN_LANG, else en)"),
+    )
+    return parser
+
+
+# argparse's own words, marked so the translation table holds them (see _argparse_translated).
+ARGPARSE_WORDS = (
+    N_("usage: "),
+    N_("options"),
+    N_("positional arguments"),
+    N_("show this help message and exit"),
+    N_("%(prog)s: error: %(message)s\n"),
+    N_("the following arguments are required: %s"),
+    N_("unrecognized arguments: %s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("expected one argument"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("not allowed with argument %s"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+)
+
+
+@contextmanager
+def _argparse_translated() -> Iterator[None]:
+    """argparse looks its words up through `argparse._` (gettext); use our table instead."""
+    original = argparse._  # type: ignore[attr-defined]
+    argparse._ = lambda text: t(original(text))  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._ = original  # type: ignore[attr-defined]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m planner",
-        description="Haven: plan a city's anti-trafficking services from its data package.",
-        epilog="The database is the one DATABASE_URL names (default: var/haven.db).",
+        description=t("Haven: plan a city's anti-trafficking services from its data package."),
+        epilog=t("The database is the one DATABASE_URL names (default: var/haven.db)."),
+        parents=[_language_option()],
     )
-    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+    sub = parser.add_subparsers(title=t("commands"), metavar=t("COMMAND"))
 
     p = sub.add_parser(
         "validate",
-        help="check a city data package and list every problem",
-        description="Check every file of a package (folder or .zip) and list every problem.",
+        help=t("check a city data package and list every problem"),
+        description=t("Check every file of a package (folder or .zip) and list every problem."),
     )
-    p.add_argument("path", type=Path, help="the package: a folder or a .zip of one")
+    p.add_argument("path", type=Path, help=t("the package: a folder or a .zip of one"))
     p.set_defaults(handler=_validate)
 
     p = sub.add_parser(
         "import",
-        help="load a package into the database (all or nothing)",
-        description="Validate a package and load it into the database in one transaction: "
-        "a package with any error changes nothing.",
+        help=t("load a package into the database (all or nothing)"),
+        description=t(
+            "Validate a package and load it into the database in one transaction: "
+            "a package with any error changes nothing."
+        ),
     )
-    p.add_argument("path", type=Path, help="the package: a folder or a .zip of one")
+    p.add_argument("path", type=Path, help=t("the package: a folder or a .zip of one"))
     p.add_argument(
-        "--replace", action="store_true", help="replace the data of a city already loaded"
+        "--replace", action="store_true", help=t("replace the data of a city already loaded")
     )
     p.set_defaults(handler=_import)
 
     p = sub.add_parser(
         "export",
-        help="write a city from the database as a package",
-        description="Write a city as a package that imports back to the same data.",
+        help=t("write a city from the database as a package"),
+        description=t("Write a city as a package that imports back to the same data."),
     )
-    p.add_argument("city", help="the city's name, as in its city.json")
-    p.add_argument("out", type=Path, help="the folder to write (created if missing)")
+    p.add_argument("city", help=t("the city's name, as in its city.json"))
+    p.add_argument("out", type=Path, help=t("the folder to write (created if missing)"))
     p.set_defaults(handler=_export)
 
     p = sub.add_parser(
         "demo",
-        help="load the demo city (Chicago, synthetic services) into the database",
-        description="Load the bundled demo city into the database.",
+        help=t("load the demo city (Chicago, synthetic services) into the database"),
+        description=t("Load the bundled demo city into the database."),
     )
     group = p.add_mutually_exclusive_group()
     group.add_argument(
-        "--if-empty", action="store_true", help="only when the database holds no city yet"
+        "--if-empty", action="store_true", help=t("only when the database holds no city yet")
     )
-    group.add_argument("--replace", action="store_true", help="reload it if already there")
+    group.add_argument("--replace", action="store_true", help=t("reload it if already there"))
     p.set_defaults(handler=_demo)
 
     plan_cli.register(sub)
@@ -98,7 +154,14 @@ def _validate(args: argparse.Namespace) -> int:
     for problem in problems:
         print(problem, file=sys.stderr)
     if errors(problems):
-        print(f"{args.path}: {len(errors(problems))} error(s); nothing imported.", file=sys.stderr)
+        print(
+            t(
+                "{path}: {count} error(s); nothing imported.",
+                path=args.path,
+                count=len(errors(problems)),
+            ),
+            file=sys.stderr,
+        )
         return 1
     package = read_package(args.path)
     print(_describe(package))
@@ -115,9 +178,9 @@ def _import(args: argparse.Namespace) -> int:
     try:
         _with_session(lambda s: import_package(s, package, replace=args.replace))
     except CityExists as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(t("error: {message}", message=exc), file=sys.stderr)
         return 1
-    verb = "replaced" if args.replace else "imported"
+    verb = t("replaced") if args.replace else t("imported")
     print(f"{verb}: {_describe(package)}")
     return 0
 
@@ -129,10 +192,10 @@ def _export(args: argparse.Namespace) -> int:
     try:
         package = _with_session(lambda s: load_package(s, args.city))
     except UnknownCity as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(t("error: {message}", message=exc), file=sys.stderr)
         return 1
     out = write_package(package, args.out)
-    print(f"exported {package.city.name} to {out}")
+    print(t("exported {city} to {out}", city=package.city.name, out=out))
     return 0
 
 
@@ -141,15 +204,15 @@ def _demo(args: argparse.Namespace) -> int:
     from models.repository import database_is_empty, import_package
 
     if args.if_empty and not _with_session(database_is_empty):
-        print("the database already holds a city; nothing loaded")
+        print(t("the database already holds a city; nothing loaded"))
         return 0
     package = read_package(DEMO_PACKAGE)
     try:
         _with_session(lambda s: import_package(s, package, replace=args.replace))
     except CityExists as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(t("error: {message}", message=exc), file=sys.stderr)
         return 1
-    print(f"loaded the demo city: {_describe(package)}")
+    print(t("loaded the demo city: {description}", description=_describe(package)))
     return 0
 
 
@@ -164,11 +227,16 @@ def _with_session(work: Callable[[Session], T]) -> T:
 
 
 def _describe(package: CityPackage) -> str:
-    return (
-        f"{package.city.name}: {len(package.districts)} districts, "
-        f"{len(package.services)} services, {len(package.agencies)} agencies, "
-        f"{len(package.capacity)} capacity rows, "
-        f"{len(package.demand)} demand rows, {len(package.funders)} funders"
+    return t(
+        "{city}: {districts} districts, {services} services, {agencies} agencies, "
+        "{capacity} capacity rows, {demand} demand rows, {funders} funders",
+        city=package.city.name,
+        districts=len(package.districts),
+        services=len(package.services),
+        agencies=len(package.agencies),
+        capacity=len(package.capacity),
+        demand=len(package.demand),
+        funders=len(package.funders),
     )
 
 
@@ -176,4 +244,4 @@ def _print_problems(exc: InvalidInput) -> None:
     for problem in exc.problems:
         print(problem, file=sys.stderr)
     count = len(errors(exc.problems))
-    print(f"{count} error(s); nothing was changed.", file=sys.stderr)
+    print(t("{count} error(s); nothing was changed.", count=count), file=sys.stderr)

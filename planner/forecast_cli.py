@@ -13,48 +13,49 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from planner.i18n import N_, fmt_number, t
 from planner.problems import InvalidInput, Problem
 
-FORECAST_HELP = """\
+FORECAST_HELP = N_("""\
 Forecast demand (cases) for every district and service of a city data package, for the
 months after the last observed one: the model chosen per service by a rolling-origin
 backtest, the mean and the requested quantiles. PATH may also be a CSV of long series
-(columns series_id, period 'YYYY-MM', y)."""
+(columns series_id, period 'YYYY-MM', y).""")
 
-HIDDEN_HELP = """\
+HIDDEN_HELP = N_("""\
 Estimate the hidden population by multiple systems estimation from a CSV of list overlaps:
 one 0/1 column per list and a count column (count, n, freq or frequency; text columns are
 ignored). Prints the observed total, the model chosen by BIC, the estimated total and its
-95% profile-likelihood interval."""
+95% profile-likelihood interval.""")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the `forecast` and `hidden` subcommands."""
     p = subparsers.add_parser(
         "forecast",
-        help="forecast demand per district and service, with quantiles",
-        description=FORECAST_HELP,
+        help=t("forecast demand per district and service, with quantiles"),
+        description=t(FORECAST_HELP),
     )
-    p.add_argument("path", type=Path, metavar="PATH", help="a package folder or .zip, or a CSV")
-    p.add_argument("--horizon", type=int, default=12, help="months to forecast (default: 12)")
+    p.add_argument("path", type=Path, metavar="PATH", help=t("a package folder or .zip, or a CSV"))
+    p.add_argument("--horizon", type=int, default=12, help=t("months to forecast (default: 12)"))
     p.add_argument(
         "--quantiles",
         default="0.1,0.5,0.9",
-        help="comma-separated quantiles strictly between 0 and 1 (default: 0.1,0.5,0.9)",
+        help=t("comma-separated quantiles strictly between 0 and 1 (default: 0.1,0.5,0.9)"),
     )
     p.add_argument(
-        "--out", type=Path, default=None, help="CSV file to write (default: standard output)"
+        "--out", type=Path, default=None, help=t("CSV file to write (default: standard output)")
     )
     p.set_defaults(handler=run_forecast)
 
     p = subparsers.add_parser(
         "hidden",
-        help="estimate the hidden population from list overlaps (MSE)",
-        description=HIDDEN_HELP,
+        help=t("estimate the hidden population from list overlaps (MSE)"),
+        description=t(HIDDEN_HELP),
     )
-    p.add_argument("file", type=Path, metavar="FILE.csv", help="the list-overlap counts")
-    p.add_argument("--count-column", default=None, help="name of the count column")
-    p.add_argument("--json", action="store_true", help="print the result as a JSON object")
+    p.add_argument("file", type=Path, metavar="FILE.csv", help=t("the list-overlap counts"))
+    p.add_argument("--count-column", default=None, help=t("name of the count column"))
+    p.add_argument("--json", action="store_true", help=t("print the result as a JSON object"))
     p.set_defaults(handler=run_hidden)
 
 
@@ -84,14 +85,23 @@ def run_forecast(args: argparse.Namespace) -> int:
             [
                 Problem(
                     "--quantiles",
-                    message=f"{args.quantiles!r} is not a list of numbers between 0 and 1",
+                    message=t(
+                        "{value} is not a list of numbers between 0 and 1",
+                        value=repr(args.quantiles),
+                    ),
                 )
             ]
         )
     if args.horizon < 1 or args.horizon > 120:
-        return _fail([Problem("--horizon", message=f"{args.horizon} is not between 1 and 120")])
+        return _fail(
+            [
+                Problem(
+                    "--horizon", message=t("{value} is not between 1 and 120", value=args.horizon)
+                )
+            ]
+        )
     if not path.exists():
-        return _fail([Problem(str(path), message="no such file or folder")])
+        return _fail([Problem(str(path), message=t("no such file or folder"))])
     try:
         if path.is_file() and path.suffix.lower() == ".csv":
             result = _forecast_csv(path, args.horizon, quantiles)
@@ -110,8 +120,10 @@ def run_forecast(args: argparse.Namespace) -> int:
         try:
             result.to_csv(args.out, index=False)
         except OSError as exc:
-            return _fail([Problem(str(args.out), message=f"cannot write: {exc.strerror}")])
-        print(f"wrote {len(result)} rows to {args.out}", file=sys.stderr)
+            return _fail(
+                [Problem(str(args.out), message=t("cannot write: {reason}", reason=exc.strerror))]
+            )
+        print(t("wrote {count} rows to {out}", count=len(result), out=args.out), file=sys.stderr)
     return 0
 
 
@@ -124,19 +136,29 @@ def _forecast_csv(path: Path, horizon: int, quantiles: list[float]) -> Any:
     try:
         frame = pd.read_csv(path, encoding="utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput([Problem(name, message="not UTF-8 text")]) from None
+        raise InvalidInput([Problem(name, message=t("not UTF-8 text"))]) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InvalidInput([Problem(name, message=f"not a readable CSV ({exc})")]) from None
+        raise InvalidInput(
+            [Problem(name, message=t("not a readable CSV ({reason})", reason=exc))]
+        ) from None
     missing = [c for c in ("series_id", "period", "y") if c not in frame.columns]
     if missing:
         raise InvalidInput(
-            [Problem(name, line=1, column=c, message="required column is missing") for c in missing]
+            [
+                Problem(name, line=1, column=c, message=t("required column is missing"))
+                for c in missing
+            ]
         )
     problems = []
     y = pd.to_numeric(frame["y"], errors="coerce")
     for row in y.index[(y.isna() & frame["y"].notna()) | (y < 0)]:
         problems.append(
-            Problem(name, line=int(row) + 2, column="y", message=f"{frame['y'][row]} is not >= 0")
+            Problem(
+                name,
+                line=int(row) + 2,
+                column="y",
+                message=t("{value} is not >= 0", value=frame["y"][row]),
+            )
         )
     periods = pd.to_datetime(frame["period"].astype(str), format="%Y-%m", errors="coerce")
     for row in periods.index[periods.isna()]:
@@ -145,14 +167,14 @@ def _forecast_csv(path: Path, horizon: int, quantiles: list[float]) -> Any:
                 name,
                 line=int(row) + 2,
                 column="period",
-                message=f"{frame['period'][row]!r} is not YYYY-MM",
+                message=t("{value} is not YYYY-MM", value=repr(frame["period"][row])),
             )
         )
     if problems:
         raise InvalidInput(problems)
     frame["y"] = y
     if frame["y"].notna().sum() == 0:
-        raise InvalidInput([Problem(name, column="y", message="no values")])
+        raise InvalidInput([Problem(name, column="y", message=t("no values"))])
     return fc.forecast(frame, horizon, quantiles, "M")
 
 
@@ -171,12 +193,18 @@ def run_hidden(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({k: _json_number(v) for k, v in data.items()}))
         return 0
-    print(f"lists:     {', '.join(result.lists)}")
-    print(f"observed:  {result.observed}")
-    print(f"model:     {result.model} (stepwise by BIC)")
-    print(f"estimate:  {result.estimate:,.0f}")
-    print(f"95% CI:    {result.lower:,.0f} to {result.upper:,.0f} (profile likelihood)")
-    print(f"total / observed: {result.multiplier:.2f}")
+    print(t("lists:     {lists}", lists=", ".join(result.lists)))
+    print(t("observed:  {observed}", observed=result.observed))
+    print(t("model:     {model} (stepwise by BIC)", model=result.model))
+    print(t("estimate:  {estimate}", estimate=fmt_number(result.estimate)))
+    print(
+        t(
+            "95% CI:    {lower} to {upper} (profile likelihood)",
+            lower=fmt_number(result.lower),
+            upper=fmt_number(result.upper),
+        )
+    )
+    print(t("total / observed: {ratio}", ratio=fmt_number(result.multiplier, 2)))
     return 0
 
 

@@ -18,6 +18,7 @@ from planner.hsds import (
     write_hsds,
     write_mapping,
 )
+from planner.i18n import t
 from planner.package import read_package, write_package
 from planner.problems import InvalidInput, Problem
 
@@ -26,79 +27,100 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     """Add the `hsds-import` and `hsds-export` subcommands."""
     p = subparsers.add_parser(
         "hsds-import",
-        help=f"make a city package from a 211 directory's HSDS {HSDS_VERSION} export",
-        description="Read an Open Referral HSDS 3.x tabular export (a folder of CSV files), "
-        "turn its services into Haven agencies and capacity with a mapping file, and write "
-        "a new package: the city's districts, demand and funders with the HSDS agencies "
-        "and capacity. Services the mapping does not place are listed. See docs/hsds.md.",
+        help=t(
+            "make a city package from a 211 directory's HSDS {version} export", version=HSDS_VERSION
+        ),
+        description=t(
+            "Read an Open Referral HSDS 3.x tabular export (a folder of CSV files), "
+            "turn its services into Haven agencies and capacity with a mapping file, and write "
+            "a new package: the city's districts, demand and funders with the HSDS agencies "
+            "and capacity. Services the mapping does not place are listed. See docs/hsds.md."
+        ),
     )
-    p.add_argument("hsds_dir", type=Path, metavar="HSDS_DIR", help="the HSDS export's folder")
+    p.add_argument("hsds_dir", type=Path, metavar="HSDS_DIR", help=t("the HSDS export's folder"))
     p.add_argument(
-        "--mapping", type=Path, required=True, metavar="FILE", help="the mapping file (YAML)"
+        "--mapping", type=Path, required=True, metavar="FILE", help=t("the mapping file (YAML)")
     )
     p.add_argument(
         "--city",
         type=Path,
         required=True,
         metavar="PACKAGE_DIR",
-        help="the city package the agencies go into (folder or .zip)",
+        help=t("the city package the agencies go into (folder or .zip)"),
     )
     p.add_argument(
-        "--out", type=Path, required=True, metavar="NEW_PACKAGE_DIR", help="the folder to write"
+        "--out", type=Path, required=True, metavar="NEW_PACKAGE_DIR", help=t("the folder to write")
     )
     p.add_argument(
-        "--overwrite", action="store_true", help="write into --out even if it is not empty"
+        "--overwrite", action="store_true", help=t("write into --out even if it is not empty")
     )
     p.set_defaults(handler=_import)
 
     p = subparsers.add_parser(
         "hsds-export",
-        help=f"write a city's agencies and capacity as HSDS {HSDS_VERSION} tables",
-        description="Write the agencies and current capacity of a city package as Open "
-        "Referral HSDS tables (CSV files and datapackage.json). Confidential agencies' "
-        "locations are written without coordinates unless asked. See docs/hsds.md.",
+        help=t(
+            "write a city's agencies and capacity as HSDS {version} tables", version=HSDS_VERSION
+        ),
+        description=t(
+            "Write the agencies and current capacity of a city package as Open "
+            "Referral HSDS tables (CSV files and datapackage.json). Confidential agencies' "
+            "locations are written without coordinates unless asked. See docs/hsds.md."
+        ),
     )
-    p.add_argument("package", type=Path, metavar="PACKAGE_DIR", help="the city package")
-    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="the folder to write")
+    p.add_argument("package", type=Path, metavar="PACKAGE_DIR", help=t("the city package"))
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help=t("the folder to write"))
     p.add_argument(
         "--include-confidential-locations",
         action="store_true",
-        help="also publish the coordinates of confidential agencies (shelters): only for a "
-        "recipient allowed to know them",
+        help=t(
+            "also publish the coordinates of confidential agencies (shelters): only for a "
+            "recipient allowed to know them"
+        ),
     )
     p.add_argument(
         "--write-mapping",
         type=Path,
         metavar="FILE",
-        help="also write the mapping file that imports the export back (YAML)",
+        help=t("also write the mapping file that imports the export back (YAML)"),
     )
     p.set_defaults(handler=_export)
 
 
 def _import(args: argparse.Namespace) -> int:
     if _not_empty(args.out) and not args.overwrite:
-        print(f"error: {args.out} is not empty; pass --overwrite to write into it", file=sys.stderr)
+        print(
+            t("error: {out} is not empty; pass --overwrite to write into it", out=args.out),
+            file=sys.stderr,
+        )
         return 1
     try:
         city = read_package(args.city)
     except InvalidInput as exc:
-        return _fail(exc.problems, f"{args.city}: the city package is invalid")
+        return _fail(exc.problems, t("{path}: the city package is invalid", path=args.city))
     hsds = read_hsds(args.hsds_dir, args.mapping)
     for message in hsds.unmapped:
-        print(f"unmapped: {message}", file=sys.stderr)
+        print(t("unmapped: {message}", message=message), file=sys.stderr)
     if hsds.has_errors:
-        return _fail(hsds.problems, f"{args.hsds_dir}: the HSDS export or mapping is invalid")
+        return _fail(
+            hsds.problems, t("{path}: the HSDS export or mapping is invalid", path=args.hsds_dir)
+        )
     try:
         package = hsds_to_package(hsds, city)
     except InvalidInput as exc:
-        return _fail([*exc.problems], "the merged package is invalid")
+        return _fail([*exc.problems], t("the merged package is invalid"))
     for warning in package.warnings:
         print(warning, file=sys.stderr)
     write_package(package, args.out)
     print(
-        f"wrote {args.out}: {len(package.agencies)} agencies and {len(package.capacity)} "
-        f"capacity rows from HSDS into {package.city.name}; "
-        f"{len(hsds.unmapped)} HSDS service(s) not mapped"
+        t(
+            "wrote {out}: {agencies} agencies and {capacity} capacity rows from HSDS into "
+            "{city}; {unmapped} HSDS service(s) not mapped",
+            out=args.out,
+            agencies=len(package.agencies),
+            capacity=len(package.capacity),
+            city=package.city.name,
+            unmapped=len(hsds.unmapped),
+        )
     )
     return 0
 
@@ -107,20 +129,26 @@ def _export(args: argparse.Namespace) -> int:
     try:
         package = read_package(args.package)
     except InvalidInput as exc:
-        return _fail(exc.problems, f"{args.package}: the city package is invalid")
+        return _fail(exc.problems, t("{path}: the city package is invalid", path=args.package))
     out = write_hsds(
         package, args.out, include_confidential_locations=args.include_confidential_locations
     )
     hidden = int(package.agencies["confidential"].sum())
     print(
-        f"wrote HSDS {HSDS_VERSION} tables to {out}: {len(package.agencies)} organizations, "
-        f"{len(package.current_capacity())} services with capacity"
+        t(
+            "wrote HSDS {version} tables to {out}: {organizations} organizations, "
+            "{services} services with capacity",
+            version=HSDS_VERSION,
+            out=out,
+            organizations=len(package.agencies),
+            services=len(package.current_capacity()),
+        )
     )
     if hidden and not args.include_confidential_locations:
-        print(f"{hidden} confidential location(s) written without coordinates")
+        print(t("{count} confidential location(s) written without coordinates", count=hidden))
     if args.write_mapping is not None:
         write_mapping(identity_mapping(package), args.write_mapping)
-        print(f"wrote the mapping that reads it back to {args.write_mapping}")
+        print(t("wrote the mapping that reads it back to {path}", path=args.write_mapping))
     return 0
 
 
@@ -132,5 +160,8 @@ def _fail(problems: list[Problem], summary: str) -> int:
     for problem in problems:
         print(problem, file=sys.stderr)
     count = sum(p.is_error for p in problems)
-    print(f"{summary}: {count} error(s); nothing was written.", file=sys.stderr)
+    print(
+        t("{summary}: {count} error(s); nothing was written.", summary=summary, count=count),
+        file=sys.stderr,
+    )
     return 1

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from planner.i18n import fmt_number, fmt_percent, t
 from planner.package import read_package
 from planner.problems import InvalidInput
 from planner.scenario import Scenario
@@ -25,8 +26,8 @@ def register(subparsers: Any) -> None:
     """Add the `plan` command to an argparse subparsers object."""
     parser = subparsers.add_parser(
         "plan",
-        help="plan how to spend a scenario's budget on a city and write the plan",
-        description=(
+        help=t("plan how to spend a scenario's budget on a city and write the plan"),
+        description=t(
             "Solve the allocation model (which agencies get money, from which funder, for "
             "which service) for a city package and a scenario, and write plan.json with "
             "funding.csv, capacity_added.csv and coverage.csv. Exit 0 on a plan (optimal or "
@@ -34,34 +35,34 @@ def register(subparsers: Any) -> None:
             "scenario (plan.json then explains what cannot hold)."
         ),
     )
-    parser.add_argument("path", type=Path, help="the city data package: a folder or a .zip")
+    parser.add_argument("path", type=Path, help=t("the city data package: a folder or a .zip"))
     parser.add_argument(
         "--scenario",
         type=Path,
         default=None,
-        help="scenario file (JSON or YAML, keys of DATA_PACKAGE.md); defaults if omitted",
+        help=t("scenario file (JSON or YAML, keys of DATA_PACKAGE.md); defaults if omitted"),
     )
     parser.add_argument(
         "--out",
         type=Path,
         default=DEFAULT_OUT,
-        help=f"folder to write the plan into (default: {DEFAULT_OUT})",
+        help=t("folder to write the plan into (default: {out})", out=DEFAULT_OUT),
     )
     parser.add_argument(
         "--solver",
         choices=("highs", "cbc"),
         default=None,
-        help="MILP solver (default: the scenario's, else highs)",
+        help=t("MILP solver (default: the scenario's, else highs)"),
     )
     parser.add_argument(
         "--time-limit",
         type=float,
         default=None,
         metavar="S",
-        help="solver time limit in seconds (default: the scenario's, else 60)",
+        help=t("solver time limit in seconds (default: the scenario's, else 60)"),
     )
     parser.add_argument(
-        "--json", action="store_true", help="print the plan's summary as JSON on stdout"
+        "--json", action="store_true", help=t("print the plan's summary as JSON on stdout")
     )
     parser.set_defaults(handler=run)
 
@@ -87,10 +88,10 @@ def run(args: argparse.Namespace) -> int:
         print(_human(summary, args.out))
     if plan.status == "infeasible":
         explanation = plan.diagnostics.get("infeasible", {}).get("summary", plan.message)
-        print(f"infeasible scenario: {explanation}", file=sys.stderr)
+        print(t("infeasible scenario: {explanation}", explanation=explanation), file=sys.stderr)
         return 1
     if not plan.has_plan:
-        print(f"no plan: {plan.message}", file=sys.stderr)
+        print(t("no plan: {message}", message=plan.message), file=sys.stderr)
         return 1
     return 0
 
@@ -120,22 +121,44 @@ def _human(summary: dict[str, Any], out: Path) -> str:
     if summary["status"] in ("optimal", "time_limit"):
         demand = totals.get("demand") or 0.0
         served = totals.get("served") or 0.0
-        share = f" ({served / demand:.0%})" if demand else ""
-        lines.append(f"served {served:,.1f} of {demand:,.1f} units{share}")
+        share = f" ({fmt_percent(served / demand, 0)})" if demand else ""
         lines.append(
-            f"spent {totals['money_spent']:,.0f} of {totals['budget']:,.0f}; "
-            f"{totals['units_added']:,.1f} units added"
+            t(
+                "served {served} of {demand} units",
+                served=fmt_number(served, 1),
+                demand=fmt_number(demand, 1),
+            )
+            + share
+        )
+        lines.append(
+            t(
+                "spent {spent} of {budget}; {added} units added",
+                spent=fmt_number(totals["money_spent"]),
+                budget=fmt_number(totals["budget"]),
+                added=fmt_number(totals["units_added"], 1),
+            )
         )
         price = summary["diagnostics"].get("shadow_price")
         if price:
             lines.append(price["sentence"])
         for name, other in summary["baselines"].items():
             if "served" in other:
-                lines.append(f"baseline {name}: served {other['served']:,.1f}")
+                lines.append(
+                    t(
+                        "baseline {name}: served {served}",
+                        name=name,
+                        served=fmt_number(other["served"], 1),
+                    )
+                )
     times = summary["times_s"]
     lines.append(
-        f"{summary['solver_version']}: build {times.get('build', 0):.2f} s, "
-        f"solve {times.get('solve', 0):.2f} s, total {times.get('total', 0):.2f} s"
+        t(
+            "{solver}: build {build} s, solve {solve} s, total {total} s",
+            solver=summary["solver_version"],
+            build=fmt_number(times.get("build", 0), 2),
+            solve=fmt_number(times.get("solve", 0), 2),
+            total=fmt_number(times.get("total", 0), 2),
+        )
     )
-    lines.append(f"written to {out}")
+    lines.append(t("written to {out}", out=out))
     return "\n".join(lines)

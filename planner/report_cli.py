@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from planner.i18n import fmt_number, t
 from planner.problems import InvalidInput
 from planner.report import AUDIENCES, FORMATS, build_report
 
@@ -19,8 +20,8 @@ def register(subparsers: Any) -> None:
     """Add the `report` command to an argparse subparsers object."""
     parser = subparsers.add_parser(
         "report",
-        help="write a plan as a report to forward to funders (PDF, HTML or xlsx)",
-        description=(
+        help=t("write a plan as a report to forward to funders (PDF, HTML or xlsx)"),
+        description=t(
             "Write the report of a plan folder (what `plan --out` wrote): the question and the "
             "assumptions, the headline figures against the baselines, charts and maps, the "
             "funding per agency and funder, the binding limits and the caveats. Small counts "
@@ -28,30 +29,30 @@ def register(subparsers: Any) -> None:
             "plan folder or package cannot be read."
         ),
     )
-    parser.add_argument("plan_dir", type=Path, help="the folder `plan --out` wrote")
+    parser.add_argument("plan_dir", type=Path, help=t("the folder `plan --out` wrote"))
     parser.add_argument(
-        "--format", dest="fmt", choices=FORMATS, default=None, help="default: the --out suffix"
+        "--format", dest="fmt", choices=FORMATS, default=None, help=t("default: the --out suffix")
     )
     parser.add_argument(
-        "--out", type=Path, default=None, help="file to write (default: PLAN_DIR/report.FORMAT)"
+        "--out", type=Path, default=None, help=t("file to write (default: PLAN_DIR/report.FORMAT)")
     )
     parser.add_argument(
         "--audience",
         choices=AUDIENCES,
         default="funder",
-        help="who reads it; decides what is suppressed (default: funder)",
+        help=t("who reads it; decides what is suppressed (default: funder)"),
     )
     parser.add_argument(
         "--package",
         type=Path,
         default=None,
-        help="the package the plan was made from, when PLAN_DIR has no context.json",
+        help=t("the package the plan was made from, when PLAN_DIR has no context.json"),
     )
     parser.add_argument(
         "--k",
         type=int,
         default=None,
-        help="small-count threshold (default: HAVEN_SMALL_COUNT_K, 5)",
+        help=t("small-count threshold (default: HAVEN_SMALL_COUNT_K, 5)"),
     )
     parser.set_defaults(handler=run)
 
@@ -72,9 +73,17 @@ def run(args: argparse.Namespace) -> int:
             print(str(problem), file=sys.stderr)
         return 1
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(t("error: {message}", message=exc), file=sys.stderr)
         return 1
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
-    print(f"{fmt} report for {args.audience}s written to {out} ({len(data):,} bytes)")
+    print(
+        t(
+            "{fmt} report for {audience}s written to {out} ({size} bytes)",
+            fmt=fmt,
+            audience=args.audience,
+            out=out,
+            size=fmt_number(len(data)),
+        )
+    )
     return 0

@@ -24,6 +24,7 @@ from models.accounts import UnknownUser
 from models.errors import InvalidRecord, UnknownCity
 from models.tables import UserPublic
 from planner import access
+from planner.i18n import t
 from planner.passwords import WeakPassword
 from planner.settings import get_settings
 
@@ -34,59 +35,63 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the `users` command and its own subcommands."""
     parser = subparsers.add_parser(
         "users",
-        help="manage accounts and read the audit log (administrators)",
-        description="Manage the accounts that log in to Haven (HAVEN_AUTH=local), and read "
-        "the audit log. Acts as an admin named cli:<your login>; every change is audited.",
+        help=t("manage accounts and read the audit log (administrators)"),
+        description=t(
+            "Manage the accounts that log in to Haven (HAVEN_AUTH=local), and read "
+            "the audit log. Acts as an admin named cli:<your login>; every change is audited."
+        ),
     )
-    commands = parser.add_subparsers(title="subcommands", metavar="SUBCOMMAND")
+    commands = parser.add_subparsers(title=t("subcommands"), metavar="SUBCOMMAND")
     parser.set_defaults(handler=lambda _args: _usage(parser))
 
-    p = commands.add_parser("add", help="add an account", description="Add an account.")
+    p = commands.add_parser("add", help=t("add an account"), description=t("Add an account."))
     p.add_argument("username")
     p.add_argument("--role", required=True, choices=access.ROLES)
     _partner_arguments(p)
     _password_argument(p)
     p.set_defaults(handler=_add)
 
-    p = commands.add_parser("list", help="list the accounts", description="List the accounts.")
+    p = commands.add_parser(
+        "list", help=t("list the accounts"), description=t("List the accounts.")
+    )
     p.set_defaults(handler=_list)
 
-    p = commands.add_parser("disable", help="disable an account (it can no longer log in)")
+    p = commands.add_parser("disable", help=t("disable an account (it can no longer log in)"))
     p.add_argument("username")
     p.set_defaults(handler=lambda args: _set_active(args, active=False))
 
-    p = commands.add_parser("enable", help="enable an account again (also lifts a lockout)")
+    p = commands.add_parser("enable", help=t("enable an account again (also lifts a lockout)"))
     p.add_argument("username")
     p.set_defaults(handler=lambda args: _set_active(args, active=True))
 
-    p = commands.add_parser("set-role", help="change an account's role")
+    p = commands.add_parser("set-role", help=t("change an account's role"))
     p.add_argument("username")
     p.add_argument("role", choices=access.ROLES)
     _partner_arguments(p)
     p.set_defaults(handler=_set_role)
 
-    p = commands.add_parser("set-password", help="set an account's password")
+    p = commands.add_parser("set-password", help=t("set an account's password"))
     p.add_argument("username")
     _password_argument(p)
     p.set_defaults(handler=_set_password)
 
-    p = commands.add_parser("audit", help="print or export the audit log, newest first")
-    p.add_argument("--city", help="only the events of this city")
-    p.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
-    p.add_argument("--csv", type=Path, metavar="PATH", help="write every event to a CSV file")
+    p = commands.add_parser("audit", help=t("print or export the audit log, newest first"))
+    p.add_argument("--city", help=t("only the events of this city"))
+    p.add_argument("--limit", type=int, default=50, help=t("at most this many (default 50)"))
+    p.add_argument("--csv", type=Path, metavar="PATH", help=t("write every event to a CSV file"))
     p.set_defaults(handler=_audit)
 
 
 def _partner_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--city", help="a partner's city (its name, as in city.json)")
-    parser.add_argument("--agency", help="a partner's agency_id")
+    parser.add_argument("--city", help=t("a partner's city (its name, as in city.json)"))
+    parser.add_argument("--agency", help=t("a partner's agency_id"))
 
 
 def _password_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--password-stdin",
         action="store_true",
-        help="read the password from the first line of standard input instead of a prompt",
+        help=t("read the password from the first line of standard input instead of a prompt"),
     )
 
 
@@ -107,10 +112,10 @@ def cli_actor() -> access.Actor:
 def _read_password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass("Password: ")
-    second = getpass.getpass("Password again: ")
+    first = getpass.getpass(t("Password: "))
+    second = getpass.getpass(t("Password again: "))
     if first != second:
-        raise WeakPassword("password: the two passwords differ")
+        raise WeakPassword(t("password: the two passwords differ"))
     return first
 
 
@@ -135,7 +140,7 @@ def _guarded(work: Callable[[], int]) -> int:
         UnknownCity,
         WeakPassword,
     ) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(t("error: {message}", message=exc), file=sys.stderr)
         return 1
 
 
@@ -153,7 +158,7 @@ def _add(args: argparse.Namespace) -> int:
                 agency_id=args.agency,
             )
         )
-        print(f"added {_describe(user)}")
+        print(t("added {user}", user=_describe(user)))
         return 0
 
     return _guarded(work)
@@ -163,7 +168,7 @@ def _list(args: argparse.Namespace) -> int:
     del args
     users = _run(lambda s: access.list_users_as(cli_actor(), s))
     if not users:
-        print("no accounts yet; add one with: python -m planner users add NAME --role admin")
+        print(t("no accounts yet; add one with: python -m planner users add NAME --role admin"))
     for user in users:
         print(_describe(user))
     return 0
@@ -174,7 +179,10 @@ def _set_active(args: argparse.Namespace, *, active: bool) -> int:
         user = _run(
             lambda s: access.set_active_as(cli_actor(), s, username=args.username, active=active)
         )
-        print(f"{'enabled' if active else 'disabled'} {_describe(user)}")
+        described = _describe(user)
+        print(
+            t("enabled {user}", user=described) if active else t("disabled {user}", user=described)
+        )
         return 0
 
     return _guarded(work)
@@ -192,7 +200,7 @@ def _set_role(args: argparse.Namespace) -> int:
                 agency_id=args.agency,
             )
         )
-        print(f"changed {_describe(user)}")
+        print(t("changed {user}", user=_describe(user)))
         return 0
 
     return _guarded(work)
@@ -206,7 +214,7 @@ def _set_password(args: argparse.Namespace) -> int:
                 cli_actor(), s, username=args.username, password=password
             )
         )
-        print(f"password set for {args.username}")
+        print(t("password set for {user}", user=args.username))
         return 0
 
     return _guarded(work)
@@ -219,7 +227,7 @@ def _audit(args: argparse.Namespace) -> int:
     if args.csv:
         safe = frame.astype(object).map(_spreadsheet_safe)
         safe.to_csv(args.csv, index=False, quoting=csv.QUOTE_NONNUMERIC)
-        print(f"wrote {len(frame)} audit events to {args.csv}")
+        print(t("wrote {count} audit events to {path}", count=len(frame), path=args.csv))
         return 0
     for row in frame.itertuples(index=False):
         where = f" [{row.city}]" if isinstance(row.city, str) else ""
@@ -238,9 +246,9 @@ def _spreadsheet_safe(value: object) -> object:
 def _describe(user: UserPublic) -> str:
     parts = [user.username, user.role]
     if user.role == "partner":
-        parts.append(f"agency {user.agency_id} of {user.city}")
+        parts.append(t("agency {agency} of {city}", agency=user.agency_id, city=user.city))
     if not user.active:
-        parts.append("disabled")
+        parts.append(t("disabled"))
     if user.locked_until is not None and user.locked_until > datetime.now(UTC):
-        parts.append(f"locked until {user.locked_until:%Y-%m-%d %H:%M}Z")
+        parts.append(t("locked until {when}Z", when=f"{user.locked_until:%Y-%m-%d %H:%M}"))
     return " | ".join(parts)
