@@ -43,7 +43,6 @@ if str(ROOT) not in sys.path:
 from tests.app.browser_helpers import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
-    IDLE,
     RUN_OBSERVER,
     VIEWPORT,
     browser_unavailable,
@@ -53,13 +52,14 @@ from tests.app.browser_helpers import (  # noqa: E402
     nav_links,
     streamlit_server,
     wait_idle,
+    wait_until_idle,
 )
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
 
 RESULTS = ROOT / "bench" / "results" / "pages.md"
-TIMEOUT_MS = 300_000
+TIMEOUT_MS = 180_000
 WARM_TARGET_S = 1.0
 PLAN_TARGET_S = 5.0
 BASE_BUDGET = 1_500_000
@@ -91,18 +91,19 @@ def timed(page: Page, action: Callable[[], object]) -> float:
     expect_run(page)
     start = time.perf_counter()
     action()
-    page.wait_for_function(IDLE, timeout=TIMEOUT_MS, polling="raf")
+    wait_until_idle(page, TIMEOUT_MS)
     elapsed = time.perf_counter() - start
     wait_idle(page, TIMEOUT_MS)
     return elapsed
 
 
 def page_switches(page: Page, rounds: int) -> dict[str, list[float]]:
-    """Click through the sidebar `rounds` times; seconds per page, in visit order."""
+    """Click through the sidebar `rounds` times, starting on the first page and clicking it
+    last (a click on the page shown runs nothing); seconds per page, in visit order."""
     links = nav_links(page)
     times: dict[str, list[float]] = {title: [] for title, _ in links}
     for _ in range(rounds):
-        for title, href in links:
+        for title, href in [*links[1:], links[0]]:
             link = page.locator(f'[data-testid="stSidebarNav"] a[href="{href}"]')
             times[title].append(timed(page, link.click))
     return times
@@ -123,7 +124,7 @@ def plan_runs(browser: Browser, url: str, repeats: int) -> dict[str, list[float]
         status = page.locator('[data-testid="stAlertContentSuccess"]').first
         status.wait_for(state="attached", timeout=TIMEOUT_MS)
         times["status"].append(time.perf_counter() - start)
-        page.wait_for_function(IDLE, timeout=TIMEOUT_MS, polling="raf")
+        wait_until_idle(page, TIMEOUT_MS)
         times["total"].append(time.perf_counter() - start)
         wait_idle(page, TIMEOUT_MS)
         message = status.inner_text()

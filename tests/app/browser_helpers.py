@@ -230,14 +230,44 @@ def expect_run(page: Page) -> None:
     page.evaluate("window.__havenSawRun = false")
 
 
+NOT_IDLE_BECAUSE = """
+() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')];
+  return {
+    url: location.href,
+    script: app && app.getAttribute('data-test-script-state'),
+    connection: app && app.getAttribute('data-test-connection-state'),
+    ran_since_action: window.__havenSawRun,
+    spinners: document.querySelectorAll('[data-testid="stSpinner"]').length,
+    stale: document.querySelectorAll('[data-stale="true"]').length,
+    charts_without_marks: charts.filter(c => !c.querySelector('canvas')
+      && !(c.querySelector('svg') && c.querySelector('svg .role-mark > *'))).length,
+  };
+}
+"""
+
+
+def wait_until_idle(page: Page, timeout_ms: float) -> None:
+    """Wait for `IDLE`; on a timeout, say which of its conditions did not hold."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(IDLE, timeout=timeout_ms, polling="raf")
+    except PlaywrightTimeout as exc:
+        state = page.evaluate(NOT_IDLE_BECAUSE)
+        message = f"the page did not settle in {timeout_ms / 1000:.0f} s: {state}"
+        raise TimeoutError(message) from exc
+
+
 def wait_idle(page: Page, timeout_ms: float = 60_000) -> None:
     """Wait until the script has run since `expect_run` (or the page load) and the page has
     finished drawing, then until the number of elements holds still for a moment."""
-    page.wait_for_function(IDLE, timeout=timeout_ms, polling="raf")
+    wait_until_idle(page, timeout_ms)
     count = page.locator('[data-testid="stElementContainer"]').count()
     while True:
         page.wait_for_timeout(150)
-        page.wait_for_function(IDLE, timeout=timeout_ms, polling="raf")
+        wait_until_idle(page, timeout_ms)
         now = page.locator('[data-testid="stElementContainer"]').count()
         if now == count:
             return

@@ -192,10 +192,11 @@ def test_every_page_renders_paints_and_stays_local(visit: Visit) -> None:
 
     charts_by_page = {}
     for title, href in links:
-        expect_run(page)
-        page.locator(f'[data-testid="stSidebarNav"] a[href="{href}"]').click()
-        page.wait_for_url(href)
-        wait_idle(page)
+        if page.url != href:  # a click on the page shown runs nothing
+            expect_run(page)
+            page.locator(f'[data-testid="stSidebarNav"] a[href="{href}"]').click()
+            page.wait_for_url(href)
+            wait_idle(page)
         visit.assert_no_exception(title)
         charts_by_page[title] = visit.assert_charts_painted(title)
         visit.screenshot(slug(title))
