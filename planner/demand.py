@@ -1,9 +1,12 @@
 """The demand the planner plans for: the one place where it is made.
 
-For now: the mean monthly cases of the last 12 months of history (months without a row count
-as zero cases; fewer months if the history is shorter), per district and service, times the
-service's `units_per_case`, repeated for every month of the horizon. A later issue replaces
-this with a forecast at the scenario's `demand_quantile`; callers only see the frame.
+With at least `MIN_FORECAST_MONTHS` months of history (two seasons), demand is the forecast
+of every district and service at the scenario's `demand_quantile` (planner.forecast: the
+model chosen by backtest, cases times `units_per_case`). With a shorter history a forecast
+would only guess at the season, so demand is the mean monthly cases of the last 12 months
+(months without a row count as zero; fewer months if the history is shorter), times
+`units_per_case`, repeated for every month of the horizon; the quantile is then not used,
+and `demand_note` says so. Callers only see the frame.
 """
 
 from __future__ import annotations
@@ -14,12 +17,38 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from planner.forecast import forecast_demand_units
+
 if TYPE_CHECKING:
     from planner.package import CityPackage
     from planner.scenario import Scenario
 
 HISTORY_MONTHS = 12
+MIN_FORECAST_MONTHS = 24
 DEMAND_COLUMNS = ["district_id", "service_id", "period", "demand"]
+
+
+def history_months(package: CityPackage) -> int:
+    """How many months the demand history spans, first to last (0 without history)."""
+    if not len(package.demand):
+        return 0
+    periods = pd.PeriodIndex(package.demand["period"].astype(str), freq="M")
+    return int((periods.max() - periods.min()).n) + 1
+
+
+def demand_note(package: CityPackage, scenario: Scenario) -> str:
+    """How `horizon_demand` made the demand for this package and scenario, in words."""
+    months = history_months(package)
+    if months >= MIN_FORECAST_MONTHS:
+        return (
+            f"demand is the forecast at P{round(scenario.demand_quantile * 100)} "
+            f"from {months} months of history"
+        )
+    return (
+        f"demand is the mean of the last {min(months, HISTORY_MONTHS)} months: {months} months "
+        f"of history are too few to forecast (at least {MIN_FORECAST_MONTHS} are needed), so "
+        "the scenario's demand quantile is not used"
+    )
 
 
 def horizon_demand(package: CityPackage, scenario: Scenario) -> pd.DataFrame:
@@ -28,6 +57,16 @@ def horizon_demand(package: CityPackage, scenario: Scenario) -> pd.DataFrame:
     Periods are the `scenario.horizon_months` months after the last month of history (after
     the current month when there is no history).
     """
+    if history_months(package) >= MIN_FORECAST_MONTHS:
+        forecast = forecast_demand_units(package, scenario.horizon_months, scenario.demand_quantile)
+        return forecast[DEMAND_COLUMNS].astype(
+            {"district_id": str, "service_id": str, "period": str, "demand": float}
+        )
+    return recent_mean_demand(package, scenario)
+
+
+def recent_mean_demand(package: CityPackage, scenario: Scenario) -> pd.DataFrame:
+    """The mean monthly demand of the last 12 months, for every month of the horizon."""
     districts = package.districts["district_id"].astype(str).tolist()
     services = package.services["service_id"].astype(str).tolist()
     history = package.demand

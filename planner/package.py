@@ -98,7 +98,7 @@ class CityPackage:
     def current_capacity(self) -> pd.DataFrame:
         """One row per (agency_id, service_id): the newest by `as_of`."""
         cap = self.capacity.copy()
-        cap["_order"] = cap["as_of"].fillna("")
+        cap["_order"] = cap["as_of"].astype("string").fillna("")
         cap = cap.sort_values(["agency_id", "service_id", "_order"], kind="stable")
         current = cap.drop_duplicates(["agency_id", "service_id"], keep="last")
         return current.drop(columns="_order").reset_index(drop=True)

@@ -6,12 +6,16 @@ makes what it staled unreachable without clearing anything by hand.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
+from pandas import DataFrame
 from sqlalchemy.engine import Engine
 
 from models import repository, scenarios
 from models.db import get_engine, session_scope, upgrade_database
 from planner.access import Actor, disclose_package, save_scenario_as
+from planner.demand import demand_note, horizon_demand
 from planner.demand_view import DemandOutlook, demand_outlook, model_backtest
 from planner.forecast import BacktestResult
 from planner.optimiser import Plan, solve
@@ -68,10 +72,23 @@ def visible_package(city_name: str, actor: Actor) -> CityPackage:
     return _visible(get_settings().database_url, city_name, data_version(city_name), actor)
 
 
+@st.cache_resource(show_spinner="Forecasting demand…", max_entries=8)
+def _demand(url: str, city_name: str, version: str, horizon: int, quantile: float) -> DataFrame:
+    package = _package(url, city_name, version)
+    return horizon_demand(
+        package, Scenario(name="demand", horizon_months=horizon, demand_quantile=quantile)
+    )
+
+
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _plan(url: str, city_name: str, version: str, scenario_json: str) -> Plan:
+    """Demand is cached apart from the plan: scenarios that differ only in money or weights
+    share one forecast."""
     package = _package(url, city_name, version)
-    return solve(package, Scenario.model_validate_json(scenario_json))
+    scenario = Scenario.model_validate_json(scenario_json)
+    demand = _demand(url, city_name, version, scenario.horizon_months, scenario.demand_quantile)
+    plan = solve(package, scenario, demand=demand)
+    return replace(plan, notes=(demand_note(package, scenario), *plan.notes))
 
 
 def run_plan(city_name: str, scenario: Scenario) -> Plan:

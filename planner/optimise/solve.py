@@ -10,7 +10,7 @@ import pandas as pd
 
 from planner import baselines as baseline_rules
 from planner import explain
-from planner.demand import horizon_demand
+from planner.demand import demand_note, horizon_demand
 from planner.optimise.inputs import ModelInputs, prepare_inputs
 from planner.optimise.model import build_model
 from planner.optimise.plan import Plan, empty_frames
@@ -59,15 +59,17 @@ def solve(
     """
     options = options or SolveOptions()
     start = time.perf_counter()
+    notes: tuple[str, ...] = ()
     if demand is None:
         demand = horizon_demand(package, scenario)
+        notes = (demand_note(package, scenario),)
     inputs = prepare_inputs(package, scenario, demand, aggregate_periods=options.aggregate_periods)
     prepared = time.perf_counter() - start
     plan = solve_inputs(inputs, scenario, options)
     times = dict(plan.times)
     times["prepare"] = prepared
     times["total"] = time.perf_counter() - start
-    return _replace(plan, times=times)
+    return _replace(plan, times=times, notes=notes + plan.notes)
 
 
 def solve_inputs(inputs: ModelInputs, scenario: Scenario, options: SolveOptions) -> Plan:
