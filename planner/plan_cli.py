@@ -70,6 +70,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Handle `plan`; returns the exit code. Invalid input is reported on stderr (exit 1)."""
     from planner.optimiser import solve
+    from planner.report import write_report_context
 
     try:
         package = read_package(args.path)
@@ -81,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
             print(str(problem), file=sys.stderr)
         return 1
     plan.write(args.out)
+    write_report_context(package, args.out)  # what `report` needs: names, outlines, freshness
     summary = plan.summary()
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
