@@ -151,11 +151,14 @@ def sweep(
                     )
                 )
     prepared = time.perf_counter() - started
-    if progress is not None and client is None and (workers or 0) <= 1:
-        results = []
-        for i, task in enumerate(tasks):
-            results.append(solve_chain(task))
-            progress((i + 1) / len(tasks))
+    if progress is not None and client is None and workers == 1:
+        n_points, done = point, [0]
+
+        def advance() -> None:
+            done[0] += 1
+            progress(done[0] / n_points)
+
+        results = [solve_chain(task, on_point=advance) for task in tasks]
     else:
         results = run_all(solve_chain, tasks, workers=workers, client=client)
         if progress is not None:
@@ -168,7 +171,9 @@ def sweep(
     return SweepResult(points=points, districts=districts[DISTRICT_COLUMNS], times=times)
 
 
-def solve_chain(task: ChainTask) -> tuple[pd.DataFrame, pd.DataFrame]:
+def solve_chain(
+    task: ChainTask, on_point: Callable[[], None] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Solve one chain of budgets; module level so that it pickles for other processes."""
     point_rows: list[dict[str, Any]] = []
     district_frames: list[pd.DataFrame] = []
@@ -218,12 +223,38 @@ def solve_chain(task: ChainTask) -> tuple[pd.DataFrame, pd.DataFrame]:
         else:
             previous = None
         point_rows.append(row)
+        if on_point is not None:
+            on_point()
     districts = (
         pd.concat(district_frames, ignore_index=True)
         if district_frames
         else pd.DataFrame(columns=DISTRICT_COLUMNS)
     )
     return pd.DataFrame(point_rows).reindex(columns=POINT_COLUMNS), districts
+
+
+def marginal_served(result: SweepResult) -> pd.DataFrame:
+    """Where the next dollar helps most: per district and budget step, the units served more
+    per 1,000 of budget between successive budget points (same quantile and floor).
+
+    Columns: district_id, district, quantile, equity_floor, budget_from, budget_to,
+    served_per_1000.
+    """
+    points = result.points[["point", "quantile", "equity_floor", "budget"]]
+    frame = result.districts.merge(points, on="point").sort_values(
+        ["quantile", "equity_floor", "district_id", "budget"], kind="stable"
+    )
+    keys = ["quantile", "equity_floor", "district_id"]
+    frame["budget_from"] = frame.groupby(keys)["budget"].shift(1)
+    frame["served_from"] = frame.groupby(keys)["served"].shift(1)
+    frame = frame.dropna(subset=["budget_from"])
+    step = (frame["budget"] - frame["budget_from"]).to_numpy(float)
+    gained = (frame["served"] - frame["served_from"]).to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frame["served_per_1000"] = np.where(step > 0, 1000.0 * gained / step, np.nan)
+    frame = frame.rename(columns={"budget": "budget_to"})
+    columns = ["district_id", "district", *keys[:2], "budget_from", "budget_to"]
+    return frame[[*columns, "served_per_1000"]].reset_index(drop=True)
 
 
 def _resolve_highs(
@@ -316,4 +347,4 @@ def _check(
         raise InvalidInput(problems)
 
 
-__all__ = ["ChainTask", "SweepResult", "parse_steps", "solve_chain", "sweep"]
+__all__ = ["ChainTask", "SweepResult", "marginal_served", "parse_steps", "solve_chain", "sweep"]

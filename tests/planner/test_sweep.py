@@ -100,3 +100,19 @@ def test_cli_bad_range_is_a_message(tmp_path, capsys) -> None:
     args = parser.parse_args(["sweep", str(folder), "--budget", "0:2x:many"])
     assert args.handler(args) == 1
     assert "--budget" in capsys.readouterr().err
+
+
+def test_progress_and_marginal_served_per_district() -> None:
+    from planner.sweep import marginal_served
+
+    package, scenario = hand_city(), Scenario(name="sweep")
+    seen: list[float] = []
+    result = sweep(package, scenario, budget_factors=[0, 1, 2], workers=1, progress=seen.append)
+    assert seen == pytest.approx([1 / 3, 2 / 3, 1.0])
+    marginal = marginal_served(result)
+    assert len(marginal) == 2 * 3  # two steps, three districts
+    # The city's gain per 1,000 is the sum of the districts' gains.
+    first = marginal[marginal["budget_from"] == 0.0]
+    points = result.points
+    city_gain = 1000 * (points["served"][1] - points["served"][0]) / points["budget"][1]
+    assert first["served_per_1000"].sum() == pytest.approx(city_gain)

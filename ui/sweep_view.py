@@ -1,0 +1,122 @@
+"""The "served against budget" curve: the city's and each district's, and where the next
+dollar helps most. Chart builders take frames and return Altair charts; `draw_budget_curve`
+runs the sweep (with a progress bar) and draws them."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from planner.i18n import t
+from planner.scenario import Scenario
+from planner.sweep import SweepResult, marginal_served, sweep
+from ui.data import city_package, data_version
+
+DEFAULT_FACTORS = tuple(i / 10 for i in range(21))  # 0 to 2x in 21 points
+
+
+def city_curve(points: pd.DataFrame, currency: str) -> alt.Chart:
+    """Served units against the total budget, with coverage in the tooltip."""
+    return (
+        alt.Chart(points)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("budget:Q", title=t("Budget ({currency})", currency=currency)),
+            y=alt.Y("served:Q", title=t("Units served over the horizon")),
+            tooltip=[
+                alt.Tooltip("budget:Q", format=",.0f"),
+                alt.Tooltip("served:Q", format=",.1f"),
+                alt.Tooltip("coverage:Q", format=".1%"),
+                alt.Tooltip("money_spent:Q", format=",.0f"),
+            ],
+        )
+        .properties(height=300)
+    )
+
+
+def district_curves(districts: pd.DataFrame, points: pd.DataFrame, currency: str) -> alt.Chart:
+    """One line of coverage against budget per district."""
+    frame = districts.merge(points[["point", "budget"]], on="point")
+    return (
+        alt.Chart(frame)
+        .mark_line()
+        .encode(
+            x=alt.X("budget:Q", title=t("Budget ({currency})", currency=currency)),
+            y=alt.Y("coverage:Q", title=t("Share of demand served"), axis=alt.Axis(format="%")),
+            color=alt.Color("district:N", title=t("District"), legend=None),
+            tooltip=["district:N", alt.Tooltip("coverage:Q", format=".1%")],
+        )
+        .properties(height=300)
+    )
+
+
+def marginal_heatmap(marginal: pd.DataFrame) -> alt.Chart:
+    """Units served more per 1,000 of budget, per district and budget step."""
+    frame = marginal.assign(
+        step=marginal["budget_from"].map("{:,.0f}".format)
+        + " → "
+        + marginal["budget_to"].map("{:,.0f}".format)
+    )
+    return (
+        alt.Chart(frame)
+        .mark_rect()
+        .encode(
+            x=alt.X("step:N", title=t("Budget step"), sort=None),
+            y=alt.Y("district:N", title=t("District")),
+            color=alt.Color("served_per_1000:Q", title=t("Served per 1,000")),
+            tooltip=["district:N", "step:N", alt.Tooltip("served_per_1000:Q", format=".2f")],
+        )
+    )
+
+
+def run_sweep(city: str, scenario: Scenario, factors: tuple[float, ...]) -> SweepResult:
+    """Run the sweep in this session's process, with a progress bar."""
+    package = city_package(city)
+    bar = st.progress(0.0, text=t("Solving the budget sweep…"))
+
+    def advance(share: float) -> None:
+        bar.progress(min(1.0, share), text=t("Solved {share:.0%} of the sweep", share=share))
+
+    result = sweep(package, scenario, budget_factors=factors, workers=1, progress=advance)
+    bar.empty()
+    return result
+
+
+def draw_budget_curve(
+    city: str, scenario: Scenario, factors: tuple[float, ...] = DEFAULT_FACTORS
+) -> SweepResult | None:
+    """Sweep the budget from 0 to 2x the scenario's, then draw the city's curve, each
+    district's, and the marginal served per 1,000 per district (where the next dollar helps).
+    The result is kept in the session for this city's data version and scenario."""
+    key = ("budget_sweep", city, data_version(city), hash(scenario), factors)
+    if st.session_state.get("budget_sweep_key") != key:
+        if not st.button(t("Run the budget sweep"), type="primary"):
+            return None
+        st.session_state["budget_sweep"] = run_sweep(city, scenario, factors)
+        st.session_state["budget_sweep_key"] = key
+    result: SweepResult = st.session_state["budget_sweep"]
+    currency = city_package(city).city.currency
+    points = result.points
+    failed = points[~points["status"].isin(["optimal", "time_limit"])]
+    if len(failed):
+        st.warning(t("{n} budget points have no plan.", n=len(failed)))
+    st.subheader(t("Served against budget"))
+    st.altair_chart(city_curve(points.dropna(subset=["served"]), currency), width="stretch")
+    st.subheader(t("Per district"))
+    st.altair_chart(district_curves(result.districts, points, currency), width="stretch")
+    marginal = marginal_served(result)
+    st.subheader(t("Where the next dollar helps most"))
+    st.caption(t("Units served more per 1,000 of budget, between successive budget points."))
+    st.altair_chart(marginal_heatmap(marginal), width="stretch")
+    best = (
+        marginal.sort_values("served_per_1000", ascending=False)
+        .drop_duplicates("budget_from")
+        .sort_values("budget_from")
+    )
+    st.dataframe(
+        best[["budget_from", "budget_to", "district", "served_per_1000"]],
+        hide_index=True,
+        width="stretch",
+    )
+    return result
