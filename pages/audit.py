@@ -4,27 +4,30 @@ import streamlit as st
 
 from models.db import session_scope
 from planner import access
+from planner.i18n import t
 from ui.auth import actor_or_login
 from ui.data import engine
 
-st.title("Audit log")
+st.title(t("Audit log"))
 st.caption(
-    "Append-only: every import, capacity edit, scenario saved or deleted, account change "
-    "and login. Nobody can edit it through the app."
+    t(
+        "Append-only: every import, capacity edit, scenario saved or deleted, account change "
+        "and login. Nobody can edit it through the app."
+    )
 )
 
 actor = actor_or_login()
 if not access.can(actor, access.Action.READ_AUDIT):
-    st.error("Only administrators can read the audit log.")
+    st.error(t("Only administrators can read the audit log."))
     st.stop()
 
-limit = st.number_input("Show the latest", min_value=10, max_value=100_000, value=500, step=100)
+limit = st.number_input(t("Show the latest"), min_value=10, max_value=100_000, value=500, step=100)
 with session_scope(engine()) as session:
     events = access.audit_log(actor, session, limit=int(limit))
 table = access.audit_frame(events)
 st.dataframe(table, hide_index=True)
 st.download_button(
-    "Download as CSV",
+    t("Download as CSV"),
     table.to_csv(index=False).encode("utf-8"),
     file_name="haven-audit-log.csv",
     mime="text/csv",

@@ -5,17 +5,20 @@ import streamlit as st
 from planner import access
 from planner.access import Action
 from planner.compare import compare_plans, coverage_difference
+from planner.i18n import t
 from ui import compare_charts, compare_view
 from ui.auth import actor_or_login
 from ui.data import city_package
 from ui.layout import choose_city
 
-st.title("Compare")
-st.caption("Saved scenarios side by side: what each serves, how fairly, and where the money goes.")
+st.title(t("Compare"))
+st.caption(
+    t("Saved scenarios side by side: what each serves, how fairly, and where the money goes.")
+)
 
 actor = actor_or_login()
 if not access.can(actor, Action.RUN_SCENARIOS):
-    st.info("Comparing plans is for funders, analysts and admins: log in with such an account.")
+    st.info(t("Comparing plans is for funders, analysts and admins: log in with such an account."))
     st.stop()
 city = choose_city()
 if city is None:
@@ -25,44 +28,50 @@ currency = package.city.currency
 saved = compare_view.saved_scenarios(city)
 if len(saved) < 2:
     st.info(
-        f"Comparing needs two saved scenarios; {city} has {len(saved)}. On the Plan page, run "
-        "a scenario, give it a name and press “Save scenario” under its results; then change "
-        "the settings, run and save again."
+        t(
+            "Comparing needs two saved scenarios; {city} has {count}. On the Plan "
+            "page, run a scenario, give it a name and press “Save scenario” under "
+            "its results; then change the settings, run and save again.",
+            city=city,
+            count=len(saved),
+        )
     )
     st.stop()
 
 by_name = {s.name: s for s in saved}
 chosen = st.multiselect(
-    "Scenarios to compare (two to four; the first is the reference)",
+    t("Scenarios to compare (two to four; the first is the reference)"),
     list(by_name),
     default=list(by_name)[:2],
     max_selections=4,
 )
 if len(chosen) < 2:
-    st.info("Choose at least two scenarios.")
+    st.info(t("Choose at least two scenarios."))
     st.stop()
 for name in chosen:
     if by_name[name].note:
-        st.caption(f"**{name}**: {by_name[name].note}")
+        st.caption(t("**{name}**: {note}", name=name, note=by_name[name].note))
 
-with st.spinner("Solving the scenarios (once per data version)…"):
+with st.spinner(t("Solving the scenarios (once per data version)…")):
     plans, problems = compare_view.solve_saved(city, package, [by_name[n] for n in chosen])
 for problem in problems:
     st.warning(problem)
 if len(plans) < 2:
-    st.error("Fewer than two of the chosen scenarios have a plan: choose others to compare.")
+    st.error(t("Fewer than two of the chosen scenarios have a plan: choose others to compare."))
     st.stop()
 tables = compare_plans(plans, package)
 first, second = tables.plans[0], tables.plans[1]
 
-st.subheader("Side by side")
+st.subheader(t("Side by side"))
 st.caption(
-    "Units are each service's own (beds, slots, hours) summed over each scenario's horizon; "
-    "district coverage counts only districts with demand."
+    t(
+        "Units are each service's own (beds, slots, hours) summed over each scenario's horizon; "
+        "district coverage counts only districts with demand."
+    )
 )
 st.dataframe(compare_view.side_by_side(tables, currency), hide_index=True)
 
-st.subheader("Funding per agency")
+st.subheader(t("Funding per agency"))
 if tables.funding_difference["difference"].abs().max() > 0.5:
     st.altair_chart(
         compare_charts.funding_difference_chart(
@@ -71,25 +80,27 @@ if tables.funding_difference["difference"].abs().max() > 0.5:
         width="stretch",
     )
 else:
-    st.info(f"Every agency gets the same funding in these plans as in “{first}”.")
-with st.expander("Funding per agency and funder, in full"):
+    st.info(t("Every agency gets the same funding in these plans as in “{first}”.", first=first))
+with st.expander(t("Funding per agency and funder, in full")):
     compare_view.draw_funding_tables(tables, currency)
 
-st.subheader(f"Where “{second}” differs from “{first}”")
+st.subheader(t("Where “{second}” differs from “{first}”", second=second, first=first))
 difference = coverage_difference(tables, first, second)
 st.vega_lite_chart(
     spec=compare_charts.difference_map(
         package.districts,
         difference,
-        title=f"Change in coverage of demand, from “{first}” to “{second}”",
+        title=t(
+            "Change in coverage of demand, from “{first}” to “{second}”", first=first, second=second
+        ),
         first=first,
         second=second,
     ),
     width="stretch",
 )
-st.caption("Orange: more of the district's demand served; blue: less; grey: no demand.")
+st.caption(t("Orange: more of the district's demand served; blue: less; grey: no demand."))
 
-with st.expander("Coverage of each plan"):
+with st.expander(t("Coverage of each plan")):
     columns = st.columns(len(tables.plans))
     for column, plan_name in zip(columns, tables.plans, strict=True):
         coverage = tables.district_coverage[["name", plan_name]]

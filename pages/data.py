@@ -2,16 +2,17 @@
 
 import streamlit as st
 
+from planner.i18n import t
 from ui import data_view
 from ui.auth import actor_or_login
 from ui.data import city_package
 from ui.layout import choose_city
 
-st.title("Data")
-st.caption("Bring a city's data in, keep capacity current, and take data and results out.")
+st.title(t("Data"))
+st.caption(t("Bring a city's data in, keep capacity current, and take data and results out."))
 actor = actor_or_login()
 
-st.subheader("Import a data package")
+st.subheader(t("Import a data package"))
 data_view.draw_import(actor)
 
 city = choose_city()
@@ -19,11 +20,11 @@ if city is None:
     st.stop()
 package = city_package(city)
 
-st.subheader("Update an agency's capacity")
+st.subheader(t("Update an agency's capacity"))
 data_view.draw_capacity_editor(actor, city, package)
 
-st.subheader("Export the city")
+st.subheader(t("Export the city"))
 data_view.draw_export(actor, city, package)
 
-st.subheader("Download the plan's tables")
+st.subheader(t("Download the plan's tables"))
 data_view.draw_plan_downloads(actor, city, package)

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
+from planner.i18n import t
 from ui.auth import login_form
 
-st.title("Haven")
-st.caption("Planning the city's services for survivors of trafficking. Please log in.")
+st.title(t("Haven"))
+st.caption(t("Planning the city's services for survivors of trafficking. Please log in."))
 login_form()

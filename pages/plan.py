@@ -4,6 +4,7 @@ import streamlit as st
 
 from models.errors import ScenarioExists
 from planner.access import Action, can
+from planner.i18n import t
 from planner.problems import InvalidInput
 from planner.scenario import Scenario
 from ui import plan_view
@@ -12,54 +13,54 @@ from ui.data import city_package, data_version, run_plan, save_scenario
 from ui.layout import choose_city
 from ui.permalink import changed, scenario_from_query, scenario_to_query
 
-st.title("Plan")
-st.caption("How should new money and beds be spread across agencies? Set a scenario and run.")
+st.title(t("Plan"))
+st.caption(t("How should new money and beds be spread across agencies? Set a scenario and run."))
 
-actor = actor_allowed(Action.RUN_SCENARIOS, "run scenarios")
+actor = actor_allowed(Action.RUN_SCENARIOS, t("run scenarios"))
 city = choose_city()
 if city is None:
     st.stop()
 package = city_package(city)
 linked, link_problems = scenario_from_query(st.query_params.to_dict(), "New plan")
 for problem in link_problems:
-    st.warning(f"The link's scenario was partly unusable: {problem}")
+    st.warning(t("The link's scenario was partly unusable: {problem}", problem=problem))
 base = linked or Scenario(name="New plan")
 funders = package.funders.set_index("funder_id")
 services = package.services.set_index("service_id")
 
 with st.form("scenario"):
-    name = st.text_input("Scenario name", value=base.name)
+    name = st.text_input(t("Scenario name"), value=base.name)
     left, middle, right = st.columns(3)
     default_budget = base.budget if base.budget is not None else float(funders["budget"].sum())
     budget = left.number_input(
-        f"Total new budget ({package.city.currency})",
+        t("Total new budget ({currency})", currency=package.city.currency),
         min_value=0.0,
         value=default_budget,
         step=50_000.0,
         format="%.0f",
     )
-    horizon = middle.slider("Horizon (months)", 1, 36, base.horizon_months)
+    horizon = middle.slider(t("Horizon (months)"), 1, 36, base.horizon_months)
     quantile = right.select_slider(
-        "Plan for demand at",
+        t("Plan for demand at"),
         options=[0.5, 0.8, 0.9],
         value=base.demand_quantile if base.demand_quantile in (0.5, 0.8, 0.9) else 0.5,
         format_func=lambda q: f"P{round(q * 100)}",
     )
     floor = left.slider(
-        "Equity floor (share of demand met in every district)", 0.0, 1.0, base.equity_floor, 0.05
+        t("Equity floor (share of demand met in every district)"), 0.0, 1.0, base.equity_floor, 0.05
     )
     mode = middle.radio(
-        "Floor is",
+        t("Floor is"),
         ["soft", "hard"],
         index=["soft", "hard"].index(base.equity_mode),
         horizontal=True,
-        help="Hard: a plan that cannot reach it is infeasible.",
+        help=t("Hard: a plan that cannot reach it is infeasible."),
     )
-    allow_new = right.checkbox("Agencies may start new services", value=base.allow_new_services)
-    with st.expander("Funders' budgets"):
+    allow_new = right.checkbox(t("Agencies may start new services"), value=base.allow_new_services)
+    with st.expander(t("Funders' budgets")):
         funder_budgets = {
             fid: st.number_input(
-                f"{row['name']}",
+                t("{value}", value=row["name"]),
                 min_value=0.0,
                 format="%.0f",
                 step=10_000.0,
@@ -68,29 +69,32 @@ with st.form("scenario"):
             )
             for fid, row in funders.iterrows()
         }
-    with st.expander("Priority weights and radii per service"):
+    with st.expander(t("Priority weights and radii per service")):
         weights, radii = {}, {}
         for sid, row in services.iterrows():
             c1, c2 = st.columns(2)
             weights[sid] = c1.number_input(
-                f"Weight: {row['name']}",
+                t("Weight: {value}", value=row["name"]),
                 min_value=0.01,
                 value=float(base.weights.get(sid, row["weight"])),
                 key=f"w_{sid}",
             )
             radius = base.radius_km.get(sid, row["radius_km"])
             radii[sid] = c2.number_input(
-                f"Radius (km): {row['name']} (empty: anywhere)",
+                t("Radius (km): {value} (empty: anywhere)", value=row["name"]),
                 min_value=0.0,
                 value=None if radius is None or radius != radius else float(radius),
                 key=f"r_{sid}",
             )
-    with st.expander("Solver"):
+    with st.expander(t("Solver")):
         solver = st.radio(
-            "Solver", ["highs", "cbc"], index=["highs", "cbc"].index(base.solver), horizontal=True
+            t("Solver"),
+            ["highs", "cbc"],
+            index=["highs", "cbc"].index(base.solver),
+            horizontal=True,
         )
-        time_limit = st.number_input("Time limit (s)", 1.0, 600.0, float(base.time_limit_s))
-    submitted = st.form_submit_button("Run", type="primary")
+        time_limit = st.number_input(t("Time limit (s)"), 1.0, 600.0, float(base.time_limit_s))
+    submitted = st.form_submit_button(t("Run"), type="primary")
 
 if submitted:
     try:
@@ -123,36 +127,41 @@ elif linked is not None:
 
 scenario = st.session_state.get("plan_scenario")
 if scenario is None:
-    st.info("Set the scenario and press Run. The defaults use every funder's whole budget.")
+    st.info(t("Set the scenario and press Run. The defaults use every funder's whole budget."))
     st.stop()
 
-with st.spinner("Solving…"):
+with st.spinner(t("Solving…")):
     plan = run_plan(city, scenario)
 if not plan_view.draw_status(plan):
     st.stop()
 
 plan_view.draw_headline(plan, package.city.currency)
-st.subheader("Against the baselines")
+st.subheader(t("Against the baselines"))
 plan_view.draw_baselines(plan)
-st.subheader("What limits the plan")
+st.subheader(t("What limits the plan"))
 plan_view.draw_limits(plan)
-st.subheader("Where the plan works")
+st.subheader(t("Where the plan works"))
 plan_view.draw_maps(plan, package)
-st.subheader("Funding per agency and funder")
+st.subheader(t("Funding per agency and funder"))
 plan_view.draw_funding(plan, package)
 
-st.subheader("A report for funders")
+st.subheader(t("A report for funders"))
 audience = "analyst" if can(actor, Action.READ_EXACT_COUNTS) else "funder"
 plan_view.draw_report_download(
     plan, package, f"{city}:{data_version(city)}:{scenario.model_dump_json()}", audience
 )
 
 with st.form("save"):
-    st.markdown(f"**Save “{scenario.name}”** with a note, to compare it later.")
-    note = st.text_area("Note", placeholder="What this scenario asks, and why")
-    if st.form_submit_button("Save scenario"):
+    st.markdown(t("**Save “{name}”** with a note, to compare it later.", name=scenario.name))
+    note = st.text_area(t("Note"), placeholder=t("What this scenario asks, and why"))
+    if st.form_submit_button(t("Save scenario")):
         try:
             save_scenario(city, scenario, note, plan, actor)
-            st.success(f"Saved “{scenario.name}”.")
+            st.success(t("Saved “{name}”.", name=scenario.name))
         except ScenarioExists:
-            st.error(f"A scenario named “{scenario.name}” is saved already: choose another name.")
+            st.error(
+                t(
+                    "A scenario named “{name}” is saved already: choose another name.",
+                    name=scenario.name,
+                )
+            )

@@ -22,6 +22,7 @@ import streamlit as st
 from models.db import session_scope
 from planner import access
 from planner.access import Actor
+from planner.i18n import t
 from planner.settings import get_settings
 from ui.data import engine
 
@@ -71,12 +72,17 @@ def login_form() -> Actor | None:
     """
     if st.session_state.pop(EXPIRED_KEY, False):
         minutes = get_settings().session_idle_minutes
-        st.info(f"You were logged out after {minutes:g} minutes without activity.")
+        st.info(
+            t(
+                "You were logged out after {minutes} minutes without activity.",
+                minutes=format(minutes, "g"),
+            )
+        )
     with st.form("haven_login", clear_on_submit=True):
-        st.subheader("Log in")
-        username = st.text_input("Username", autocomplete="username")
-        password = st.text_input("Password", type="password", autocomplete="current-password")
-        submitted = st.form_submit_button("Log in", type="primary")
+        st.subheader(t("Log in"))
+        username = st.text_input(t("Username"), autocomplete="username")
+        password = st.text_input(t("Password"), type="password", autocomplete="current-password")
+        submitted = st.form_submit_button(t("Log in"), type="primary")
     if not submitted:
         return None
     with session_scope(engine()) as session:
@@ -97,7 +103,7 @@ def logout_button() -> None:
     if get_settings().auth == "none" or actor is None:
         return
     st.text(f"{actor.username} ({actor.role})")
-    if st.button("Log out", key="haven_logout"):
+    if st.button(t("Log out"), key="haven_logout"):
         _forget()
         st.rerun()
 
@@ -122,6 +128,8 @@ def actor_allowed(action: access.Action, doing: str) -> Actor:
     page is for and the end of this run (a page reached by a crafted URL shows nothing)."""
     actor = actor_or_login()
     if not access.can(actor, action):
-        st.error(f"Your role ({actor.role}) does not allow you to {doing}.")
+        st.error(
+            t("Your role ({role}) does not allow you to {doing}.", role=actor.role, doing=doing)
+        )
         st.stop()
     return actor

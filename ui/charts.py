@@ -17,6 +17,8 @@ from shapely.geometry import MultiPolygon, Polygon, mapping
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
+from planner.i18n import t
+
 COLOR_SCHEME = "viridis"  # reads in greyscale and for colour-blind users
 
 
@@ -54,7 +56,7 @@ def _choropleth(
 ) -> alt.Chart:
     features = geo_features(districts, values)
     tooltip = [
-        alt.Tooltip("properties.name:N", title="District"),
+        alt.Tooltip("properties.name:N", title=t("District")),
         alt.Tooltip(f"properties.{value}:Q", title=value_title, format=value_format),
     ]
     for column, column_title in (tooltip_fields or {}).items():
@@ -135,12 +137,14 @@ def district_map_with_points(
             longitude="lon:Q",
             latitude="lat:Q",
             size=alt.Size("capacity:Q", title=size_title, scale=alt.Scale(range=[20, 400])),
-            color=alt.Color("kind:N", title="Kind of agency", scale=alt.Scale(scheme="tableau10")),
+            color=alt.Color(
+                "kind:N", title=t("Kind of agency"), scale=alt.Scale(scheme="tableau10")
+            ),
             tooltip=[
-                alt.Tooltip("name:N", title="Agency"),
-                alt.Tooltip("kind:N", title="Kind"),
+                alt.Tooltip("name:N", title=t("Agency")),
+                alt.Tooltip("kind:N", title=t("Kind")),
                 alt.Tooltip("capacity:Q", title=size_title, format=",.0f"),
-                alt.Tooltip("located:N", title="Shown"),
+                alt.Tooltip("located:N", title=t("Shown")),
             ],
         )
     )
@@ -221,11 +225,11 @@ def fan_chart(
         alt.Chart(history.assign(kind="observed"))
         .mark_line(color="#333333", strokeWidth=2)
         .encode(
-            x=alt.X("period:T", title="Month"),
+            x=alt.X("period:T", title=t("Month")),
             y=alt.Y("cases:Q", title=y_title, axis=alt.Axis(format=",.0f")),
             tooltip=[
-                alt.Tooltip("period:T", title="Month", format="%b %Y"),
-                alt.Tooltip("cases:Q", title="Observed", format=",.0f"),
+                alt.Tooltip("period:T", title=t("Month"), format="%b %Y"),
+                alt.Tooltip("cases:Q", title=t("Observed"), format=",.0f"),
             ],
         )
     )
@@ -241,10 +245,10 @@ def fan_chart(
             x="period:T",
             y="q0.5:Q",
             tooltip=[
-                alt.Tooltip("period:T", title="Month", format="%b %Y"),
-                alt.Tooltip("q0.1:Q", title="P10", format=",.0f"),
-                alt.Tooltip("q0.5:Q", title="P50", format=",.0f"),
-                alt.Tooltip("q0.9:Q", title="P90", format=",.0f"),
+                alt.Tooltip("period:T", title=t("Month"), format="%b %Y"),
+                alt.Tooltip("q0.1:Q", title=t("P10"), format=",.0f"),
+                alt.Tooltip("q0.5:Q", title=t("P50"), format=",.0f"),
+                alt.Tooltip("q0.9:Q", title=t("P90"), format=",.0f"),
             ],
         )
     )

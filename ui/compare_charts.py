@@ -13,6 +13,7 @@ import altair as alt
 import geopandas as gpd
 import pandas as pd
 
+from planner.i18n import t
 from ui.charts import geo_features
 
 DIVERGING_SCHEME: Literal["blueorange"] = "blueorange"
@@ -30,21 +31,23 @@ def funding_difference_chart(
     frame = difference[difference["agency_name"].isin(shown)]
     money = f"Funding minus “{reference}” ({currency})"
     return (
-        alt.Chart(frame, title=f"Funding per agency compared with “{reference}”")
+        alt.Chart(
+            frame, title=t("Funding per agency compared with “{reference}”", reference=reference)
+        )
         .mark_bar()
         .encode(
-            y=alt.Y("agency_name:N", title="Agency", sort=list(shown)),
+            y=alt.Y("agency_name:N", title=t("Agency"), sort=list(shown)),
             yOffset=alt.YOffset("plan:N"),
             x=alt.X("difference:Q", title=money, axis=alt.Axis(format="$,.0f")),
             color=alt.Color(
                 "plan:N",
-                title="Plan",
+                title=t("Plan"),
                 scale=alt.Scale(scheme="viridis"),
                 legend=alt.Legend(orient="bottom"),
             ),
             tooltip=[
-                alt.Tooltip("agency_name:N", title="Agency"),
-                alt.Tooltip("plan:N", title="Plan"),
+                alt.Tooltip("agency_name:N", title=t("Agency")),
+                alt.Tooltip("plan:N", title=t("Plan")),
                 alt.Tooltip("difference:Q", title=money, format="+$,.0f"),
             ],
         )
@@ -68,7 +71,7 @@ def difference_map(
     base = (
         alt.Chart()
         .mark_geoshape(fill=NO_DATA, stroke="white", strokeWidth=0.6)
-        .encode(tooltip=[alt.Tooltip("properties.name:N", title="District")])
+        .encode(tooltip=[alt.Tooltip("properties.name:N", title=t("District"))])
     )
     coloured = (
         alt.Chart()
@@ -77,16 +80,22 @@ def difference_map(
         .encode(
             color=alt.Color(
                 "properties.difference:Q",
-                title="Coverage change (pts)",
+                title=t("Coverage change (pts)"),
                 scale=alt.Scale(scheme=DIVERGING_SCHEME, domain=[-largest, largest], domainMid=0),
                 legend=alt.Legend(format="+.0f", orient="right"),
             ),
             tooltip=[
-                alt.Tooltip("properties.name:N", title="District"),
-                alt.Tooltip("properties.first:Q", title=f"Coverage, {first}", format=".1%"),
-                alt.Tooltip("properties.second:Q", title=f"Coverage, {second}", format=".1%"),
+                alt.Tooltip("properties.name:N", title=t("District")),
                 alt.Tooltip(
-                    "properties.difference:Q", title="Change (percentage points)", format="+.1f"
+                    "properties.first:Q", title=t("Coverage, {first}", first=first), format=".1%"
+                ),
+                alt.Tooltip(
+                    "properties.second:Q",
+                    title=t("Coverage, {second}", second=second),
+                    format=".1%",
+                ),
+                alt.Tooltip(
+                    "properties.difference:Q", title=t("Change (percentage points)"), format="+.1f"
                 ),
             ],
         )
@@ -110,13 +119,13 @@ def coverage_map(
         .encode(
             color=alt.Color(
                 "properties.coverage:Q",
-                title="Coverage",
+                title=t("Coverage"),
                 scale=alt.Scale(scheme="viridis", domain=[0, 1]),  # as charts.COLOR_SCHEME
                 legend=alt.Legend(format=".0%", orient="right"),
             ),
             tooltip=[
-                alt.Tooltip("properties.name:N", title="District"),
-                alt.Tooltip("properties.coverage:Q", title="Coverage", format=".1%"),
+                alt.Tooltip("properties.name:N", title=t("District")),
+                alt.Tooltip("properties.coverage:Q", title=t("Coverage"), format=".1%"),
             ],
         )
     )

@@ -19,6 +19,7 @@ from models import scenarios
 from models.db import session_scope
 from models.tables import ScenarioPublic
 from planner.compare import ComparisonTables
+from planner.i18n import fmt_number, fmt_percent, t
 from planner.optimiser import Plan
 from planner.package import CityPackage
 from planner.problems import InvalidInput
@@ -53,7 +54,11 @@ def solve_saved(
         plan = run_plan(city_name, scenario)
         if not plan.has_plan:
             problems.append(
-                f"“{saved.name}” has no plan ({plan.status}): open it on the Plan page to see why."
+                t(
+                    "“{name}” has no plan ({status}): open it on the Plan page to see why.",
+                    name=saved.name,
+                    status=plan.status,
+                )
             )
             continue
         plans[saved.name] = plan
@@ -65,34 +70,38 @@ def side_by_side(tables: ComparisonTables, currency: str) -> pd.DataFrame:
     totals: dict[str, dict[str, float]] = tables.totals.to_dict("index")  # type: ignore[assignment]
 
     def units(value: float) -> str:
-        return "—" if math.isnan(value) else f"{value:,.0f}"
+        return "—" if math.isnan(value) else fmt_number(value)
 
     def share(value: float) -> str:
-        return "—" if math.isnan(value) else f"{value:.1%}"
+        return "—" if math.isnan(value) else fmt_percent(value)
 
     def points(value: float) -> str:
-        return "—" if math.isnan(value) else f"{value * 100:.1f} pts"
+        return "—" if math.isnan(value) else t("{points} pts", points=fmt_number(value * 100, 1))
 
     def cash(value: float) -> str:
         return "—" if math.isnan(value) else money(value, currency)
 
     rows = [
-        ("Demand over the horizon (units)", "demand", units),
-        ("Served (units)", "served", units),
-        ("Unmet (units)", "unmet", units),
-        ("Coverage (share of demand served)", "coverage", share),
-        (f"Budget ({currency})", "budget", cash),
-        (f"New money spent ({currency})", "money_spent", cash),
-        ("Units added (beds, slots, hours)", "units_added", units),
-        (f"New money per unit served ({currency})", "money_per_unit_served", cash),
+        (t("Demand over the horizon (units)"), "demand", units),
+        (t("Served (units)"), "served", units),
+        (t("Unmet (units)"), "unmet", units),
+        (t("Coverage (share of demand served)"), "coverage", share),
+        (t("Budget ({currency})", currency=currency), "budget", cash),
+        (t("New money spent ({currency})", currency=currency), "money_spent", cash),
+        (t("Units added (beds, slots, hours)"), "units_added", units),
         (
-            f"Cost per additional unit served vs today ({currency})",
+            t("New money per unit served ({currency})", currency=currency),
+            "money_per_unit_served",
+            cash,
+        ),
+        (
+            t("Cost per additional unit served vs today ({currency})", currency=currency),
             "cost_per_additional_unit_served",
             cash,
         ),
-        ("Lowest district coverage", "lowest_district_coverage", share),
-        ("Spread between districts (max − min)", "coverage_spread", points),
-        ("Spread between districts (interquartile range)", "coverage_iqr", points),
+        (t("Lowest district coverage"), "lowest_district_coverage", share),
+        (t("Spread between districts (max − min)"), "coverage_spread", points),
+        (t("Spread between districts (interquartile range)"), "coverage_iqr", points),
     ]
     table = pd.DataFrame(
         {
@@ -108,17 +117,19 @@ def draw_funding_tables(tables: ComparisonTables, currency: str) -> None:
     """Funding per agency and per funder, one money column per plan."""
     number_format = "dollar" if currency == "USD" else "localized"
     money_columns = {
-        plan: st.column_config.NumberColumn(f"{plan} ({currency})", format=number_format)
+        plan: st.column_config.NumberColumn(
+            t("{plan} ({currency})", plan=plan, currency=currency), format=number_format
+        )
         for plan in tables.plans
     }
     st.dataframe(
         tables.funding,
         hide_index=True,
-        column_config={"agency_name": "Agency", **money_columns},
+        column_config={"agency_name": t("Agency"), **money_columns},
     )
-    st.caption("Per funder")
+    st.caption(t("Per funder"))
     st.dataframe(
         tables.funding_by_funder,
         hide_index=True,
-        column_config={"funder_name": "Funder", **money_columns},
+        column_config={"funder_name": t("Funder"), **money_columns},
     )

@@ -23,6 +23,7 @@ from planner import access
 from planner.access import AccessDenied, Actor
 from planner.exchange import CheckedUpload, check_upload, csv_bytes, plan_tables, xlsx_bytes
 from planner.exchange import package_zip as zip_of_package
+from planner.i18n import fmt_number, t
 from planner.optimiser import Plan
 from planner.package import CityPackage
 from planner.scenario import Scenario
@@ -46,21 +47,35 @@ def import_checked(actor: Actor, package: CityPackage, *, replace: bool) -> tupl
         with session_scope(engine()) as session:
             summary = access.import_city(actor, session, package, replace)
     except AccessDenied as exc:
-        return f"Nothing was imported: {exc}. Ask an analyst or an admin.", False
+        return t("Nothing was imported: {reason}. Ask an analyst or an admin.", reason=exc), False
     except CityExists:
         return (
-            f"{package.city.name} is already in the database: tick “Replace the city's data” "
-            "to swap it (its saved scenarios are kept).",
+            t(
+                "{city} is already in the database: tick “Replace the city's data” "
+                "to swap it (its saved scenarios are kept).",
+                city=package.city.name,
+            ),
             False,
         )
     except (ImportFailed, StorageError) as exc:
-        return f"Nothing was imported. {exc}", False
+        return t("Nothing was imported. {reason}", reason=exc), False
     except SQLAlchemyError as exc:
         reason = str(exc).splitlines()[0]
-        return f"Nothing was imported: the database refused it ({reason}). Try again.", False
+        return (
+            t(
+                "Nothing was imported: the database refused it ({reason}). Try again.",
+                reason=reason,
+            ),
+            False,
+        )
     rows = sum(summary.counts.values())
-    verb = "Replaced the data of" if summary.replaced else "Imported"
-    return f"{verb} {summary.city}: {rows:,} rows.", True
+    if summary.replaced:
+        message = t(
+            "Replaced the data of {city}: {rows} rows.", city=summary.city, rows=fmt_number(rows)
+        )
+    else:
+        message = t("Imported {city}: {rows} rows.", city=summary.city, rows=fmt_number(rows))
+    return message, True
 
 
 def record_capacity_update(

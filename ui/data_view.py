@@ -14,6 +14,7 @@ import streamlit as st
 from planner import access
 from planner.access import Action, Actor
 from planner.exchange import problems_frame
+from planner.i18n import fmt_number, t
 from planner.package import CityPackage
 from ui import data_admin
 from ui.data import city_names, data_version, run_plan
@@ -25,10 +26,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def draw_import(actor: Actor) -> None:
     """Upload, check (every problem as a table), and import on confirmation."""
     if not access.can(actor, Action.IMPORT_DATA):
-        st.info("Importing data packages is for analysts and admins.")
+        st.info(t("Importing data packages is for analysts and admins."))
         return
     uploaded = st.file_uploader(
-        "Data package: a .zip of the package folder (city.json, districts.geojson, the CSV files)",
+        t(
+            "Data package: a .zip of the package folder (city.json, districts.geojson, "
+            "the CSV files)"
+        ),
         type=["zip"],
     )
     if uploaded is None:
@@ -38,22 +42,34 @@ def draw_import(actor: Actor) -> None:
         st.dataframe(problems_frame(checked.problems), hide_index=True)
     if checked.package is None:
         st.error(
-            f"{checked.errors:,} error(s) in this package: nothing can be imported. Fix them in "
-            "the files (file, line and column above) and upload the .zip again."
+            t(
+                "{errors} error(s) in this package: nothing can be imported. Fix them "
+                "in the files (file, line and column above) and upload the .zip again.",
+                errors=fmt_number(checked.errors),
+            )
         )
         return
     new = checked.package
     st.success(
-        f"{new.city.name}: {len(new.districts):,} districts, {len(new.agencies):,} agencies, "
-        f"{len(new.services):,} services, {len(new.demand):,} demand rows; "
-        f"{checked.warnings:,} warning(s)."
+        t(
+            "{name}: {count} districts, {count2} agencies, {count3} services, "
+            "{count4} demand rows; {warnings} warning(s).",
+            name=new.city.name,
+            count=fmt_number(len(new.districts)),
+            count2=fmt_number(len(new.agencies)),
+            count3=fmt_number(len(new.services)),
+            count4=fmt_number(len(new.demand)),
+            warnings=fmt_number(checked.warnings),
+        )
     )
     exists = new.city.name in city_names()
     replace = exists and st.checkbox(
-        "Replace the city's data",
-        help=f"{new.city.name} is in the database already; its saved scenarios are kept.",
+        t("Replace the city's data"),
+        help=t(
+            "{name} is in the database already; its saved scenarios are kept.", name=new.city.name
+        ),
     )
-    if st.button("Import", type="primary", disabled=exists and not replace):
+    if st.button(t("Import"), type="primary", disabled=exists and not replace):
         message, imported = data_admin.import_checked(actor, new, replace=replace)
         (st.success if imported else st.error)(message)
 
@@ -67,16 +83,18 @@ def draw_capacity_editor(actor: Actor, city: str, package: CityPackage) -> None:
         a for a in names.index if access.can_edit_capacity(actor, city_name=city, agency_id=a)
     ]
     if not editable:
-        st.info("Updating capacity is for analysts, admins and each agency's own partner account.")
+        st.info(
+            t("Updating capacity is for analysts, admins and each agency's own partner account.")
+        )
         return
     services = package.services.set_index("service_id")
     left, right = st.columns(2)
-    agency_id = left.selectbox("Agency", editable, format_func=lambda a: f"{names[a]} ({a})")
+    agency_id = left.selectbox(t("Agency"), editable, format_func=lambda a: f"{names[a]} ({a})")
     current = package.current_capacity()
     current = current[current["agency_id"] == agency_id].set_index("service_id")
     offered = [s for s in services.index if s in current.index]
     service_id = right.selectbox(
-        "Service",
+        t("Service"),
         offered + [s for s in services.index if s not in current.index],
         format_func=lambda s: services.loc[s, "name"] + ("" if s in offered else " (new)"),
     )
@@ -89,13 +107,17 @@ def draw_capacity_editor(actor: Actor, city: str, package: CityPackage) -> None:
 
     with st.form(f"capacity_{agency_id}_{service_id}"):
         c1, c2, c3, c4 = st.columns(4)
-        capacity = c1.number_input(f"Capacity ({unit}s)", value=now("capacity"), step=1.0)
-        occupied = c2.number_input(f"Occupied ({unit}s; empty: unknown)", value=now("occupied"))
-        expansion = c3.number_input(
-            f"May add at most ({unit}s)", value=now("max_expansion") or 0.0, step=1.0
+        capacity = c1.number_input(
+            t("Capacity ({unit}s)", unit=unit), value=now("capacity"), step=1.0
         )
-        as_of = c4.date_input("As of", value=date.today())
-        if st.form_submit_button("Save capacity"):
+        occupied = c2.number_input(
+            t("Occupied ({unit}s; empty: unknown)", unit=unit), value=now("occupied")
+        )
+        expansion = c3.number_input(
+            t("May add at most ({unit}s)", unit=unit), value=now("max_expansion") or 0.0, step=1.0
+        )
+        as_of = c4.date_input(t("As of"), value=date.today())
+        if st.form_submit_button(t("Save capacity")):
             problem = data_admin.record_capacity_update(
                 actor,
                 city,
@@ -110,23 +132,48 @@ def draw_capacity_editor(actor: Actor, city: str, package: CityPackage) -> None:
             if problem:
                 st.error(problem)
             else:
-                st.success(f"Saved: {names[agency_id]} has {capacity:,.0f} {unit}s as of {as_of}.")
+                st.success(
+                    t(
+                        "Saved: {value} has {capacity} {unit}s as of {as_of}.",
+                        value=names[agency_id],
+                        capacity=fmt_number(capacity),
+                        unit=unit,
+                        as_of=as_of,
+                    )
+                )
     st.session_state[SEEN] = (city, data_version(city))
-    st.caption(f"History of {names[agency_id]}: {services.loc[service_id, 'name']}, newest first.")
+    st.caption(
+        t(
+            "History of {value}: {value2}, newest first.",
+            value=names[agency_id],
+            value2=services.loc[service_id, "name"],
+        )
+    )
     currency = package.city.currency
     st.dataframe(
         data_admin.capacity_history(city, agency_id, service_id),
         hide_index=True,
         column_config={
-            "as_of": st.column_config.DateColumn("As of"),
-            "capacity": st.column_config.NumberColumn(f"Capacity ({unit}s)", format="%.0f"),
-            "occupied": st.column_config.NumberColumn(f"Occupied ({unit}s)", format="%.0f"),
-            "max_expansion": st.column_config.NumberColumn(f"May add ({unit}s)", format="%.0f"),
-            "unit_cost": st.column_config.NumberColumn(
-                f"Cost per {unit} ({currency}; empty: the service's)", format="%.0f"
+            "as_of": st.column_config.DateColumn(t("As of")),
+            "capacity": st.column_config.NumberColumn(
+                t("Capacity ({unit}s)", unit=unit), format="%.0f"
             ),
-            "recorded_at": st.column_config.DatetimeColumn("Recorded at (UTC)"),
-            "recorded_by": "Recorded by",
+            "occupied": st.column_config.NumberColumn(
+                t("Occupied ({unit}s)", unit=unit), format="%.0f"
+            ),
+            "max_expansion": st.column_config.NumberColumn(
+                t("May add ({unit}s)", unit=unit), format="%.0f"
+            ),
+            "unit_cost": st.column_config.NumberColumn(
+                t(
+                    "Cost per {unit} ({currency}; empty: the service's)",
+                    unit=unit,
+                    currency=currency,
+                ),
+                format="%.0f",
+            ),
+            "recorded_at": st.column_config.DatetimeColumn(t("Recorded at (UTC)")),
+            "recorded_by": t("Recorded by"),
         },
     )
 
@@ -135,11 +182,11 @@ def draw_export(actor: Actor, city: str, package: CityPackage) -> None:
     """The whole city as a package .zip (it holds confidential locations)."""
     if not access.can(actor, Action.READ_CONFIDENTIAL_LOCATIONS):
         st.info(
-            "Exporting the whole package (with shelters' locations) is for analysts and admins."
+            t("Exporting the whole package (with shelters' locations) is for analysts and admins.")
         )
         return
     st.download_button(
-        f"Download {city} as a data package (.zip)",
+        t("Download {city} as a data package (.zip)", city=city),
         data=data_admin.city_zip(city, package),
         file_name=data_admin.export_file_name(city),
         mime="application/zip",
@@ -149,30 +196,46 @@ def draw_export(actor: Actor, city: str, package: CityPackage) -> None:
 def draw_plan_downloads(actor: Actor, city: str, package: CityPackage) -> None:
     """The last plan of this session (the Plan page's scenario) as CSV files and one .xlsx."""
     if not access.can(actor, Action.RUN_SCENARIOS):
-        st.info("Plans and their tables are for funders, analysts and admins.")
+        st.info(t("Plans and their tables are for funders, analysts and admins."))
         return
     scenario = st.session_state.get("plan_scenario")
     if scenario is None:
-        st.info("Run a scenario on the Plan page first; its tables can then be downloaded here.")
+        st.info(t("Run a scenario on the Plan page first; its tables can then be downloaded here."))
         return
     problems = scenario.validate_for(package)
     if problems:
-        st.warning(f"The last plan was run for another city ({'; '.join(problems)}): run it again.")
+        st.warning(
+            t(
+                "The last plan was run for another city ({value}): run it again.",
+                value="; ".join(problems),
+            )
+        )
         return
     plan = run_plan(city, scenario)
     if not plan.has_plan:
-        st.warning(f"“{scenario.name}” has no plan ({plan.status}): see the Plan page for why.")
+        st.warning(
+            t(
+                "“{name}” has no plan ({status}): see the Plan page for why.",
+                name=scenario.name,
+                status=plan.status,
+            )
+        )
         return
     st.caption(
-        f"“{scenario.name}”: funding per funder and agency ({package.city.currency}), capacity "
-        f"added (in each service's unit) and coverage per district and service over "
-        f"{scenario.horizon_months} months."
+        t(
+            "“{name}”: funding per funder and agency ({currency}), capacity added "
+            "(in each service's unit) and coverage per district and service over "
+            "{horizon_months} months.",
+            name=scenario.name,
+            currency=package.city.currency,
+            horizon_months=scenario.horizon_months,
+        )
     )
     files = data_admin.result_files(city, scenario, plan, package)
     for column, (name, content) in zip(st.columns(len(files)), files.items(), strict=True):
         excel = name.endswith(".xlsx")
         column.download_button(
-            f"{name} ({'Excel, a sheet per table' if excel else 'CSV'})",
+            t("{name} ({value})", name=name, value="Excel, a sheet per table" if excel else "CSV"),
             data=content,
             file_name=name,
             mime=XLSX if excel else "text/csv",

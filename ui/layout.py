@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from planner.i18n import fmt_money, t
 from ui import data
 
 
@@ -13,23 +14,19 @@ def choose_city() -> str | None:
     names = data.city_names()
     if not names:
         st.info(
-            "No city is loaded yet. Run `python -m planner demo` to load the demo city, "
-            "or `python -m planner import PATH` for your own data package."
+            t(
+                "No city is loaded yet. Run `python -m planner demo` to load the demo city, "
+                "or `python -m planner import PATH` for your own data package."
+            )
         )
         return None
     current = st.session_state.get("city")
     index = names.index(current) if current in names else 0
-    city = st.sidebar.selectbox("City", names, index=index, key="city_picker")
+    city = st.sidebar.selectbox(t("City"), names, index=index, key="city_picker")
     st.session_state["city"] = city
     return str(city)
 
 
 def money(amount: float, currency: str = "USD") -> str:
-    """$1.2M, $35K, $900 (other currencies by their code)."""
-    prefix = "$" if currency == "USD" else f"{currency} "
-    magnitude = abs(amount)
-    if magnitude >= 1e6:
-        return f"{prefix}{amount / 1e6:,.1f}M"
-    if magnitude >= 1e4:
-        return f"{prefix}{amount / 1e3:,.0f}K"
-    return f"{prefix}{amount:,.0f}"
+    """$1.2M, $35K, $900 (other currencies by their code); "1,2 M$" in French."""
+    return fmt_money(amount, currency)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from planner.access import Action, Actor, can
+from planner.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -16,15 +17,15 @@ class PageSpec:
 
 
 PAGES = (
-    PageSpec("pages/overview.py", "Overview", ":material/dashboard:", Action.VIEW_CITY_TOTALS),
-    PageSpec("pages/capacity_map.py", "Capacity map", ":material/map:", Action.VIEW_MAP),
-    PageSpec("pages/demand.py", "Demand", ":material/trending_up:", Action.VIEW_AGGREGATES),
-    PageSpec("pages/plan.py", "Plan", ":material/calculate:", Action.RUN_SCENARIOS),
-    PageSpec("pages/compare.py", "Compare", ":material/compare_arrows:", Action.RUN_SCENARIOS),
-    PageSpec("pages/data.py", "Data", ":material/database:", Action.EDIT_OWN_CAPACITY),
-    PageSpec("pages/audit.py", "Audit log", ":material/history:", Action.READ_AUDIT),
+    PageSpec("pages/overview.py", N_("Overview"), ":material/dashboard:", Action.VIEW_CITY_TOTALS),
+    PageSpec("pages/capacity_map.py", N_("Capacity map"), ":material/map:", Action.VIEW_MAP),
+    PageSpec("pages/demand.py", N_("Demand"), ":material/trending_up:", Action.VIEW_AGGREGATES),
+    PageSpec("pages/plan.py", N_("Plan"), ":material/calculate:", Action.RUN_SCENARIOS),
+    PageSpec("pages/compare.py", N_("Compare"), ":material/compare_arrows:", Action.RUN_SCENARIOS),
+    PageSpec("pages/data.py", N_("Data"), ":material/database:", Action.EDIT_OWN_CAPACITY),
+    PageSpec("pages/audit.py", N_("Audit log"), ":material/history:", Action.READ_AUDIT),
 )
-LOGIN = PageSpec("pages/login.py", "Log in", ":material/login:", Action.VIEW_MAP)
+LOGIN = PageSpec("pages/login.py", N_("Log in"), ":material/login:", Action.VIEW_MAP)
 
 
 def pages_for(actor: Actor | None) -> list[PageSpec]:

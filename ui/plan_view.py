@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from planner.i18n import fmt_number, fmt_percent, get_language, t, use_language
 from planner.optimiser import Plan
 from planner.package import CityPackage
 from planner.plan_views import (
@@ -22,12 +23,23 @@ MAX_MESSAGES = 8
 def draw_status(plan: Plan) -> bool:
     """Say what the solve ended with; True when there is a plan to show."""
     if plan.status == "optimal":
-        st.success(f"Optimal plan found by {plan.solver_version} in {plan.times['total']:.1f} s.")
+        st.success(
+            t(
+                "Optimal plan found by {solver_version} in {value} s.",
+                solver_version=plan.solver_version,
+                value=fmt_number(plan.times["total"], 1),
+            )
+        )
     elif plan.status == "time_limit" and plan.has_plan:
         gap = f"{plan.gap:.2%}" if plan.gap is not None else "unknown"
-        st.warning(f"Stopped at the time limit with a feasible plan: it is within {gap} of best.")
+        st.warning(
+            t(
+                "Stopped at the time limit with a feasible plan: it is within {gap} of best.",
+                gap=gap,
+            )
+        )
     else:
-        st.error(f"No plan: {plan.status}.")
+        st.error(t("No plan: {status}.", status=plan.status))
         explain_infeasible(plan)
         return False
     return True
@@ -36,11 +48,11 @@ def draw_status(plan: Plan) -> bool:
 def explain_infeasible(plan: Plan) -> None:
     reasons = [part.strip() for part in plan.message.split(";") if part.strip()]
     for reason in reasons[:MAX_MESSAGES]:
-        st.markdown(f"- {reason}")
+        st.markdown(t("- {reason}", reason=reason))
     if len(reasons) > MAX_MESSAGES:
-        with st.expander(f"{len(reasons) - MAX_MESSAGES} more"):
+        with st.expander(t("{value} more", value=len(reasons) - MAX_MESSAGES)):
             for reason in reasons[MAX_MESSAGES:]:
-                st.markdown(f"- {reason}")
+                st.markdown(t("- {reason}", reason=reason))
 
 
 def draw_headline(plan: Plan, currency: str) -> None:
@@ -48,14 +60,16 @@ def draw_headline(plan: Plan, currency: str) -> None:
     status_quo = plan.baselines.get("status_quo", {})
     col1, col2, col3, col4 = st.columns(4)
     col1.metric(
-        "Demand served (units)",
-        f"{totals['served']:,.0f}",
+        t("Demand served (units)"),
+        fmt_number(totals["served"]),
         delta=f"{totals['served'] - status_quo.get('served', totals['served']):+,.0f} vs today",
     )
-    col2.metric("Coverage", f"{totals['coverage']:.1%}")
-    col3.metric("Money spent", money(totals["money_spent"], currency))
+    col2.metric(t("Coverage"), fmt_percent(totals["coverage"]))
+    col3.metric(t("Money spent"), money(totals["money_spent"], currency))
     per_unit = totals.get("cost_per_additional_unit_served")
-    col4.metric("Cost per additional unit served", money(per_unit, currency) if per_unit else "—")
+    col4.metric(
+        t("Cost per additional unit served"), money(per_unit, currency) if per_unit else "—"
+    )
 
 
 def draw_baselines(plan: Plan) -> None:
@@ -63,12 +77,12 @@ def draw_baselines(plan: Plan) -> None:
         comparison_with_baselines(plan),
         hide_index=True,
         column_config={
-            "plan": "Plan",
-            "served": st.column_config.NumberColumn("Served (units)", format="%.0f"),
-            "unmet": st.column_config.NumberColumn("Unmet (units)", format="%.0f"),
-            "coverage": st.column_config.NumberColumn("Coverage", format="percent"),
-            "weighted_unmet": st.column_config.NumberColumn("Weighted unmet", format="%.0f"),
-            "money_spent": st.column_config.NumberColumn("Money spent", format="dollar"),
+            "plan": t("Plan"),
+            "served": st.column_config.NumberColumn(t("Served (units)"), format="%.0f"),
+            "unmet": st.column_config.NumberColumn(t("Unmet (units)"), format="%.0f"),
+            "coverage": st.column_config.NumberColumn(t("Coverage"), format="percent"),
+            "weighted_unmet": st.column_config.NumberColumn(t("Weighted unmet"), format="%.0f"),
+            "money_spent": st.column_config.NumberColumn(t("Money spent"), format="dollar"),
         },
     )
 
@@ -77,27 +91,33 @@ def draw_limits(plan: Plan) -> None:
     diagnostics = plan.diagnostics
     sentence = diagnostics.get("shadow_price", {}).get("sentence")
     if sentence:
-        st.markdown(f"**The budget's value:** {sentence}.")
+        st.markdown(t("**The budget's value:** {sentence}.", sentence=sentence))
     for kind, found in diagnostics.get("binding", {}).items():
         words = found.get("words", [])
         if words:
-            st.markdown(f"**Binding {kind} limits** ({found.get('count', len(words))}):")
+            st.markdown(
+                t(
+                    "**Binding {kind} limits** ({value}):",
+                    kind=kind,
+                    value=found.get("count", len(words)),
+                )
+            )
             for line in words[:MAX_MESSAGES]:
-                st.markdown(f"- {line}")
+                st.markdown(t("- {line}", line=line))
     radius = diagnostics.get("radius", [])
     if radius:
-        st.markdown("**Out of reach:**")
+        st.markdown(t("**Out of reach:**"))
         for item in radius[:MAX_MESSAGES]:
-            st.markdown(f"- {item['words']}")
+            st.markdown(t("- {value}", value=item["words"]))
     below = diagnostics.get("below_floor", [])
     if below:
-        st.markdown(f"**Districts below the equity floor:** {len(below)}")
+        st.markdown(t("**Districts below the equity floor:** {count}", count=len(below)))
 
 
 def draw_funding(plan: Plan, package: CityPackage) -> None:
     table = funding_by_agency(plan, package)
     if table.empty:
-        st.info("This plan spends no new money.")
+        st.info(t("This plan spends no new money."))
         return
     st.altair_chart(
         charts.bar_chart(
@@ -105,7 +125,7 @@ def draw_funding(plan: Plan, package: CityPackage) -> None:
             category="agency_name",
             value="amount",
             category_title="Agency",
-            value_title=f"Funding ({package.city.currency})",
+            value_title=t("Funding ({currency})", currency=package.city.currency),
             color="funder",
             color_title="Funder",
             value_format="$,.0f",
@@ -116,11 +136,11 @@ def draw_funding(plan: Plan, package: CityPackage) -> None:
         table,
         hide_index=True,
         column_config={
-            "funder": "Funder",
-            "agency_name": "Agency",
-            "agency_kind": "Kind",
-            "service": "Service",
-            "amount": st.column_config.NumberColumn("Amount", format="dollar"),
+            "funder": t("Funder"),
+            "agency_name": t("Agency"),
+            "agency_kind": t("Kind"),
+            "service": t("Service"),
+            "amount": st.column_config.NumberColumn(t("Amount"), format="dollar"),
         },
     )
 
@@ -133,10 +153,10 @@ def draw_maps(plan: Plan, package: CityPackage) -> None:
             package.districts,
             coverage,
             "coverage",
-            title="Coverage of demand after the plan",
-            value_title="Coverage",
+            title=t("Coverage of demand after the plan"),
+            value_title=t("Coverage"),
             value_format=".0%",
-            tooltip_fields={"demand": "Demand (units)", "unmet": "Unmet (units)"},
+            tooltip_fields={"demand": t("Demand (units)"), "unmet": t("Unmet (units)")},
             height=460,
         ),
         width="stretch",
@@ -147,9 +167,9 @@ def draw_maps(plan: Plan, package: CityPackage) -> None:
             package.districts,
             added,
             "units",
-            title="Beds and slots added, by the district of the agency",
-            value_title="Units added",
-            tooltip_fields={"cost": "Cost"},
+            title=t("Beds and slots added, by the district of the agency"),
+            value_title=t("Units added"),
+            tooltip_fields={"cost": t("Cost")},
             height=460,
         ),
         width="stretch",
@@ -164,23 +184,29 @@ MIME = {
 
 
 @st.cache_data(show_spinner="Writing the report…", max_entries=8)
-def _report(_plan: Plan, _package: CityPackage, key: str, fmt: str, audience: str) -> bytes:
+def _report(
+    _plan: Plan, _package: CityPackage, key: str, fmt: str, audience: str, language: str
+) -> bytes:
     del key  # the plan's identity: its scenario and data version
-    return build_report(_plan, fmt=fmt, audience=audience, package=_package)  # type: ignore[arg-type]
+    with use_language(language):
+        return build_report(_plan, fmt=fmt, audience=audience, package=_package)  # type: ignore[arg-type]
 
 
 def draw_report_download(plan: Plan, package: CityPackage, key: str, audience: str) -> None:
     """One click: the plan as a report a funder can forward (PDF, HTML or Excel)."""
     left, right = st.columns([1, 3])
-    fmt = left.radio("Format", ["pdf", "html", "xlsx"], horizontal=True, key="report_format")
+    fmt = left.radio(t("Format"), ["pdf", "html", "xlsx"], horizontal=True, key="report_format")
     right.caption(
-        f"For a {audience}: small counts are suppressed and confidential places hidden as "
-        "that audience requires; charts are drawn offline."
+        t(
+            "For a {audience}: small counts are suppressed and confidential places "
+            "hidden as that audience requires; charts are drawn offline.",
+            audience=audience,
+        )
     )
-    if right.button("Prepare the report", key="report_prepare"):
-        data = _report(plan, package, key, fmt, audience)
+    if right.button(t("Prepare the report"), key="report_prepare"):
+        data = _report(plan, package, key, fmt, audience, get_language())
         right.download_button(
-            f"Download the report ({fmt.upper()})",
+            t("Download the report ({value})", value=fmt.upper()),
             data,
             file_name=f"haven-{plan.scenario.name}.{fmt}".replace(" ", "-"),
             mime=MIME[fmt],
