@@ -32,6 +32,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
+import highspy
 import numpy as np
 import pandas as pd
 import pulp
@@ -65,6 +66,7 @@ if TYPE_CHECKING:
     from planner.scenario import Scenario
 
 Risk = Literal["mean", "cvar"]
+Periods = Literal["monthly", "mean"]
 #: Seed of the scenarios the robust plan is made on; evaluation draws from another stream.
 PLAN_SEED = 0
 EVALUATION_SEED = 1_000_003
@@ -251,11 +253,20 @@ def robust_plan(
     seed: int = PLAN_SEED,
     mip_gap: float = DEFAULT_MIP_GAP,
     samples: list[pd.DataFrame] | None = None,
+    periods: Periods | None = None,
 ) -> RobustPlan:
-    """Plan the first stage against K sampled demand scenarios (settings give the defaults)."""
+    """Plan the first stage against K sampled demand scenarios (settings give the defaults).
+
+    `periods="monthly"` keeps each scenario's month-by-month demand (K x months copies of the
+    flows: exact, and slow beyond a few scenarios on a city of the demo's size);
+    `periods="mean"` gives each scenario its own mean month over the horizon, so its months
+    merge into one block: the scenarios keep their spread between districts and services,
+    and lose the peaks within the horizon. The out-of-sample evaluation is monthly either way.
+    """
     from planner.settings import get_settings
 
     settings = get_settings()
+    periods = periods or settings.robust_periods
     risk = risk or settings.robust_risk
     cvar_alpha = cvar_alpha if cvar_alpha is not None else settings.robust_cvar_alpha
     n_scenarios = n_scenarios or settings.robust_scenarios
@@ -264,6 +275,8 @@ def robust_plan(
     started = time.perf_counter()
     if samples is None:
         samples = sample_scenarios(package, scenario, n_scenarios, seed)
+    if periods == "mean":
+        samples = [_mean_month(frame) for frame in samples]
     distances = _distances(package)
     inputs = [prepare_inputs(package, scenario, d, distances=distances.copy()) for d in samples]
     prepared = time.perf_counter()
@@ -310,7 +323,12 @@ def robust_plan(
         capacity_added=capacity,
         coverage=mean_coverage,
         totals=totals,
-        diagnostics={"risk": risk, "cvar_alpha": cvar_alpha, "scenarios": len(inputs)},
+        diagnostics={
+            "risk": risk,
+            "cvar_alpha": cvar_alpha,
+            "scenarios": len(inputs),
+            "periods": periods,
+        },
         baselines={},
         message=f"robust plan ({risk}) over {len(inputs)} demand scenarios: {run.message}",
     )
@@ -362,26 +380,40 @@ def evaluate_out_of_sample(
     *,
     seed: int = EVALUATION_SEED,
     workers: int | None = 1,
+    reuse: bool = True,
 ) -> OutOfSample:
     """Fix k and y to `first_stage` (agency_id, service_id, units) and solve the recourse LP
-    on each fresh sample: expected and P90 weighted unmet demand."""
+    on each fresh sample: expected and P90 weighted unmet demand.
+
+    `reuse` (HiGHS): one recourse LP is built for every cell any sample has demand in, month
+    by month, and each sample only changes its demand rows' and floor rows' bounds, re-solved
+    from the last basis. `reuse=False` prepares and builds the plan's model per sample (the
+    reference the tests compare with); its samples are shared among `workers`.
+    """
     started = time.perf_counter()
     demands = (
         sample_scenarios(package, scenario, samples, seed) if isinstance(samples, int) else samples
     )
     distances = _distances(package)
-    inputs = [prepare_inputs(package, scenario, d, distances=distances.copy()) for d in demands]
     fixed = first_stage[["agency_id", "service_id", "units"]].reset_index(drop=True)
-    pieces = max(1, workers or 1)
-    chunks = np.array_split(np.arange(len(inputs)), pieces)
-    tasks = [
-        _RecourseTask(
-            [inputs[i] for i in chunk], int(chunk[0]), fixed, scenario.solver, scenario.time_limit_s
-        )
-        for chunk in chunks
-        if len(chunk)
-    ]
-    rows = [row for part in run_all(_solve_recourse, tasks, workers=workers) for row in part]
+    if reuse and scenario.solver == "highs":
+        rows = _recourse_reused(package, scenario, fixed, demands, distances)
+    else:
+        inputs = [prepare_inputs(package, scenario, d, distances=distances.copy()) for d in demands]
+        pieces = max(1, workers or 1)
+        chunks = np.array_split(np.arange(len(inputs)), pieces)
+        tasks = [
+            _RecourseTask(
+                [inputs[i] for i in chunk],
+                int(chunk[0]),
+                fixed,
+                scenario.solver,
+                scenario.time_limit_s,
+            )
+            for chunk in chunks
+            if len(chunk)
+        ]
+        rows = [row for part in run_all(_solve_recourse, tasks, workers=workers) for row in part]
     per_sample = pd.DataFrame(rows).reindex(
         columns=["sample", "status", "demand", "served", "unmet", "weighted_unmet"]
     )
@@ -395,6 +427,77 @@ def evaluate_out_of_sample(
     )
 
 
+def _recourse_reused(
+    package: CityPackage,
+    scenario: Scenario,
+    fixed: pd.DataFrame,
+    demands: list[pd.DataFrame],
+    distances: pd.DataFrame,
+) -> list[dict[str, Any]]:
+    """The recourse of every sample on one HiGHS LP whose demand rows change per sample."""
+    keys = ["district_id", "service_id", "period"]
+    stacked = pd.concat(demands, ignore_index=True)
+    union = stacked.groupby(keys, sort=True)["demand"].max().reset_index()
+    inputs = prepare_inputs(package, scenario, union, aggregate_periods=False, distances=distances)
+    model = build_model(inputs, floor="soft", fixed_units=fixed)
+    # k and y are fixed: the LP relaxation is the recourse problem itself.
+    first = run_solver(model, "highs", time_limit_s=scenario.time_limit_s, mip_gap=0.0, relax=True)
+    if not first.has_plan:
+        raise RuntimeError(f"the recourse LP has no solution: {first.message}")
+    highs = model.problem.solverModel
+    period_of = inputs.blocks.set_index(["service_id", "block"])["periods"]
+    cells = model.cells
+    cell_keys = pd.MultiIndex.from_arrays(
+        [
+            cells["district_id"],
+            cells["service_id"],
+            period_of.reindex(pd.MultiIndex.from_frame(cells[["service_id", "block"]])).to_numpy(),
+        ]
+    )
+    balance = np.array(
+        [c.index for n, c in model.constraints.items() if model.kinds[n] == "balance"], np.int32
+    )
+    floors = np.array(
+        [c.index for n, c in model.constraints.items() if model.kinds[n] == "floor"], np.int32
+    )
+    floor_index = pd.MultiIndex.from_frame(model.floor_cells[["district_id", "service_id"]])
+    floor_owner = floor_index.get_indexer(
+        pd.MultiIndex.from_frame(cells[["district_id", "service_id"]])
+    )
+    weight = inputs.services["weight"].astype(float)
+    u_weight = cells["months"].to_numpy(float) * weight.reindex(cells["service_id"]).to_numpy()
+    u_columns = np.array([v.index for v in model.u], dtype=np.int64)
+    alpha = inputs.equity_floor
+    rows: list[dict[str, Any]] = []
+    for i, frame in enumerate(demands):
+        total = float(frame["demand"].sum())
+        demand = (
+            frame.groupby(keys, sort=False)["demand"].sum().reindex(cell_keys, fill_value=0.0)
+        ).to_numpy(float)
+        highs.changeRowsBounds(len(balance), balance, demand, demand)
+        if len(floors):
+            totals = np.bincount(floor_owner, weights=demand, minlength=len(floors))
+            rhs = (1.0 - alpha) * totals
+            highs.changeRowsBounds(len(floors), floors, np.full(len(floors), -np.inf), rhs)
+        highs.run()
+        status = highs.getModelStatus()
+        row: dict[str, Any] = {"sample": i, "status": "optimal"}
+        if status != highspy.HighsModelStatus.kOptimal:
+            row["status"] = highs.modelStatusToString(status)
+            rows.append(row)
+            continue
+        u = np.clip(np.asarray(highs.getSolution().col_value)[u_columns], 0.0, None)
+        unmet = float(u.sum())
+        row.update(
+            demand=total,
+            served=total - unmet,
+            unmet=unmet,
+            weighted_unmet=float((u * u_weight).sum()),
+        )
+        rows.append(row)
+    return rows
+
+
 def compare_out_of_sample(
     package: CityPackage,
     scenario: Scenario,
@@ -403,6 +506,7 @@ def compare_out_of_sample(
     risk: Risk | None = None,
     samples: int = 200,
     workers: int | None = 1,
+    periods: Periods | None = None,
 ) -> pd.DataFrame:
     """The P50 plan (the ordinary solve at quantile 0.5) against the robust plan, on the same
     fresh samples: expected and P90 weighted unmet demand, and the money each spends."""
@@ -417,7 +521,7 @@ def compare_out_of_sample(
         demand=p50_demand,
         options=SolveOptions(diagnostics=False, baselines=False),
     )
-    robust = robust_plan(package, scenario, n_scenarios=n_scenarios, risk=risk)
+    robust = robust_plan(package, scenario, n_scenarios=n_scenarios, risk=risk, periods=periods)
     fresh = sample_scenarios(package, scenario, samples, EVALUATION_SEED)
     rows = []
     for name, plan in (("P50 plan", p50), (f"robust plan ({robust.risk})", robust.plan)):
@@ -435,6 +539,13 @@ def compare_out_of_sample(
             }
         )
     return pd.DataFrame(rows)
+
+
+def _mean_month(demand: pd.DataFrame) -> pd.DataFrame:
+    """Every month of a scenario set to that scenario's mean month, per district and service."""
+    keys = ["district_id", "service_id"]
+    mean = demand.groupby(keys, sort=False)["demand"].transform("mean")
+    return demand.assign(demand=mean.to_numpy(float))
 
 
 def _distances(package: CityPackage) -> pd.DataFrame:

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     robust_cvar_alpha: float = Field(
         default=0.9, gt=0, lt=1, description="Level of the CVaR of weighted unmet demand."
     )
+    robust_periods: Literal["monthly", "mean"] = Field(
+        default="mean",
+        description="Scenarios month by month (exact, slow) or as their mean month (fast).",
+    )
 
 
 @lru_cache(maxsize=1)

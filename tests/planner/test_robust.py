@@ -97,29 +97,46 @@ def scenario():
     return Scenario(name="skewed", horizon_months=3)
 
 
-@pytest.mark.parametrize("risk", ["mean", "cvar"])
-def test_robust_plan_beats_the_p50_plan_out_of_sample(city, scenario, risk) -> None:
+@pytest.mark.parametrize(
+    ("risk", "periods"), [("mean", "monthly"), ("cvar", "monthly"), ("mean", "mean")]
+)
+def test_robust_plan_beats_the_p50_plan_out_of_sample(city, scenario, risk, periods) -> None:
     options = SolveOptions(diagnostics=False, baselines=False)
     p50 = solve(city, scenario, demand=median_demand(), options=options)
-    robust = robust_plan(city, scenario, samples=demand_samples(12, seed=1), risk=risk)
+    robust = robust_plan(
+        city, scenario, samples=demand_samples(20, seed=1), risk=risk, periods=periods
+    )
     assert robust.plan.status == "optimal"
-    assert robust.n_scenarios == 12
+    assert robust.n_scenarios == 20
     east = robust.first_stage.loc[robust.first_stage["agency_id"] == "A2", "units"].sum()
     assert east >= 1  # the P50 plan adds none there
     assert p50.capacity_added.loc[p50.capacity_added["agency_id"] == "A2", "units"].sum() == 0
 
-    fresh = demand_samples(30, seed=99)  # neither plan saw these
+    fresh = demand_samples(200, seed=99)  # neither plan saw these
     p50_result = evaluate_out_of_sample(city, scenario, p50.capacity_added, fresh)
     robust_result = evaluate_out_of_sample(city, scenario, robust.first_stage, fresh)
-    assert len(robust_result.per_sample) == 30
+    assert len(robust_result.per_sample) == 200
     assert (robust_result.per_sample["status"] == "optimal").all()
     assert robust_result.expected_weighted_unmet < p50_result.expected_weighted_unmet
     assert robust_result.p90_weighted_unmet <= p50_result.p90_weighted_unmet
 
 
+def test_reused_recourse_lp_matches_one_model_per_sample(city) -> None:
+    scenario = Scenario(name="floor", horizon_months=3, equity_floor=0.6)
+    first_stage = pd.DataFrame({"agency_id": ["A1", "A2"], "service_id": "shelter", "units": 1.0})
+    fresh = demand_samples(8, seed=7)
+    reused = evaluate_out_of_sample(city, scenario, first_stage, fresh, reuse=True)
+    rebuilt = evaluate_out_of_sample(city, scenario, first_stage, fresh, reuse=False)
+    assert (reused.per_sample["status"] == "optimal").all()
+    for column in ("demand", "served", "unmet", "weighted_unmet"):
+        np.testing.assert_allclose(
+            reused.per_sample[column], rebuilt.per_sample[column], rtol=1e-7, atol=1e-6
+        )
+
+
 def test_first_stage_is_shared_and_losses_match_the_objective(city, scenario) -> None:
     samples = demand_samples(4, seed=5)
-    robust = robust_plan(city, scenario, samples=samples, risk="mean")
+    robust = robust_plan(city, scenario, samples=samples, risk="mean", periods="monthly")
     # With the tie-breakers tiny, the objective is the mean weighted unmet demand.
     mean_loss = robust.scenario_losses["weighted_unmet"].mean()
     assert robust.plan.objective == pytest.approx(mean_loss, abs=1e-2)
@@ -149,7 +166,7 @@ def test_model_names_carry_the_scenario_and_cvar_rows(city, scenario) -> None:
 
 
 def test_compare_through_the_forecast(city, scenario) -> None:
-    table = compare_out_of_sample(city, scenario, n_scenarios=8, samples=20)
+    table = compare_out_of_sample(city, scenario, n_scenarios=10, samples=100)
     assert list(table["plan"]) == ["P50 plan", "robust plan (mean)"]
     p50, robust = table.iloc[0], table.iloc[1]
     assert robust["expected_weighted_unmet"] <= p50["expected_weighted_unmet"] + 1e-6
