@@ -104,6 +104,20 @@ def N_(text: str) -> str:  # the gettext name: "mark, translate later"
     return text
 
 
+# Words the code shows from data (roles, audiences, kinds of binding limit), marked here.
+VOCABULARY = (
+    N_("analyst"),
+    N_("funder"),
+    N_("partner"),
+    N_("public"),
+    N_("admin"),
+    N_("budget"),
+    N_("expansion"),
+    N_("capacity"),
+    N_("floor"),
+)
+
+
 def t(text: str, /, **params: object) -> str:
     """`text` in the current language, with `{name}` placeholders filled from `params`.
 

@@ -15,6 +15,12 @@ horizon in unit-months (a bed-month is one bed for one month). For every audienc
 analyst, district cells are protected as counts of cases: a cell's units divided by the
 service's units_per_case, rounded, is its case count, and `planner.disclosure` hides the
 small ones (with complementary suppression over districts and the city total).
+
+Every word a reader sees goes through `planner.i18n.t` in the current language (the CLI's
+`--lang`, the app's switch): sentences and headings where they are written, column headers
+and sheet names when a format lays them out (`_header`, `_sheet`), so the frames keep their
+English column names for the code that reads them. Numbers and dates follow the language; the
+PDF's core fonts get U+00A0 where French wants a narrow no-break space.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import html
 import io
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from planner import disclosure
+from planner.i18n import N_, fmt_date, fmt_number, fmt_percent, get_language, t
 from planner.package import CityInfo, CityPackage, read_package
 from planner.problems import InvalidInput, Problem
 
@@ -53,22 +61,59 @@ ceil(rows / ROWS_PER_PAGE) pages (cells are cut to one line)."""
 PDF_FIXED_PAGES = 3
 """PDF pages besides the maps and tables: summary, charts, binding limits."""
 UNIT_MONTHS = "unit-months"
-CONFIDENTIAL_NAME = "Confidential location"
+CONFIDENTIAL_NAME = N_("Confidential location")
 """As `planner.access.CONFIDENTIAL_NAME` (not imported: access pulls in the database)."""
 
 BASELINE_NAMES = {
-    "status_quo": "Status quo (no new money)",
-    "population": "Split by population",
-    "demand": "Split by forecast demand",
+    "status_quo": N_("Status quo (no new money)"),
+    "population": N_("Split by population"),
+    "demand": N_("Split by forecast demand"),
 }
 BINDING_KINDS = {
-    "budget": "Total budget",
-    "funder": "Funders' budgets",
-    "expansion": "Most an agency can add",
-    "capacity": "Agencies full",
-    "floor": "Equity floor",
+    "budget": N_("Total budget"),
+    "funder": N_("Funders' budgets"),
+    "expansion": N_("Most an agency can add"),
+    "capacity": N_("Agencies full"),
+    "floor": N_("Equity floor"),
 }
+SHEETS = (
+    N_("Summary"),
+    N_("Against baselines"),
+    N_("By service"),
+    N_("By funder"),
+    N_("Funding"),
+    N_("Capacity added"),
+    N_("Binding limits"),
+    N_("By district"),
+)
+"""Sheet names (31 characters at most in either language)."""
+HEADERS = (
+    N_("plan"),
+    N_("service"),
+    N_("unit"),
+    N_("funder"),
+    N_("agency"),
+    N_("agency kind"),
+    N_("district"),
+    N_("limit"),
+    N_("demand (unit-months)"),
+    N_("served (unit-months)"),
+    N_("unmet (unit-months)"),
+    N_("coverage (share of demand)"),
+    N_("weighted unmet (weighted unit-months)"),
+    N_("money spent ({currency})"),
+    N_("units added (capacity units)"),
+    N_("units added (units of the service)"),
+    N_("new money ({currency})"),
+    N_("budget ({currency})"),
+    N_("spent ({currency})"),
+    N_("spent (share of budget)"),
+    N_("amount ({currency})"),
+)
+"""Column headers, translated when a format writes them (`_header`)."""
 BINDING_WORDS_PER_KIND = 5
+SYNTHETIC = N_("SYNTHETIC DATA:")
+EQUITY_MODES = (N_("soft"), N_("hard"))
 
 
 # --- inputs ---------------------------------------------------------------------------------
@@ -302,9 +347,10 @@ def build_content(
     view = _View(record, context, audience, k_value)
     return ReportContent(
         title=f"{context.city.name}: {record.summary['scenario']['name']}",
-        subtitle=(
-            f"Funding plan report for {audience}s, made "
-            f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M')} UTC with Haven"
+        subtitle=t(
+            "Funding plan report for {audience}s, made {when} UTC with Haven",
+            audience=t(audience),
+            when=datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
         ),
         audience=audience,
         k=k_value,
@@ -341,7 +387,9 @@ class _View:
     # names and money
 
     def money(self, amount: float | None) -> str:
-        return "-" if amount is None else f"{self.currency} {amount:,.0f}"
+        if amount is None:
+            return "-"
+        return t("{currency} {amount}", currency=self.currency, amount=fmt_number(amount))
 
     def _agency_names(self) -> pd.Series:
         agencies = self.context.agencies.set_index("agency_id")
@@ -351,7 +399,12 @@ class _View:
         confidential = agencies["confidential"].fillna(False).astype(bool)
         districts = self.context.districts.set_index("district_id")["name"].astype(str)
         where = agencies["district_id"].map(districts)
-        hidden = (CONFIDENTIAL_NAME + " in " + where).fillna(CONFIDENTIAL_NAME)
+        hidden = where.map(
+            lambda district: t(
+                "{name} in {district}", name=t(CONFIDENTIAL_NAME), district=district
+            ),
+            na_action="ignore",
+        ).fillna(t(CONFIDENTIAL_NAME))
         return names.where(~confidential, hidden)
 
     def redact(self, text: str) -> str:
@@ -361,7 +414,7 @@ class _View:
         agencies = self.context.agencies
         hidden = agencies.loc[agencies["confidential"].fillna(False).astype(bool), "name"]
         for name in sorted(hidden.astype(str), key=len, reverse=True):
-            text = text.replace(name, CONFIDENTIAL_NAME)
+            text = text.replace(name, t(CONFIDENTIAL_NAME))
         return text
 
     def service_name(self, service_id: str) -> str:
@@ -372,79 +425,136 @@ class _View:
     def service_unit(self, service_id: str) -> str:
         if service_id in self.services.index:
             return str(self.services.at[service_id, "unit"])
-        return "unit"
+        return t("unit")
 
     # text
 
     def question(self) -> str:
         funders = len(self.context.funders)
-        return (
-            f"How should {self.money(self.totals.get('budget'))} of new money from "
-            f"{funders} funder{'s' if funders != 1 else ''} be shared among the agencies of "
-            f"{self.context.city.name} over the next {self.scenario['horizon_months']} months, "
-            "so that as little of the forecast need for services as possible goes unmet "
-            "(weighted by each service's priority)?"
+        template = (
+            N_(
+                "How should {money} of new money from {funders} funder be shared among the "
+                "agencies of {city} over the next {months} months, so that as little of the "
+                "forecast need for services as possible goes unmet (weighted by each "
+                "service's priority)?"
+            )
+            if funders == 1
+            else N_(
+                "How should {money} of new money from {funders} funders be shared among the "
+                "agencies of {city} over the next {months} months, so that as little of the "
+                "forecast need for services as possible goes unmet (weighted by each "
+                "service's priority)?"
+            )
+        )
+        return t(
+            template,
+            money=self.money(self.totals.get("budget")),
+            funders=funders,
+            city=self.context.city.name,
+            months=self.scenario["horizon_months"],
         )
 
     def assumptions(self) -> list[tuple[str, str]]:
         fresh = self.context.freshness
         quantile = float(self.scenario["demand_quantile"])
-        kind = "median" if quantile == 0.5 else ("cautious" if quantile > 0.5 else "optimistic")
+        kind = (
+            t("median")
+            if quantile == 0.5
+            else (t("cautious") if quantile > 0.5 else t("optimistic"))
+        )
         floor = float(self.scenario.get("equity_floor") or 0.0)
         gap = self.summary.get("gap")
         rows = [
-            ("Scenario", str(self.scenario["name"])),
+            (t("Scenario"), str(self.scenario["name"])),
             (
-                "Data freshness",
-                f"capacity as of {fresh.get('capacity_oldest') or 'unknown'} to "
-                f"{fresh.get('capacity_newest') or 'unknown'}; cases recorded "
-                f"{fresh.get('demand_first') or '?'} to {fresh.get('demand_last') or '?'}",
+                t("Data freshness"),
+                t(
+                    "capacity as of {oldest} to {newest}; cases recorded {first} to {last}",
+                    oldest=_date(fresh.get("capacity_oldest")) or t("unknown"),
+                    newest=_date(fresh.get("capacity_newest")) or t("unknown"),
+                    first=_date(fresh.get("demand_first")) or "?",
+                    last=_date(fresh.get("demand_last")) or "?",
+                ),
             ),
             (
-                "Forecast quantile",
-                f"P{quantile * 100:g} ({kind}): demand is planned at the {quantile:.0%} quantile "
-                "of the forecast",
+                t("Forecast quantile"),
+                t(
+                    "P{percentile} ({kind}): demand is planned at the {quantile} quantile "
+                    "of the forecast",
+                    percentile=f"{quantile * 100:g}",
+                    kind=kind,
+                    quantile=fmt_percent(quantile, 0),
+                ),
             ),
-            ("Horizon", f"{self.scenario['horizon_months']} months"),
-            ("Budget", self.money(self.totals.get("budget"))),
+            (t("Horizon"), t("{months} months", months=self.scenario["horizon_months"])),
+            (t("Budget"), self.money(self.totals.get("budget"))),
             (
-                "Equity floor",
-                f"{floor:.0%} of demand in every district ({self.scenario['equity_mode']})"
+                t("Equity floor"),
+                t(
+                    "{floor} of demand in every district ({mode})",
+                    floor=fmt_percent(floor, 0),
+                    mode=t(str(self.scenario["equity_mode"])),
+                )
                 if floor
-                else "none",
+                else t("none"),
             ),
             (
-                "New services",
-                "agencies may start services they do not offer"
+                t("New services"),
+                t("agencies may start services they do not offer")
                 if self.scenario.get("allow_new_services")
-                else "only services the agencies already offer",
+                else t("only services the agencies already offer"),
             ),
             (
-                "Solver",
+                t("Solver"),
                 f"{self.summary.get('solver_version', '')}: {self.summary.get('status')}"
-                + (f", gap {gap:.2%}" if isinstance(gap, int | float) else ""),
+                + (
+                    t(", gap {gap}", gap=fmt_percent(gap, 2))
+                    if isinstance(gap, int | float)
+                    else ""
+                ),
             ),
-            ("Units", f"demand, served and unmet are {UNIT_MONTHS} of service, not people"),
+            (t("Units"), t("demand, served and unmet are unit-months of service, not people")),
         ]
         return rows
 
     def headline(self) -> list[str]:
         if not self.record.has_plan:
-            return [f"No plan: {self.summary.get('message') or self.summary.get('status')}"]
-        t = self.totals
+            return [
+                t(
+                    "No plan: {reason}",
+                    reason=self.summary.get("message") or self.summary.get("status"),
+                )
+            ]
+        totals = self.totals
         lines = [
-            f"Served {t['served']:,.0f} of {t['demand']:,.0f} {UNIT_MONTHS} of forecast demand "
-            f"({t['coverage']:.1%}); {t['unmet']:,.0f} left unmet.",
-            f"Spent {self.money(t['money_spent'])} of {self.money(t['budget'])}, adding "
-            f"{t['units_added']:,.1f} units of capacity.",
+            t(
+                "Served {served} of {demand} unit-months of forecast demand ({coverage}); "
+                "{unmet} left unmet.",
+                served=fmt_number(totals["served"]),
+                demand=fmt_number(totals["demand"]),
+                coverage=fmt_percent(totals["coverage"]),
+                unmet=fmt_number(totals["unmet"]),
+            ),
+            t(
+                "Spent {spent} of {budget}, adding {units} units of capacity.",
+                spent=self.money(totals["money_spent"]),
+                budget=self.money(totals["budget"]),
+                units=fmt_number(totals["units_added"], 1),
+            ),
         ]
         for key, other in (self.summary.get("baselines") or {}).items():
             if "served" not in other:
                 continue
-            name = BASELINE_NAMES.get(key, key)
+            name = t(BASELINE_NAMES.get(key, key))
             lines.append(
-                f"{name}: {other['served']:,.0f} served ({other['coverage']:.1%}), "
-                f"{other['unmet']:,.0f} unmet, {self.money(other['money_spent'])} spent."
+                t(
+                    "{name}: {served} served ({coverage}), {unmet} unmet, {spent} spent.",
+                    name=name,
+                    served=fmt_number(other["served"]),
+                    coverage=fmt_percent(other["coverage"]),
+                    unmet=fmt_number(other["unmet"]),
+                    spent=self.money(other["money_spent"]),
+                )
             )
         price = (self.summary.get("diagnostics") or {}).get("shadow_price") or {}
         if price.get("sentence"):
@@ -463,14 +573,14 @@ class _View:
             shown = list(dict.fromkeys(words))[:BINDING_WORDS_PER_KIND]
             more = count - len([w for w in words if w in shown])
             lines.append(
-                f"{label} ({count}): "
+                f"{t(label)} ({count}): "
                 + "; ".join(shown)
-                + (f"; and {more} more" if more > 0 else "")
+                + (t("; and {more} more", more=more) if more > 0 else "")
             )
         for item in diagnostics.get("radius") or []:
             cell = (str(item.get("district_id")), str(item.get("service_id")))
             if self.audience == "analyst" or self.cell_shown(cell, "unmet"):
-                lines.append("Distance: " + self._radius_words(item))
+                lines.append(t("Distance: {words}", words=self._radius_words(item)))
         return lines
 
     def _radius_words(self, item: dict[str, Any]) -> str:
@@ -485,30 +595,54 @@ class _View:
         radius = item.get("radius_km")
         beyond = f" {radius:g} km" if isinstance(radius, int | float) else ""
         return self.redact(
-            f"{head}; the nearest agency that offers it is beyond the{beyond} radius"
+            t(
+                "{head}; the nearest agency that offers it is beyond the{beyond} radius",
+                head=head,
+                beyond=beyond,
+            )
         )
 
     def caveats(self) -> list[str]:
         lines = []
         if self.context.synthetic:
             notes = self.context.city.notes or ""
-            lines.append(f"SYNTHETIC DATA: this report is made from invented data. {notes}".strip())
+            lines.append(
+                (
+                    t(SYNTHETIC) + " " + t("this report is made from invented data.") + f" {notes}"
+                ).strip()
+            )
         status = self.summary.get("status")
         if status == "time_limit":
-            lines.append("The solver stopped at its time limit: the plan may not be the best one.")
+            lines.append(
+                t("The solver stopped at its time limit: the plan may not be the best one.")
+            )
         elif status not in ("optimal", "time_limit"):
-            lines.append(f"No plan was found ({status}): {self.summary.get('message', '')}")
+            lines.append(
+                t(
+                    "No plan was found ({status}): {message}",
+                    status=status,
+                    message=self.summary.get("message", ""),
+                )
+            )
         lines.append(
-            f"Figures are {UNIT_MONTHS} of service (one unit of a service for one month, e.g. "
-            "a bed-month), summed over the horizon; they are not counts of people."
+            t(
+                "Figures are unit-months of service (one unit of a service for one month, e.g. "
+                "a bed-month), summed over the horizon; they are not counts of people."
+            )
         )
         if self.audience != "analyst":
             lines.append(
-                f"Small counts are suppressed for this {self.audience} report: a district "
-                f"figure worth fewer than {self.k} cases shows as "
-                f"'{disclosure.primary_label(self.k)}', and one hidden so that it cannot be "
-                f"worked out from the totals as '{disclosure.COMPLEMENT_LABEL}'; confidential "
-                f"agencies are named '{CONFIDENTIAL_NAME}'."
+                t(
+                    "Small counts are suppressed for this {audience} report: a district "
+                    "figure worth fewer than {k} cases shows as '{primary}', and one hidden so "
+                    "that it cannot be worked out from the totals as '{complement}'; "
+                    "confidential agencies are named '{confidential}'.",
+                    audience=t(self.audience),
+                    k=self.k,
+                    primary=disclosure.primary_label(self.k),
+                    complement=disclosure.COMPLEMENT_LABEL,
+                    confidential=t(CONFIDENTIAL_NAME),
+                )
             )
         lines += [str(n) for n in self.summary.get("notes") or []]
         return lines
@@ -588,30 +722,30 @@ class _View:
 
     def baselines_table(self) -> ReportTable:
         rows = []
-        plans = [("Optimised plan", self.totals)] if self.record.has_plan else []
+        plans = [(t("Optimised plan"), self.totals)] if self.record.has_plan else []
         plans += [
-            (BASELINE_NAMES.get(k, k), v)
+            (t(BASELINE_NAMES.get(k, k)), v)
             for k, v in (self.summary.get("baselines") or {}).items()
             if "served" in v
         ]
-        for name, t in plans:
+        for name, figures in plans:
             rows.append(
                 {
                     "plan": name,
-                    f"demand ({UNIT_MONTHS})": t.get("demand"),
-                    f"served ({UNIT_MONTHS})": t.get("served"),
-                    f"unmet ({UNIT_MONTHS})": t.get("unmet"),
-                    "coverage (share of demand)": t.get("coverage"),
-                    f"weighted unmet (weighted {UNIT_MONTHS})": t.get("weighted_unmet"),
-                    f"money spent ({self.currency})": t.get("money_spent"),
-                    "units added (capacity units)": t.get("units_added"),
+                    f"demand ({UNIT_MONTHS})": figures.get("demand"),
+                    f"served ({UNIT_MONTHS})": figures.get("served"),
+                    f"unmet ({UNIT_MONTHS})": figures.get("unmet"),
+                    "coverage (share of demand)": figures.get("coverage"),
+                    f"weighted unmet (weighted {UNIT_MONTHS})": figures.get("weighted_unmet"),
+                    f"money spent ({self.currency})": figures.get("money_spent"),
+                    "units added (capacity units)": figures.get("units_added"),
                 }
             )
         return ReportTable(
             "Against baselines",
-            "Headline figures against the baselines",
+            t("Headline figures against the baselines"),
             pd.DataFrame(rows),
-            note="Baselines spend the same budget by simple rules, for comparison.",
+            note=t("Baselines spend the same budget by simple rules, for comparison."),
         )
 
     def service_table(self) -> ReportTable:
@@ -642,7 +776,7 @@ class _View:
                 }
             )
         return ReportTable(
-            "By service", "Need, service and new money by service", pd.DataFrame(rows)
+            "By service", t("Need, service and new money by service"), pd.DataFrame(rows)
         )
 
     def funder_table(self) -> ReportTable:
@@ -661,7 +795,7 @@ class _View:
                     "spent (share of budget)": amount / budget if budget else None,
                 }
             )
-        return ReportTable("By funder", "Money by funder", pd.DataFrame(rows))
+        return ReportTable("By funder", t("Money by funder"), pd.DataFrame(rows))
 
     def funding_table(self) -> ReportTable:
         funding = self.record.funding
@@ -681,7 +815,9 @@ class _View:
             ascending=[True, False, True, True],
             kind="stable",
         )
-        return ReportTable("Funding", "Funding per agency and funder", frame.reset_index(drop=True))
+        return ReportTable(
+            "Funding", t("Funding per agency and funder"), frame.reset_index(drop=True)
+        )
 
     def capacity_table(self) -> ReportTable:
         added = self.record.capacity_added
@@ -696,12 +832,12 @@ class _View:
         frame = frame.sort_values(
             ["service", "agency", "units added (units of the service)"]
         ).reset_index(drop=True)
-        return ReportTable("Capacity added", "Capacity added per agency", frame)
+        return ReportTable("Capacity added", t("Capacity added per agency"), frame)
 
     def binding_table(self) -> ReportTable:
         return ReportTable(
             "Binding limits",
-            "What limits the plan",
+            t("What limits the plan"),
             pd.DataFrame({"limit": self.binding()}, dtype=object),
             in_pdf=False,
         )
@@ -730,12 +866,17 @@ class _View:
         note = (
             ""
             if self.k <= 1
-            else f"'{disclosure.primary_label(self.k)}': fewer than {self.k} cases' worth; "
-            f"'{disclosure.COMPLEMENT_LABEL}': hidden so that no hidden figure can be worked out."
+            else t(
+                "'{primary}': fewer than {k} cases' worth; "
+                "'{complement}': hidden so that no hidden figure can be worked out.",
+                primary=disclosure.primary_label(self.k),
+                k=self.k,
+                complement=disclosure.COMPLEMENT_LABEL,
+            )
         )
         return ReportTable(
             "By district",
-            "Need and service by district and service",
+            t("Need and service by district and service"),
             pd.DataFrame(rows),
             note=note,
             in_pdf=False,
@@ -778,12 +919,12 @@ class _View:
             chart = report_charts.comparison_bars(
                 comparison,
                 value="unmet",
-                title="Unmet demand: the plan against the baselines",
-                value_title=f"unmet ({UNIT_MONTHS})",
+                title=t("Unmet demand: the plan against the baselines"),
+                value_title=t("unmet (unit-months)"),
                 value_format=",.0f",
             )
             result.append(
-                Chart("Unmet demand against the baselines", report_charts.render_png(chart))
+                Chart(t("Unmet demand against the baselines"), report_charts.render_png(chart))
             )
         funding = self.funding_table().frame
         if len(funding):
@@ -792,36 +933,40 @@ class _View:
                 category="funder",
                 value=f"amount ({self.currency})",
                 color="service",
-                title="New money by funder and service",
-                category_title="Funder",
+                title=t("New money by funder and service"),
+                category_title=t("Funder"),
                 value_title=self.currency,
-                color_title="Service",
+                color_title=t("Service"),
             )
-            result.append(Chart("New money by funder and service", report_charts.render_png(chart)))
+            result.append(
+                Chart(t("New money by funder and service"), report_charts.render_png(chart))
+            )
         if len(self.context.districts):
             coverage, money = self.district_values()
-            note = "Grey: no demand"
+            note = t("Grey: no demand")
             if self.k > 1:
-                note = f"In 5-point bands; grey: fewer than {self.k} cases' worth of demand"
+                note = t("In 5-point bands; grey: fewer than {k} cases' worth of demand", k=self.k)
             chart = report_charts.district_map(
                 self.context.districts,
                 coverage,
-                title="Share of demand served by district",
-                value_title="coverage",
+                title=t("Share of demand served by district"),
+                value_title=t("coverage"),
                 value_format=".0%",
                 missing_note=note,
             )
             result.append(
-                Chart("Share of demand served by district", report_charts.render_png(chart), True)
+                Chart(
+                    t("Share of demand served by district"), report_charts.render_png(chart), True
+                )
             )
             chart = report_charts.district_map(
                 self.context.districts,
                 money.where(money > 0),
-                title="New money by district (where the agencies are)",
+                title=t("New money by district (where the agencies are)"),
                 value_title=self.currency,
-                missing_note="Grey: no new money",
+                missing_note=t("Grey: no new money"),
             )
-            result.append(Chart("New money by district", report_charts.render_png(chart), True))
+            result.append(Chart(t("New money by district"), report_charts.render_png(chart), True))
         return result
 
 
@@ -871,11 +1016,40 @@ def build_report(
 # --- formats --------------------------------------------------------------------------------
 
 
+def _header(column: object) -> str:
+    """A column header in the current language; the currency in it stays as it is."""
+    name = str(column)
+    found = re.search(r"\(([A-Z]{3})\)$", name)
+    if found:
+        template = name[: found.start()] + "({currency})"
+        if template in HEADERS:
+            return t(template, currency=found.group(1))
+    return t(name)
+
+
+def _sheet(name: str) -> str:
+    """A sheet name in the current language, cut to Excel's 31 characters."""
+    return t(name)[:31]
+
+
+def _date(value: object) -> str:
+    """An ISO date as it is in English ("2026-11-25"), spelt out in French."""
+    if not value:
+        return ""
+    text = str(value)
+    if get_language() == "en":
+        return text
+    try:
+        return fmt_date(text)
+    except ValueError:
+        return text
+
+
 def _cell_text(value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, float):
-        return f"{value:,.0f}" if abs(value) >= 100 or value == int(value) else f"{value:,.2f}"
+        return fmt_number(value, 0 if abs(value) >= 100 or value == int(value) else 2)
     return str(value)
 
 
@@ -885,7 +1059,7 @@ def _frame_text(frame: pd.DataFrame) -> pd.DataFrame:
     for column in frame.columns:
         is_share = "share" in str(column)
         text[column] = [
-            f"{v:.1%}"
+            fmt_percent(v)
             if is_share and isinstance(v, int | float) and not pd.isna(v)
             else _cell_text(v)
             for v in frame[column]
@@ -907,8 +1081,7 @@ _PDF_REPLACEMENTS = {
     "\u0153": "oe",
     "\u0152": "OE",
     "\u20ac": "EUR",
-    "\u202f": " ",
-    "\u00a0": " ",
+    "\u202f": "\u00a0",
 }
 
 
@@ -946,30 +1119,30 @@ def render_pdf(content: ReportContent) -> bytes:
     heading(content.title, 16)
     paragraph(content.subtitle, 8.5, "I")
     for caveat in content.caveats[:1]:
-        if caveat.startswith("SYNTHETIC"):
+        if caveat.startswith(t(SYNTHETIC)):
             pdf.set_text_color(170, 0, 0)
             paragraph(caveat, 9.5, "B")
             pdf.set_text_color(0, 0, 0)
-    heading("The question", 12)
+    heading(t("The question"), 12)
     paragraph(content.question)
-    heading("Headline figures", 12)
+    heading(t("Headline figures"), 12)
     for line in content.headline:
         paragraph(f"- {line}")
-    heading("Assumptions", 12)
+    heading(t("Assumptions"), 12)
     for label, value in content.assumptions:
         pdf.set_font("Helvetica", "B", 8.5)
         pdf.cell(38, 4.2, _latin1(label))
         pdf.set_font("Helvetica", "", 8.5)
         pdf.multi_cell(width - 38, 4.2, _latin1(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
-    heading("Caveats", 12)
+    heading(t("Caveats"), 12)
     for caveat in content.caveats:
         paragraph(f"- {caveat}", 8.5)
 
     # 2. charts, 3. maps
     plots = [c for c in content.charts if not c.is_map]
     pdf.add_page()
-    heading("Charts", 13)
+    heading(t("Charts"), 13)
     box_height = (pdf.h - pdf.get_y() - pdf.b_margin) / max(len(plots), 1) - 4
     for chart in plots:
         _pdf_image(pdf, chart.png, width, box_height)
@@ -981,21 +1154,25 @@ def render_pdf(content: ReportContent) -> bytes:
 
     # 4. binding limits
     pdf.add_page()
-    heading("What limits the plan", 13)
-    for line in content.binding[:14] or ["Nothing binds."]:
+    heading(t("What limits the plan"), 13)
+    for line in content.binding[:14] or [t("Nothing binds.")]:
         paragraph(f"- {line}", 8.5)
 
     # 5. tables, one page per ROWS_PER_PAGE rows
     for table in content.pdf_tables:
         text = _frame_text(table.frame)
-        columns = [str(c) for c in text.columns]
+        columns = [_header(c) for c in text.columns]
         widths = _pdf_widths(pdf, text, width)
         chunks = [
             text.iloc[i : i + ROWS_PER_PAGE] for i in range(0, max(len(text), 1), ROWS_PER_PAGE)
         ]
         for number, chunk in enumerate(chunks):
             pdf.add_page()
-            suffix = f" (continued, {number + 1}/{len(chunks)})" if number else ""
+            suffix = (
+                t(" (continued, {page}/{pages})", page=number + 1, pages=len(chunks))
+                if number
+                else ""
+            )
             heading(table.title + suffix, 12)
             if table.note and not number:
                 paragraph(table.note, 8)
@@ -1087,30 +1264,30 @@ def render_html(content: ReportContent) -> str:
     esc = html.escape
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
+        f'<html lang="{get_language()}"><head><meta charset="utf-8">',
         f"<title>{esc(content.title)}</title><style>{_HTML_STYLE}</style></head><body>",
         f"<h1>{esc(content.title)}</h1>",
         f'<p class="subtitle">{esc(content.subtitle)}</p>',
     ]
     for caveat in content.caveats:
-        if caveat.startswith("SYNTHETIC"):
+        if caveat.startswith(t(SYNTHETIC)):
             parts.append(f'<p class="synthetic">{esc(caveat)}</p>')
-    parts.append(f"<h2>The question</h2><p>{esc(content.question)}</p>")
-    parts.append("<h2>Headline figures</h2><ul>")
+    parts.append(f"<h2>{esc(t('The question'))}</h2><p>{esc(content.question)}</p>")
+    parts.append(f"<h2>{esc(t('Headline figures'))}</h2><ul>")
     parts += [f"<li>{esc(line)}</li>" for line in content.headline]
-    parts.append("</ul><h2>Assumptions</h2><dl>")
+    parts.append(f"</ul><h2>{esc(t('Assumptions'))}</h2><dl>")
     parts += [f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in content.assumptions]
     parts.append("</dl>")
     if content.charts:
-        parts.append("<h2>Charts and maps</h2>")
+        parts.append(f"<h2>{esc(t('Charts and maps'))}</h2>")
         for chart in content.charts:
             data = base64.b64encode(chart.png).decode("ascii")
             parts.append(
                 f'<figure><img alt="{esc(chart.title)}" src="data:image/png;base64,{data}">'
                 f"<figcaption>{esc(chart.title)}</figcaption></figure>"
             )
-    parts.append("<h2>What limits the plan</h2><ul>")
-    parts += [f"<li>{esc(line)}</li>" for line in content.binding or ["Nothing binds."]]
+    parts.append(f"<h2>{esc(t('What limits the plan'))}</h2><ul>")
+    parts += [f"<li>{esc(line)}</li>" for line in content.binding or [t("Nothing binds.")]]
     parts.append("</ul>")
     for table in content.tables:
         if table.sheet == "Binding limits":
@@ -1119,7 +1296,7 @@ def render_html(content: ReportContent) -> str:
         if table.note:
             parts.append(f"<p>{esc(table.note)}</p>")
         parts.append(_html_table(table.frame))
-    parts.append("<h2>Caveats</h2><ul>")
+    parts.append(f"<h2>{esc(t('Caveats'))}</h2><ul>")
     parts += [f"<li>{esc(line)}</li>" for line in content.caveats]
     parts.append("</ul></body></html>")
     return "\n".join(parts)
@@ -1127,7 +1304,7 @@ def render_html(content: ReportContent) -> str:
 
 def _html_table(frame: pd.DataFrame) -> str:
     text = _frame_text(frame)
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in text.columns)
+    head = "".join(f"<th>{html.escape(_header(c))}</th>" for c in text.columns)
     rows = []
     for row in text.itertuples(index=False):
         cells = "".join(
@@ -1148,18 +1325,22 @@ def render_xlsx(content: ReportContent) -> bytes:
 
     book = Workbook()
     summary = book.active
-    summary.title = "Summary"
+    summary.title = _sheet("Summary")
     rows: list[Sequence[object]] = [
         (content.title,),
         (content.subtitle,),
         (),
-        ("Question", content.question),
+        (t("Question"), content.question),
         *[(label, value) for label, value in content.assumptions],
         (),
-        *[("Headline", line) for line in content.headline],
+        *[(t("Headline"), line) for line in content.headline],
         (),
-        *[("Caveat", line) for line in content.caveats],
-        *[(f"Note: {t.sheet}", t.note) for t in content.tables if t.note],
+        *[(t("Caveat"), line) for line in content.caveats],
+        *[
+            (t("Note: {sheet}", sheet=_sheet(table.sheet)), table.note)
+            for table in content.tables
+            if table.note
+        ],
     ]
     for row in rows:
         summary.append(list(row))
@@ -1169,8 +1350,8 @@ def render_xlsx(content: ReportContent) -> bytes:
     for cell in summary["B"]:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for table in content.tables:
-        sheet = book.create_sheet(table.sheet[:31])
-        columns = [str(c) for c in table.frame.columns]
+        sheet = book.create_sheet(_sheet(table.sheet))
+        columns = [_header(c) for c in table.frame.columns]
         sheet.append(columns)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
@@ -1179,7 +1360,7 @@ def render_xlsx(content: ReportContent) -> bytes:
         for index, column in enumerate(columns, start=1):
             letter = get_column_letter(index)
             sheet.column_dimensions[letter].width = min(60, max(12, len(column) + 2))
-            if "share" in column:
+            if "share" in str(table.frame.columns[index - 1]):
                 for cell in sheet[letter][1:]:
                     cell.number_format = "0.0%"
     buffer = io.BytesIO()

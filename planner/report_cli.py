@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from planner.i18n import fmt_number, t
+from planner.i18n import LANGUAGES, fmt_number, get_language, t, use_language
 from planner.problems import InvalidInput
 from planner.report import AUDIENCES, FORMATS, build_report
 
@@ -54,6 +54,13 @@ def register(subparsers: Any) -> None:
         default=None,
         help=t("small-count threshold (default: HAVEN_SMALL_COUNT_K, 5)"),
     )
+    parser.add_argument(
+        "--lang",
+        dest="report_lang",
+        choices=LANGUAGES,
+        default=None,
+        help=t("language of the report (default: the command line's --lang, else HAVEN_LANG)"),
+    )
     parser.set_defaults(handler=run)
 
 
@@ -64,10 +71,12 @@ def run(args: argparse.Namespace) -> int:
         suffix = args.out.suffix.lower().lstrip(".") if args.out else ""
         fmt = suffix if suffix in FORMATS else "pdf"
     out = args.out or args.plan_dir / f"report.{fmt}"
+    language = getattr(args, "report_lang", None) or get_language()
     try:
-        data = build_report(
-            args.plan_dir, fmt=fmt, audience=args.audience, package=args.package, k=args.k
-        )
+        with use_language(language):
+            data = build_report(
+                args.plan_dir, fmt=fmt, audience=args.audience, package=args.package, k=args.k
+            )
     except InvalidInput as exc:
         for problem in exc.problems:
             print(str(problem), file=sys.stderr)
@@ -81,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         t(
             "{fmt} report for {audience}s written to {out} ({size} bytes)",
             fmt=fmt,
-            audience=args.audience,
+            audience=t(args.audience),
             out=out,
             size=fmt_number(len(data)),
         )

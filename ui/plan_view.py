@@ -98,7 +98,7 @@ def draw_limits(plan: Plan) -> None:
             st.markdown(
                 t(
                     "**Binding {kind} limits** ({value}):",
-                    kind=kind,
+                    kind=t(kind),
                     value=found.get("count", len(words)),
                 )
             )
@@ -200,7 +200,7 @@ def draw_report_download(plan: Plan, package: CityPackage, key: str, audience: s
         t(
             "For a {audience}: small counts are suppressed and confidential places "
             "hidden as that audience requires; charts are drawn offline.",
-            audience=audience,
+            audience=t(audience),
         )
     )
     if right.button(t("Prepare the report"), key="report_prepare"):
