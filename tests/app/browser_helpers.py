@@ -50,12 +50,14 @@ NAV_LINK = '[data-testid="stSidebarNav"] a'
 
 # Records, from the first byte of every document, that the script ran: Streamlit sets
 # `data-test-script-state` on the app's root to `running` while the script runs, and a fast
-# run could start and finish between two polls.
+# run could start and finish between two polls. A fresh page passes through `notRunning`
+# before its first run (once connected), so that state alone proves nothing.
 RUN_OBSERVER = """
-window.__havenSawRun = true;
+window.__havenSawRun = false;
 new MutationObserver((records) => {
   for (const record of records) {
-    if (record.target.getAttribute('data-test-script-state') !== 'notRunning') {
+    const state = record.target.getAttribute('data-test-script-state');
+    if (state !== 'notRunning' && state !== 'initial') {
       window.__havenSawRun = true;
     }
   }
@@ -68,8 +70,14 @@ IDLE = """
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app) return false;
   const state = app.getAttribute('data-test-script-state');
-  if (state !== 'notRunning') { window.__havenSawRun = true; return false; }
+  if (state !== 'notRunning') {
+    if (state !== 'initial') window.__havenSawRun = true;
+    return false;
+  }
   if (!window.__havenSawRun) return false;
+  if (!document.querySelector('[data-testid="stMain"] [data-testid="stElementContainer"]')) {
+    return false;
+  }
   if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
   if (document.querySelector('[data-testid="stSpinner"]')) return false;
   if (document.querySelector('[data-stale="true"]')) return false;
