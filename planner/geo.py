@@ -22,6 +22,7 @@ import shapely.geometry
 from numpy.typing import ArrayLike
 from shapely.geometry.base import BaseGeometry
 
+from planner.i18n import fmt_percent, t
 from planner.problems import Problem, Severity
 from planner.schema import DISTRICT_COLUMNS, DISTRICT_FILES, column_names
 from planner.tables import LINE, Table, convert_frame, duplicate_problems, read_text
@@ -86,12 +87,12 @@ def find_district_file(folder: Path) -> tuple[Path | None, list[Problem]]:
     found = [folder / name for name in DISTRICT_FILES if (folder / name).is_file()]
     if not found:
         names = ", ".join((*DISTRICT_FILES[1:-1], f"{DISTRICT_FILES[-1]} with its side files"))
-        message = f"file is missing from the package (or give {names})"
+        message = t("file is missing from the package (or give {names})", names=names)
         return None, [Problem(DISTRICT_FILES[0], message=message)]
     problems = [
         Problem(
             other.name,
-            message=f"ignored: the package also has {found[0].name}, which is used",
+            message=t("ignored: the package also has {name}, which is used", name=found[0].name),
             severity="warning",
         )
         for other in found[1:]
@@ -148,14 +149,14 @@ def _read_geojson(path: Path) -> tuple[pd.DataFrame | None, object, list[Problem
         return (
             None,
             None,
-            [Problem(file, line=exc.lineno, message=f"is not valid JSON ({exc.msg})")],
+            [Problem(file, line=exc.lineno, message=t("is not valid JSON ({msg})", msg=exc.msg))],
         )
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        message = "is not GeoJSON: a FeatureCollection of districts was expected"
+        message = t("is not GeoJSON: a FeatureCollection of districts was expected")
         return None, None, [Problem(file, message=message)]
     features = data.get("features")
     if not isinstance(features, list) or not features:
-        return None, None, [Problem(file, message="has no features (no districts)")]
+        return None, None, [Problem(file, message=t("has no features (no districts)"))]
     crs, crs_problems = _geojson_crs(data.get("crs"), file)
     if crs is None:
         return None, None, crs_problems
@@ -164,7 +165,7 @@ def _read_geojson(path: Path) -> tuple[pd.DataFrame | None, object, list[Problem
     numbers: list[int] = []
     for number, feature in enumerate(features, start=1):
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
-            problems.append(Problem(file, feature=number, message="is not a GeoJSON Feature"))
+            problems.append(Problem(file, feature=number, message=t("is not a GeoJSON Feature")))
             continue  # reported once, not again for each of its missing properties
         properties = feature.get("properties")
         rows.append(dict(properties) if isinstance(properties, dict) else {})
@@ -185,7 +186,9 @@ def _geojson_crs(member: object, file: str) -> tuple[object, list[Problem]]:
     try:
         crs = pyproj.CRS.from_user_input(name)
     except (pyproj.exceptions.CRSError, TypeError, ValueError):
-        message = f"{(name or member)!r} is not a coordinate system this reader knows"
+        message = t(
+            "{value} is not a coordinate system this reader knows", value=repr(name or member)
+        )
         return None, [Problem(file, column="crs", message=message)]
     if crs == pyproj.CRS("OGC:CRS84"):
         return WGS84, []
@@ -201,13 +204,13 @@ def _geojson_geometry(
         return None
     kind = geometry.get("type") if isinstance(geometry, dict) else None
     if kind not in _GEOJSON_TYPES:
-        message = f"geometry cannot be read (unknown GeoJSON type {kind!r})"
+        message = t("geometry cannot be read (unknown GeoJSON type {kind})", kind=repr(kind))
         problems.append(_geometry_problem(file, number, message))
         return None
     try:
         shape = shapely.geometry.shape(geometry)
     except Exception:  # shapely raises many kinds for malformed coordinates
-        message = f"geometry cannot be read (malformed {kind} coordinates)"
+        message = t("geometry cannot be read (malformed {kind} coordinates)", kind=kind)
         problems.append(_geometry_problem(file, number, message))
         return None
     return shape
@@ -225,12 +228,23 @@ def _read_with_ogr(path: Path) -> tuple[pd.DataFrame | None, object, list[Proble
             layer = pyogrio.read_dataframe(path)
     except Exception as exc:  # pyogrio/GDAL errors come in many classes
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return None, None, [Problem(file, message=f"cannot be read as {path.suffix} ({reason})")]
+        return (
+            None,
+            None,
+            [
+                Problem(
+                    file,
+                    message=t(
+                        "cannot be read as {suffix} ({reason})", suffix=path.suffix, reason=reason
+                    ),
+                )
+            ],
+        )
     if layer.crs is None:
-        message = "declares no coordinate system; save it with its CRS (e.g. EPSG:4326)"
+        message = t("declares no coordinate system; save it with its CRS (e.g. EPSG:4326)")
         return None, None, [Problem(file, message=message)]
     if layer.empty:
-        return None, None, [Problem(file, message="has no features (no districts)")]
+        return None, None, [Problem(file, message=t("has no features (no districts)"))]
     raw = pd.DataFrame(layer.drop(columns=layer.geometry.name), dtype=object)
     raw = raw.reset_index(drop=True)
     if path.suffix == ".shp":
@@ -248,12 +262,18 @@ def _shapefile_side_problems(path: Path) -> list[Problem]:
     for suffix, why in ((".shx", "its index"), (".dbf", "its attributes")):
         if f"{path.stem}{suffix}".lower() not in names:
             side = f"{path.stem}{suffix}"
-            message = f"side file {side} ({why}) is missing; copy it next to {path.name}"
+            message = t(
+                "side file {side} ({why}) is missing; copy it next to {name}",
+                side=side,
+                why=why,
+                name=path.name,
+            )
             problems.append(Problem(path.name, message=message))
     if f"{path.stem}.prj".lower() not in names:
-        message = (
-            f"has no {path.stem}.prj, so its coordinate system is unknown; "
-            f"add the .prj file that came with it"
+        message = t(
+            "has no {stem}.prj, so its coordinate system is unknown; add the .prj "
+            "file that came with it",
+            stem=path.stem,
         )
         problems.append(Problem(path.name, message=message))
     return problems
@@ -266,11 +286,11 @@ def _check_properties(raw: pd.DataFrame, file: str) -> list[Problem]:
     for column in DISTRICT_COLUMNS:
         if column.required and column.name not in present:
             have = ", ".join(present) if present else "no properties"
-            message = f"required column is missing (the features have: {have})"
+            message = t("required column is missing (the features have: {have})", have=have)
             problems.append(Problem(file, column=column.name, message=message))
     for name in present:
         if name not in known:
-            message = "unknown column (ignored)"
+            message = t("unknown column (ignored)")
             problems.append(Problem(file, column=str(name), message=message, severity="warning"))
     return problems
 
@@ -294,7 +314,9 @@ def _check_geometries(
             problems.append(_geometry_problem(file, int(number), "geometry is empty"))
             kept.append(None)
         elif geometry.geom_type not in _POLYGONAL:
-            message = f"a {geometry.geom_type}, not a Polygon or MultiPolygon"
+            message = t(
+                "a {geom_type}, not a Polygon or MultiPolygon", geom_type=geometry.geom_type
+            )
             problems.append(_geometry_problem(file, int(number), message))
             kept.append(None)
         else:
@@ -322,10 +344,14 @@ def _lonlat_bounds_problem(
     minx, miny, maxx, maxy = shapely.total_bounds(present)
     if minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90:
         return None
-    message = (
-        f"coordinates are not longitude/latitude (x from {minx:g} to {maxx:g}, "
-        f"y from {miny:g} to {maxy:g}); a GeoJSON without a 'crs' member must be in EPSG:4326, "
-        "so reproject it or declare its CRS"
+    message = t(
+        "coordinates are not longitude/latitude (x from {minx} to {maxx}, y "
+        "from {miny} to {maxy}); a GeoJSON without a 'crs' member must be in "
+        "EPSG:4326, so reproject it or declare its CRS",
+        minx=format(minx, "g"),
+        maxx=format(maxx, "g"),
+        miny=format(miny, "g"),
+        maxy=format(maxy, "g"),
     )
     return Problem(file, column="geometry", message=message)
 
@@ -344,18 +370,28 @@ def _repair(
     reason = _validity_reason(geometry)
     repaired = _polygonal_part(shapely.make_valid(geometry))
     if repaired is None:
-        message = f"geometry is not valid ({reason}) and has no area left once repaired"
+        message = t(
+            "geometry is not valid ({reason}) and has no area left once repaired", reason=reason
+        )
         return None, _geometry_problem(file, number, message)
     before, after = gpd.GeoSeries([geometry, repaired], crs=crs).to_crs(metric).area
     change = abs(after - before) / before if before > 0 else math.inf
     if change > MAX_REPAIR_AREA_CHANGE:
         shown = "over 1000%" if change > 10 else f"{change:.1%}"
-        message = (
-            f"geometry is not valid ({reason}) and repairing it would change its area by "
-            f"{shown}, more than the {MAX_REPAIR_AREA_CHANGE:.0%} allowed; fix the polygon in a GIS"
+        message = t(
+            "geometry is not valid ({reason}) and repairing it would change its "
+            "area by {shown}, more than the {MAX_REPAIR_AREA_CHANGE} allowed; fix "
+            "the polygon in a GIS",
+            reason=reason,
+            shown=shown,
+            MAX_REPAIR_AREA_CHANGE=fmt_percent(MAX_REPAIR_AREA_CHANGE, 0),
         )
         return None, _geometry_problem(file, number, message)
-    message = f"geometry is not valid ({reason}); repaired, its area changed by {change:.2%}"
+    message = t(
+        "geometry is not valid ({reason}); repaired, its area changed by {change}",
+        reason=reason,
+        change=fmt_percent(change, 2),
+    )
     return repaired, _geometry_problem(file, number, message, severity="warning")
 
 

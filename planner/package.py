@@ -44,6 +44,7 @@ import pandas as pd
 import shapely.geometry
 
 from planner import geo
+from planner.i18n import t
 from planner.problems import InvalidInput, Problem
 from planner.schema import (
     CITY_FIELDS,
@@ -170,10 +171,10 @@ def _package_folder(path: Path) -> Iterator[tuple[Path | None, list[Problem]]]:
         yield path, []
         return
     if not path.exists():
-        yield None, [Problem(str(path), message="no such folder or .zip file")]
+        yield None, [Problem(str(path), message=t("no such folder or .zip file"))]
         return
     if not zipfile.is_zipfile(path):
-        yield None, [Problem(path.name, message="is neither a package folder nor a .zip of one")]
+        yield None, [Problem(path.name, message=t("is neither a package folder nor a .zip of one"))]
         return
     with tempfile.TemporaryDirectory(prefix="haven-package-") as tmp:
         root = Path(tmp)
@@ -181,7 +182,10 @@ def _package_folder(path: Path) -> Iterator[tuple[Path | None, list[Problem]]]:
             with zipfile.ZipFile(path) as archive:
                 archive.extractall(root)
         except (zipfile.BadZipFile, OSError, RuntimeError, ValueError) as exc:
-            yield None, [Problem(path.name, message=f"is not a readable .zip file ({exc})")]
+            yield (
+                None,
+                [Problem(path.name, message=t("is not a readable .zip file ({exc})", exc=exc))],
+            )
             return
         yield _zip_root(root), []
 
@@ -252,7 +256,7 @@ def _guarded(
         return read(*args)
     except Exception as exc:  # the net must catch whatever a library raises
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return None, [Problem(file, message=f"cannot be read ({reason})")]
+        return None, [Problem(file, message=t("cannot be read ({reason})", reason=reason))]
 
 
 def _read_city(folder: Path) -> tuple[CityInfo | None, list[Problem]]:
@@ -263,10 +267,14 @@ def _read_city(folder: Path) -> tuple[CityInfo | None, list[Problem]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        return None, [Problem(file, line=exc.lineno, message=f"is not valid JSON ({exc.msg})")]
+        return None, [
+            Problem(file, line=exc.lineno, message=t("is not valid JSON ({msg})", msg=exc.msg))
+        ]
     if not isinstance(data, dict):
         keys = ", ".join(c.name for c in CITY_FIELDS if c.required)
-        return None, [Problem(file, message=f"must be a JSON object with the keys {keys}")]
+        return None, [
+            Problem(file, message=t("must be a JSON object with the keys {keys}", keys=keys))
+        ]
     values: dict[str, str | None] = {}
     for column in CITY_FIELDS:
         value, message = _city_value(data, column)
@@ -277,7 +285,9 @@ def _read_city(folder: Path) -> tuple[CityInfo | None, list[Problem]]:
     for key in data:
         if key not in known:
             problems.append(
-                Problem(file, column=str(key), message="unknown key (ignored)", severity="warning")
+                Problem(
+                    file, column=str(key), message=t("unknown key (ignored)"), severity="warning"
+                )
             )
     if any(p.is_error for p in problems):
         return None, problems
@@ -382,7 +392,9 @@ def _finish_agencies(
         codes = [c for c in codes if c]
         for code in codes:
             if not _LANGUAGE.match(code):
-                message = f"{code!r} is not an ISO 639-1 language code (2 letters, e.g. en)"
+                message = t(
+                    "{code} is not an ISO 639-1 language code (2 letters, e.g. en)", code=repr(code)
+                )
                 problems.append(
                     Problem(table.file, line=int(line), column="languages", message=message)
                 )
@@ -418,15 +430,27 @@ def _locate_agencies(
         result.append(given_id if given_id is not None else (inside if point else None))
         if not point or not complete:
             continue
-        where = f"the point ({y}, {x})"
+        where = t("the point ({lat}, {lon})", lat=y, lon=x)
         if given_id is None and inside is None:
-            message = (
-                f"{where} is outside every district in {district_file}{_swap_hint(districts, x, y)}"
+            message = t(
+                "{where} is outside every district in {district_file}{value}",
+                where=where,
+                district_file=district_file,
+                value=_swap_hint(districts, x, y),
             )
             problems.append(Problem(table.file, line=int(line), column="lat, lon", message=message))
         elif given_id is not None and given_id in known and inside != given_id:
-            place = "outside every district" if inside is None else f"in district {inside!r}"
-            message = f"{where} is {place}, not in {given_id!r}; district_id {given_id!r} is kept"
+            place = (
+                t("outside every district")
+                if inside is None
+                else t("in district {district}", district=repr(inside))
+            )
+            message = t(
+                "{where} is {place}, not in {given_id}; district_id {given_id} is kept",
+                where=where,
+                place=place,
+                given_id=repr(given_id),
+            )
             problems.append(
                 Problem(
                     table.file,
@@ -441,7 +465,7 @@ def _locate_agencies(
 
 def _swap_hint(districts: gpd.GeoDataFrame, lon: float, lat: float) -> str:
     if -90 <= lon <= 90 and geo.locate_points(districts, [lat], [lon])[0] is not None:
-        return " (are lat and lon swapped?)"
+        return t(" (are lat and lon swapped?)")
     return ""
 
 
@@ -458,7 +482,11 @@ def _consistency_warnings(tables: dict[str, Table | None]) -> list[Problem]:
             frame.loc[over, LINE],
             strict=True,
         ):
-            message = f"{_number(occupied)} is above the capacity {_number(cap)}"
+            message = t(
+                "{value} is above the capacity {value2}",
+                value=_number(occupied),
+                value2=_number(cap),
+            )
             problems.append(
                 Problem(
                     capacity.file,
@@ -473,7 +501,10 @@ def _consistency_warnings(tables: dict[str, Table | None]) -> list[Problem]:
     if funders is not None and eligible is not None:
         for funder_id, line in zip(funders.frame["funder_id"], funders.frame[LINE], strict=True):
             if isinstance(funder_id, str) and funder_id not in eligible:
-                message = f"{funder_id!r} has no row in eligibility.csv, so it can fund nothing"
+                message = t(
+                    "{funder_id} has no row in eligibility.csv, so it can fund nothing",
+                    funder_id=repr(funder_id),
+                )
                 problems.append(
                     Problem(
                         funders.file,

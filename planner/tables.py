@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from planner.i18n import N_, t
 from planner.problems import Problem
 from planner.schema import Column
 
@@ -46,11 +47,13 @@ class Table:
 def read_text(path: Path, file: str) -> tuple[str | None, list[Problem]]:
     """The text of a package file, or None with the reason it cannot be read as UTF-8 text."""
     if not path.is_file():
-        return None, [Problem(file, message="file is missing from the package")]
+        return None, [Problem(file, message=t("file is missing from the package"))]
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return None, [Problem(file, message=f"cannot be read ({exc.strerror or exc})")]
+        return None, [
+            Problem(file, message=t("cannot be read ({value})", value=exc.strerror or exc))
+        ]
     return decode_text(data, file)
 
 
@@ -59,13 +62,14 @@ def decode_text(data: bytes, file: str) -> tuple[str | None, list[Problem]]:
     if data.startswith(b"PK\x03\x04"):
         return None, [
             Problem(
-                file, message="is a zip or spreadsheet (.xlsx) file, not text; save it as CSV UTF-8"
+                file,
+                message=t("is a zip or spreadsheet (.xlsx) file, not text; save it as CSV UTF-8"),
             )
         ]
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None, [Problem(file, message="is UTF-16 text; save it with the UTF-8 encoding")]
+        return None, [Problem(file, message=t("is UTF-16 text; save it with the UTF-8 encoding"))]
     if b"\x00" in data:
-        return None, [Problem(file, message="holds binary data, not text")]
+        return None, [Problem(file, message=t("holds binary data, not text"))]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -75,11 +79,13 @@ def decode_text(data: bytes, file: str) -> tuple[str | None, list[Problem]]:
             Problem(
                 file,
                 line=line,
-                message=f"is not UTF-8 text (byte 0x{byte}); save it with the UTF-8 encoding",
+                message=t(
+                    "is not UTF-8 text (byte 0x{byte}); save it with the UTF-8 encoding", byte=byte
+                ),
             )
         ]
     if not text.strip():
-        return None, [Problem(file, message="file is empty")]
+        return None, [Problem(file, message=t("file is empty"))]
     return text, []
 
 
@@ -104,13 +110,17 @@ def parse_csv(text: str, file: str, columns: Sequence[Column]) -> Table:
             rows.append(record)
             lines.append(start)
     except csv.Error as exc:
-        problems.append(Problem(file, line=reader.line_num, message=f"is not valid CSV ({exc})"))
+        problems.append(
+            Problem(file, line=reader.line_num, message=t("is not valid CSV ({exc})", exc=exc))
+        )
         return Table(file, _empty_frame(columns), problems)
     if header is None:
-        return Table(file, _empty_frame(columns), [Problem(file, message="file is empty")])
+        return Table(file, _empty_frame(columns), [Problem(file, message=t("file is empty"))])
     if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
         separator = "';'" if ";" in header[0] else "a tab"
-        message = f"columns are separated by {separator}; separate them with ','"
+        message = t(
+            "columns are separated by {separator}; separate them with ','", separator=separator
+        )
         return Table(
             file, _empty_frame(columns), [Problem(file, line=header_line, message=message)]
         )
@@ -128,14 +138,16 @@ def _check_header(
     seen: set[str] = set()
     for name in header:
         if name in seen:
-            problems.append(Problem(file, line=line, column=name, message="column appears twice"))
+            problems.append(
+                Problem(file, line=line, column=name, message=t("column appears twice"))
+            )
         elif name and name not in known:
             problems.append(
                 Problem(
                     file,
                     line=line,
                     column=name,
-                    message="unknown column (ignored)",
+                    message=t("unknown column (ignored)"),
                     severity="warning",
                 )
             )
@@ -143,26 +155,28 @@ def _check_header(
     for column in columns:
         if column.required and column.name not in seen:
             problems.append(
-                Problem(file, line=line, column=column.name, message="required column is missing")
+                Problem(
+                    file, line=line, column=column.name, message=t("required column is missing")
+                )
             )
     return problems
 
 
 _PERSON_PATTERNS: dict[str, tuple[str, ...]] = {
-    "a person's name": (
+    N_("a person's name"): (
         "first_name", "firstname", "last_name", "lastname", "surname", "family_name",
         "given_name", "middle_name", "maiden_name", "full_name", "fullname", "person_name",
         "client_name", "victim_name", "survivor_name", "patient_name", "nickname",
     ),
-    "a date of birth": (
+    N_("a date of birth"): (
         "dob", "date_of_birth", "birth_date", "birthdate", "birthday", "birth_year",
     ),
-    "an identity number": (
+    N_("an identity number"): (
         "ssn", "social_security", "social_insurance", "national_id", "passport",
         "alien_number", "a_number", "drivers_license", "driver_license", "medical_record",
         "mrn", "person_id", "client_id", "victim_id", "survivor_id", "patient_id",
     ),
-    "a person's address or contact": (
+    N_("a person's address or contact"): (
         "home_address", "residential_address", "home_phone", "mobile_phone",
         "cell_phone", "personal_email",
     ),
@@ -189,8 +203,9 @@ def person_column_problems(text: str, table: Table, columns: Sequence[Column]) -
     for name in sorted(table.present - known):
         reason = person_column_reason(name, table.file)
         if reason is not None:
-            message = (
-                f"looks like a record about a person ({reason}); Haven holds aggregate counts only"
+            message = t(
+                "looks like a record about a person ({reason}); Haven holds aggregate counts only",
+                reason=reason,
             )
             found.append(Problem(table.file, line=line, column=name, message=message))
     if not found:
@@ -217,11 +232,11 @@ def person_column_reason(column: str, file: str) -> str | None:
 
     for reason, patterns in _PERSON_PATTERNS.items():
         if any(matches(p) for p in patterns):
-            return reason
+            return t(reason)
     if file != "agencies.csv" and any(matches(p) for p in _CONTACT_PATTERNS):
-        return "a person's address or contact"
+        return t("a person's address or contact")
     if file in _PERSON_NAME_FILES and normal == "name":
-        return "a person's name"
+        return t("a person's name")
     return None
 
 
@@ -234,7 +249,9 @@ def _raw_frame(
     for record, line in zip(rows, lines, strict=True):
         extra = record[width:]
         if len(record) < width or any(cell.strip() for cell in extra):
-            message = f"has {len(record)} cells but the header has {width}"
+            message = t(
+                "has {count} cells but the header has {width}", count=len(record), width=width
+            )
             problems.append(Problem(file, line=line, message=message))
             continue
         kept.append([cell.strip() for cell in record[:width]])
@@ -294,7 +311,7 @@ def convert_cell(cell: object, column: Column) -> tuple[object, str | None]:
     text = cell_text(cell)
     if text == "":
         if column.required:
-            return None, "required value is empty"
+            return None, t("required value is empty")
         return None, None
     try:
         value = _parse(text, column)
@@ -321,34 +338,42 @@ def _parse(text: str, column: Column) -> object:
     if kind == "text":
         if column.choices is not None:
             if text.lower() not in column.choices:
-                raise ValueError(f"{text!r} is not one of: {', '.join(column.choices)}")
+                raise ValueError(
+                    t(
+                        "{value} is not one of: {choices}",
+                        value=repr(text),
+                        choices=", ".join(column.choices),
+                    )
+                )
             return text.lower()
         return text
     if kind == "int":
-        number = _number(text, "a whole number")
+        number = _number(text, t("a whole number"))
         if not number.is_integer():
-            raise ValueError(f"{text!r} is not a whole number")
+            raise ValueError(t("{value} is not a whole number", value=repr(text)))
         return int(number)
     if kind == "float":
-        return _number(text, "a number")
+        return _number(text, t("a number"))
     if kind == "bool":
         lowered = text.lower()
         if lowered in _TRUE:
             return True
         if lowered in _FALSE:
             return False
-        raise ValueError(f"{text!r} is not true or false (write true/false, yes/no or 1/0)")
+        raise ValueError(
+            t("{value} is not true or false (write true/false, yes/no or 1/0)", value=repr(text))
+        )
     if kind == "date":
         try:
             if not _DATE.match(text):
                 raise ValueError
             return date.fromisoformat(text).isoformat()
         except ValueError:
-            raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+            raise ValueError(t("{value} is not a date (YYYY-MM-DD)", value=repr(text))) from None
     if kind == "period":
         match = _PERIOD.match(text)
         if not match or not 1 <= int(match.group(2)) <= 12:
-            raise ValueError(f"{text!r} is not a period (YYYY-MM)")
+            raise ValueError(t("{value} is not a period (YYYY-MM)", value=repr(text)))
         return text
     raise AssertionError(f"unknown column kind {kind}")  # pragma: no cover
 
@@ -357,9 +382,9 @@ def _number(text: str, what: str) -> float:
     try:
         number = float(text)
     except ValueError:
-        raise ValueError(f"{text!r} is not {what}") from None
+        raise ValueError(t("{value} is not {what}", value=repr(text), what=what)) from None
     if not math.isfinite(number):
-        raise ValueError(f"{text!r} is not {what}")
+        raise ValueError(t("{value} is not {what}", value=repr(text), what=what))
     return number
 
 
@@ -368,11 +393,11 @@ def _range_message(text: str, value: object, column: Column) -> str | None:
         return None
     if column.minimum is not None:
         if column.exclusive_minimum and value <= column.minimum:
-            return f"{text} is not above {column.minimum:g}"
+            return t("{value} is not above {minimum}", value=text, minimum=f"{column.minimum:g}")
         if value < column.minimum:
-            return f"{text} is below {column.minimum:g}"
+            return t("{value} is below {minimum}", value=text, minimum=f"{column.minimum:g}")
     if column.maximum is not None and value > column.maximum:
-        return f"{text} is above {column.maximum:g}"
+        return t("{value} is above {maximum}", value=text, maximum=f"{column.maximum:g}")
     return None
 
 
@@ -425,7 +450,12 @@ def duplicate_problems(
             continue
         if key in first:
             shown = ", ".join("''" if v is None else repr(v) for v in key)
-            message = f"{shown} is a duplicate (first on {where} {first[key]})"
+            message = t(
+                "{shown} is a duplicate (first on {where} {value})",
+                shown=shown,
+                where=where,
+                value=first[key],
+            )
             problems.append(_at(table.file, where, int(line), ", ".join(keys), message))
         else:
             first[key] = int(line)
@@ -441,6 +471,11 @@ def unknown_id_problems(
     frame = table.frame
     for value, line in zip(frame[column], frame[LINE], strict=True):
         if isinstance(value, str) and value not in known_ids:
-            message = f"{value!r} is not {what} in {where_known}"
+            message = t(
+                "{value} is not {what} in {where_known}",
+                value=repr(value),
+                what=what,
+                where_known=where_known,
+            )
             problems.append(Problem(table.file, line=int(line), column=column, message=message))
     return problems

@@ -23,7 +23,7 @@ from planner import access
 from planner.access import AccessDenied, Actor
 from planner.exchange import CheckedUpload, check_upload, csv_bytes, plan_tables, xlsx_bytes
 from planner.exchange import package_zip as zip_of_package
-from planner.i18n import fmt_number, t
+from planner.i18n import fmt_number, get_language, t, use_language
 from planner.optimiser import Plan
 from planner.package import CityPackage
 from planner.scenario import Scenario
@@ -31,14 +31,15 @@ from ui.data import data_version, engine
 
 
 @st.cache_resource(show_spinner="Checking the package…", max_entries=2)
-def _checked(digest: str, _data: bytes, file_name: str) -> CheckedUpload:
-    del digest  # the cache key: the upload's content
-    return check_upload(_data, file_name)
+def _checked(digest: str, _data: bytes, file_name: str, language: str) -> CheckedUpload:
+    del digest  # the cache key: the upload's content (and the language of its messages)
+    with use_language(language):
+        return check_upload(_data, file_name)
 
 
 def checked_upload(data: bytes, file_name: str) -> CheckedUpload:
-    """The upload's problems and package, checked once per content."""
-    return _checked(hashlib.sha256(data).hexdigest(), data, file_name)
+    """The upload's problems and package, checked once per content and language."""
+    return _checked(hashlib.sha256(data).hexdigest(), data, file_name, get_language())
 
 
 def import_checked(actor: Actor, package: CityPackage, *, replace: bool) -> tuple[str, bool]:

@@ -147,3 +147,19 @@ def test_cli_speaks_french_with_lang_or_haven_lang(
     assert out.startswith("utilisation : python -m planner plan")
     assert "le paquet de données de la ville" in out
     assert get_language() == "fr"  # from the environment; main left no language set behind
+
+
+def test_validation_messages_in_french(tmp_path: Path) -> None:
+    from planner.package import validate_package
+    from tests.package_factory import set_cell, write_tiny_package
+
+    path = write_tiny_package(tmp_path / "city")
+    set_cell(path, "capacity.csv", 3, "capacity", "-3")
+    set_cell(path, "funders.csv", 2, "budget", "lots")
+    english = [str(p) for p in validate_package(path)]
+    with use_language("fr"):
+        french = [str(p) for p in validate_package(path)]
+    assert "capacity.csv:3: capacity: -3 is below 0" in english
+    assert "capacity.csv:3: capacity: -3 est inférieur à 0" in french
+    assert "funders.csv:2: budget: 'lots' n’est pas un nombre" in french
+    assert len(french) == len(english)
