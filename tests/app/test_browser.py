@@ -12,7 +12,6 @@ Without Chromium (or Playwright) the tests skip with the reason; with HAVEN_REQU
 
 from __future__ import annotations
 
-import ast
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -59,19 +58,15 @@ MIN_COLOURS = 4
 
 
 def navigation_pages() -> list[tuple[str, str]]:
-    """(title, URL path) of the pages app.py gives to st.navigation, read from its source."""
-    pages = []
-    for node in ast.walk(ast.parse((ROOT / "app.py").read_text())):
-        if not (isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page"):
-            continue
-        keywords = {
-            k.arg: k.value.value for k in node.keywords if isinstance(k.value, ast.Constant)
-        }
-        source = node.args[0] if node.args else None
-        stem = Path(str(source.value)).stem if isinstance(source, ast.Constant) else ""
-        path = "" if keywords.get("default") else str(keywords.get("url_path", stem))
-        pages.append((str(keywords.get("title", "")), f"/{path}"))
-    return pages
+    """(title, URL path) of the pages the app's navigation lists for the user of a database
+    without logins (HAVEN_AUTH=none: the local analyst), in English, in order."""
+    from planner.access import LOCAL_ANALYST
+    from ui.navigation import pages_for
+
+    return [
+        (page.title, "/" if index == 0 else f"/{Path(page.path).stem}")
+        for index, page in enumerate(pages_for(LOCAL_ANALYST))
+    ]
 
 
 def navigation_titles() -> list[str]:
@@ -211,7 +206,7 @@ def test_every_page_renders_paints_and_stays_local(visit: Visit) -> None:
 
 
 def test_a_link_to_a_page_shows_the_apps_navigation(app: App) -> None:
-    """A permalink (say /plan?name=...) opens with app.py's pages in the sidebar, not with
+    """A permalink (say /plan?name=...) opens with the app's pages in the sidebar, not with
     Streamlit's automatic listing of the pages/ folder, even for the server's first visitor
     (the fixture `app` made that visit; the Plan test opens a permalink later on)."""
     assert app.first_link_navigation == navigation_titles(), (
@@ -265,7 +260,7 @@ def test_plan_runs_from_a_link_and_the_form_saves_and_compares(visit: Visit) -> 
     if "Compare" not in navigation_titles():
         visit.assert_stayed_local()
         pytest.skip(
-            "the Compare page (pages/compare.py) is not in app.py's navigation yet; "
+            "the Compare page (pages/compare.py) is not in the app's navigation yet; "
             "the plan runs and saves passed"
         )
     expect_run(page)
