@@ -21,10 +21,10 @@ city = choose_city()
 if city is None:
     st.stop()
 package = city_package(city)
-linked, link_problems = scenario_from_query(st.query_params.to_dict(), "New plan")
+linked, link_problems = scenario_from_query(st.query_params.to_dict(), t("New plan"))
 for problem in link_problems:
     st.warning(t("The link's scenario was partly unusable: {problem}", problem=problem))
-base = linked or Scenario(name="New plan")
+base = linked or Scenario(name=t("New plan"))
 funders = package.funders.set_index("funder_id")
 services = package.services.set_index("service_id")
 
@@ -100,7 +100,7 @@ if submitted:
     try:
         scenario = Scenario.from_dict(
             {
-                "name": name.strip() or "New plan",
+                "name": name.strip() or t("New plan"),
                 "budget": budget,
                 "horizon_months": horizon,
                 "demand_quantile": quantile,

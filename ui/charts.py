@@ -17,7 +17,7 @@ from shapely.geometry import MultiPolygon, Polygon, mapping
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
-from planner.i18n import t
+from planner.i18n import N_, t
 
 COLOR_SCHEME = "viridis"  # reads in greyscale and for colour-blind users
 
@@ -116,7 +116,7 @@ def district_map_with_points(
     title: str,
     value_title: str,
     value_format: str = ",.0f",
-    size_title: str = "Capacity (units)",
+    size_title: str = N_("Capacity (units)"),
     height: int = 560,
 ) -> alt.LayerChart:
     """The choropleth with agencies on top: `points` has lon, lat, name, kind, capacity and
@@ -136,14 +136,14 @@ def district_map_with_points(
         .encode(
             longitude="lon:Q",
             latitude="lat:Q",
-            size=alt.Size("capacity:Q", title=size_title, scale=alt.Scale(range=[20, 400])),
+            size=alt.Size("capacity:Q", title=t(size_title), scale=alt.Scale(range=[20, 400])),
             color=alt.Color(
                 "kind:N", title=t("Kind of agency"), scale=alt.Scale(scheme="tableau10")
             ),
             tooltip=[
                 alt.Tooltip("name:N", title=t("Agency")),
                 alt.Tooltip("kind:N", title=t("Kind")),
-                alt.Tooltip("capacity:Q", title=size_title, format=",.0f"),
+                alt.Tooltip("capacity:Q", title=t(size_title), format=",.0f"),
                 alt.Tooltip("located:N", title=t("Shown")),
             ],
         )

@@ -29,7 +29,7 @@ def funding_difference_chart(
     change = difference.groupby("agency_name")["difference"].apply(lambda s: s.abs().max())
     shown = change[change >= 0.5].sort_values(ascending=False).head(limit).index
     frame = difference[difference["agency_name"].isin(shown)]
-    money = f"Funding minus “{reference}” ({currency})"
+    money = t("Funding minus “{reference}” ({currency})", reference=reference, currency=currency)
     return (
         alt.Chart(
             frame, title=t("Funding per agency compared with “{reference}”", reference=reference)

@@ -99,7 +99,7 @@ def record_capacity_update(
     write's transaction just before it: `access.update_capacity` takes no expected version.)
     """
     if capacity is None:
-        return "Capacity is required: enter the number of units the agency has now."
+        return t("Capacity is required: enter the number of units the agency has now.")
     try:
         with session_scope(engine()) as session:
             current = repository.data_version(session, city_name=city_name)
@@ -119,20 +119,23 @@ def record_capacity_update(
                 as_of=as_of,
             )
     except AccessDenied as exc:
-        return f"Nothing was changed: {exc}."
+        return t("Nothing was changed: {reason}.", reason=exc)
     except ConcurrentEdit:
-        return (
+        return t(
             "Nothing was changed: the city's data changed since this form was shown (someone "
             "else's update or an import). Check the current figures in the history below, then "
             "save again."
         )
     except InvalidRecord as exc:
-        return f"Nothing was changed: {exc}. Correct it and save again."
+        return t("Nothing was changed: {reason}. Correct it and save again.", reason=exc)
     except StorageError as exc:
-        return f"Nothing was changed: {exc}."
+        return t("Nothing was changed: {reason}.", reason=exc)
     except SQLAlchemyError as exc:
         reason = str(exc).splitlines()[0]
-        return f"Nothing was changed: the database refused the update ({reason}). Try again."
+        return t(
+            "Nothing was changed: the database refused the update ({reason}). Try again.",
+            reason=reason,
+        )
     return None
 
 
