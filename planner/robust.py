@@ -436,7 +436,9 @@ def _recourse_reused(
 ) -> list[dict[str, Any]]:
     """The recourse of every sample on one HiGHS LP whose demand rows change per sample."""
     keys = ["district_id", "service_id", "period"]
-    stacked = pd.concat(demands, ignore_index=True)
+    stacked = pd.concat(
+        [frame.assign(sample=i) for i, frame in enumerate(demands)], ignore_index=True
+    )
     union = stacked.groupby(keys, sort=True)["demand"].max().reset_index()
     inputs = prepare_inputs(package, scenario, union, aggregate_periods=False, distances=distances)
     model = build_model(inputs, floor="soft", fixed_units=fixed)
@@ -469,11 +471,19 @@ def _recourse_reused(
     u_columns = np.array([v.index for v in model.u], dtype=np.int64)
     alpha = inputs.equity_floor
     rows: list[dict[str, Any]] = []
-    for i, frame in enumerate(demands):
-        total = float(frame["demand"].sum())
-        demand = (
-            frame.groupby(keys, sort=False)["demand"].sum().reindex(cell_keys, fill_value=0.0)
-        ).to_numpy(float)
+    # Demand of every sample (columns) in every cell of the model (rows), in the rows' order.
+    by_cell = stacked.groupby([*keys, "sample"], sort=False)["demand"].sum()
+    matrix = (
+        by_cell.unstack("sample")
+        .fillna(0.0)
+        .reindex(columns=range(len(demands)), fill_value=0.0)
+        .reindex(cell_keys, fill_value=0.0)
+        .to_numpy(float)
+    )
+    sample_totals = stacked.groupby("sample")["demand"].sum().reindex(range(len(demands)))
+    for i in range(len(demands)):
+        total = float(sample_totals.iloc[i])
+        demand = np.ascontiguousarray(matrix[:, i])
         highs.changeRowsBounds(len(balance), balance, demand, demand)
         if len(floors):
             totals = np.bincount(floor_owner, weights=demand, minlength=len(floors))
