@@ -104,7 +104,9 @@ def page_switches(page: Page, rounds: int) -> dict[str, list[float]]:
     times: dict[str, list[float]] = {title: [] for title, _ in links}
     for _ in range(rounds):
         for title, href in [*links[1:], links[0]]:
-            link = page.locator(f'[data-testid="stSidebarNav"] a[href="{href}"]')
+            link = page.locator(
+                f'[data-testid="stSidebar"] [data-testid="stPageLink"] a[href="{href}"]'
+            )
             times[title].append(timed(page, link.click))
     return times
 

@@ -9,7 +9,7 @@ from planner.problems import InvalidInput
 from planner.scenario import Scenario
 from ui import plan_view
 from ui.auth import actor_allowed
-from ui.data import city_package, data_version, run_plan, save_scenario
+from ui.data import city_package, data_version, run_plan, save_scenario, visible_package
 from ui.layout import choose_city
 from ui.permalink import changed, scenario_from_query, scenario_to_query
 
@@ -141,9 +141,10 @@ plan_view.draw_baselines(plan)
 st.subheader(t("What limits the plan"))
 plan_view.draw_limits(plan)
 st.subheader(t("Where the plan works"))
-plan_view.draw_maps(plan, package)
+shown = visible_package(city, actor)  # simplified outlines; names as this role may see them
+plan_view.draw_maps(plan, shown)
 st.subheader(t("Funding per agency and funder"))
-plan_view.draw_funding(plan, package)
+plan_view.draw_funding(plan, shown)
 
 st.subheader(t("A report for funders"))
 audience = "analyst" if can(actor, Action.READ_EXACT_COUNTS) else "funder"

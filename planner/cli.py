@@ -20,7 +20,15 @@ from typing import TypeVar
 
 from sqlmodel import Session
 
-from planner import forecast_cli, hsds_cli, plan_cli, report_cli
+from planner import (
+    access,
+    forecast_cli,
+    hsds_cli,
+    plan_cli,
+    report_cli,
+    sweep_cli,
+    users_cli,
+)
 from planner.i18n import LANGUAGES, N_, get_language, t, use_language
 from planner.package import CityPackage, read_package, validate_package, write_package
 from planner.problems import InvalidInput, errors
@@ -146,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     forecast_cli.register(sub)
     hsds_cli.register(sub)
     report_cli.register(sub)
+    users_cli.register(sub)
+    sweep_cli.register(sub)
     return parser
 
 
@@ -170,13 +180,12 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     from models.errors import CityExists
-    from models.repository import import_package
 
     package = read_package(args.path)
     for warning in package.warnings:
         print(warning, file=sys.stderr)
     try:
-        _with_session(lambda s: import_package(s, package, replace=args.replace))
+        _with_session(lambda s: _audited_import(s, package, replace=args.replace))
     except CityExists as exc:
         print(t("error: {message}", message=exc), file=sys.stderr)
         return 1
@@ -201,14 +210,14 @@ def _export(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     from models.errors import CityExists
-    from models.repository import database_is_empty, import_package
+    from models.repository import database_is_empty
 
     if args.if_empty and not _with_session(database_is_empty):
         print(t("the database already holds a city; nothing loaded"))
         return 0
     package = read_package(DEMO_PACKAGE)
     try:
-        _with_session(lambda s: import_package(s, package, replace=args.replace))
+        _with_session(lambda s: _audited_import(s, package, replace=args.replace))
     except CityExists as exc:
         print(t("error: {message}", message=exc), file=sys.stderr)
         return 1
@@ -224,6 +233,11 @@ def _with_session(work: Callable[[Session], T]) -> T:
     upgrade_database(engine)
     with session_scope(engine) as session:
         return work(session)
+
+
+def _audited_import(session: Session, package: CityPackage, *, replace: bool) -> object:
+    """Import as the command's user, an administrator; the audit log records it."""
+    return access.import_city(users_cli.cli_actor(), session, package, replace)
 
 
 def _describe(package: CityPackage) -> str:

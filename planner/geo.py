@@ -438,3 +438,25 @@ def locate_points(districts: gpd.GeoDataFrame, lon: ArrayLike, lat: ArrayLike) -
     ):
         located[p] = str(ids[d])
     return located
+
+
+DISPLAY_TOLERANCE_M = 25.0
+
+
+def display_geometry(
+    districts: gpd.GeoDataFrame, tolerance_m: float = DISPLAY_TOLERANCE_M
+) -> gpd.GeoDataFrame:
+    """The districts simplified for drawing: shared edges stay shared (a coverage
+    simplification in the city's metric CRS) and nothing moves by more than `tolerance_m`.
+
+    For maps only: a map of a city's districts drawn at screen size needs a tenth of the
+    vertices, and the page sends and draws far less. Distances are never measured on it.
+    """
+    if districts.empty:
+        return districts
+    crs = metric_crs(districts)
+    projected = districts.to_crs(crs)
+    simplified = projected.geometry.simplify_coverage(tolerance_m)
+    out = districts.copy()
+    out.geometry = gpd.GeoSeries(simplified, crs=crs).to_crs(WGS84).to_numpy()
+    return out

@@ -136,9 +136,17 @@ def district_map_with_points(
         .encode(
             longitude="lon:Q",
             latitude="lat:Q",
-            size=alt.Size("capacity:Q", title=t(size_title), scale=alt.Scale(range=[20, 400])),
+            size=alt.Size(
+                "capacity:Q",
+                title=t(size_title),
+                scale=alt.Scale(range=[20, 400]),
+                legend=alt.Legend(orient="bottom"),
+            ),
             color=alt.Color(
-                "kind:N", title=t("Kind of agency"), scale=alt.Scale(scheme="tableau10")
+                "kind:N",
+                title=t("Kind of agency"),
+                scale=alt.Scale(scheme="tableau10"),
+                legend=alt.Legend(orient="bottom", columns=5),
             ),
             tooltip=[
                 alt.Tooltip("name:N", title=t("Agency")),
@@ -220,7 +228,12 @@ def line_chart(
 def fan_chart(
     history: pd.DataFrame, forecast: pd.DataFrame, *, title: str, y_title: str
 ) -> alt.LayerChart:
-    """History as a line, the forecast as a P10-P90 band with its P50 line."""
+    """History as a line, the forecast as a P10-P90 band with its P50 line.
+
+    The quantile columns are renamed first: Vega-Lite reads the dot in `q0.1` as a nested
+    field and would draw an empty band.
+    """
+    forecast = forecast.rename(columns={"q0.1": "p10", "q0.5": "p50", "q0.9": "p90"})
     observed = (
         alt.Chart(history.assign(kind="observed"))
         .mark_line(color="#333333", strokeWidth=2)
@@ -236,19 +249,19 @@ def fan_chart(
     band = (
         alt.Chart(forecast)
         .mark_area(opacity=0.3, color="#3b528b")
-        .encode(x="period:T", y="q0.1:Q", y2="q0.9:Q")
+        .encode(x="period:T", y="p10:Q", y2="p90:Q")
     )
     median = (
         alt.Chart(forecast)
         .mark_line(color="#3b528b", strokeDash=[6, 3], strokeWidth=2)
         .encode(
             x="period:T",
-            y="q0.5:Q",
+            y="p50:Q",
             tooltip=[
                 alt.Tooltip("period:T", title=t("Month"), format="%b %Y"),
-                alt.Tooltip("q0.1:Q", title=t("P10"), format=",.0f"),
-                alt.Tooltip("q0.5:Q", title=t("P50"), format=",.0f"),
-                alt.Tooltip("q0.9:Q", title=t("P90"), format=",.0f"),
+                alt.Tooltip("p10:Q", title=t("P10"), format=",.0f"),
+                alt.Tooltip("p50:Q", title=t("P50"), format=",.0f"),
+                alt.Tooltip("p90:Q", title=t("P90"), format=",.0f"),
             ],
         )
     )

@@ -18,6 +18,7 @@ from planner.access import Actor, disclose_package, save_scenario_as
 from planner.demand import demand_note, horizon_demand
 from planner.demand_view import DemandOutlook, demand_outlook, model_backtest
 from planner.forecast import BacktestResult
+from planner.geo import display_geometry
 from planner.optimiser import Plan, solve
 from planner.package import CityPackage
 from planner.scenario import Scenario
@@ -63,12 +64,14 @@ def city_package(city_name: str) -> CityPackage:
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _visible(url: str, city_name: str, version: str, actor: Actor) -> CityPackage:
-    return disclose_package(_package(url, city_name, version), actor)
+    disclosed = disclose_package(_package(url, city_name, version), actor)
+    return replace(disclosed, districts=display_geometry(disclosed.districts))
 
 
 def visible_package(city_name: str, actor: Actor) -> CityPackage:
     """The city's data as this user may see it: small counts and confidential locations
-    taken out for the roles that may not see them (planner.access.disclose_package)."""
+    taken out for the roles that may not see them (planner.access.disclose_package), and
+    the districts simplified for drawing (planner.geo.display_geometry). For showing only."""
     return _visible(get_settings().database_url, city_name, data_version(city_name), actor)
 
 

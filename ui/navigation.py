@@ -22,6 +22,7 @@ PAGES = (
     PageSpec("pages/demand.py", N_("Demand"), ":material/trending_up:", Action.VIEW_AGGREGATES),
     PageSpec("pages/plan.py", N_("Plan"), ":material/calculate:", Action.RUN_SCENARIOS),
     PageSpec("pages/compare.py", N_("Compare"), ":material/compare_arrows:", Action.RUN_SCENARIOS),
+    PageSpec("pages/sweep.py", N_("Budget sweep"), ":material/show_chart:", Action.RUN_SCENARIOS),
     PageSpec("pages/data.py", N_("Data"), ":material/database:", Action.EDIT_OWN_CAPACITY),
     PageSpec("pages/audit.py", N_("Audit log"), ":material/history:", Action.READ_AUDIT),
 )

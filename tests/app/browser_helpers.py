@@ -46,7 +46,7 @@ NOT_NETWORK_SCHEMES = frozenset({"data", "blob", "about", "chrome", "chrome-exte
 VIEWPORT: ViewportSize = {"width": 1400, "height": 2400}
 CHART = '[data-testid="stVegaLiteChart"]'
 EXCEPTION = '[data-testid="stException"]'
-NAV_LINK = '[data-testid="stSidebarNav"] a'
+NAV_LINK = '[data-testid="stSidebar"] [data-testid="stPageLink"] a'
 
 # Records, from the first byte of every document, that the script ran: Streamlit sets
 # `data-test-script-state` on the app's root to `running` while the script runs, and a fast

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from models.db import get_engine, session_scope
 from models.scenarios import list_scenarios
 from tests.app.conftest import ROOT
+from tests.app.scratch import copy_database, use_database
 
 PAGE = str(ROOT / "pages/plan.py")
 
@@ -70,7 +74,9 @@ def test_an_impossible_hard_floor_is_explained(app_env: str) -> None:
     assert any("cannot reach 95% coverage" in m.value for m in app.markdown)
 
 
-def test_save_scenario(app_env: str) -> None:
+def test_save_scenario(app_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app_env = copy_database(app_env, tmp_path)  # this test writes: a private copy
+    use_database(app_env, monkeypatch)
     app = run_default(AppTest.from_file(PAGE, default_timeout=120))
     app.text_area[0].input("Every funder's whole budget")
     save = next(b for b in app.button if b.label == "Save scenario")

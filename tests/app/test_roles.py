@@ -19,9 +19,18 @@ from ui.auth import ACTOR_KEY, LAST_ACTIVITY_KEY
 from ui.navigation import pages_for
 
 EXPECTED = {
-    "admin": ["Overview", "Capacity map", "Demand", "Plan", "Compare", "Data", "Audit log"],
-    "analyst": ["Overview", "Capacity map", "Demand", "Plan", "Compare", "Data"],
-    "funder": ["Overview", "Capacity map", "Demand", "Plan", "Compare"],
+    "admin": [
+        "Overview",
+        "Capacity map",
+        "Demand",
+        "Plan",
+        "Compare",
+        "Budget sweep",
+        "Data",
+        "Audit log",
+    ],
+    "analyst": ["Overview", "Capacity map", "Demand", "Plan", "Compare", "Budget sweep", "Data"],
+    "funder": ["Overview", "Capacity map", "Demand", "Plan", "Compare", "Budget sweep"],
     "partner": ["Overview", "Capacity map", "Demand", "Data"],
     "public": ["Overview", "Capacity map"],
 }

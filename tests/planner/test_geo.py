@@ -202,3 +202,19 @@ def test_distances_from_each_district_to_each_agency() -> None:
 def test_locate_points_with_no_districts_or_no_points() -> None:
     assert locate_points(districts_frame().iloc[0:0], [1.0], [2.0]) == [None]
     assert locate_points(districts_frame(), [], []) == []
+
+
+def test_display_geometry_keeps_shared_edges_and_ids() -> None:
+    from planner.geo import display_geometry
+    from planner.package import read_package
+    from planner.settings import DEMO_PACKAGE
+
+    districts = read_package(DEMO_PACKAGE).districts
+    shown = display_geometry(districts)
+    assert list(shown["district_id"]) == list(districts["district_id"])
+    assert shown.geometry.is_valid.all()
+    vertices = shown.geometry.count_coordinates().sum()
+    assert vertices < districts.geometry.count_coordinates().sum() / 2
+    # Neighbours still touch and do not overlap more than a sliver.
+    metric = shown.to_crs(shown.estimate_utm_crs())
+    assert metric.union_all().area == pytest.approx(metric.area.sum(), rel=1e-6)
