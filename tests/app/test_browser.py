@@ -275,6 +275,9 @@ def test_plan_runs_from_a_link_and_the_form_saves_and_compares(visit: Visit) -> 
             chosen.locator("input").press("Enter")
             wait_idle(page, SOLVE_TIMEOUT_MS)
     visit.assert_no_exception("Compare")
+    # Both plans are solved (or read from the cache) before the charts come: wait for them.
+    page.locator(CHART).nth(1).wait_for(timeout=SOLVE_TIMEOUT_MS)
+    wait_idle(page, SOLVE_TIMEOUT_MS)
     main_text = page.locator('[data-testid="stMain"]').inner_text()
     assert first in main_text and second in main_text
     assert visit.assert_charts_painted("Compare") >= 2, "Compare's chart and map did not draw"
