@@ -105,7 +105,8 @@ def page_switches(page: Page, rounds: int) -> dict[str, list[float]]:
     for _ in range(rounds):
         for title, href in [*links[1:], links[0]]:
             link = page.locator(
-                f'[data-testid="stSidebar"] [data-testid="stPageLink"] a[href="{href}"]'
+                f'[data-testid="stSidebar"] [data-testid="stPageLink"] a[href="{href}"], '
+                f'[data-testid="stSidebarNav"] a[href="{href}"]'
             )
             times[title].append(timed(page, link.click))
     return times

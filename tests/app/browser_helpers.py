@@ -46,7 +46,9 @@ NOT_NETWORK_SCHEMES = frozenset({"data", "blob", "about", "chrome", "chrome-exte
 VIEWPORT: ViewportSize = {"width": 1400, "height": 2400}
 CHART = '[data-testid="stVegaLiteChart"]'
 EXCEPTION = '[data-testid="stException"]'
-NAV_LINK = '[data-testid="stSidebar"] [data-testid="stPageLink"] a'
+# The app draws its own menu of page links; a plain st.navigation app (the benchmark's
+# reference) has Streamlit's sidebar menu.
+NAV_LINK = '[data-testid="stSidebar"] [data-testid="stPageLink"] a, [data-testid="stSidebarNav"] a'
 
 # Records, from the first byte of every document, that the script ran: Streamlit sets
 # `data-test-script-state` on the app's root to `running` while the script runs, and a fast
