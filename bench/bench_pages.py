@@ -66,9 +66,12 @@ BASE_BUDGET = 1_500_000
 
 EMPTY_APP = """import streamlit as st
 
-st.navigation(
-    [st.Page("first.py", title="First", default=True), st.Page("second.py", title="Second")]
-).run()
+pages = [st.Page("first.py", title="First", default=True), st.Page("second.py", title="Second")]
+page = st.navigation(pages, position="hidden")
+with st.sidebar:
+    for entry in pages:
+        st.page_link(entry)
+page.run()
 """
 EMPTY_PAGE = """import streamlit as st
 
@@ -105,8 +108,7 @@ def page_switches(page: Page, rounds: int) -> dict[str, list[float]]:
     for _ in range(rounds):
         for title, href in [*links[1:], links[0]]:
             link = page.locator(
-                f'[data-testid="stSidebar"] [data-testid="stPageLink"] a[href="{href}"], '
-                f'[data-testid="stSidebarNav"] a[href="{href}"]'
+                f'[data-testid="stSidebar"] [data-testid="stPageLink"] a[href="{href}"]'
             )
             times[title].append(timed(page, link.click))
     return times
