@@ -8,19 +8,15 @@ from planner.overview import agency_points, capacity_by_agency, district_service
 from planner.schema import AGENCY_KINDS
 from ui import charts
 from ui.auth import actor_allowed
-from ui.data import status_quo_plan, visible_package
-from ui.layout import choose_city
+from ui.data import status_quo_plan
+from ui.layout import require_city, shown_city
 
 st.title(t("Capacity map"))
 st.caption(t("Where the city's services are, and where the need is."))
 
 actor = actor_allowed(Action.VIEW_MAP, t("see the capacity map"))
-city = choose_city()
-if city is None:
-    st.stop()
-package = visible_package(city, actor)
-if package.city.notes:
-    st.info(package.city.notes)
+city = require_city()
+package = shown_city(city, actor)
 
 services = dict(zip(package.services["service_id"], package.services["name"], strict=True))
 MEASURES = {

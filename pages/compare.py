@@ -9,7 +9,7 @@ from planner.i18n import t
 from ui import compare_charts, compare_view
 from ui.auth import actor_or_login
 from ui.data import city_package
-from ui.layout import choose_city
+from ui.layout import require_city
 
 st.title(t("Compare"))
 st.caption(
@@ -20,9 +20,7 @@ actor = actor_or_login()
 if not access.can(actor, Action.RUN_SCENARIOS):
     st.info(t("Comparing plans is for funders, analysts and admins: log in with such an account."))
     st.stop()
-city = choose_city()
-if city is None:
-    st.stop()
+city = require_city()
 package = city_package(city)
 currency = package.city.currency
 saved = compare_view.saved_scenarios(city)

@@ -6,7 +6,7 @@ from planner.i18n import t
 from ui import data_view
 from ui.auth import actor_or_login
 from ui.data import city_package
-from ui.layout import choose_city
+from ui.layout import require_city
 
 st.title(t("Data"))
 st.caption(t("Bring a city's data in, keep capacity current, and take data and results out."))
@@ -15,9 +15,7 @@ actor = actor_or_login()
 st.subheader(t("Import a data package"))
 data_view.draw_import(actor)
 
-city = choose_city()
-if city is None:
-    st.stop()
+city = require_city()
 package = city_package(city)
 
 st.subheader(t("Update an agency's capacity"))

@@ -13,15 +13,13 @@ from ui import charts
 from ui.auth import actor_allowed
 from ui.data import backtest, outlook, visible_package
 from ui.hidden_view import read_uploaded_lists
-from ui.layout import choose_city
+from ui.layout import require_city
 
 st.title(t("Demand"))
 st.caption(t("Cases referred or asking for a service, and what the next 12 months may bring."))
 
 actor = actor_allowed(Action.VIEW_AGGREGATES, t("see demand by district and service"))
-city = choose_city()
-if city is None:
-    st.stop()
+city = require_city()
 package = visible_package(city, actor)
 forecasts = outlook(city)
 exact = can(actor, Action.READ_EXACT_COUNTS)

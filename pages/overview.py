@@ -16,19 +16,15 @@ from planner.overview import (
 )
 from ui import charts
 from ui.auth import actor_allowed
-from ui.data import engine, status_quo_plan, visible_package
-from ui.layout import choose_city
+from ui.data import engine, status_quo_plan
+from ui.layout import require_city, shown_city
 
 st.title(t("Haven"))
 st.caption(t("The city's anti-trafficking services at a glance."))
 
 actor = actor_allowed(Action.VIEW_CITY_TOTALS, t("see the city's totals"))
-city = choose_city()
-if city is None:
-    st.stop()
-package = visible_package(city, actor)
-if package.city.notes:
-    st.info(package.city.notes)
+city = require_city()
+package = shown_city(city, actor)
 
 if not can(actor, Action.VIEW_AGGREGATES):
     st.subheader(t("City totals"))

@@ -10,16 +10,14 @@ from planner.scenario import Scenario
 from ui import plan_view
 from ui.auth import actor_allowed
 from ui.data import city_package, data_version, run_plan, save_scenario, visible_package
-from ui.layout import choose_city
+from ui.layout import require_city
 from ui.permalink import changed, scenario_from_query, scenario_to_query
 
 st.title(t("Plan"))
 st.caption(t("How should new money and beds be spread across agencies? Set a scenario and run."))
 
 actor = actor_allowed(Action.RUN_SCENARIOS, t("run scenarios"))
-city = choose_city()
-if city is None:
-    st.stop()
+city = require_city()
 package = city_package(city)
 linked, link_problems = scenario_from_query(st.query_params.to_dict(), t("New plan"))
 for problem in link_problems:

@@ -6,7 +6,7 @@ from planner.access import Action
 from planner.i18n import t
 from planner.scenario import Scenario
 from ui.auth import actor_allowed
-from ui.layout import choose_city
+from ui.layout import require_city
 from ui.sweep_view import draw_budget_curve
 
 st.title(t("Budget sweep"))
@@ -18,9 +18,7 @@ st.caption(
 )
 
 actor_allowed(Action.RUN_SCENARIOS, t("run scenarios"))
-city = choose_city()
-if city is None:
-    st.stop()
+city = require_city()
 left, right = st.columns(2)
 floor = left.slider(t("Equity floor"), 0.0, 1.0, 0.0, 0.05)
 horizon = right.slider(t("Horizon (months)"), 1, 36, 12)

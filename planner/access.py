@@ -30,7 +30,6 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal
 
-import numpy as np
 import pandas as pd
 from sqlmodel import Session, col, select
 
@@ -326,13 +325,9 @@ def public_agency_points(package: CityPackage, actor: Actor) -> pd.DataFrame:
         return frame.reset_index(drop=True)
     lat = frame["lat"].to_numpy(dtype=float).copy()
     lon = frame["lon"].to_numpy(dtype=float).copy()
-    points = geo.district_points(package.districts) if len(package.districts) else None
-    for i in np.flatnonzero(confidential):
-        district = frame["district_id"].iloc[i]
-        if points is not None and isinstance(district, str) and district in points.index:
-            lat[i], lon[i] = points[district].y, points[district].x
-        else:
-            lat[i] = lon[i] = np.nan
+    lat[confidential], lon[confidential] = geo.at_district_points(
+        package.districts, frame.loc[confidential, "district_id"]
+    )
     frame["lat"], frame["lon"] = lat, lon
     names = frame["name"].astype(object).to_numpy().copy()
     names[confidential] = CONFIDENTIAL_NAME

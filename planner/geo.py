@@ -460,3 +460,17 @@ def display_geometry(
     out = districts.copy()
     out.geometry = gpd.GeoSeries(simplified, crs=crs).to_crs(WGS84).to_numpy()
     return out
+
+
+def at_district_points(
+    districts: gpd.GeoDataFrame, district_ids: pd.Series
+) -> tuple[np.ndarray, np.ndarray]:
+    """Latitudes and longitudes of the representative points of these districts (NaN for an
+    id that is not a district): where a confidential place is drawn instead of its own."""
+    if districts.empty:
+        missing = np.full(len(district_ids), np.nan)
+        return missing, missing.copy()
+    points = district_points(districts)
+    lat = district_ids.map(points.y).to_numpy(dtype=float)
+    lon = district_ids.map(points.x).to_numpy(dtype=float)
+    return lat, lon

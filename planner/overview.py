@@ -7,7 +7,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from planner.geo import district_points
+from planner.geo import at_district_points
 from planner.package import CityPackage
 
 RECENT_MONTHS = 12
@@ -133,13 +133,12 @@ def agency_points(
     agencies = package.agencies[package.agencies["agency_id"].isin(totals.index)]
     if kinds:
         agencies = agencies[agencies["kind"].isin(kinds)]
-    points = district_points(package.districts)
     table = agencies[["agency_id", "name", "kind", "lat", "lon", "district_id", "confidential"]]
     table = table.assign(capacity=table["agency_id"].map(totals).to_numpy())
     hidden = table["confidential"].astype(bool).to_numpy()
-    district_of_hidden = table.loc[hidden, "district_id"]
-    table.loc[hidden, "lat"] = district_of_hidden.map(points.y).to_numpy()
-    table.loc[hidden, "lon"] = district_of_hidden.map(points.x).to_numpy()
+    lat, lon = at_district_points(package.districts, table.loc[hidden, "district_id"])
+    table.loc[hidden, "lat"] = lat
+    table.loc[hidden, "lon"] = lon
     table["located"] = np.where(hidden, "at its district (confidential)", "at its address")
     return table.drop(columns="confidential").reset_index(drop=True)
 

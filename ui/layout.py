@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from planner.access import Actor
 from planner.i18n import fmt_money, t
+from planner.package import CityPackage
 from ui import data
 
 
@@ -25,6 +27,24 @@ def choose_city() -> str | None:
     city = st.sidebar.selectbox(t("City"), names, index=index, key="city_picker")
     st.session_state["city"] = city
     return str(city)
+
+
+def require_city() -> str:
+    """`choose_city`, ending the run (after its message) when the database holds no city."""
+    city = choose_city()
+    if city is None:
+        st.stop()
+    assert city is not None
+    return city
+
+
+def shown_city(city: str, actor: Actor) -> CityPackage:
+    """The city as this user may see it (`data.visible_package`), its notes shown first (a
+    synthetic city says so)."""
+    package = data.visible_package(city, actor)
+    if package.city.notes:
+        st.info(package.city.notes)
+    return package
 
 
 def money(amount: float, currency: str = "USD") -> str:
