@@ -1,7 +1,9 @@
 """Cached access to the database for the pages. The only place the app caches data.
 
 Caches are keyed by the city's data version (it changes with every write), so a write
-makes what it staled unreachable without clearing anything by hand.
+makes what it staled unreachable without clearing anything by hand. Spinner texts are
+shown by the public functions with `st.spinner(t(...))`, not given to the decorators, which
+fix them at import in one language; a cache hit returns before the spinner's delay.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from planner.demand import demand_note, horizon_demand
 from planner.demand_view import DemandOutlook, demand_outlook, model_backtest
 from planner.forecast import BacktestResult
 from planner.geo import display_geometry
+from planner.i18n import t
 from planner.optimiser import Plan, solve
 from planner.package import CityPackage
 from planner.scenario import Scenario
@@ -47,7 +50,7 @@ def data_version(city_name: str) -> str:
         return repository.data_version(session, city_name=city_name)
 
 
-@st.cache_resource(show_spinner="Loading the city…", max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _package(url: str, city_name: str, version: str) -> CityPackage:
     del version  # part of the cache key only
     with session_scope(_migrated_engine(url)) as session:
@@ -59,7 +62,8 @@ def city_package(city_name: str) -> CityPackage:
 
     For planning only: what a page shows comes from `visible_package`.
     """
-    return _package(get_settings().database_url, city_name, data_version(city_name))
+    with st.spinner(t("Loading the city…")):
+        return _package(get_settings().database_url, city_name, data_version(city_name))
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -72,10 +76,11 @@ def visible_package(city_name: str, actor: Actor) -> CityPackage:
     """The city's data as this user may see it: small counts and confidential locations
     taken out for the roles that may not see them (planner.access.disclose_package), and
     the districts simplified for drawing (planner.geo.display_geometry). For showing only."""
-    return _visible(get_settings().database_url, city_name, data_version(city_name), actor)
+    with st.spinner(t("Loading the city…")):
+        return _visible(get_settings().database_url, city_name, data_version(city_name), actor)
 
 
-@st.cache_resource(show_spinner="Forecasting demand…", max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def _demand(url: str, city_name: str, version: str, horizon: int, quantile: float) -> DataFrame:
     package = _package(url, city_name, version)
     return horizon_demand(
@@ -129,7 +134,7 @@ def status_quo_plan(city_name: str) -> Plan:
     return run_plan(city_name, Scenario(name="Status quo", budget=0.0))
 
 
-@st.cache_resource(show_spinner="Forecasting every district and service…", max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _outlook(url: str, city_name: str, version: str, horizon_months: int) -> DemandOutlook:
     return demand_outlook(_package(url, city_name, version), horizon_months)
 
@@ -137,10 +142,11 @@ def _outlook(url: str, city_name: str, version: str, horizon_months: int) -> Dem
 def outlook(city_name: str, horizon_months: int = 12) -> DemandOutlook:
     """Forecasts and sample paths of the city's demand, once per data version."""
     url = get_settings().database_url
-    return _outlook(url, city_name, data_version(city_name), horizon_months)
+    with st.spinner(t("Forecasting every district and service…")):
+        return _outlook(url, city_name, data_version(city_name), horizon_months)
 
 
-@st.cache_resource(show_spinner="Backtesting the models…", max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _backtest(url: str, city_name: str, version: str) -> BacktestResult:
     return model_backtest(_package(url, city_name, version))
 
@@ -148,4 +154,5 @@ def _backtest(url: str, city_name: str, version: str) -> BacktestResult:
 def backtest(city_name: str) -> BacktestResult:
     """How each forecasting model did on the city's own history, once per data version."""
     url = get_settings().database_url
-    return _backtest(url, city_name, data_version(city_name))
+    with st.spinner(t("Backtesting the models…")):
+        return _backtest(url, city_name, data_version(city_name))
