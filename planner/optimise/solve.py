@@ -11,6 +11,7 @@ import pandas as pd
 from planner import baselines as baseline_rules
 from planner import explain
 from planner.demand import demand_note, horizon_demand
+from planner.i18n import fmt_percent, t
 from planner.optimise.inputs import ModelInputs, prepare_inputs
 from planner.optimise.model import build_model
 from planner.optimise.plan import Plan, empty_frames
@@ -134,9 +135,9 @@ def solve_inputs(inputs: ModelInputs, scenario: Scenario, options: SolveOptions)
             )
             times["explain"] = time.perf_counter() - started
             diagnostics["infeasible"] = explanation
-            message = "infeasible: " + explanation["summary"]
+            message = t("infeasible: {summary}", summary=explanation["summary"])
         else:
-            message = f"no plan: {run.message}"
+            message = t("no plan: {message}", message=run.message)
     if run.has_plan and options.baselines:
         started = time.perf_counter()
         baselines = baseline_rules.evaluate_baselines(
@@ -201,13 +202,14 @@ def _relaxation(
 
 
 def _status_message(run: SolverRun, inputs: ModelInputs) -> str:
+    """For people, in the current language; `Plan.status` is the machine-readable code."""
     if run.status == "optimal":
-        return "optimal" + (f" (gap {run.gap:.2%})" if run.gap and run.gap > 1e-9 else "")
-    return (
-        f"stopped at the time limit with a plan; gap {run.gap:.2%}"
-        if run.gap is not None
-        else ("stopped at the time limit with a plan")
-    )
+        if run.gap and run.gap > 1e-9:
+            return t("optimal (gap {gap})", gap=fmt_percent(run.gap, 2))
+        return t("optimal")
+    if run.gap is not None:
+        return t("stopped at the time limit with a plan; gap {gap}", gap=fmt_percent(run.gap, 2))
+    return t("stopped at the time limit with a plan")
 
 
 def _compare(
@@ -231,4 +233,3 @@ def _compare(
         slack = 1e-6 * max(1.0, abs(other["primary_objective"]))
         checks[name] = bool(totals["primary_objective"] <= other["primary_objective"] + slack)
     diagnostics["no_worse_than_baselines"] = checks
-
