@@ -5,6 +5,9 @@ shadow price (how much weighted unmet demand one more unit of money removes), th
 constraints by kind (budget, funder, expansion, capacity, floor, and radius: unmet demand with
 an agency just beyond reach), and the districts below the floor in the plan.
 `explain_infeasible` relaxes the floor and the budgets and reads which slack is used.
+
+The sentences are written in the current language (planner.i18n) when the plan is solved and
+kept as written; the numbers beside them (duals, ids, amounts) stay machine-readable.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import highspy
 import numpy as np
 import pandas as pd
 
+from planner.i18n import NARROW_NBSP, NBSP, fmt_percent, get_language, t
 from planner.optimise.inputs import ModelInputs, rows
 from planner.optimise.model import MONEY_UNIT, HavenModel, build_model
 from planner.optimise.readback import Solution, read_solution
@@ -25,12 +29,31 @@ DUAL_TOLERANCE = 1e-9
 MAX_LISTED = 10
 MAX_IN_SUMMARY = 4
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$"}
+CURRENCY_SYMBOLS_FR = {"USD": "$", "CAD": "$", "EUR": "€", "GBP": "£", "AUD": f"${NBSP}AU"}
+"""In French the symbol follows the figure; a city's dollar is "$", as in `fmt_money`."""
 
 
 def money(amount: float, currency: str) -> str:
+    """A whole amount: "$2,500,000" in English, "2 500 000 $" in French."""
+    if get_language() == "fr":
+        after = CURRENCY_SYMBOLS_FR.get(currency.upper(), currency)
+        return f"{number(amount, ',.0f')}{NBSP}{after}"
     symbol = CURRENCY_SYMBOLS.get(currency.upper())
     text = f"{amount:,.0f}"
     return f"{symbol}{text}" if symbol else f"{text} {currency}"
+
+
+def number(value: float, spec: str) -> str:
+    """`format(value, spec)` with the current language's decimal comma and thousands groups."""
+    text = format(value, spec)
+    if get_language() != "fr":
+        return text
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", NARROW_NBSP)
+
+
+def percent(fraction: float) -> str:
+    """A whole percentage: "10%" / "10 %"."""
+    return fmt_percent(fraction, 0)
 
 
 def money_step(total_budget: float) -> float:
@@ -47,7 +70,7 @@ def _service_name(inputs: ModelInputs, service_id: str) -> str:
 def _join(names: list[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
+    return t("{first} and {last}", first=", ".join(names[:-1]), last=names[-1])
 
 
 def diagnose(
@@ -150,19 +173,21 @@ def shadow_price(
             gain = measured
             where = _where(inputs, cells.assign(drop=drop))
     if gain > 1e-6:
-        sentence = (
-            f"one more {money(step, inputs.currency)} removes about {gain:.2g} weighted units "
-            "of unmet demand"
+        sentence = t(
+            "one more {amount} removes about {gain} weighted units of unmet demand",
+            amount=money(step, inputs.currency),
+            gain=number(gain, ".2g"),
         )
         if where:
-            sentence += f", mostly {where}"
+            sentence += t(", mostly {where}", where=where)
         if best_funder and funder_duals[best_funder] > DUAL_TOLERANCE and len(funder_duals) > 1:
-            sentence += f" (given to {inputs.funder_names.get(best_funder, best_funder)})"
+            funder = inputs.funder_names.get(best_funder, best_funder)
+            sentence += t(" (given to {funder})", funder=funder)
     else:
-        sentence = (
-            f"one more {money(step, inputs.currency)} would not serve more people: the plan is "
-            "limited by how much agencies can add, by the radius, or by who may be funded, "
-            "not by money"
+        sentence = t(
+            "one more {amount} would not serve more people: the plan is limited by how much "
+            "agencies can add, by the radius, or by who may be funded, not by money",
+            amount=money(step, inputs.currency),
         )
     return {
         "per_unit_money": per_unit,
@@ -189,7 +214,11 @@ def _where(inputs: ModelInputs, cells: pd.DataFrame) -> str:
         .sort_values(ascending=False, kind="stable")
     )
     names = [inputs.district_names.get(str(d), str(d)) for d in districts.index[:3]]
-    return f"{_service_name(inputs, top).lower()} in {_join(names)}"
+    return t(
+        "{service} in {districts}",
+        service=_service_name(inputs, top).lower(),
+        districts=_join(names),
+    )
 
 
 def binding_constraints(model: HavenModel) -> dict[str, Any]:
@@ -218,11 +247,18 @@ def _describe(model: HavenModel, name: str) -> str:
     family, _, rest = name.partition("[")
     ids = rest.rstrip("]").split(",") if rest else []
     if family == "budget":
-        return f"the total budget of {money(inputs.total_budget, inputs.currency)} is all spent"
+        return t(
+            "the total budget of {amount} is all spent",
+            amount=money(inputs.total_budget, inputs.currency),
+        )
     if family == "funder_budget":
         funder = ids[0]
         amount = money(inputs.funder_budget.get(funder, 0.0), inputs.currency)
-        return f"{inputs.funder_names.get(funder, funder)} spends all its {amount}"
+        return t(
+            "{funder} spends all its {amount}",
+            funder=inputs.funder_names.get(funder, funder),
+            amount=amount,
+        )
     if family == "expansion":
         agency, service = ids[0], ids[1]
         row = inputs.pairs[
@@ -230,21 +266,28 @@ def _describe(model: HavenModel, name: str) -> str:
         ]
         m = float(row["m"].iloc[0]) if len(row) else 0.0
         unit = str(inputs.services.at[service, "unit"])
-        return (
-            f"{inputs.agency_names.get(agency, agency)} cannot add more than {m:g} {unit}s "
-            f"of {_service_name(inputs, service).lower()}"
+        return t(
+            "{agency} cannot add more than {most} {unit}s of {service}",
+            agency=inputs.agency_names.get(agency, agency),
+            most=number(m, "g"),
+            unit=unit,
+            service=_service_name(inputs, service).lower(),
         )
     if family == "capacity":
         agency, service = ids[0], ids[1]
-        return (
-            f"{inputs.agency_names.get(agency, agency)} is full for "
-            f"{_service_name(inputs, service).lower()} ({','.join(ids[2:])})"
+        return t(
+            "{agency} is full for {service} ({periods})",
+            agency=inputs.agency_names.get(agency, agency),
+            service=_service_name(inputs, service).lower(),
+            periods=",".join(ids[2:]),
         )
     if family == "floor":
         district, service = ids[0], ids[1]
-        return (
-            f"{inputs.district_names.get(district, district)} is held at the "
-            f"{inputs.equity_floor:.0%} floor for {_service_name(inputs, service).lower()}"
+        return t(
+            "{district} is held at the {floor} floor for {service}",
+            district=inputs.district_names.get(district, district),
+            floor=percent(inputs.equity_floor),
+            service=_service_name(inputs, service).lower(),
         )
     return name
 
@@ -265,11 +308,15 @@ def radius_limits(inputs: ModelInputs, coverage: pd.DataFrame) -> list[dict[str,
                 "nearest_agency_beyond": row.agency_id,
                 "distance_km": round(float(row.dist_km), 2),
                 "radius_km": radius,
-                "words": (
-                    f"{inputs.district_names.get(row.district_id, row.district_id)} leaves "
-                    f"{row.unmet:.3g} units of {_service_name(inputs, row.service_id).lower()} "
-                    f"unmet; {inputs.agency_names.get(row.agency_id, row.agency_id)} is "
-                    f"{row.dist_km:.1f} km away, beyond the {radius:g} km radius"
+                "words": t(
+                    "{district} leaves {unmet} units of {service} unmet; {agency} is "
+                    "{distance} km away, beyond the {radius} km radius",
+                    district=inputs.district_names.get(row.district_id, row.district_id),
+                    unmet=number(row.unmet, ".3g"),
+                    service=_service_name(inputs, row.service_id).lower(),
+                    agency=inputs.agency_names.get(row.agency_id, row.agency_id),
+                    distance=number(row.dist_km, ".1f"),
+                    radius=number(radius, "g"),
                 ),
             }
         )
@@ -331,8 +378,10 @@ def explain_infeasible(
             )
     if cannot:
         fixes.append(
-            "lower the floor, widen the radius, raise the agencies' expansion limits or allow "
-            "a new service at a nearer agency"
+            t(
+                "lower the floor, widen the radius, raise the agencies' expansion limits or "
+                "allow a new service at a nearer agency"
+            )
         )
     else:
         elastic = build_model(inputs, floor="hard", budget="elastic", objective="extra_budget")
@@ -346,17 +395,37 @@ def explain_infeasible(
                 if amount > 0.5:
                     name = inputs.funder_names.get(funder, funder)
                     cannot.append(
-                        f"the {alpha:.0%} floor needs {money(amount, inputs.currency)} more "
-                        f"from {name} than its budget of "
-                        f"{money(inputs.funder_budget[funder], inputs.currency)}"
+                        t(
+                            "the {floor} floor needs {amount} more from {funder} than its "
+                            "budget of {budget}",
+                            floor=percent(alpha),
+                            amount=money(amount, inputs.currency),
+                            funder=name,
+                            budget=money(inputs.funder_budget[funder], inputs.currency),
+                        )
                     )
-                    fixes.append(f"raise {name}'s budget by {money(amount, inputs.currency)}")
+                    fixes.append(
+                        t(
+                            "raise {funder}'s budget by {amount}",
+                            funder=name,
+                            amount=money(amount, inputs.currency),
+                        )
+                    )
             if missing_total > 0.5:
                 cannot.append(
-                    f"the {alpha:.0%} floor costs {money(missing_total, inputs.currency)} more "
-                    f"than the total budget of {money(inputs.total_budget, inputs.currency)}"
+                    t(
+                        "the {floor} floor costs {amount} more than the total budget of {budget}",
+                        floor=percent(alpha),
+                        amount=money(missing_total, inputs.currency),
+                        budget=money(inputs.total_budget, inputs.currency),
+                    )
                 )
-                fixes.append(f"raise the total budget by {money(missing_total, inputs.currency)}")
+                fixes.append(
+                    t(
+                        "raise the total budget by {amount}",
+                        amount=money(missing_total, inputs.currency),
+                    )
+                )
             soft = build_model(inputs, floor="soft")
             run = run_solver(soft, solver, time_limit_s=time_limit_s, mip_gap=mip_gap)
             if run.has_plan:
@@ -373,14 +442,17 @@ def explain_infeasible(
                                 "limit": "budget",
                             }
                         )
-            fixes.append("or lower the floor, or make it soft (equity_mode: soft)")
+            fixes.append(t("or lower the floor, or make it soft (equity_mode: soft)"))
     if not cannot:
-        cannot.append(f"the hard {alpha:.0%} equity floor cannot hold")
-        fixes.append("lower the floor or make it soft (equity_mode: soft)")
+        cannot.append(t("the hard {floor} equity floor cannot hold", floor=percent(alpha)))
+        fixes.append(t("lower the floor or make it soft (equity_mode: soft)"))
     shown = cannot[:MAX_IN_SUMMARY]
     if len(cannot) > MAX_IN_SUMMARY:
-        shown.append(f"and {len(cannot) - MAX_IN_SUMMARY} more (see plan.json)")
-    summary = "; ".join(shown) + ". To fix: " + "; ".join(fixes) + "."
+        shown.append(t("and {count} more (see plan.json)", count=len(cannot) - MAX_IN_SUMMARY))
+    separator = t("; ")  # the app lists the reasons by splitting on ";"
+    summary = t(
+        "{causes}. To fix: {fixes}.", causes=separator.join(shown), fixes=separator.join(fixes)
+    )
     return {"cannot_hold": cannot, "fixes": fixes, "cells": detail, "summary": summary}
 
 
@@ -392,12 +464,19 @@ def _capacity_sentence(inputs: ModelInputs, district_id: str, service_id: str) -
     ]
     pairs = inputs.pairs.merge(reach[["agency_id", "service_id"]], on=["agency_id", "service_id"])
     radius = float(cast(float, service["radius_km"]))
-    where = "anywhere" if np.isnan(radius) else f"within {radius:g} km"
+    where = (
+        t("anywhere") if np.isnan(radius) else t("within {radius} km", radius=number(radius, "g"))
+    )
     unit = str(service["unit"])
     name = inputs.district_names.get(district_id, district_id)
-    head = f"district {name} cannot reach {inputs.equity_floor:.0%} coverage for {service_id}"
+    head = t(
+        "district {district} cannot reach {floor} coverage for {service}",
+        district=name,
+        floor=percent(inputs.equity_floor),
+        service=service_id,
+    )
     if len(pairs) == 0:
-        return f"{head}: no agency {where} offers it"
+        return t("{head}: no agency {where} offers it", head=head, where=where)
     most = float(pairs["c0"].sum() + pairs["m"].sum())
     cells = inputs.block_demand[
         (inputs.block_demand["district_id"] == district_id)
@@ -406,10 +485,23 @@ def _capacity_sentence(inputs: ModelInputs, district_id: str, service_id: str) -
     months = cells["months"].to_numpy(float)
     demand = cells["demand"].to_numpy(float)
     alone = float((months * np.minimum(demand, most)).sum() / max((months * demand).sum(), 1e-12))
-    detail = (
-        f"the {len(pairs)} agencies {where} have {pairs['c0'].sum():g} {unit}s and can add at "
-        f"most {pairs['m'].sum():g}"
+    detail = t(
+        "the {count} agencies {where} have {capacity} {unit}s and can add at most {most}",
+        count=len(pairs),
+        where=where,
+        capacity=number(pairs["c0"].sum(), "g"),
+        unit=unit,
+        most=number(pairs["m"].sum(), "g"),
     )
     if alone < inputs.equity_floor - 1e-9:
-        return f"{head}: {detail}, {alone:.0%} of its demand even if they served it alone"
-    return f"{head}: {detail}, and the districts they also serve need them for their own floors"
+        return t(
+            "{head}: {detail}, {share} of its demand even if they served it alone",
+            head=head,
+            detail=detail,
+            share=percent(alone),
+        )
+    return t(
+        "{head}: {detail}, and the districts they also serve need them for their own floors",
+        head=head,
+        detail=detail,
+    )
