@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from planner.i18n import t
+
 Severity = Literal["error", "warning"]
 
 
@@ -14,7 +16,8 @@ class Problem:
 
     `line` is the 1-based line of a text file (the CSV header is line 1, so the first data
     row is line 2); `feature` is the 1-based feature of a geometry file. Either, both or
-    neither may be given; `column` names the field.
+    neither may be given; `column` names the field. `message` is written in the language
+    current when the problem was found; `str()` words the location in the current one.
     """
 
     file: str
@@ -29,11 +32,14 @@ class Problem:
         if self.line is not None:
             where += f":{self.line}"
         if self.feature is not None:
-            where += f": feature {self.feature}"
+            where += t(": feature {feature}", feature=self.feature)
         parts = [where]
         if self.column:
             parts.append(self.column)
-        parts.append(self.message if self.severity == "error" else f"warning: {self.message}")
+        if self.severity == "error":
+            parts.append(self.message)
+        else:
+            parts.append(t("warning: {message}", message=self.message))
         return ": ".join(parts)
 
     @property

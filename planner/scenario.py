@@ -3,6 +3,9 @@
 Every key but `name` is optional in a scenario file; an unknown key or a value out of range is
 an error that names it. Checks that need the city (an unknown service in `weights`, an unknown
 funder in `funder_budgets`) are made by `Scenario.validate_for(package)`.
+
+Messages are written in the current language (planner.i18n) when the problem is found;
+pydantic's own messages are translated by their error type, the keys named stay as written.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from planner.i18n import N_, get_language, t
 from planner.problems import InvalidInput, Problem
 
 if TYPE_CHECKING:
@@ -22,6 +26,42 @@ if TYPE_CHECKING:
 
 EquityMode = Literal["soft", "hard"]
 SolverName = Literal["highs", "cbc"]
+
+PYDANTIC_MESSAGES = {
+    "string_too_short": N_("String should have at least {min_length} character(s)"),
+    "float_parsing": N_("Input should be a valid number, unable to parse string as a number"),
+    "float_type": N_("Input should be a valid number"),
+    "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
+    "int_from_float": N_("Input should be a valid integer, got a number with a fractional part"),
+    "int_type": N_("Input should be a valid integer"),
+    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
+    "bool_type": N_("Input should be a valid boolean"),
+    "string_type": N_("Input should be a valid string"),
+    "dict_type": N_("Input should be a valid dictionary"),
+    "less_than_equal": N_("Input should be less than or equal to {le}"),
+    "less_than": N_("Input should be less than {lt}"),
+    "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
+    "greater_than": N_("Input should be greater than {gt}"),
+    "literal_error": N_("Input should be {expected}"),
+    "value_error": N_("Value error, {error}"),
+}
+"""pydantic's messages by error type, for the table (pydantic writes them in English)."""
+
+
+def _pydantic_message(error: Any) -> str:
+    """pydantic's message in the current language (English: pydantic's own words)."""
+    template = PYDANTIC_MESSAGES.get(error["type"])
+    if template is None or get_language() == "en":
+        return str(error["msg"])
+    context = {}
+    for key, value in (error.get("ctx") or {}).items():
+        if isinstance(value, float):
+            value = f"{value:g}".replace(".", ",")
+        context[key] = str(value).replace("' or '", "' " + t("or") + " '")
+    try:
+        return t(template, **context)
+    except (KeyError, IndexError):
+        return str(error["msg"])
 
 
 class Scenario(BaseModel):
@@ -57,7 +97,7 @@ class Scenario(BaseModel):
     @classmethod
     def _finite(cls, value: float | None) -> float | None:
         if value is not None and not math.isfinite(value):
-            raise ValueError("must be a finite number")
+            raise ValueError(t("must be a finite number"))
         return value
 
     @field_validator("funder_budgets")
@@ -65,7 +105,13 @@ class Scenario(BaseModel):
     def _budgets_non_negative(cls, value: dict[str, float]) -> dict[str, float]:
         for key, amount in value.items():
             if not math.isfinite(amount) or amount < 0:
-                raise ValueError(f"budget of {key!r} must be a finite number >= 0, not {amount}")
+                raise ValueError(
+                    t(
+                        "budget of {key} must be a finite number >= 0, not {value}",
+                        key=repr(key),
+                        value=amount,
+                    )
+                )
         return value
 
     @field_validator("weights")
@@ -73,7 +119,13 @@ class Scenario(BaseModel):
     def _weights_positive(cls, value: dict[str, float]) -> dict[str, float]:
         for key, weight in value.items():
             if not math.isfinite(weight) or weight <= 0:
-                raise ValueError(f"weight of {key!r} must be a finite number > 0, not {weight}")
+                raise ValueError(
+                    t(
+                        "weight of {key} must be a finite number > 0, not {value}",
+                        key=repr(key),
+                        value=weight,
+                    )
+                )
         return value
 
     @field_validator("radius_km")
@@ -81,7 +133,13 @@ class Scenario(BaseModel):
     def _radius_non_negative(cls, value: dict[str, float | None]) -> dict[str, float | None]:
         for key, radius in value.items():
             if radius is not None and (not math.isfinite(radius) or radius < 0):
-                raise ValueError(f"radius of {key!r} must be a number >= 0 or null, not {radius}")
+                raise ValueError(
+                    t(
+                        "radius of {key} must be a number >= 0 or null, not {value}",
+                        key=repr(key),
+                        value=radius,
+                    )
+                )
         return value
 
     def __hash__(self) -> int:
@@ -95,18 +153,19 @@ class Scenario(BaseModel):
     def from_dict(cls, data: Any, *, source: str = "scenario") -> Scenario:
         """Validate a mapping of scenario keys; every problem is raised at once as InvalidInput."""
         if not isinstance(data, dict):
-            raise InvalidInput([Problem(source, message="a scenario must be a mapping of keys")])
+            message = t("a scenario must be a mapping of keys")
+            raise InvalidInput([Problem(source, message=message)])
         if "name" not in data:
-            raise InvalidInput([Problem(source, column="name", message="is required")])
+            raise InvalidInput([Problem(source, column="name", message=t("is required"))])
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
             problems = []
             for error in exc.errors():
                 column = ".".join(str(part) for part in error["loc"]) or None
-                message = error["msg"]
+                message = _pydantic_message(error)
                 if error["type"] == "extra_forbidden":
-                    message = "is not a scenario key"
+                    message = t("is not a scenario key")
                 problems.append(Problem(source, column=column, message=message))
             raise InvalidInput(problems) from None
 
@@ -118,14 +177,15 @@ class Scenario(BaseModel):
         try:
             text = path.read_text(encoding="utf-8-sig")
         except FileNotFoundError:
-            raise InvalidInput([Problem(source, message="file not found")]) from None
+            raise InvalidInput([Problem(source, message=t("file not found"))]) from None
         except (OSError, UnicodeDecodeError) as exc:
-            raise InvalidInput([Problem(source, message=f"cannot be read: {exc}")]) from None
+            message = t("cannot be read: {error}", error=exc)
+            raise InvalidInput([Problem(source, message=message)]) from None
         try:
             data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
         except (json.JSONDecodeError, yaml.YAMLError) as exc:
             kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
-            message = f"is not valid {kind}: {exc}".splitlines()[0]
+            message = t("is not valid {kind}: {error}", kind=kind, error=exc).splitlines()[0]
             raise InvalidInput([Problem(source, message=message)]) from None
         return cls.from_dict(data, source=source)
 
@@ -137,10 +197,12 @@ class Scenario(BaseModel):
         for key in ("weights", "radius_km"):
             for service_id in sorted(getattr(self, key)):
                 if service_id not in services:
-                    problems.append(f"{key}: {service_id!r} is not a service of this city")
+                    message = t("{value} is not a service of this city", value=repr(service_id))
+                    problems.append(f"{key}: {message}")
         for funder_id in sorted(self.funder_budgets):
             if funder_id not in funders:
-                problems.append(f"funder_budgets: {funder_id!r} is not a funder of this city")
+                message = t("{value} is not a funder of this city", value=repr(funder_id))
+                problems.append(f"funder_budgets: {message}")
         return problems
 
     def ensure_valid_for(self, package: CityPackage) -> None:
