@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from planner.forecast import forecast_demand_units
+from planner.i18n import t
 
 if TYPE_CHECKING:
     from planner.package import CityPackage
@@ -37,17 +38,22 @@ def history_months(package: CityPackage) -> int:
 
 
 def demand_note(package: CityPackage, scenario: Scenario) -> str:
-    """How `horizon_demand` made the demand for this package and scenario, in words."""
+    """How `horizon_demand` made the demand for this package and scenario, in words (in the
+    current language: the note is shown with the plan)."""
     months = history_months(package)
     if months >= MIN_FORECAST_MONTHS:
-        return (
-            f"demand is the forecast at P{round(scenario.demand_quantile * 100)} "
-            f"from {months} months of history"
+        return t(
+            "demand is the forecast at P{quantile} from {months} months of history",
+            quantile=round(scenario.demand_quantile * 100),
+            months=months,
         )
-    return (
-        f"demand is the mean of the last {min(months, HISTORY_MONTHS)} months: {months} months "
-        f"of history are too few to forecast (at least {MIN_FORECAST_MONTHS} are needed), so "
-        "the scenario's demand quantile is not used"
+    return t(
+        "demand is the mean of the last {recent} months: {months} months of history are too "
+        "few to forecast (at least {needed} are needed), so the scenario's demand quantile is "
+        "not used",
+        recent=min(months, HISTORY_MONTHS),
+        months=months,
+        needed=MIN_FORECAST_MONTHS,
     )
 
 

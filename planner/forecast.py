@@ -66,6 +66,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from planner.i18n import t
+
 if TYPE_CHECKING:
     from planner.package import CityPackage
 
@@ -235,7 +237,10 @@ def _to_ordinals(period: pd.Series, freq: Freq) -> np.ndarray:
     try:
         periods = pd.PeriodIndex(pd.Series(period).astype(str), freq=freq)
     except (ValueError, TypeError) as exc:
-        raise ValueError(f"period: cannot read {period.iloc[0]!r} as a {freq} period") from exc
+        message = t(
+            "period: cannot read {value} as a {freq} period", value=repr(period.iloc[0]), freq=freq
+        )
+        raise ValueError(message) from exc
     return np.asarray(periods.asi8, dtype=np.int64)
 
 
@@ -251,16 +256,24 @@ def _period_labels(ordinals: Iterable[int], freq: Freq) -> list[str]:
 def _prepare(history: pd.DataFrame, freq: Freq) -> tuple[list[_Series], int]:
     """Series from a long frame, and the common origin (the period after the last)."""
     if freq not in SEASON_LENGTH:
-        raise ValueError(f"freq: {freq!r} is not one of {sorted(SEASON_LENGTH)}")
+        raise ValueError(
+            t(
+                "freq: {value} is not one of {allowed}",
+                value=repr(freq),
+                allowed=sorted(SEASON_LENGTH),
+            )
+        )
     missing = {"series_id", "period", "y"} - set(history.columns)
     if missing:
-        raise ValueError(f"history: missing column(s) {sorted(missing)}")
+        raise ValueError(t("history: missing column(s) {columns}", columns=sorted(missing)))
     frame = history.dropna(subset=["y"])
     if frame.empty:
-        raise ValueError("history: no rows with a value of y")
+        raise ValueError(t("history: no rows with a value of y"))
     if (frame["y"] < 0).any():
         row = frame.index[frame["y"] < 0][0]
-        raise ValueError(f"history: row {row}: y: {frame.loc[row, 'y']} is below 0")
+        raise ValueError(
+            t("history: row {row}: y: {value} is below 0", row=row, value=frame.loc[row, "y"])
+        )
     work = pd.DataFrame(
         {
             "series_id": frame["series_id"].astype(str).to_numpy(),
@@ -717,10 +730,10 @@ def quantile_column(q: float) -> str:
 
 def _check_args(horizon: int, quantiles: Sequence[float]) -> None:
     if horizon < 1:
-        raise ValueError(f"horizon: {horizon} is below 1")
+        raise ValueError(t("horizon: {value} is below 1", value=horizon))
     for q in quantiles:
         if not 0 < q < 1:
-            raise ValueError(f"quantiles: {q} is not strictly between 0 and 1")
+            raise ValueError(t("quantiles: {value} is not strictly between 0 and 1", value=q))
 
 
 @_with_one_blas_thread
@@ -802,7 +815,7 @@ def backtest(
     the last one `horizon` periods before the end. Scores every model and `chosen`."""
     _check_args(horizon, quantiles)
     if folds < 1:
-        raise ValueError(f"folds: {folds} is below 1")
+        raise ValueError(t("folds: {value} is below 1", value=folds))
     step = step or horizon
     series, end = _prepare(history, freq)
     season = SEASON_LENGTH[freq]
@@ -902,7 +915,7 @@ def sample_paths(
     artificially certain by independent districts.
     """
     if n_samples < 1:
-        raise ValueError(f"n_samples: {n_samples} is below 1")
+        raise ValueError(t("n_samples: {value} is below 1", value=n_samples))
     _check_args(horizon, (0.5,))
     series, origin = _prepare(history, freq)
     _choice, chosen = _final(series, origin, horizon, freq, models, selection_folds, select)

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from planner.i18n import t
 from planner.problems import InvalidInput, Problem
 
 Criterion = Literal["bic", "aic"]
@@ -63,8 +64,7 @@ class MSEResult:
 
     @property
     def model(self) -> str:
-        terms = ["main effects", *(f"{a}:{b}" for a, b in self.interactions)]
-        return " + ".join(terms)
+        return _model_name(self.interactions)
 
     @property
     def multiplier(self) -> float:
@@ -155,19 +155,21 @@ def estimate_hidden(
     """
     count = count or _find_count_column(counts.columns)
     if count is None:
-        raise ValueError(f"no count column (one of {', '.join(COUNT_COLUMN_NAMES)})")
+        raise ValueError(t("no count column (one of {names})", names=", ".join(COUNT_COLUMN_NAMES)))
     if lists is None:
         lists = [
             c for c in counts.columns if c != count and pd.api.types.is_numeric_dtype(counts[c])
         ]
     lists = [str(c) for c in lists]
     if not 2 <= len(lists) <= MAX_LISTS:
-        raise ValueError(f"need between 2 and {MAX_LISTS} lists, got {len(lists)}")
+        raise ValueError(
+            t("need between 2 and {most} lists, got {count}", most=MAX_LISTS, count=len(lists))
+        )
     cells = cell_table(counts, lists, count)
     y = cells["count"].to_numpy()
     observed = float(y.sum())
     if observed <= 0:
-        raise ValueError("nobody is on any list")
+        raise ValueError(t("nobody is on any list"))
 
     overlap = {
         (a, b): float(cells.loc[(cells[a] == 1) & (cells[b] == 1), "count"].sum())
@@ -185,12 +187,12 @@ def estimate_hidden(
         chosen_pairs: list[tuple[str, str]] = [(a, b) for a, b in chosen]
         best = admissible(chosen_pairs)
         if best is None:
-            raise ValueError("the given model cannot be fitted to these counts")
+            raise ValueError(t("the given model cannot be fitted to these counts"))
     else:
         chosen_pairs = []
         best = admissible(chosen_pairs)
         if best is None:
-            raise ValueError("the main-effects model cannot be fitted to these counts")
+            raise ValueError(t("the main-effects model cannot be fitted to these counts"))
         steps.append(_step(chosen_pairs, best, observed, criterion))
         while True:
             current = _criterion(best, observed, criterion)
@@ -226,12 +228,16 @@ def estimate_hidden(
     )
 
 
+def _model_name(pairs: Sequence[tuple[str, str]]) -> str:
+    """ "main effects + A:B", in the current language ("effets principaux + A:B")."""
+    return " + ".join([t("main effects"), *(f"{a}:{b}" for a, b in pairs)])
+
+
 def _step(
     pairs: Sequence[tuple[str, str]], fit: _Fit, observed: float, criterion: Criterion
 ) -> tuple[str, int, float, float]:
-    name = " + ".join(["main effects", *(f"{a}:{b}" for a, b in pairs)])
     return (
-        name,
+        _model_name(pairs),
         fit.n_params,
         _criterion(fit, observed, criterion),
         observed + math.exp(fit.params[0]),
@@ -287,16 +293,18 @@ def read_list_counts(
     try:
         frame = pd.read_csv(path, encoding="utf-8-sig")
     except FileNotFoundError:
-        raise InvalidInput([Problem(name, message="file not found")]) from None
+        raise InvalidInput([Problem(name, message=t("file not found"))]) from None
     except UnicodeDecodeError:
-        raise InvalidInput([Problem(name, message="not UTF-8 text")]) from None
+        raise InvalidInput([Problem(name, message=t("not UTF-8 text"))]) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InvalidInput([Problem(name, message=f"not a readable CSV ({exc})")]) from None
+        message = t("not a readable CSV ({error})", error=exc)
+        raise InvalidInput([Problem(name, message=message)]) from None
     problems: list[Problem] = []
     count = count or _find_count_column(frame.columns)
     if count is None or count not in frame.columns:
-        wanted = count or f"one of {', '.join(COUNT_COLUMN_NAMES)}"
-        raise InvalidInput([Problem(name, line=1, message=f"no count column ({wanted})")])
+        wanted = count or t("one of {names}", names=", ".join(COUNT_COLUMN_NAMES))
+        message = t("no count column ({wanted})", wanted=wanted)
+        raise InvalidInput([Problem(name, line=1, message=message)])
     lists = []
     for column in frame.columns:
         if column == count:
@@ -310,7 +318,7 @@ def read_list_counts(
                     name,
                     line=int(row) + 2,
                     column=str(column),
-                    message=f"{frame[column].iloc[row]} is not 0 or 1",
+                    message=t("{value} is not 0 or 1", value=frame[column].iloc[row]),
                 )
             )
         lists.append(str(column))
@@ -321,12 +329,16 @@ def read_list_counts(
                 name,
                 line=int(row) + 2,
                 column=count,
-                message=f"{frame[count].iloc[row]} is not a whole number >= 0",
+                message=t("{value} is not a whole number >= 0", value=frame[count].iloc[row]),
             )
         )
     if len(lists) < 2:
         problems.append(
-            Problem(name, line=1, message=f"need at least 2 list columns, found {len(lists)}")
+            Problem(
+                name,
+                line=1,
+                message=t("need at least 2 list columns, found {count}", count=len(lists)),
+            )
         )
     if not problems:
         frame[count] = counts
@@ -337,11 +349,11 @@ def read_list_counts(
                     name,
                     line=int(row) + 2,
                     column=count,
-                    message="people on no list cannot be counted: that cell is the estimate",
+                    message=t("people on no list cannot be counted: that cell is the estimate"),
                 )
             )
         if not problems and counts[~on_none].sum() <= 0:
-            problems.append(Problem(name, column=count, message="nobody is on any list"))
+            problems.append(Problem(name, column=count, message=t("nobody is on any list")))
     if problems:
         raise InvalidInput(problems)
     frame = frame.loc[frame[lists].astype(float).sum(axis=1) > 0, [*lists, count]]
