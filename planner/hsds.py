@@ -49,6 +49,7 @@ import yaml
 from shapely.ops import unary_union
 
 from planner import geo
+from planner.i18n import t
 from planner.package import CityPackage, read_package, write_package
 from planner.problems import InvalidInput, Problem
 from planner.schema import AGENCY_KINDS, SERVICE_COLUMNS, Column, column_names
@@ -223,8 +224,8 @@ def read_mapping(path: str | Path) -> HsdsMapping:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        reason = getattr(exc, "problem", None) or "cannot be parsed"
-        problem = Problem(file, line=line, message=f"is not valid YAML ({reason})")
+        reason = getattr(exc, "problem", None) or t("cannot be parsed")
+        problem = Problem(file, line=line, message=t("is not valid YAML ({reason})", reason=reason))
         raise InvalidInput([problem]) from None
     mapping, problems = _mapping_from_data(data, file)
     if mapping is None or problems:
@@ -234,36 +235,46 @@ def read_mapping(path: str | Path) -> HsdsMapping:
 
 def _mapping_from_data(data: object, file: str) -> tuple[HsdsMapping | None, list[Problem]]:
     if not isinstance(data, dict):
-        return None, [Problem(file, message="must be a YAML mapping with the key 'services'")]
+        message = t("must be a YAML mapping with the key 'services'")
+        return None, [Problem(file, message=message)]
     problems = [
-        Problem(file, column=str(key), message=f"unknown key (known: {', '.join(_MAPPING_KEYS)})")
+        Problem(
+            file,
+            column=str(key),
+            message=t("unknown key (known: {known})", known=", ".join(_MAPPING_KEYS)),
+        )
         for key in data
         if key not in _MAPPING_KEYS
     ]
     rules: list[ServiceRule] = []
     entries = data.get("services")
     if not isinstance(entries, list) or not entries:
-        problems.append(Problem(file, column="services", message="must be a non-empty list"))
+        problems.append(Problem(file, column="services", message=t("must be a non-empty list")))
         entries = []
     for i, entry in enumerate(entries, start=1):
         where = f"services[{i}]"
         if not isinstance(entry, dict):
-            problems.append(Problem(file, column=where, message="must be a mapping"))
+            problems.append(Problem(file, column=where, message=t("must be a mapping")))
             continue
         for key in entry:
             if key not in _SERVICE_RULE_KEYS:
-                message = f"unknown key {key!r} (known: {', '.join(_SERVICE_RULE_KEYS)})"
+                message = t(
+                    "unknown key {key} (known: {known})",
+                    key=repr(key),
+                    known=", ".join(_SERVICE_RULE_KEYS),
+                )
                 problems.append(Problem(file, column=where, message=message))
         haven = entry.get("haven")
         if not isinstance(haven, str) or not haven.strip():
-            problems.append(Problem(file, column=f"{where}.haven", message="must name a service"))
+            message = t("must name a service")
+            problems.append(Problem(file, column=f"{where}.haven", message=message))
             continue
         lists = {
             key: _text_list(entry.get(key), file, f"{where}.{key}", problems)
             for key in _SERVICE_RULE_KEYS[1:]
         }
         if not (lists["service_ids"] or lists["taxonomy_codes"] or lists["names"]):
-            message = "needs at least one of service_ids, taxonomy_codes, names"
+            message = t("needs at least one of service_ids, taxonomy_codes, names")
             problems.append(Problem(file, column=where, message=message))
         rules.append(
             ServiceRule(
@@ -276,19 +287,24 @@ def _mapping_from_data(data: object, file: str) -> tuple[HsdsMapping | None, lis
         )
     new_services = data.get("new_services") or []
     if not isinstance(new_services, list) or not all(isinstance(s, dict) for s in new_services):
-        problems.append(Problem(file, column="new_services", message="must be a list of mappings"))
+        message = t("must be a list of mappings")
+        problems.append(Problem(file, column="new_services", message=message))
         new_services = []
     kinds = data.get("agency_kinds") or {}
     if not isinstance(kinds, dict):
-        problems.append(Problem(file, column="agency_kinds", message="must be a mapping"))
+        problems.append(Problem(file, column="agency_kinds", message=t("must be a mapping")))
         kinds = {}
     for key in kinds:
         if key not in _KIND_KEYS:
-            message = f"unknown key {key!r} (known: {', '.join(_KIND_KEYS)})"
+            message = t(
+                "unknown key {key} (known: {known})", key=repr(key), known=", ".join(_KIND_KEYS)
+            )
             problems.append(Problem(file, column="agency_kinds", message=message))
     default = str(kinds.get("default", "other"))
     if default not in AGENCY_KINDS:
-        message = f"{default!r} is not one of: {', '.join(AGENCY_KINDS)}"
+        message = t(
+            "{value} is not one of: {allowed}", value=repr(default), allowed=", ".join(AGENCY_KINDS)
+        )
         problems.append(Problem(file, column="agency_kinds.default", message=message))
     by_org = _kind_table(kinds.get("organizations"), file, "agency_kinds.organizations", problems)
     by_code = _kind_table(
@@ -313,7 +329,8 @@ def _text_list(value: object, file: str, where: str, problems: list[Problem]) ->
     if not isinstance(value, list) or not all(
         isinstance(v, str | int | float) and not isinstance(v, bool) for v in value
     ):
-        problems.append(Problem(file, column=where, message="must be a text or a list of texts"))
+        message = t("must be a text or a list of texts")
+        problems.append(Problem(file, column=where, message=message))
         return ()
     return tuple(str(v).strip() for v in value if str(v).strip())
 
@@ -322,12 +339,17 @@ def _kind_table(value: object, file: str, where: str, problems: list[Problem]) -
     if value is None:
         return {}
     if not isinstance(value, dict):
-        problems.append(Problem(file, column=where, message="must be a mapping of id to kind"))
+        problems.append(Problem(file, column=where, message=t("must be a mapping of id to kind")))
         return {}
     table: dict[str, str] = {}
     for key, kind in value.items():
         if str(kind) not in AGENCY_KINDS:
-            message = f"{kind!r} (for {key!r}) is not one of: {', '.join(AGENCY_KINDS)}"
+            message = t(
+                "{value} (for {key}) is not one of: {allowed}",
+                value=repr(kind),
+                key=repr(key),
+                allowed=", ".join(AGENCY_KINDS),
+            )
             problems.append(Problem(file, column=where, message=message))
             continue
         table[str(key)] = str(kind)
@@ -439,7 +461,7 @@ def read_hsds(folder: str | Path, mapping: HsdsMapping | str | Path) -> HsdsImpo
             return _empty_import(exc.problems, mapping_path.name)
     root = Path(folder)
     if not root.is_dir():
-        return _empty_import([Problem(str(root), message="no such folder")], mapping.source)
+        return _empty_import([Problem(str(root), message=t("no such folder"))], mapping.source)
     tables = {name: _read_hsds_table(root, name, problems) for name in HSDS_COLUMNS}
     if any(tables[name] is None for name in _REQUIRED_TABLES):
         return _empty_import(problems, mapping.source)
@@ -484,7 +506,7 @@ def _read_hsds_table(root: Path, name: str, problems: list[Problem]) -> Table | 
             path = root / alias
     if not path.exists():
         if name in _REQUIRED_TABLES:
-            problems.append(Problem(name, message="file is missing from the HSDS export"))
+            problems.append(Problem(name, message=t("file is missing from the HSDS export")))
         return None
     text, read_problems = read_text(path, path.name)
     problems.extend(read_problems)
@@ -492,7 +514,8 @@ def _read_hsds_table(root: Path, name: str, problems: list[Problem]) -> Table | 
         return None
     table = parse_csv(text, path.name, HSDS_COLUMNS[name])
     # HSDS tables have many columns Haven does not use: they are not worth a warning each.
-    problems.extend(p for p in table.problems if p.message != "unknown column (ignored)")
+    ignored = t("unknown column (ignored)")  # as planner.tables words it, in this language
+    problems.extend(p for p in table.problems if p.message != ignored)
     return table
 
 
@@ -508,7 +531,7 @@ def _key_problems(tables: dict[str, Table | None]) -> list[Problem]:
         ids = set() if known is None else {v for v in known.frame["id"] if isinstance(v, str)}
         for value, line in zip(table.frame[column], table.frame[LINE], strict=True):
             if isinstance(value, str) and value not in ids:
-                message = f"{value!r} is not an id in {target}"
+                message = t("{value} is not an id in {target}", value=repr(value), target=target)
                 problems.append(Problem(table.file, line=int(line), column=column, message=message))
     return problems
 
@@ -522,7 +545,11 @@ def _new_services(mapping: HsdsMapping) -> tuple[pd.DataFrame, list[Problem]]:
         dtype=object,
     )
     problems = [
-        Problem(mapping.source, column=f"new_services[{i}]", message=f"unknown key {key!r}")
+        Problem(
+            mapping.source,
+            column=f"new_services[{i}]",
+            message=t("unknown key {key}", key=repr(key)),
+        )
         for i, entry in enumerate(mapping.new_services, start=1)
         for key in entry
         if key not in names
@@ -634,26 +661,41 @@ class _Reader:
             service_id, line = row.id, int(row.line)
             if not isinstance(service_id, str):
                 continue
-            label = f"{service_file}:{line}: service {row.name!r} ({service_id})"
+            label = t(
+                "{file}:{line}: service {name} ({service_id})",
+                file=service_file,
+                line=line,
+                name=repr(row.name),
+                service_id=service_id,
+            )
             rule = self._rule_for(service_id, row.name)
             if rule is None:
-                unmapped.append(f"{label} matches no entry of {self.mapping.source}; not imported")
+                unmapped.append(
+                    t(
+                        "{label} matches no entry of {mapping}; not imported",
+                        label=label,
+                        mapping=self.mapping.source,
+                    )
+                )
                 continue
             if row.status in _CLOSED:
-                self._warn(service_file, line, "status", f"{row.status!r}: service not imported")
+                message = t("{status}: service not imported", status=repr(row.status))
+                self._warn(service_file, line, "status", message)
                 continue
             location_ids = at_locations.get(service_id, [])
             if not location_ids and isinstance(row.organization_id, str):
                 location_ids = by_org.get(row.organization_id, [])
                 if location_ids:
-                    message = (
+                    message = t(
                         "has no row in service_at_location.csv; taken to be delivered at its "
                         "organization's locations"
                     )
                     self._warn(service_file, line, "id", message)
             places = [locations[i] for i in location_ids if locations[i].kind != "postal"]
             if not places:
-                unmapped.append(f"{label} has no physical or virtual location; not imported")
+                unmapped.append(
+                    t("{label} has no physical or virtual location; not imported", label=label)
+                )
                 continue
             haven = rule.haven_service_id
             if any(p.kind == "virtual" for p in places):
@@ -693,7 +735,7 @@ class _Reader:
             line = int(row.line)
             lat, lon = float(row.latitude), float(row.longitude)
             if math.isnan(lat) != math.isnan(lon):
-                message = "latitude and longitude must both be given or both be empty"
+                message = t("latitude and longitude must both be given or both be empty")
                 self.problems.append(
                     Problem(file, line=line, column="latitude, longitude", message=message)
                 )
@@ -739,7 +781,10 @@ class _Reader:
                 continue
             stamp = _datetime(row.updated)
             if stamp is None:
-                message = f"{row.updated!r} is not a date-time (e.g. 2026-01-31T09:00:00Z)"
+                message = t(
+                    "{value} is not a date-time (e.g. 2026-01-31T09:00:00Z)",
+                    value=repr(row.updated),
+                )
                 self.problems.append(Problem(file, line=line, column="updated", message=message))
                 continue
             key = (row.service_id, row.unit_id)
@@ -764,9 +809,10 @@ class _Reader:
         file = self._file(SERVICE_CAPACITY)
         rows = capacity_rows.get(row.id, [])
         if not rows:
-            message = (
-                f"no row in {SERVICE_CAPACITY}: its agencies are imported without capacity "
-                f"for {rule.haven_service_id!r}"
+            message = t(
+                "no row in {file}: its agencies are imported without capacity for {service}",
+                file=SERVICE_CAPACITY,
+                service=repr(rule.haven_service_id),
             )
             self._warn(self._file(SERVICES), line, "id", message)
             return
@@ -774,27 +820,35 @@ class _Reader:
         for cap_line, unit, available, maximum, as_of in rows:
             unit_names = {u.casefold() for u in unit.split("|")}
             if accepted and not accepted & unit_names:
-                message = (
-                    f"unit {unit.split('|')[0]!r} is not one of {', '.join(rule.units)} "
-                    f"(the units {self.mapping.source} accepts for {rule.haven_service_id!r}); "
-                    "row not imported"
+                message = t(
+                    "unit {unit} is not one of {units} (the units {mapping} accepts for "
+                    "{service}); row not imported",
+                    unit=repr(unit.split("|")[0]),
+                    units=", ".join(rule.units),
+                    mapping=self.mapping.source,
+                    service=repr(rule.haven_service_id),
                 )
                 self._warn(file, cap_line, "unit_id", message)
                 continue
             if math.isnan(maximum):
-                message = "maximum is empty: capacity taken to be the available units"
+                message = t("maximum is empty: capacity taken to be the available units")
                 self._warn(file, cap_line, "maximum", message)
                 total, occupied = available, None
             else:
                 if available > maximum:
-                    message = f"available {available:g} is above maximum {maximum:g}"
+                    message = t(
+                        "available {available} is above maximum {maximum}",
+                        available=f"{available:g}",
+                        maximum=f"{maximum:g}",
+                    )
                     self._warn(file, cap_line, "available", message)
                 total, occupied = maximum, max(maximum - available, 0.0)
             if len(places) > 1:
-                message = (
-                    f"service {row.id!r} is delivered at {len(places)} locations: its capacity "
-                    "is split evenly between them (publish one service per site for exact "
-                    "figures)"
+                message = t(
+                    "service {service} is delivered at {count} locations: its capacity is split "
+                    "evenly between them (publish one service per site for exact figures)",
+                    service=repr(row.id),
+                    count=len(places),
                 )
                 self._warn(file, cap_line, "service_id", message)
             share = 1.0 / len(places)
@@ -816,8 +870,11 @@ class _Reader:
         for location_id in sorted(used, key=lambda i: locations[i].line):
             place = locations[location_id]
             if place.agency_id in seen:
-                message = (
-                    f"{AGENCY_ID_TYPE} {place.agency_id!r} is also on line {seen[place.agency_id]}"
+                message = t(
+                    "{kind} {agency} is also on line {line}",
+                    kind=AGENCY_ID_TYPE,
+                    agency=repr(place.agency_id),
+                    line=seen[place.agency_id],
                 )
                 self.problems.append(
                     Problem(file, line=place.line, column="external_identifier", message=message)
@@ -871,7 +928,9 @@ class _Reader:
                 continue
             code = code.strip().lower()
             if not _LANGUAGE.match(code):
-                message = f"{code!r} is not an ISO 639-1 code (2 letters); Haven skips it"
+                message = t(
+                    "{code} is not an ISO 639-1 code (2 letters); Haven skips it", code=repr(code)
+                )
                 self._warn(file, int(line), "code", message)
             elif code not in result[location_id]:
                 result[location_id].append(code)
@@ -887,7 +946,7 @@ class _Reader:
                 {
                     "agency_id": agency_id,
                     "service_id": service_id,
-                    "capacity": sum(t for t, _o, _d in parts),
+                    "capacity": sum(total for total, _o, _d in parts),
                     "occupied": None
                     if any(o is None for o in occupied_parts)
                     else sum(o for o in occupied_parts if o is not None),
@@ -977,9 +1036,9 @@ def hsds_to_package(hsds_import: HsdsImport, base: CityPackage) -> CityPackage:
     capacity = hsds_import.capacity.copy()
     missing = sorted(set(capacity["service_id"]) - known_services)
     for service_id in missing:
-        message = (
-            f"{service_id!r} is not a service of the city nor in new_services; add it under "
-            "new_services"
+        message = t(
+            "{service} is not a service of the city nor in new_services; add it under new_services",
+            service=repr(service_id),
         )
         service_problems.append(Problem(source, column="services", message=message))
     if any(p.is_error for p in service_problems):
@@ -1011,7 +1070,10 @@ def _merged_services(
         return base, problems
     clash = sorted(set(added["service_id"].dropna()) & set(base["service_id"]))
     for service_id in clash:
-        message = f"{service_id!r} is already a service of the city; the city's is kept"
+        message = t(
+            "{service} is already a service of the city; the city's is kept",
+            service=repr(service_id),
+        )
         problems.append(Problem(source, column="new_services", message=message, severity="warning"))
     fresh = added[~added["service_id"].isin(clash)]
     return pd.concat([base, fresh], ignore_index=True), problems
@@ -1023,11 +1085,13 @@ def _radius_warnings(services: pd.DataFrame, hsds_import: HsdsImport, source: st
     for service_id in sorted(hsds_import.virtual_services):
         value = radius.get(service_id)
         if value is not None and not math.isnan(float(value)):
-            message = (
-                f"{service_id!r} is offered at a virtual location (a hotline, a website) but "
-                f"has a radius of {float(value):g} km: the planner will count what is offered "
-                "there as reachable only near the city's representative point; map it to a "
-                "service without radius_km"
+            message = t(
+                "{service} is offered at a virtual location (a hotline, a website) but has a "
+                "radius of {radius} km: the planner will count what is offered there as "
+                "reachable only near the city's representative point; map it to a service "
+                "without radius_km",
+                service=repr(service_id),
+                radius=f"{float(value):g}",
             )
             problems.append(Problem(source, column="services", message=message, severity="warning"))
     return problems
@@ -1052,9 +1116,10 @@ def _placed_agencies(
                 row["district_id"] = city_agency["district_id"]
             else:
                 dropped.add(agency_id)
-                message = (
-                    f"agency {agency_id!r}: its location has no coordinates and the city has "
-                    "no agency with that id; not imported"
+                message = t(
+                    "agency {agency}: its location has no coordinates and the city has no "
+                    "agency with that id; not imported",
+                    agency=repr(agency_id),
                 )
                 line = hsds_import.agency_lines.get(agency_id)
                 notes.append(Problem(LOCATIONS, line=line, message=message, severity="warning"))
@@ -1067,9 +1132,13 @@ def _placed_agencies(
             kept.append(row)
             continue
         dropped.add(str(row["agency_id"]))
-        message = (
-            f"agency {row['agency_id']!r} ({row['name']}) at ({row['lat']}, {row['lon']}) "
-            "is outside every district of the city; not imported"
+        message = t(
+            "agency {agency} ({name}) at ({lat}, {lon}) is outside every district of the city; "
+            "not imported",
+            agency=repr(row["agency_id"]),
+            name=row["name"],
+            lat=row["lat"],
+            lon=row["lon"],
         )
         line = hsds_import.agency_lines.get(str(row["agency_id"]))
         notes.append(
