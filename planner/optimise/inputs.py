@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from planner.geo import distances_km
+from planner.i18n import t
 from planner.problems import InvalidInput, Problem
 
 if TYPE_CHECKING:
@@ -99,8 +100,12 @@ def prepare_inputs(
     for service_id in services.index:
         if not (pairs["service_id"] == service_id).any():
             notes.append(
-                f"nobody offers or may open {services.loc[service_id, 'name']!s} "
-                f"({service_id}): all its demand stays unmet"
+                t(
+                    "nobody offers or may open {service} ({service_id}): all its demand stays "
+                    "unmet",
+                    service=services.loc[service_id, "name"],
+                    service_id=service_id,
+                )
             )
 
     if distances is None:
@@ -118,8 +123,13 @@ def prepare_inputs(
     served_somewhere = set(arcs["agency_id"])
     for agency_id in sorted(set(pairs["agency_id"]) - served_somewhere):
         notes.append(
-            f"agency {kinds.get(agency_id, '')} {agency_id} ({_name(package, agency_id)}) "
-            "reaches no district with demand for what it offers: it gets no funding"
+            t(
+                "agency {kind} {agency_id} ({name}) reaches no district with demand for what it "
+                "offers: it gets no funding",
+                kind=kinds.get(agency_id, ""),
+                agency_id=agency_id,
+                name=_name(package, agency_id),
+            )
         )
 
     weights = services["weight"].astype(float)
@@ -217,7 +227,7 @@ def _check_demand(demand: pd.DataFrame, districts: set[str], services: set[str])
     missing = {"district_id", "service_id", "period", "demand"} - set(demand.columns)
     if missing:
         raise InvalidInput(
-            [Problem("demand", column=c, message="is missing") for c in sorted(missing)]
+            [Problem("demand", column=c, message=t("is missing")) for c in sorted(missing)]
         )
     demand = demand[["district_id", "service_id", "period", "demand"]].astype(
         {"district_id": str, "service_id": str, "period": str}
@@ -227,13 +237,18 @@ def _check_demand(demand: pd.DataFrame, districts: set[str], services: set[str])
     bad = demand["demand"].isna() | ~np.isfinite(demand["demand"]) | (demand["demand"] < 0)
     for row in rows(demand[bad].head(5)):
         problems.append(
-            Problem("demand", column="demand", message=f"{row.demand} is not a number >= 0")
+            Problem(
+                "demand",
+                column="demand",
+                message=t("{value} is not a number >= 0", value=row.demand),
+            )
         )
     for column, known in (("district_id", districts), ("service_id", services)):
         for value in sorted(set(demand[column]) - known)[:5]:
-            problems.append(Problem("demand", column=column, message=f"{value!r} is unknown"))
+            message = t("{value} is unknown", value=repr(value))
+            problems.append(Problem("demand", column=column, message=message))
     if demand.duplicated(["district_id", "service_id", "period"]).any():
-        problems.append(Problem("demand", message="a district, service and period repeat"))
+        problems.append(Problem("demand", message=t("a district, service and period repeat")))
     if problems:
         raise InvalidInput(problems)
     return demand.reset_index(drop=True)
