@@ -81,7 +81,7 @@ st.altair_chart(
         color="service",
         x_title=t("Month"),
         y_title=t("Demand − today's capacity (units)"),
-        color_title="Service",
+        color_title=t("Service"),
         zero_rule=True,
     ),
     width="stretch",

@@ -45,11 +45,19 @@ def solve_saved(
         try:
             scenario = Scenario.from_dict(dict(saved.parameters), source=saved.name)
         except InvalidInput as exc:
-            problems.append(f"“{saved.name}” has parameters Haven cannot use: {exc}")
+            problems.append(
+                t("“{name}” has parameters Haven cannot use: {error}", name=saved.name, error=exc)
+            )
             continue
         unknown = scenario.validate_for(package)
         if unknown:
-            problems.append(f"“{saved.name}” no longer fits the city's data: {'; '.join(unknown)}")
+            problems.append(
+                t(
+                    "“{name}” no longer fits the city's data: {problems}",
+                    name=saved.name,
+                    problems="; ".join(unknown),
+                )
+            )
             continue
         plan = run_plan(city_name, scenario)
         if not plan.has_plan:
@@ -108,7 +116,7 @@ def side_by_side(tables: ComparisonTables, currency: str) -> pd.DataFrame:
             plan: [fmt(float(totals[plan][column])) for _, column, fmt in rows]
             for plan in tables.plans
         },
-        index=pd.Index([label for label, _, _ in rows], name="Measure"),
+        index=pd.Index([label for label, _, _ in rows], name=t("Measure")),
     )
     return table.reset_index()
 

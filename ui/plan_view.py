@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from planner.i18n import fmt_number, fmt_percent, get_language, t, use_language
+from planner.i18n import N_, fmt_number, fmt_percent, get_language, t, use_language
 from planner.optimiser import Plan
 from planner.package import CityPackage
 from planner.plan_views import (
@@ -18,6 +18,16 @@ from ui import charts
 from ui.layout import money
 
 MAX_MESSAGES = 8
+OPTIMISED = N_("Optimised")  # the plan's row among the baselines (planner.plan_views)
+STATUS_WORDS = {
+    "optimal": N_("optimal"),
+    "time_limit": N_("time limit"),
+    "infeasible": N_("infeasible"),
+    "unbounded": N_("unbounded"),
+    "not_solved": N_("not solved"),
+    "error": N_("solver error"),
+}
+"""The solver's status codes (planner.optimise.solvers.SolverRun.status) in words."""
 
 
 def draw_status(plan: Plan) -> bool:
@@ -31,7 +41,7 @@ def draw_status(plan: Plan) -> bool:
             )
         )
     elif plan.status == "time_limit" and plan.has_plan:
-        gap = f"{plan.gap:.2%}" if plan.gap is not None else "unknown"
+        gap = fmt_percent(plan.gap, 2) if plan.gap is not None else t("unknown")
         st.warning(
             t(
                 "Stopped at the time limit with a feasible plan: it is within {gap} of best.",
@@ -39,7 +49,7 @@ def draw_status(plan: Plan) -> bool:
             )
         )
     else:
-        st.error(t("No plan: {status}.", status=plan.status))
+        st.error(t("No plan: {status}.", status=t(STATUS_WORDS.get(plan.status, plan.status))))
         explain_infeasible(plan)
         return False
     return True
@@ -62,7 +72,10 @@ def draw_headline(plan: Plan, currency: str) -> None:
     col1.metric(
         t("Demand served (units)"),
         fmt_number(totals["served"]),
-        delta=f"{totals['served'] - status_quo.get('served', totals['served']):+,.0f} vs today",
+        delta=t(
+            "{change} vs today",
+            change=signed(totals["served"] - status_quo.get("served", totals["served"])),
+        ),
     )
     col2.metric(t("Coverage"), fmt_percent(totals["coverage"]))
     col3.metric(t("Money spent"), money(totals["money_spent"], currency))
@@ -72,9 +85,16 @@ def draw_headline(plan: Plan, currency: str) -> None:
     )
 
 
+def signed(value: float) -> str:
+    """A whole change with its sign, for the locale: "+1,234" / "+1 234"."""
+    return ("+" if value >= 0 else "") + fmt_number(value)
+
+
 def draw_baselines(plan: Plan) -> None:
+    table = comparison_with_baselines(plan)  # plan names in English (planner.report's N_ marks)
+    table["plan"] = [t(OPTIMISED if name == "Optimised" else name) for name in table["plan"]]
     st.dataframe(
-        comparison_with_baselines(plan),
+        table,
         hide_index=True,
         column_config={
             "plan": t("Plan"),
@@ -124,10 +144,10 @@ def draw_funding(plan: Plan, package: CityPackage) -> None:
             table.head(40),
             category="agency_name",
             value="amount",
-            category_title="Agency",
+            category_title=t("Agency"),
             value_title=t("Funding ({currency})", currency=package.city.currency),
             color="funder",
-            color_title="Funder",
+            color_title=t("Funder"),
             value_format="$,.0f",
         ),
         width="stretch",
