@@ -30,7 +30,7 @@ from planner.optimise.inputs import ModelInputs, prepare_inputs
 from planner.optimise.model import MONEY_UNIT, HavenModel, build_model
 from planner.optimise.readback import plan_tables, read_solution
 from planner.optimise.solve import DEFAULT_MIP_GAP
-from planner.optimise.solvers import TimedHiGHS, _read_highs, run_solver
+from planner.optimise.solvers import rerun_highs, run_solver
 from planner.problems import InvalidInput, Problem
 
 if TYPE_CHECKING:
@@ -277,13 +277,7 @@ def _resolve_highs(
         solution = h.getSolution()
         solution.col_value = list(start)
         h.setSolution(solution)
-    h.setOptionValue("time_limit", float(time_limit_s))
-    begin = time.perf_counter()
-    h.run()
-    solved = time.perf_counter()
-    TimedHiGHS(msg=False).findSolutionValues(model.problem)
-    times = {"handover": 0.0, "solve": solved - begin, "readback": time.perf_counter() - solved}
-    return _read_highs(model.problem, times, relaxed=model.n_integer == 0)
+    return rerun_highs(model, time_limit_s, relaxed=model.n_integer == 0)
 
 
 def _scaled(inputs: ModelInputs, factor: float) -> ModelInputs:

@@ -138,24 +138,35 @@ def define_capacity_variables(model: HavenModel, fixed_units: pd.DataFrame | Non
     pairs["k_pos"] = -1
     grow = pairs.index[(pairs["m"] > 0) & pairs["reached"]]
     pairs.loc[grow, "k_pos"] = np.arange(len(grow))
-    fixed = None
-    if fixed_units is not None:
-        fixed = fixed_units.set_index(["agency_id", "service_id"])["units"].to_dict()
     integer = inputs.services["integer"].to_dict()
     problem = model.problem
     for pos, row in enumerate(rows(pairs.loc[grow])):
         cat = pulp.LpInteger if integer[row.service_id] else pulp.LpContinuous
-        upper = float(row.m)
-        lower = 0.0
-        if fixed is not None:
-            lower = upper = min(upper, float(fixed.get((row.agency_id, row.service_id), 0.0)))
-        model.k.append(problem.add_variable(f"k_{pos}", lower, upper, cat))
+        model.k.append(problem.add_variable(f"k_{pos}", 0.0, float(row.m), cat))
         if row.is_new:
-            y_upper = 1.0 if fixed is None or upper > 0 else 0.0
-            y_lower = 1.0 if fixed is not None and upper > 0 else 0.0
-            y = problem.add_variable(f"y_{pos}", y_lower, y_upper, pulp.LpInteger)
-            model.y[pos] = y
+            model.y[pos] = problem.add_variable(f"y_{pos}", 0.0, 1.0, pulp.LpInteger)
     model.pairs = pairs
+    if fixed_units is not None:
+        fix_capacity(model, fixed_units)
+
+
+def fix_capacity(
+    model: HavenModel, fixed_units: pd.DataFrame
+) -> list[tuple[pulp.LpVariable, float]]:
+    """Fix k to `fixed_units` (agency_id, service_id, units; capped by the expansion limit,
+    0 where absent) and y to whether anything is added, on the PuLP variables; returns the
+    (variable, value) pairs, for a solver that holds the model already (`refix_highs`)."""
+    fixed = fixed_units.set_index(["agency_id", "service_id"])["units"].to_dict()
+    grow = model.pairs[model.pairs["k_pos"] >= 0]
+    changed: list[tuple[pulp.LpVariable, float]] = []
+    for row in rows(grow):
+        value = min(float(row.m), float(fixed.get((row.agency_id, row.service_id), 0.0)))
+        changed.append((model.k[row.k_pos], value))
+        if row.k_pos in model.y:
+            changed.append((model.y[row.k_pos], 1.0 if value > 0 else 0.0))
+    for var, value in changed:
+        var.lowBound = var.upBound = value
+    return changed
 
 
 def define_funding_variables(model: HavenModel) -> None:

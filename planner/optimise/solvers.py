@@ -206,14 +206,33 @@ def resolve_relaxed_highs(model: HavenModel, time_limit_s: float) -> SolverRun:
     h.changeColsIntegrality(
         n, np.arange(n, dtype=np.int32), np.full(n, highspy.HighsVarType.kContinuous)
     )
+    return rerun_highs(model, time_limit_s, relaxed=True)
+
+
+def rerun_highs(model: HavenModel, time_limit_s: float, *, relaxed: bool) -> SolverRun:
+    """Solve again the HiGHS model kept from an earlier run on `model` (after bounds or
+    integrality changed there), from its last basis, and read the values back."""
+    h: highspy.Highs = model.problem.solverModel
     h.setOptionValue("time_limit", float(time_limit_s))
     start = time.perf_counter()
     h.run()
     solved = time.perf_counter()
-    engine = TimedHiGHS(msg=False)
-    engine.findSolutionValues(model.problem)
+    TimedHiGHS(msg=False).findSolutionValues(model.problem)
     times = {"handover": 0.0, "solve": solved - start, "readback": time.perf_counter() - solved}
-    return _read_highs(model.problem, times, relaxed=True)
+    return _read_highs(model.problem, times, relaxed=relaxed)
+
+
+def refix_highs(
+    model: HavenModel, fixed: list[tuple[pulp.LpVariable, float]], time_limit_s: float
+) -> SolverRun:
+    """Fix the given variables on the kept HiGHS model (see model.fix_capacity) and solve
+    again from the last basis; the model must have been handed over as an LP."""
+    h: highspy.Highs = model.problem.solverModel
+    if fixed:
+        columns = np.array([var.index for var, _ in fixed], np.int32)
+        values = np.array([value for _, value in fixed], float)
+        h.changeColsBounds(len(columns), columns, values, values)
+    return rerun_highs(model, time_limit_s, relaxed=True)
 
 
 def _read_highs(problem: pulp.LpProblem, times: dict[str, float], relaxed: bool) -> SolverRun:
