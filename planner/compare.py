@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from planner.i18n import t
 from planner.optimiser import Plan
 from planner.package import CityPackage
 
@@ -65,10 +66,12 @@ class ComparisonTables:
 def compare_plans(plans: Mapping[str, Plan], package: CityPackage) -> ComparisonTables:
     """Compare solved plans of one city; raises ValueError when a plan has no solution."""
     if not plans:
-        raise ValueError("no plans to compare")
+        raise ValueError(t("no plans to compare"))
     unsolved = [name for name, plan in plans.items() if not plan.has_plan]
     if unsolved:
-        raise ValueError(f"these plans have no solution to compare: {', '.join(unsolved)}")
+        raise ValueError(
+            t("these plans have no solution to compare: {names}", names=", ".join(unsolved))
+        )
     names = tuple(plans)
     coverage = district_coverage(plans, package)
     totals = pd.DataFrame(

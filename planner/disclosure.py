@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
 
+from planner.i18n import t
 from planner.settings import get_settings
 
 TOTAL = "Total"
@@ -104,11 +105,13 @@ def resolve_k(k: int | None) -> int:
     """The threshold to use: `k`, or the setting `HAVEN_SMALL_COUNT_K`; 2 is refused."""
     value = get_settings().small_count_k if k is None else int(k)
     if value < 1:
-        raise ValueError(f"k: {value} must be at least 1 (1 turns suppression off)")
+        raise ValueError(t("k: {value} must be at least 1 (1 turns suppression off)", value=value))
     if value == 2:
         raise ValueError(
-            "k: 2 would show every count of 1 as '<2', which hides nothing; "
-            "use k >= 3, or k = 1 to turn suppression off"
+            t(
+                "k: 2 would show every count of 1 as '<2', which hides nothing; "
+                "use k >= 3, or k = 1 to turn suppression off"
+            )
         )
     return value
 
@@ -178,11 +181,13 @@ def _count_matrix(counts: pd.DataFrame) -> np.ndarray:
     try:
         numbers = counts.apply(pd.to_numeric, errors="raise").to_numpy(dtype=float)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"counts: every cell must be a whole number ({exc})") from None
+        raise ValueError(
+            t("counts: every cell must be a whole number ({error})", error=exc)
+        ) from None
     if numbers.size and (
         np.isnan(numbers).any() or (numbers < 0).any() or (numbers != np.round(numbers)).any()
     ):
-        raise ValueError("counts: every cell must be a whole number >= 0 (no empty cells)")
+        raise ValueError(t("counts: every cell must be a whole number >= 0 (no empty cells)"))
     return numbers.astype(np.int64).reshape(counts.shape)
 
 

@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         print(t("infeasible scenario: {explanation}", explanation=explanation), file=sys.stderr)
         return 1
     if not plan.has_plan:
-        print(t("no plan: {message}", message=plan.message), file=sys.stderr)
+        print(plan.message, file=sys.stderr)  # already "no plan: <solver's words>"
         return 1
     return 0
 
@@ -102,7 +102,7 @@ def _scenario(args: argparse.Namespace) -> Scenario:
     if args.scenario is not None:
         scenario = Scenario.from_file(args.scenario)
     else:
-        scenario = Scenario(name="Default scenario")
+        scenario = Scenario(name=t("Default scenario"))
     changes: dict[str, Any] = {}
     if args.solver:
         changes["solver"] = args.solver
@@ -116,11 +116,22 @@ def _scenario(args: argparse.Namespace) -> Scenario:
 
 
 def _human(summary: dict[str, Any], out: Path) -> str:
+    from planner.report import BASELINE_NAMES, status_words
+
     totals = summary["totals"]
     status = summary["status"]
-    message = "" if status == "infeasible" else f" ({summary['message']})"
-    lines = [f"{summary['scenario']['name']}: {status}{message}"]
-    if summary["status"] in ("optimal", "time_limit"):
+    message = summary["message"]
+    solved = status in ("optimal", "time_limit")  # without a plan, stderr says why
+    shown = f" ({message})" if solved and message != status_words(status) else ""
+    lines = [
+        t(
+            "{name}: {status}{message}",
+            name=summary["scenario"]["name"],
+            status=status_words(status),
+            message=shown,
+        )
+    ]
+    if solved:
         demand = totals.get("demand") or 0.0
         served = totals.get("served") or 0.0
         share = f" ({fmt_percent(served / demand, 0)})" if demand else ""
@@ -148,7 +159,7 @@ def _human(summary: dict[str, Any], out: Path) -> str:
                 lines.append(
                     t(
                         "baseline {name}: served {served}",
-                        name=name,
+                        name=t(BASELINE_NAMES.get(name, name)),
                         served=fmt_number(other["served"], 1),
                     )
                 )

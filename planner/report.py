@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from planner import disclosure
-from planner.i18n import N_, fmt_date, fmt_number, fmt_percent, get_language, t
+from planner.i18n import N_, fmt_date, fmt_month, fmt_number, fmt_percent, get_language, t
 from planner.package import CityInfo, CityPackage, read_package
 from planner.problems import InvalidInput, Problem
 
@@ -69,6 +69,27 @@ BASELINE_NAMES = {
     "population": N_("Split by population"),
     "demand": N_("Split by forecast demand"),
 }
+STATUS_WORDS = {
+    "optimal": N_("optimal"),
+    "time_limit": N_("time limit"),
+    "infeasible": N_("infeasible"),
+    "unbounded": N_("unbounded"),
+    "not_solved": N_("not solved"),
+    "error": N_("solver error"),
+}
+"""The solver's status codes (planner.optimise.solvers.SolverRun.status) in words."""
+AGENCY_KIND_WORDS = {
+    "ngo": N_("ngo"),
+    "city": N_("city"),
+    "county": N_("county"),
+    "health": N_("health"),
+    "legal": N_("legal"),
+    "shelter": N_("shelter"),
+    "police": N_("police"),
+    "faith": N_("faith"),
+    "other": N_("other"),
+}
+"""The agency kinds of DATA_PACKAGE.md (codes in the data) as the report shows them."""
 BINDING_KINDS = {
     "budget": N_("Total budget"),
     "funder": N_("Funders' budgets"),
@@ -202,7 +223,11 @@ class ReportContext:
                 synthetic=bool(data.get("synthetic", False)),
             )
         except (KeyError, TypeError, ValueError) as exc:
-            message = f"is not a report context written by Haven ({type(exc).__name__}: {exc})"
+            message = t(
+                "is not a report context written by Haven ({kind}: {error})",
+                kind=type(exc).__name__,
+                error=exc,
+            )
             raise InvalidInput([Problem(source, message=message)]) from None
 
 
@@ -239,9 +264,9 @@ def load_plan_dir(plan_dir: str | Path) -> PlanRecord:
     """Read a folder written by `plan --out`; a missing or unreadable file is InvalidInput."""
     folder = Path(plan_dir)
     if not folder.is_dir():
-        raise InvalidInput([Problem(str(folder), message="is not a folder written by `plan`")])
+        raise InvalidInput([Problem(str(folder), message=t("is not a folder written by `plan`"))])
     problems = [
-        Problem(f"{folder / name}", message="is missing (write the plan with `plan --out`)")
+        Problem(f"{folder / name}", message=t("is missing (write the plan with `plan --out`)"))
         for name in PLAN_FILES
         if not (folder / name).is_file()
     ]
@@ -250,9 +275,11 @@ def load_plan_dir(plan_dir: str | Path) -> PlanRecord:
     try:
         summary = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput([Problem("plan.json", message=f"cannot be read: {exc}")]) from None
+        raise InvalidInput(
+            [Problem("plan.json", message=t("cannot be read: {error}", error=exc))]
+        ) from None
     if not isinstance(summary, dict) or "totals" not in summary or "scenario" not in summary:
-        raise InvalidInput([Problem("plan.json", message="is not a plan written by `plan`")])
+        raise InvalidInput([Problem("plan.json", message=t("is not a plan written by `plan`"))])
     frames = []
     for name, ids in (
         ("funding.csv", ["funder_id", "agency_id", "service_id"]),
@@ -262,7 +289,9 @@ def load_plan_dir(plan_dir: str | Path) -> PlanRecord:
         try:
             frames.append(pd.read_csv(folder / name, dtype={c: str for c in ids}))
         except (OSError, ValueError) as exc:
-            raise InvalidInput([Problem(name, message=f"cannot be read: {exc}")]) from None
+            raise InvalidInput(
+                [Problem(name, message=t("cannot be read: {error}", error=exc))]
+            ) from None
     return PlanRecord(summary, *frames)
 
 
@@ -272,7 +301,7 @@ def load_context(plan_dir: str | Path, package: str | Path | None = None) -> Rep
         return ReportContext.from_package(read_package(package))
     path = Path(plan_dir) / CONTEXT_FILE
     if not path.is_file():
-        message = (
+        message = t(
             "is missing: pass the package the plan was made from (--package PATH), "
             "or write the plan with a version of `plan` that writes it"
         )
@@ -280,8 +309,15 @@ def load_context(plan_dir: str | Path, package: str | Path | None = None) -> Rep
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput([Problem(CONTEXT_FILE, message=f"cannot be read: {exc}")]) from None
+        raise InvalidInput(
+            [Problem(CONTEXT_FILE, message=t("cannot be read: {error}", error=exc))]
+        ) from None
     return ReportContext.from_dict(data)
+
+
+def status_words(status: object) -> str:
+    """A plan's status code in words, in the current language."""
+    return t(STATUS_WORDS.get(str(status), str(status)))
 
 
 # --- content --------------------------------------------------------------------------------
@@ -345,12 +381,17 @@ def build_content(
         raise ValueError(f"audience: {audience!r} is not one of {', '.join(AUDIENCES)}")
     k_value = 1 if audience == "analyst" else disclosure.resolve_k(k)
     view = _View(record, context, audience, k_value)
+    now = datetime.now(UTC)
     return ReportContent(
-        title=f"{context.city.name}: {record.summary['scenario']['name']}",
+        title=t(
+            "{city}: {scenario}",
+            city=context.city.name,
+            scenario=record.summary["scenario"]["name"],
+        ),
         subtitle=t(
             "Funding plan report for {audience}s, made {when} UTC with Haven",
             audience=t(audience),
-            when=datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
+            when=_date(f"{now:%Y-%m-%d}") + f" {now:%H:%M}",
         ),
         audience=audience,
         k=k_value,
@@ -506,7 +547,11 @@ class _View:
             ),
             (
                 t("Solver"),
-                f"{self.summary.get('solver_version', '')}: {self.summary.get('status')}"
+                t(
+                    "{solver}: {status}",
+                    solver=self.summary.get("solver_version", ""),
+                    status=status_words(self.summary.get("status")),
+                )
                 + (
                     t(", gap {gap}", gap=fmt_percent(gap, 2))
                     if isinstance(gap, int | float)
@@ -519,12 +564,9 @@ class _View:
 
     def headline(self) -> list[str]:
         if not self.record.has_plan:
-            return [
-                t(
-                    "No plan: {reason}",
-                    reason=self.summary.get("message") or self.summary.get("status"),
-                )
-            ]
+            reason = str(self.summary.get("message") or status_words(self.summary.get("status")))
+            prefix = t("no plan: {message}", message="")  # the solve's own, not said twice
+            return [t("No plan: {reason}", reason=reason.removeprefix(prefix))]
         totals = self.totals
         lines = [
             t(
@@ -573,9 +615,13 @@ class _View:
             shown = list(dict.fromkeys(words))[:BINDING_WORDS_PER_KIND]
             more = count - len([w for w in words if w in shown])
             lines.append(
-                f"{t(label)} ({count}): "
-                + "; ".join(shown)
-                + (t("; and {more} more", more=more) if more > 0 else "")
+                t(
+                    "{kind} ({count}): {words}",
+                    kind=t(label),
+                    count=count,
+                    words=t("; ").join(shown)
+                    + (t("; and {more} more", more=more) if more > 0 else ""),
+                )
             )
         for item in diagnostics.get("radius") or []:
             cell = (str(item.get("district_id")), str(item.get("service_id")))
@@ -591,14 +637,17 @@ class _View:
         nearest = str(item.get("nearest_agency_beyond"))
         if self.audience == "analyst" or not bool(agencies.get(nearest, False)):
             return self.redact(words)
-        head = words.split("; ")[0]
+        head = re.split(r"\s?; ", words)[0]  # French puts a space before ";"
         radius = item.get("radius_km")
-        beyond = f" {radius:g} km" if isinstance(radius, int | float) else ""
+        if not isinstance(radius, int | float):
+            return self.redact(
+                t("{head}; the nearest agency that offers it is beyond the radius", head=head)
+            )
         return self.redact(
             t(
-                "{head}; the nearest agency that offers it is beyond the{beyond} radius",
+                "{head}; the nearest agency that offers it is beyond the {radius} km radius",
                 head=head,
-                beyond=beyond,
+                radius=fmt_number(radius, 0 if radius == int(radius) else 1),
             )
         )
 
@@ -620,7 +669,7 @@ class _View:
             lines.append(
                 t(
                     "No plan was found ({status}): {message}",
-                    status=status,
+                    status=status_words(status),
                     message=self.summary.get("message", ""),
                 )
             )
@@ -805,7 +854,11 @@ class _View:
             {
                 "funder": funding["funder_id"].map(funders).fillna(funding["funder_id"]),
                 "agency": funding["agency_id"].map(self.agency_names).fillna(funding["agency_id"]),
-                "agency kind": funding["agency_id"].map(agencies["kind"]),
+                "agency kind": funding["agency_id"]
+                .map(agencies["kind"])
+                .map(
+                    lambda kind: t(AGENCY_KIND_WORDS.get(str(kind), str(kind))), na_action="ignore"
+                ),
                 "service": funding["service_id"].map(self.service_name),
                 f"amount ({self.currency})": funding["amount"].astype(float),
             }
@@ -1033,14 +1086,15 @@ def _sheet(name: str) -> str:
 
 
 def _date(value: object) -> str:
-    """An ISO date as it is in English ("2026-11-25"), spelt out in French."""
+    """An ISO date or month as it is in English ("2026-11-25", "2026-11"), spelt out in
+    French ("25 novembre 2026", "novembre 2026")."""
     if not value:
         return ""
     text = str(value)
     if get_language() == "en":
         return text
     try:
-        return fmt_date(text)
+        return fmt_month(text) if len(text) == 7 else fmt_date(text)
     except ValueError:
         return text
 

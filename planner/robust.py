@@ -39,6 +39,7 @@ import pulp
 
 from planner.executor import run_all
 from planner.geo import distances_km
+from planner.i18n import t
 from planner.optimise.inputs import EQUITY_WEIGHT, ModelInputs, prepare_inputs
 from planner.optimise.model import (
     MONEY_UNIT,
@@ -155,7 +156,12 @@ def sample_scenarios(
     paths = sample_demand_paths(package, scenario.horizon_months, n_samples, seed)
     if paths.empty:
         raise InvalidInput(
-            [Problem("demand.csv", message="no demand history: nothing to sample scenarios from")]
+            [
+                Problem(
+                    "demand.csv",
+                    message=t("no demand history: nothing to sample scenarios from"),
+                )
+            ]
         )
     columns = ["district_id", "service_id", "period", "demand"]
     return [
@@ -168,7 +174,7 @@ def build_robust_model(
 ) -> RobustModel:
     """The two-stage model over the scenarios' inputs (same city and scenario, demand apart)."""
     if not inputs:
-        raise ValueError("the robust model needs at least one scenario")
+        raise ValueError(t("the robust model needs at least one scenario"))
     problem = pulp.LpProblem("haven_robust", pulp.LpMinimize)
     arcs = pd.concat([i.arcs for i in inputs], ignore_index=True).drop_duplicates(
         ["district_id", "agency_id", "service_id"]
@@ -271,7 +277,9 @@ def robust_plan(
     cvar_alpha = cvar_alpha if cvar_alpha is not None else settings.robust_cvar_alpha
     n_scenarios = n_scenarios or settings.robust_scenarios
     if risk not in ("mean", "cvar"):
-        raise InvalidInput([Problem("settings", column="risk", message=f"{risk!r}: mean or cvar")])
+        raise InvalidInput(
+            [Problem("settings", column="risk", message=t("{risk}: mean or cvar", risk=repr(risk)))]
+        )
     started = time.perf_counter()
     if samples is None:
         samples = sample_scenarios(package, scenario, n_scenarios, seed)
@@ -330,7 +338,12 @@ def robust_plan(
             "periods": periods,
         },
         baselines={},
-        message=f"robust plan ({risk}) over {len(inputs)} demand scenarios: {run.message}",
+        message=t(
+            "robust plan ({risk}) over {count} demand scenarios: {message}",
+            risk=risk,
+            count=len(inputs),
+            message=run.message,
+        ),
     )
     return RobustPlan(
         plan=plan,

@@ -26,6 +26,7 @@ import pandas as pd
 
 from planner.demand import horizon_demand
 from planner.executor import run_all
+from planner.i18n import t
 from planner.optimise.inputs import ModelInputs, prepare_inputs
 from planner.optimise.model import MONEY_UNIT, HavenModel, build_model
 from planner.optimise.readback import plan_tables, read_solution
@@ -82,7 +83,13 @@ class SweepResult:
 def parse_steps(text: str, *, name: str) -> list[float]:
     """`0:2x:11` or `0:1:11` (start:stop:count, an `x` is ignored) or `0.5,0.8,0.9`."""
     problem = InvalidInput(
-        [Problem("command line", column=name, message=f"{text!r}: use start:stop:count or a,b,c")]
+        [
+            Problem(
+                t("command line"),
+                column=name,
+                message=t("{text}: use start:stop:count or a,b,c", text=repr(text)),
+            )
+        ]
     )
     try:
         if ":" in text:
@@ -325,17 +332,23 @@ def _check(
 ) -> None:
     problems = []
     if not budget_factors:
-        problems.append(Problem("sweep", column="budget", message="needs at least one point"))
+        problems.append(Problem("sweep", column="budget", message=t("needs at least one point")))
     for value in budget_factors:
         if not math.isfinite(value) or value < 0:
-            problems.append(Problem("sweep", column="budget", message=f"{value} is not >= 0"))
+            problems.append(
+                Problem("sweep", column="budget", message=t("{value} is not >= 0", value=value))
+            )
     for value in floors or ():
         if not 0 <= value <= 1:
-            problems.append(Problem("sweep", column="floor", message=f"{value} is not in [0, 1]"))
+            problems.append(
+                Problem("sweep", column="floor", message=t("{value} is not in [0, 1]", value=value))
+            )
     for value in quantiles or ():
         if not 0 < value < 1:
             problems.append(
-                Problem("sweep", column="quantile", message=f"{value} is not in (0, 1)")
+                Problem(
+                    "sweep", column="quantile", message=t("{value} is not in (0, 1)", value=value)
+                )
             )
     if problems:
         raise InvalidInput(problems)

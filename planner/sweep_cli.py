@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from planner.i18n import fmt_number, t
 from planner.package import read_package
 from planner.problems import InvalidInput
 from planner.scenario import Scenario
@@ -19,8 +20,8 @@ def register(subparsers: Any) -> None:
     """Add the `sweep` command to an argparse subparsers object."""
     parser = subparsers.add_parser(
         "sweep",
-        help="re-solve a scenario over budgets, equity floors and demand quantiles",
-        description=(
+        help=t("re-solve a scenario over budgets, equity floors and demand quantiles"),
+        description=t(
             "Solve the plan at every point of the grid quantile x equity floor x budget and "
             "write points.csv (served, unmet, coverage and money per point) and districts.csv "
             "(the same per district). Budgets are factors of the scenario's budget (every "
@@ -29,38 +30,40 @@ def register(subparsers: Any) -> None:
             "names. Exit 0 when every point has a plan, 1 on invalid input or a point without."
         ),
     )
-    parser.add_argument("path", type=Path, help="the city data package: a folder or a .zip")
-    parser.add_argument("--scenario", type=Path, default=None, help="scenario file (JSON/YAML)")
+    parser.add_argument("path", type=Path, help=t("the city data package: a folder or a .zip"))
+    parser.add_argument("--scenario", type=Path, default=None, help=t("scenario file (JSON/YAML)"))
     parser.add_argument(
         "--budget",
         default="0:2x:11",
         metavar="START:STOP:COUNT",
-        help="budget factors, start:stop:count or a,b,c (default 0:2x:11)",
+        help=t("budget factors, start:stop:count or a,b,c (default 0:2x:11)"),
     )
     parser.add_argument(
-        "--floor", default=None, metavar="START:STOP:COUNT", help="equity floors, e.g. 0:1:11"
+        "--floor", default=None, metavar="START:STOP:COUNT", help=t("equity floors, e.g. 0:1:11")
     )
     parser.add_argument(
-        "--quantile", default=None, metavar="Q,...", help="demand quantiles, e.g. 0.5,0.8,0.9"
+        "--quantile", default=None, metavar="Q,...", help=t("demand quantiles, e.g. 0.5,0.8,0.9")
     )
     parser.add_argument(
-        "--workers", type=int, default=None, help="local processes (default HAVEN_SWEEP_WORKERS)"
+        "--workers", type=int, default=None, help=t("local processes (default HAVEN_SWEEP_WORKERS)")
     )
     parser.add_argument(
-        "--cold", action="store_true", help="solve every point from scratch (no reuse)"
+        "--cold", action="store_true", help=t("solve every point from scratch (no reuse)")
     )
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for the CSVs")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=t("folder for the CSVs"))
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Handle `sweep`; returns the exit code."""
+    from planner.report import status_words
+
     try:
         package = read_package(args.path)
         scenario = (
             Scenario.from_file(args.scenario)
             if args.scenario is not None
-            else Scenario(name="Default scenario")
+            else Scenario(name=t("Default scenario"))
         )
         scenario.ensure_valid_for(package)
         result = sweep(
@@ -81,9 +84,24 @@ def run(args: argparse.Namespace) -> int:
     result.districts.to_csv(args.out / "districts.csv", index=False)
     failed = result.points[~result.points["status"].isin(["optimal", "time_limit"])]
     print(
-        f"{len(result.points)} points in {result.times['total']:.1f} s; "
-        f"wrote {args.out / 'points.csv'} and {args.out / 'districts.csv'}"
+        t(
+            "{count} points in {seconds} s; wrote {points} and {districts}",
+            count=len(result.points),
+            seconds=fmt_number(result.times["total"], 1),
+            points=args.out / "points.csv",
+            districts=args.out / "districts.csv",
+        )
     )
-    for row in failed.itertuples():
-        print(f"point {row.point} (budget {row.budget:,.0f}): {row.status}", file=sys.stderr)
+    for point, budget, status in zip(
+        failed["point"], failed["budget"].astype(float), failed["status"], strict=True
+    ):
+        print(
+            t(
+                "point {point} (budget {budget}): {status}",
+                point=point,
+                budget=fmt_number(budget),
+                status=status_words(status),
+            ),
+            file=sys.stderr,
+        )
     return 1 if len(failed) else 0

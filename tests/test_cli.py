@@ -144,3 +144,77 @@ def test_help_on_every_command() -> None:
         )
         assert result.returncode == 0, result.stderr
         assert "usage: python -m planner " + command in result.stdout
+
+
+def _no_plan_run(*_args: object, **_kwargs: object) -> object:
+    from planner.optimise.solvers import SolverRun
+
+    return SolverRun(
+        status="not_solved",
+        solver="highs",
+        version="HiGHS test",
+        objective=None,
+        bound=None,
+        gap=None,
+        handover_s=0.0,
+        solve_s=0.0,
+        readback_s=0.0,
+        message="time limit reached before a feasible solution",
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "prefix", "status"),
+    [("en", "no plan:", "not solved"), ("fr", "aucun plan :", "non résolu")],
+)
+def test_plan_without_a_solution_says_no_plan_once(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    language: str,
+    prefix: str,
+    status: str,
+) -> None:
+    import importlib
+
+    # planner.optimise exports the function `solve`, which hides the module of that name
+    solve_module = importlib.import_module("planner.optimise.solve")
+    monkeypatch.setattr(solve_module, "run_solver", _no_plan_run)
+    path = write_tiny_package(tmp_path / "city")
+    argv = ["--lang", language, "plan", str(path), "--out", str(tmp_path / "plan")]
+    assert main(argv) == 1
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert lines == [f"{prefix} time limit reached before a feasible solution"]
+    assert captured.out.splitlines()[0].endswith(
+        f": {status}" if language == "en" else f" : {status}"
+    )
+
+
+def test_plan_and_sweep_speak_french(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_tiny_package(tmp_path / "city")
+    assert main(["--lang", "fr", "plan", str(path), "--out", str(tmp_path / "plan")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Scénario par défaut : optimal\n")
+    assert "référence Statu quo (aucun nouveau fonds) : " in out
+    assert "status_quo" not in out
+    argv = ["--lang", "fr", "sweep", str(path), "--budget", "0.5,1", "--out", str(tmp_path / "s")]
+    assert main(argv) == 0
+    assert " points en " in capsys.readouterr().out
+    assert main(["--lang", "fr", "sweep", str(path), "--budget", "oops"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "ligne de commande: --budget: 'oops' : utilisez début:fin:nombre ou a,b,c"
+    )
+
+
+def test_help_titles_in_french() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "planner", "--lang", "fr", "sweep", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "arguments positionnels\u00a0:" in result.stdout
+    assert "résoudre chaque point à partir de zéro" in result.stdout
