@@ -30,7 +30,7 @@ from planner.scenario import Scenario
 from ui.data import data_version, engine
 
 
-@st.cache_resource(show_spinner="Checking the package…", max_entries=2)
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _checked(digest: str, _data: bytes, file_name: str, language: str) -> CheckedUpload:
     del digest  # the cache key: the upload's content (and the language of its messages)
     with use_language(language):
@@ -39,7 +39,8 @@ def _checked(digest: str, _data: bytes, file_name: str, language: str) -> Checke
 
 def checked_upload(data: bytes, file_name: str) -> CheckedUpload:
     """The upload's problems and package, checked once per content and language."""
-    return _checked(hashlib.sha256(data).hexdigest(), data, file_name, get_language())
+    with st.spinner(t("Checking the package…")):
+        return _checked(hashlib.sha256(data).hexdigest(), data, file_name, get_language())
 
 
 def import_checked(actor: Actor, package: CityPackage, *, replace: bool) -> tuple[str, bool]:
@@ -162,7 +163,7 @@ def capacity_history(city_name: str, agency_id: str, service_id: str) -> pd.Data
     return frame.iloc[::-1].reset_index(drop=True)
 
 
-@st.cache_data(show_spinner="Packing the city…", max_entries=4)
+@st.cache_data(show_spinner=False, max_entries=4)
 def _city_zip(city_name: str, version: str, _package: CityPackage) -> bytes:
     del city_name, version  # the cache key
     return zip_of_package(_package)
@@ -175,7 +176,8 @@ def export_file_name(city_name: str) -> str:
 
 def city_zip(city_name: str, package: CityPackage) -> bytes:
     """The city as a package .zip, made once per data version."""
-    return _city_zip(city_name, data_version(city_name), package)
+    with st.spinner(t("Packing the city…")):
+        return _city_zip(city_name, data_version(city_name), package)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -203,7 +203,7 @@ MIME = {
 }
 
 
-@st.cache_data(show_spinner="Writing the report…", max_entries=8)
+@st.cache_data(show_spinner=False, max_entries=8)
 def _report(
     _plan: Plan, _package: CityPackage, key: str, fmt: str, audience: str, language: str
 ) -> bytes:
@@ -224,7 +224,8 @@ def draw_report_download(plan: Plan, package: CityPackage, key: str, audience: s
         )
     )
     if right.button(t("Prepare the report"), key="report_prepare"):
-        data = _report(plan, package, key, fmt, audience, get_language())
+        with st.spinner(t("Writing the report…")):
+            data = _report(plan, package, key, fmt, audience, get_language())
         right.download_button(
             t("Download the report ({value})", value=fmt.upper()),
             data,

@@ -261,7 +261,24 @@ def display_literals(tree: ast.AST) -> list[tuple[int, str]]:
             text = literal_text(argument)
             if text and LETTER.search(text):
                 found.append((node.lineno, text))
+        found += [(node.lineno, text) for text in fixed_spinners(node)]
     return found
+
+
+def fixed_spinners(node: ast.Call) -> list[str]:
+    """The text of `show_spinner=` when it is text (a literal, or `t(...)`, which in a
+    `st.cache_*` decorator runs once at import, in one language); True/False pass."""
+    texts = []
+    for keyword in node.keywords:
+        if keyword.arg != "show_spinner":
+            continue
+        value = keyword.value
+        if isinstance(value, ast.Call) and value.args:
+            value = value.args[0]  # t("...") or any call building the text
+        text = literal_text(value)
+        if text is not None:
+            texts.append(text)
+    return texts
 
 
 def untranslated_display_strings() -> dict[tuple[str, str], str]:
@@ -290,13 +307,18 @@ def test_the_display_scan_catches_literals_and_f_strings() -> None:
         'st.write("Hello")\nst.info(f"{n} rows")\nst.metric(t("Coverage"), 3)\n'
         'st.caption("—")\ncol.button(label="Go")\nchart(x, color_title="Funder")\n'
         'st.sidebar.title(t("Haven"))\nst.tabs(["Map", t("Table")])\nst.form("key")\n'
+        '@st.cache_data(show_spinner="Packing…")\ndef f(): pass\n'
+        '@st.cache_resource(show_spinner=t("Loading…"))\ndef g(): pass\n'
+        "@st.cache_data(show_spinner=False)\ndef h(): pass\n"
     )
-    assert display_literals(tree) == [
+    assert sorted(display_literals(tree)) == [
         (1, "Hello"),
         (2, " rows"),
         (5, "Go"),
         (6, "Funder"),
         (8, "Map"),
+        (10, "Packing…"),
+        (12, "Loading…"),
     ]
 
 
