@@ -41,8 +41,8 @@ column, fmt = MEASURES[label]
 measures = district_service_measures(package, status_quo_plan(city).coverage, service_id)
 points = agency_points(package, service_id, tuple(kinds))
 scope = t("all services") if service_id is None else services[service_id]
-st.altair_chart(
-    charts.district_map_with_points(
+st.vega_lite_chart(
+    spec=charts.district_map_with_points(
         package.districts,
         measures,
         column,

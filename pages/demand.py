@@ -61,8 +61,8 @@ per_resident = forecast_per_resident(package, forecasts, service_id)
 if not exact:  # a rate times the population would give back a small count
     small = per_resident["cases_per_month"] < resolve_k(None)
     per_resident.loc[small, ["cases_per_month", "cases_per_10k"]] = float("nan")
-st.altair_chart(
-    charts.district_map(
+st.vega_lite_chart(
+    spec=charts.district_map(
         package.districts,
         per_resident,
         "cases_per_10k",

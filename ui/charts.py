@@ -1,8 +1,10 @@
 """Chart builders: they take frames and return Altair charts, and never touch Streamlit.
 
-Maps are Altair geoshapes with the features passed as inline data (no URL, no tiles, no
-network). Vega draws a polygon's inside only when its outer ring runs clockwise (the
-opposite of GeoJSON's right-hand rule), so rings are re-oriented here.
+Maps are Vega-Lite specs (dicts, for `st.vega_lite_chart`) built with Altair, with the
+district features as an inline named dataset (no URL, no tiles, no network), attached by
+`with_features` after Altair has validated the rest. Vega draws a polygon's inside only
+when its outer ring runs clockwise (the opposite of GeoJSON's right-hand rule), so rings are
+re-oriented here.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from shapely.geometry.polygon import orient
 from planner.i18n import N_, t
 
 COLOR_SCHEME = "viridis"  # reads in greyscale and for colour-blind users
+DATASET = "districts"  # the name of the features' dataset in a map's spec
 
 
 def clockwise(geometry: BaseGeometry) -> BaseGeometry:
@@ -44,9 +47,21 @@ def geo_features(districts: gpd.GeoDataFrame, properties: pd.DataFrame) -> list[
     return features
 
 
+def with_features(
+    chart: alt.TopLevelMixin, districts: gpd.GeoDataFrame, values: pd.DataFrame
+) -> dict[str, Any]:
+    """The chart's spec with the district features attached as the dataset `DATASET`.
+
+    Attached after `to_dict`, not given to Altair: Altair walks and validates every
+    coordinate of inline data, a tenth of a second per map of the demo city, on every run;
+    Streamlit passes the datasets of a spec through to Vega-Lite as they are.
+    """
+    spec: dict[str, Any] = chart.to_dict()
+    spec.setdefault("datasets", {})[DATASET] = geo_features(districts, values)
+    return spec
+
+
 def _choropleth(
-    districts: gpd.GeoDataFrame,
-    values: pd.DataFrame,
     value: str,
     *,
     value_title: str,
@@ -54,7 +69,6 @@ def _choropleth(
     tooltip_fields: dict[str, str] | None,
     scheme: str,
 ) -> alt.Chart:
-    features = geo_features(districts, values)
     tooltip = [
         alt.Tooltip("properties.name:N", title=t("District")),
         alt.Tooltip(f"properties.{value}:Q", title=value_title, format=value_format),
@@ -62,7 +76,7 @@ def _choropleth(
     for column, column_title in (tooltip_fields or {}).items():
         tooltip.append(alt.Tooltip(f"properties.{column}:Q", title=column_title, format=",.0f"))
     return (
-        alt.Chart(alt.Data(values=features))
+        alt.Chart(alt.NamedData(name=DATASET))
         .mark_geoshape(stroke="white", strokeWidth=0.6)
         .encode(
             color=alt.Color(
@@ -87,15 +101,12 @@ def district_map(
     tooltip_fields: dict[str, str] | None = None,
     height: int = 520,
     scheme: str = COLOR_SCHEME,
-) -> alt.Chart:
-    """A choropleth of `values[value]` (a frame indexed by district_id, with a `name` column).
-
-    `tooltip_fields` maps further columns of `values` to their titles.
+) -> dict[str, Any]:
+    """A choropleth of `values[value]` (a frame indexed by district_id, with a `name` column),
+    as a Vega-Lite spec. `tooltip_fields` maps further columns of `values` to their titles.
     """
-    return (
+    chart = (
         _choropleth(
-            districts,
-            values,
             value,
             value_title=value_title,
             value_format=value_format,
@@ -105,6 +116,7 @@ def district_map(
         .project(type="mercator")
         .properties(title=title, height=height)
     )
+    return with_features(chart, districts, values)
 
 
 def district_map_with_points(
@@ -118,12 +130,11 @@ def district_map_with_points(
     value_format: str = ",.0f",
     size_title: str = N_("Capacity (units)"),
     height: int = 560,
-) -> alt.LayerChart:
-    """The choropleth with agencies on top: `points` has lon, lat, name, kind, capacity and
-    located (where the point stands), sized by capacity and coloured by kind."""
+) -> dict[str, Any]:
+    """The choropleth with agencies on top, as a Vega-Lite spec: `points` has lon, lat, name,
+    kind, capacity and located (where the point stands), sized by capacity and coloured by
+    kind."""
     base = _choropleth(
-        districts,
-        values,
         value,
         value_title=value_title,
         value_format=value_format,
@@ -156,12 +167,13 @@ def district_map_with_points(
             ],
         )
     )
-    return (
+    chart = (
         alt.layer(base, circles)
         .resolve_scale(color="independent")
         .project(type="mercator")
         .properties(title=title, height=height)
     )
+    return with_features(chart, districts, values)
 
 
 def bar_chart(

@@ -2,7 +2,7 @@
 
 Differences use a diverging scheme centred on zero (blue for less, orange for more), which
 keeps its two sides apart for colour-blind readers; plans are told apart by viridis colours
-and by their position in the group. Maps reuse `charts.geo_features` (inline GeoJSON).
+and by their position in the group. Maps attach the features with `charts.with_features`.
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ import geopandas as gpd
 import pandas as pd
 
 from planner.i18n import t
-from ui.charts import geo_features
+from ui.charts import DATASET, with_features
 
 DIVERGING_SCHEME: Literal["blueorange"] = "blueorange"
-DATASET = "districts"
 NO_DATA = "#d9d9d9"
 
 
@@ -101,7 +100,7 @@ def difference_map(
         )
     )
     chart = alt.layer(base, coloured, data=alt.NamedData(name=DATASET), title=title)
-    return _with_features(
+    return with_features(
         chart.project(type="mercator").properties(height=height), districts, values
     )
 
@@ -130,20 +129,6 @@ def coverage_map(
         )
     )
     chart = alt.layer(base, coloured, data=alt.NamedData(name=DATASET), title=title)
-    return _with_features(
+    return with_features(
         chart.project(type="mercator").properties(height=height), districts, values
     )
-
-
-def _with_features(
-    chart: alt.TopLevelMixin, districts: gpd.GeoDataFrame, values: pd.DataFrame
-) -> dict[str, Any]:
-    """The chart's spec with the district features attached as a named dataset.
-
-    Attached after `to_dict`, not given to Altair: Altair walks (and validates) every
-    coordinate of inline data, which costs about a second per map of a city; Streamlit
-    passes GeoJSON datasets through to Vega-Lite as they are.
-    """
-    spec: dict[str, Any] = chart.to_dict()
-    spec["datasets"] = {DATASET: geo_features(districts, values)}
-    return spec

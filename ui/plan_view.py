@@ -168,8 +168,8 @@ def draw_funding(plan: Plan, package: CityPackage) -> None:
 def draw_maps(plan: Plan, package: CityPackage) -> None:
     left, right = st.columns(2)
     coverage = coverage_by_district(plan, package)
-    left.altair_chart(
-        charts.district_map(
+    left.vega_lite_chart(
+        spec=charts.district_map(
             package.districts,
             coverage,
             "coverage",
@@ -182,8 +182,8 @@ def draw_maps(plan: Plan, package: CityPackage) -> None:
         width="stretch",
     )
     added = added_by_district(plan, package)
-    right.altair_chart(
-        charts.district_map(
+    right.vega_lite_chart(
+        spec=charts.district_map(
             package.districts,
             added,
             "units",

@@ -6,6 +6,7 @@ import itertools
 import json
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 from streamlit.testing.v1 import AppTest
 
@@ -16,10 +17,19 @@ from tests.app.conftest import ROOT
 PAGE = str(ROOT / "pages/capacity_map.py")
 
 
-def layers(app: AppTest) -> list[dict[str, Any]]:
+def the_map(app: AppTest) -> dict[str, Any]:
     specs = [json.loads(c.proto.spec) for c in app.get("vega_lite_chart")]
     assert len(specs) == 1
-    return specs[0]["layer"]
+    return specs[0]
+
+
+def drawn_points(app: AppTest) -> pd.DataFrame:
+    """The agencies the map draws: the data of its point layer, which Streamlit sends beside
+    the spec as an Arrow table (the districts' GeoJSON stays in the spec)."""
+    spec = the_map(app)
+    name = spec["layer"][1]["data"]["name"]
+    (dataset,) = (d for d in app.get("vega_lite_chart")[0].proto.datasets if d.name == name)
+    return pa.ipc.open_stream(dataset.data.data).read_all().to_pandas()
 
 
 def test_capacity_map_renders_the_demo(app_env: str) -> None:
@@ -34,10 +44,11 @@ def test_capacity_map_renders_the_demo(app_env: str) -> None:
 
 def test_map_is_inline_geojson_with_clockwise_rings(app_env: str) -> None:
     app = AppTest.from_file(PAGE, default_timeout=60).run()
-    districts, agencies = layers(app)
+    spec = the_map(app)
+    districts, agencies = spec["layer"]
     assert districts["mark"]["type"] == "geoshape"
-    assert "url" not in districts["data"]
-    features = districts["data"]["values"]
+    assert set(districts["data"]) == {"name"}  # a dataset of the spec: no URL
+    features = spec["datasets"][districts["data"]["name"]]
     assert len(features) == 77
     # Vega needs clockwise outer rings: the signed area (shoelace, lon/lat) is negative.
     geometry = features[0]["geometry"]
@@ -51,9 +62,7 @@ def test_map_is_inline_geojson_with_clockwise_rings(app_env: str) -> None:
 
 def test_confidential_shelters_are_not_at_their_address(app_env: str) -> None:
     app = AppTest.from_file(PAGE, default_timeout=60).run()
-    chart = app.get("vega_lite_chart")[0].proto
-    (dataset,) = chart.datasets
-    drawn = pa.ipc.open_stream(dataset.data.data).read_all().to_pandas()
+    drawn = drawn_points(app)
     package = read_package(DEMO_PACKAGE)
     secret = package.agencies[package.agencies["confidential"]]
     assert len(secret) > 0
@@ -69,8 +78,7 @@ def test_filter_by_service_and_kind(app_env: str) -> None:
     app.selectbox[1].select("shelter_men").run()
     app.multiselect[0].select("shelter").run()
     assert not app.exception
-    chart = app.get("vega_lite_chart")[0].proto
-    drawn = pa.ipc.open_stream(chart.datasets[0].data.data).read_all().to_pandas()
+    drawn = drawn_points(app)
     assert set(drawn["kind"]) == {"shelter"}
     package = read_package(DEMO_PACKAGE)
     current = package.current_capacity()

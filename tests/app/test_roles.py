@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -15,6 +14,7 @@ from planner.package import read_package
 from planner.settings import DEMO_PACKAGE, get_settings
 from tests.app.conftest import ROOT
 from tests.app.scratch import copy_database, use_database
+from tests.app.test_capacity_map_page import drawn_points
 from ui.auth import ACTOR_KEY, LAST_ACTIVITY_KEY
 from ui.navigation import pages_for
 
@@ -128,9 +128,7 @@ def test_a_funder_sees_no_confidential_name_or_place(local_auth: str) -> None:
     assert not app.exception
     listed = app.dataframe[-1].value
     assert not set(secret["name"]) & set(listed["name"])
-    chart = app.get("vega_lite_chart")[0].proto
-    drawn = pa.ipc.open_stream(chart.datasets[0].data.data).read_all().to_pandas()
-    assert not set(secret["name"]) & set(drawn["name"])
+    assert not set(secret["name"]) & set(drawn_points(app)["name"])
 
 
 def test_the_demand_page_offers_a_funder_only_city_wide_series(local_auth: str) -> None:
