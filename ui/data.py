@@ -21,7 +21,7 @@ from planner.demand import demand_note, horizon_demand
 from planner.demand_view import DemandOutlook, demand_outlook, model_backtest
 from planner.forecast import BacktestResult
 from planner.geo import display_geometry
-from planner.i18n import t
+from planner.i18n import get_language, t
 from planner.optimiser import Plan, solve
 from planner.package import CityPackage
 from planner.scenario import Scenario
@@ -89,9 +89,11 @@ def _demand(url: str, city_name: str, version: str, horizon: int, quantile: floa
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _plan(url: str, city_name: str, version: str, scenario_json: str) -> Plan:
+def _plan(url: str, city_name: str, version: str, scenario_json: str, language: str) -> Plan:
     """Demand is cached apart from the plan: scenarios that differ only in money or weights
-    share one forecast."""
+    share one forecast. A plan's messages are written in the language of the session that
+    solved it, hence the language in the key."""
+    del language  # part of the cache key only: the solve writes in the current language
     package = _package(url, city_name, version)
     scenario = Scenario.model_validate_json(scenario_json)
     demand = _demand(url, city_name, version, scenario.horizon_months, scenario.demand_quantile)
@@ -102,7 +104,8 @@ def _plan(url: str, city_name: str, version: str, scenario_json: str) -> Plan:
 def run_plan(city_name: str, scenario: Scenario) -> Plan:
     """The plan for this city and scenario, solved once per data version and scenario."""
     url = get_settings().database_url
-    return _plan(url, city_name, data_version(city_name), scenario.model_dump_json())
+    version = data_version(city_name)
+    return _plan(url, city_name, version, scenario.model_dump_json(), get_language())
 
 
 def save_scenario(city_name: str, scenario: Scenario, note: str, plan: Plan, actor: Actor) -> int:

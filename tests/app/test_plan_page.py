@@ -97,3 +97,23 @@ def test_one_click_report(app_env: str) -> None:
     assert not app.exception
     download = app.get("download_button")
     assert download, "no download offered"
+
+
+def test_the_same_scenario_in_another_language_is_told_in_that_language(
+    app_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Plans are cached for every session; their sentences are written when solved, so a
+    # French session must not be served the English sentences of the same scenario.
+    budget = "1234000"  # a scenario no other test solves
+    english = AppTest.from_file(PAGE, default_timeout=120)
+    english.query_params["budget"] = budget
+    english.run()
+    (told,) = (m.value for m in english.markdown if m.value.startswith("**The budget's value"))
+    assert "one more $10,000" in told
+    monkeypatch.setenv("HAVEN_LANG", "fr")
+    french = AppTest.from_file(PAGE, default_timeout=120)
+    french.query_params["budget"] = budget
+    french.run()
+    assert not french.exception
+    (told,) = (m.value for m in french.markdown if m.value.startswith("**La valeur du budget"))
+    assert "$ de plus" in told and "one more" not in told
