@@ -35,7 +35,9 @@ service_id = middle.selectbox(
     [None, *services],
     format_func=lambda s: t("All services") if s is None else services[s],
 )
-kinds = right.multiselect(t("Kinds of agency"), AGENCY_KINDS, placeholder=t("All kinds"))
+kinds = right.multiselect(
+    t("Kinds of agency"), AGENCY_KINDS, format_func=t, placeholder=t("All kinds")
+)
 column, fmt = MEASURES[label]
 
 measures = district_service_measures(package, status_quo_plan(city).coverage, service_id)
@@ -70,4 +72,13 @@ st.caption(
 
 st.subheader(t("Agencies and their capacity"))
 st.caption(t("Capacity in each service's own unit per month. Locations are not listed here."))
-st.dataframe(capacity_by_agency(package), hide_index=True)
+st.dataframe(
+    capacity_by_agency(package),
+    hide_index=True,
+    column_config={
+        "id": t("Id"),
+        "name": t("Agency"),
+        "kind": t("Kind of agency"),
+        "district": t("District"),
+    },
+)

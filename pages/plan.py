@@ -52,6 +52,7 @@ with st.form("scenario"):
         ["soft", "hard"],
         index=["soft", "hard"].index(base.equity_mode),
         horizontal=True,
+        format_func=t,
         help=t("Hard: a plan that cannot reach it is infeasible."),
     )
     allow_new = right.checkbox(t("Agencies may start new services"), value=base.allow_new_services)

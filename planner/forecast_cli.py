@@ -123,7 +123,10 @@ def run_forecast(args: argparse.Namespace) -> int:
             return _fail(
                 [Problem(str(args.out), message=t("cannot write: {reason}", reason=exc.strerror))]
             )
-        print(t("wrote {count} rows to {out}", count=len(result), out=args.out), file=sys.stderr)
+        print(
+            t("wrote {count} rows to {out}", count=fmt_number(len(result)), out=args.out),
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -41,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "the audit log. Acts as an admin named cli:<your login>; every change is audited."
         ),
     )
-    commands = parser.add_subparsers(title=t("subcommands"), metavar="SUBCOMMAND")
+    commands = parser.add_subparsers(title=t("subcommands"), metavar=t("SUBCOMMAND"))
     parser.set_defaults(handler=lambda _args: _usage(parser))
 
     p = commands.add_parser("add", help=t("add an account"), description=t("Add an account."))
@@ -244,7 +244,7 @@ def _spreadsheet_safe(value: object) -> object:
 
 
 def _describe(user: UserPublic) -> str:
-    parts = [user.username, user.role]
+    parts = [user.username, t(user.role)]
     if user.role == "partner":
         parts.append(t("agency {agency} of {city}", agency=user.agency_id, city=user.city))
     if not user.active:

@@ -96,7 +96,11 @@ def draw_capacity_editor(actor: Actor, city: str, package: CityPackage) -> None:
     service_id = right.selectbox(
         t("Service"),
         offered + [s for s in services.index if s not in current.index],
-        format_func=lambda s: services.loc[s, "name"] + ("" if s in offered else " (new)"),
+        format_func=lambda s: (
+            services.loc[s, "name"]
+            if s in offered
+            else t("{name} (new)", name=services.loc[s, "name"])
+        ),
     )
     unit = services.loc[service_id, "unit"]
     row = current.loc[service_id] if service_id in current.index else None

@@ -118,5 +118,17 @@ def draw_budget_curve(
         best[["budget_from", "budget_to", "district", "served_per_1000"]],
         hide_index=True,
         width="stretch",
+        column_config={
+            "budget_from": st.column_config.NumberColumn(
+                t("From budget ({currency})", currency=currency), format="%.0f"
+            ),
+            "budget_to": st.column_config.NumberColumn(
+                t("To budget ({currency})", currency=currency), format="%.0f"
+            ),
+            "district": t("District"),
+            "served_per_1000": st.column_config.NumberColumn(
+                t("Units served more per 1,000"), format="%.2f"
+            ),
+        },
     )
     return result

@@ -1,11 +1,23 @@
-"""The app in French: the sidebar switch, `?lang=fr`, HAVEN_LANG; pages render without error."""
+"""The app in French: the sidebar switch, `?lang=fr`, HAVEN_LANG; every page renders in French
+with no string the translation table knows left in English."""
 
 from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from models.db import get_engine, session_scope
+from models.scenarios import save_scenario
+from planner.i18n import translations
+from planner.scenario import Scenario
+from planner.settings import get_settings
 from tests.app.conftest import ROOT
+from tests.app.scratch import copy_database, use_database
 from ui.language import LANGUAGE_KEY
 
 NNBSP = "\u202f"
@@ -103,3 +115,139 @@ def test_plan_in_french(french: str) -> None:
     assert any("est entièrement dépensé" in m or "est à pleine capacité" in m for m in limits)
     baselines = next(d.value for d in app.dataframe if "plan" in d.value.columns)
     assert list(baselines["plan"])[:2] == ["Optimisé", "Statu quo (aucun nouveau fonds)"]
+
+
+# --- Every page in French: no string the table translates is shown in English ----------------
+
+TEXT_ELEMENTS = frozenset(
+    {"Markdown", "Caption", "Title", "Header", "Subheader", "Text", "Info", "Warning", "Error"}
+    | {"Success", "Toast", "Exception", "Metric"}
+)
+"""Elements whose `value` is text on the screen (a widget's `value` is its Python value)."""
+
+
+def dataframe_headers(node: Any) -> list[str]:
+    """The column headers a dataframe shows: its column_config labels, hidden ones left out."""
+    config = json.loads(node.proto.columns or "{}")
+    shown = list(node.proto.column_order) or [str(c) for c in node.value.columns]
+    headers = []
+    for column in shown:
+        entry = config.get(column)
+        if isinstance(entry, dict) and entry.get("hidden"):
+            continue
+        label = entry.get("label") if isinstance(entry, dict) else None
+        headers.append(label or column)
+    return headers
+
+
+def chart_titles(spec: Any) -> list[str]:
+    """Every `title` (and axis or legend title) of a Vega-Lite spec."""
+    if isinstance(spec, dict):
+        found = [v for k, v in spec.items() if k == "title" and isinstance(v, str)]
+        title = spec.get("title")
+        if isinstance(title, dict) and isinstance(title.get("text"), str):
+            found.append(title["text"])
+        return found + [s for v in spec.values() for s in chart_titles(v)]
+    if isinstance(spec, list):
+        return [s for v in spec for s in chart_titles(v)]
+    return []
+
+
+def shown_strings(app: AppTest) -> list[str]:
+    """The text of a rendered page: text elements, metric labels and deltas, widget labels,
+    help and options, button and link labels, dataframe headers, chart titles."""
+    found: list[str] = []
+    for node in app._tree:  # every element and block of the page
+        kind = type(node).__name__
+        proto = getattr(node, "proto", None)
+        if kind == "Dataframe":
+            found += dataframe_headers(node)
+            continue
+        if kind in TEXT_ELEMENTS:
+            found.append(getattr(node, "value", None))
+        if kind == "Metric":
+            found.append(node.proto.delta)
+        for attribute in ("label", "help", "placeholder"):
+            found.append(getattr(node, attribute, None))
+        found += list(getattr(node, "options", None) or [])
+        if kind == "UnknownElement" and proto is not None:  # download buttons, links...
+            found += [getattr(proto, a, None) for a in ("label", "help", "body")]
+            if getattr(proto, "spec", None):
+                found += chart_titles(json.loads(proto.spec))
+    return [s for s in found if isinstance(s, str) and s.strip()]
+
+
+def english_leftovers(app: AppTest) -> list[str]:
+    """Shown strings that are an English key of fr.json whose French differs."""
+    french = translations("fr")
+    leftovers = []
+    for text in dict.fromkeys(shown_strings(app)):
+        for candidate in {text, text.strip().strip("*").rstrip(":").strip()}:
+            if candidate in french and french[candidate] != candidate:
+                leftovers.append(text)
+    return leftovers
+
+
+def test_the_leftover_check_sees_english_and_passes_french(french: str) -> None:
+    def page() -> None:
+        import streamlit as st
+
+        from planner.i18n import t
+
+        st.subheader("Capacity map")
+        st.metric(t("Districts"), 77)
+        st.dataframe({"d": [1]}, column_config={"d": "District"})
+        st.radio(t("Floor is"), ["soft", "hard"])
+
+    app = AppTest.from_function(page).run()
+    assert not app.exception
+    assert sorted(english_leftovers(app)) == ["Capacity map", "District", "hard", "soft"]
+    assert "Secteurs" in shown_strings(app)
+
+
+FRENCH_PAGES = ("overview", "capacity_map", "demand", "data", "audit", "compare", "sweep", "plan")
+
+
+@pytest.fixture
+def french_with_scenarios(
+    french: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """French, on a copy of the demo database with two saved scenarios (for Compare)."""
+    url = copy_database(french, tmp_path)
+    with session_scope(get_engine(url)) as session:
+        for scenario in (Scenario(name="A"), Scenario(name="B", budget=1_875_000)):
+            save_scenario(
+                session,
+                city_name="Chicago (demo)",
+                name=scenario.name,
+                note="",
+                parameters=scenario.to_dict(),
+                created_by="test",
+            )
+    use_database(url, monkeypatch)
+    yield url
+
+
+@pytest.mark.parametrize("name", FRENCH_PAGES)
+def test_every_page_shows_no_english_the_table_translates(
+    french_with_scenarios: str, name: str
+) -> None:
+    app = AppTest.from_file(str(ROOT / f"pages/{name}.py"), default_timeout=600).run()
+    assert not app.exception
+    if name in ("plan", "sweep"):  # what the page shows after its main button
+        next(b for b in app.button if b.label.startswith(("Lancer", "Résoudre"))).click().run()
+        assert not app.exception
+    if name == "compare":
+        app.multiselect[0].set_value(["A", "B"]).run()
+        assert not app.exception
+    assert shown_strings(app)
+    assert english_leftovers(app) == []
+
+
+def test_the_login_page_in_french(french: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HAVEN_AUTH", "local")
+    get_settings.cache_clear()
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    assert not app.exception
+    assert shown_strings(app)
+    assert english_leftovers(app) == []
