@@ -29,7 +29,7 @@ from planner import (
     sweep_cli,
     users_cli,
 )
-from planner.i18n import LANGUAGES, N_, get_language, t, use_language
+from planner.i18n import LANGUAGES, N_, fmt_number, get_language, t, use_language
 from planner.package import CityPackage, read_package, validate_package, write_package
 from planner.problems import InvalidInput, errors
 from planner.settings import DEMO_PACKAGE, get_settings
@@ -59,7 +59,7 @@ def _main(argv: Sequence[str] | None) -> int:
 
 
 def _language_option() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(add_help=False)
+    parser = argparse.ArgumentParser(prog="python -m planner", add_help=False)
     parser.add_argument(
         "--lang",
         choices=LANGUAGES,
@@ -187,10 +187,10 @@ def _import(args: argparse.Namespace) -> int:
     try:
         _with_session(lambda s: _audited_import(s, package, replace=args.replace))
     except CityExists as exc:
-        print(t("error: {message}", message=exc), file=sys.stderr)
+        print(t("error: {message}", message=_city_exists(exc.name)), file=sys.stderr)
         return 1
     verb = t("replaced") if args.replace else t("imported")
-    print(f"{verb}: {_describe(package)}")
+    print(t("{verb}: {description}", verb=verb, description=_describe(package)))
     return 0
 
 
@@ -201,7 +201,13 @@ def _export(args: argparse.Namespace) -> int:
     try:
         package = _with_session(lambda s: load_package(s, args.city))
     except UnknownCity as exc:
-        print(t("error: {message}", message=exc), file=sys.stderr)
+        known = ", ".join(repr(k) for k in exc.known) if exc.known else t("none yet")
+        message = t(
+            "no city named {name} in the database; known cities: {known}",
+            name=repr(exc.name),
+            known=known,
+        )
+        print(t("error: {message}", message=message), file=sys.stderr)
         return 1
     out = write_package(package, args.out)
     print(t("exported {city} to {out}", city=package.city.name, out=out))
@@ -219,10 +225,19 @@ def _demo(args: argparse.Namespace) -> int:
     try:
         _with_session(lambda s: _audited_import(s, package, replace=args.replace))
     except CityExists as exc:
-        print(t("error: {message}", message=exc), file=sys.stderr)
+        print(t("error: {message}", message=_city_exists(exc.name)), file=sys.stderr)
         return 1
     print(t("loaded the demo city: {description}", description=_describe(package)))
     return 0
+
+
+def _city_exists(name: str) -> str:
+    """models.errors.CityExists in words of the current language (models/ speaks English)."""
+    return t(
+        "city {name} is already in the database; import it again with --replace to swap its "
+        "data (its scenarios and plan runs are kept)",
+        name=repr(name),
+    )
 
 
 def _with_session(work: Callable[[Session], T]) -> T:
@@ -245,12 +260,12 @@ def _describe(package: CityPackage) -> str:
         "{city}: {districts} districts, {services} services, {agencies} agencies, "
         "{capacity} capacity rows, {demand} demand rows, {funders} funders",
         city=package.city.name,
-        districts=len(package.districts),
-        services=len(package.services),
-        agencies=len(package.agencies),
-        capacity=len(package.capacity),
-        demand=len(package.demand),
-        funders=len(package.funders),
+        districts=fmt_number(len(package.districts)),
+        services=fmt_number(len(package.services)),
+        agencies=fmt_number(len(package.agencies)),
+        capacity=fmt_number(len(package.capacity)),
+        demand=fmt_number(len(package.demand)),
+        funders=fmt_number(len(package.funders)),
     )
 
 

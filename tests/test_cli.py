@@ -218,3 +218,20 @@ def test_help_titles_in_french() -> None:
     assert result.returncode == 0, result.stderr
     assert "arguments positionnels\u00a0:" in result.stdout
     assert "résoudre chaque point à partir de zéro" in result.stdout
+
+
+def test_import_and_export_refusals_in_french(
+    tmp_path: Path, database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = str(write_tiny_package(tmp_path / "city"))
+    assert main(["--lang", "fr", "import", path]) == 0
+    assert capsys.readouterr().out.startswith(f"importée : {CITY['name']} : 3 secteurs")
+    assert main(["--lang", "fr", "import", path]) == 1
+    assert capsys.readouterr().err.startswith(
+        f"erreur : la ville '{CITY['name']}' est déjà dans la base de données ; "
+    )
+    assert main(["--lang", "fr", "export", "Atlantis", str(tmp_path / "out")]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "erreur : aucune ville nommée 'Atlantis' dans la base de données ; "
+        f"villes connues : '{CITY['name']}'"
+    )
