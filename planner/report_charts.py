@@ -19,6 +19,8 @@ from shapely.geometry import MultiPolygon, Polygon, mapping
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
+from planner.i18n import get_language
+
 COLOR_SCHEME: Any = "viridis"  # reads in greyscale and for colour-blind users
 WIDTH = 640
 
@@ -152,4 +154,10 @@ def render_png(chart: alt.TopLevelMixin, *, scale: float = 2.0) -> bytes:
     import vl_convert
 
     spec = chart.to_dict()
-    return bytes(vl_convert.vegalite_to_png(spec, scale=scale))
+    if get_language() == "fr":  # axis and legend numbers as "1 234,5" (d3's bundled locales)
+        png = vl_convert.vegalite_to_png(
+            spec, scale=scale, format_locale="fr-FR", time_format_locale="fr-FR"
+        )
+    else:
+        png = vl_convert.vegalite_to_png(spec, scale=scale)
+    return bytes(png)

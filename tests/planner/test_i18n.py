@@ -496,3 +496,71 @@ def test_demand_hidden_and_forecast_messages_in_french(tmp_path: Path) -> None:
     history = pd.DataFrame({"series_id": ["a"], "period": ["2026-01"], "y": [1.0]})
     with use_language("fr"), pytest.raises(ValueError, match="horizon : 0 est inférieur à 1"):
         forecast(history, 0, (0.5,), "M")
+
+
+def test_messages_of_the_pending_files_in_french(tmp_path: Path) -> None:
+    from planner.compare import compare_plans
+    from planner.disclosure import resolve_k
+    from planner.problems import InvalidInput
+    from planner.report import load_plan_dir
+    from planner.sweep import parse_steps
+    from tests.package_factory import tiny_package
+
+    with use_language("fr"):
+        with pytest.raises(InvalidInput, match="n’est pas un dossier écrit par `plan`"):
+            load_plan_dir(tmp_path / "nowhere")
+        (tmp_path / "plan").mkdir()
+        with pytest.raises(InvalidInput, match=r"est absent \(écrivez le plan avec"):
+            load_plan_dir(tmp_path / "plan")
+        with pytest.raises(InvalidInput) as caught:
+            parse_steps("a:b", name="--budget")
+        assert str(caught.value) == (
+            "ligne de commande: --budget: 'a:b' : utilisez début:fin:nombre ou a,b,c"
+        )
+        with pytest.raises(ValueError, match="k : 0 doit être au moins 1"):
+            resolve_k(0)
+        with pytest.raises(ValueError, match="aucun plan à comparer"):
+            compare_plans({}, tiny_package())
+    with pytest.raises(ValueError, match="no plans to compare"):
+        compare_plans({}, tiny_package())
+
+
+def test_the_report_in_french_leaves_no_known_string_in_english() -> None:
+    import html as html_module
+
+    from planner.optimiser import SolveOptions, solve
+    from planner.report import build_report
+    from planner.scenario import Scenario
+    from tests.package_factory import tiny_package
+
+    package = tiny_package()
+    with use_language("fr"):
+        plan = solve(package, Scenario(name="x"), options=SolveOptions(mip_gap=1e-9))
+        page = build_report(plan, fmt="html", audience="funder", package=package).decode()
+    page = re.sub(r"<(style|script)\b.*?</\1>", "", page, flags=re.S)
+    page = re.sub(r"<img[^>]*>", "", page)
+    texts = {html_module.unescape(s).strip() for s in re.split(r"<[^>]+>", page)}
+    french = translations("fr")
+    english = sorted(s for s in texts if s in french and french[s] != s)
+    assert english == []
+    assert "Hypothèses" in texts and "Mises en garde" in texts
+
+
+def test_report_charts_number_axes_in_the_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    import altair as alt
+    import pandas as pd
+    import vl_convert
+
+    from planner.report_charts import render_png
+
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(
+        vl_convert, "vegalite_to_png", lambda spec, **kw: calls.append(kw) or b"png"
+    )
+    chart = alt.Chart(pd.DataFrame({"v": [1234.5]})).mark_bar().encode(x="v:Q")
+    with use_language("fr"):
+        render_png(chart)
+    with use_language("en"):
+        render_png(chart)
+    assert calls[0]["format_locale"] == "fr-FR"
+    assert "format_locale" not in calls[1]
