@@ -7,6 +7,9 @@ from planner import access
 from planner.i18n import t
 from ui.auth import actor_or_login
 from ui.data import engine
+from ui.navigation import through_the_app
+
+through_the_app()
 
 st.title(t("Audit log"))
 st.caption(

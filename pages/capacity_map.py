@@ -10,6 +10,9 @@ from ui import charts
 from ui.auth import actor_allowed
 from ui.data import status_quo_plan
 from ui.layout import require_city, shown_city
+from ui.navigation import through_the_app
+
+through_the_app()
 
 st.title(t("Capacity map"))
 st.caption(t("Where the city's services are, and where the need is."))

@@ -10,6 +10,9 @@ from ui import compare_charts, compare_view
 from ui.auth import actor_or_login
 from ui.data import city_package
 from ui.layout import require_city
+from ui.navigation import through_the_app
+
+through_the_app()
 
 st.title(t("Compare"))
 st.caption(

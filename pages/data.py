@@ -7,6 +7,9 @@ from ui import data_view
 from ui.auth import actor_or_login
 from ui.data import city_package
 from ui.layout import require_city
+from ui.navigation import through_the_app
+
+through_the_app()
 
 st.title(t("Data"))
 st.caption(t("Bring a city's data in, keep capacity current, and take data and results out."))

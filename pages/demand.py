@@ -14,6 +14,9 @@ from ui.auth import actor_allowed
 from ui.data import backtest, outlook, visible_package
 from ui.hidden_view import read_uploaded_lists
 from ui.layout import require_city
+from ui.navigation import through_the_app
+
+through_the_app()
 
 st.title(t("Demand"))
 st.caption(t("Cases referred or asking for a service, and what the next 12 months may bring."))

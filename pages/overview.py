@@ -18,6 +18,9 @@ from ui import charts
 from ui.auth import actor_allowed
 from ui.data import engine, status_quo_plan
 from ui.layout import require_city, shown_city
+from ui.navigation import through_the_app
+
+through_the_app()
 
 st.title(t("Haven"))
 st.caption(t("The city's anti-trafficking services at a glance."))

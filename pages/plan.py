@@ -11,7 +11,10 @@ from ui import plan_view
 from ui.auth import actor_allowed
 from ui.data import city_package, data_version, run_plan, save_scenario, visible_package
 from ui.layout import require_city
+from ui.navigation import through_the_app
 from ui.permalink import changed, scenario_from_query, scenario_to_query
+
+through_the_app()
 
 st.title(t("Plan"))
 st.caption(t("How should new money and beds be spread across agencies? Set a scenario and run."))

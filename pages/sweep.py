@@ -7,7 +7,10 @@ from planner.i18n import t
 from planner.scenario import Scenario
 from ui.auth import actor_allowed
 from ui.layout import require_city
+from ui.navigation import through_the_app
 from ui.sweep_view import draw_budget_curve
+
+through_the_app()
 
 st.title(t("Budget sweep"))
 st.caption(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import streamlit as st
+
 from planner.access import Action, Actor, can
 from planner.i18n import N_
 
@@ -34,3 +36,20 @@ def pages_for(actor: Actor | None) -> list[PageSpec]:
     if actor is None:
         return [LOGIN]
     return [page for page in PAGES if can(actor, page.shown_with)]
+
+
+def through_the_app() -> None:
+    """Make sure this page runs inside app.py (its menu, language and login), not alone.
+
+    Streamlit treats a folder named `pages/` beside the entry script as a multipage app of
+    its own ("v1") until some run in the process calls `st.navigation`. Until then a link
+    straight to a page (`/plan?budget=…`, the permalinks Haven hands out) runs that page's
+    script alone: no menu, no language switch. Every page calls this first: in that case
+    it turns the v1 behaviour off for the process and reruns, and the rerun goes through
+    app.py to the same page.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()

@@ -207,14 +207,13 @@ def test_every_page_renders_paints_and_stays_local(visit: Visit) -> None:
     visit.assert_stayed_local()
 
 
-def test_a_link_to_a_page_never_lists_other_pages(app: App) -> None:
-    """A permalink (say /plan?name=...) never shows Streamlit's automatic listing of the
-    pages/ folder (audit, login, ... for anyone), even to the server's first visitor (the
-    fixture `app` made that visit). The app draws its own menu from ui/navigation.py; on the
-    very first run of a fresh server Streamlit may draw it only on the next run, so the
-    first visitor sees the app's pages or none, and never another."""
+def test_a_first_visitor_from_a_link_gets_the_app_around_the_page(app: App) -> None:
+    """A permalink (say /plan?name=...) opened by the server's first visitor (the fixture
+    `app` made that visit) runs inside app.py: the app's own menu from ui/navigation.py,
+    never Streamlit's automatic listing of the pages/ folder, and never the page alone
+    (ui.navigation.through_the_app)."""
     seen = app.first_link_navigation
-    assert set(seen) <= set(navigation_titles()), (
+    assert seen == navigation_titles(), (
         f"the first visitor, opening {app.first_link} from a link, saw the navigation {seen}"
     )
 

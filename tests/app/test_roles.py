@@ -158,3 +158,20 @@ def test_only_an_admin_reads_the_audit_log(local_auth: str) -> None:
     assert not app.exception
     log = app.dataframe[0].value
     assert len(log) >= 4  # the four accounts created above
+
+
+def test_every_page_runs_through_the_app() -> None:
+    """Each page script calls ui.navigation.through_the_app before drawing anything (see
+    there why), so a first link to it runs inside app.py."""
+    import ast
+
+    for path in sorted((ROOT / "pages").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        statements = [n for n in tree.body if not isinstance(n, (ast.Import, ast.ImportFrom))]
+        statements = [n for n in statements if not isinstance(n, ast.Expr) or n is not tree.body[0]]
+        first = statements[0]
+        assert (
+            isinstance(first, ast.Expr)
+            and isinstance(first.value, ast.Call)
+            and getattr(first.value.func, "id", None) == "through_the_app"
+        ), f"{path.name}: the first statement after the imports is not through_the_app()"
