@@ -215,21 +215,32 @@ def line_chart(
     color_title: str,
     y_format: str = ",.0f",
     zero_rule: bool = False,
+    dash: str | None = None,
+    dash_title: str = "",
 ) -> alt.Chart | alt.LayerChart:
-    """Lines over time (x is a 'YYYY-MM' period), one per `color` value."""
-    lines = (
-        alt.Chart(frame)
-        .mark_line(point=False, strokeWidth=2)
-        .encode(
-            x=alt.X(f"{x}:T", title=x_title),
-            y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format)),
-            color=alt.Color(f"{color}:N", title=color_title, scale=alt.Scale(scheme="tableau10")),
-            tooltip=[
-                alt.Tooltip(f"{x}:T", title=x_title, format="%b %Y"),
-                alt.Tooltip(f"{color}:N", title=color_title),
-                alt.Tooltip(f"{y}:Q", title=y_title, format=y_format),
-            ],
+    """Lines over time (x is a 'YYYY-MM' period), one per `color` value; with `dash`, one
+    per `color` and `dash` value, solid for the first `dash` value and dashed after."""
+    tooltip = [
+        alt.Tooltip(f"{x}:T", title=x_title, format="%b %Y"),
+        alt.Tooltip(f"{color}:N", title=color_title),
+        alt.Tooltip(f"{y}:Q", title=y_title, format=y_format),
+    ]
+    encoding: dict[str, Any] = {
+        "x": alt.X(f"{x}:T", title=x_title),
+        "y": alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format)),
+        "color": alt.Color(f"{color}:N", title=color_title, scale=alt.Scale(scheme="tableau10")),
+    }
+    if dash is not None:
+        kinds = list(dict.fromkeys(frame[dash]))
+        encoding["strokeDash"] = alt.StrokeDash(
+            f"{dash}:N",
+            title=dash_title,
+            sort=kinds,
+            scale=alt.Scale(domain=kinds, range=[[1, 0], [6, 3], [2, 2]][: len(kinds)]),
         )
+        tooltip.append(alt.Tooltip(f"{dash}:N", title=dash_title))
+    lines = (
+        alt.Chart(frame).mark_line(point=False, strokeWidth=2).encode(**encoding, tooltip=tooltip)
     )
     if not zero_rule:
         return lines

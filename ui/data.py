@@ -23,6 +23,7 @@ from planner.forecast import BacktestResult
 from planner.geo import display_geometry
 from planner.i18n import get_language, t
 from planner.optimiser import Plan, solve
+from planner.overview import service_outlook
 from planner.package import CityPackage
 from planner.scenario import Scenario
 from planner.settings import get_settings
@@ -147,6 +148,20 @@ def outlook(city_name: str, horizon_months: int = 12) -> DemandOutlook:
     url = get_settings().database_url
     with st.spinner(t("Forecasting every district and service…")):
         return _outlook(url, city_name, data_version(city_name), horizon_months)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _service_forecast(url: str, city_name: str, version: str, horizon_months: int) -> DataFrame:
+    outlook = _outlook(url, city_name, version, horizon_months)
+    return service_outlook(_package(url, city_name, version), outlook.paths)
+
+
+def service_forecast(city_name: str, horizon_months: int = 12) -> DataFrame:
+    """The city's forecast demand per service and month, in units, with the gap to today's
+    capacity (planner.overview.service_outlook), once per data version."""
+    url = get_settings().database_url
+    with st.spinner(t("Forecasting every district and service…")):
+        return _service_forecast(url, city_name, data_version(city_name), horizon_months)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
