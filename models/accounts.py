@@ -2,7 +2,8 @@
 
 Storage only: these functions check values, not permissions. `planner.access` is the one
 caller that decides who may do what, and writes the audit event of each change in the same
-transaction. Like the rest of `models`, every function takes the session first and writes
+transaction. Messages are written in the current language (`planner.i18n.t`); the audit log's
+entries stay English. Like the rest of `models`, every function takes the session first and writes
 into its current transaction without committing.
 
 The audit log is append-only: there is a function to add an event and functions to read
@@ -21,6 +22,7 @@ from sqlmodel import Session, col, select
 from models.errors import InvalidRecord, StorageError
 from models.repository import as_utc
 from models.tables import ROLE_NAMES, AuditEvent, AuditEventPublic, UserAccount, UserPublic
+from planner.i18n import t
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$")
 """Letters, digits and `. _ @ + -`, at most 64 characters, starting with a letter or digit."""
@@ -38,17 +40,22 @@ def check_username(username: object) -> str:
     """The username if it is acceptable, else `InvalidRecord` saying why."""
     if not isinstance(username, str) or not USERNAME_PATTERN.match(username):
         raise InvalidRecord(
-            f"username: {username!r} is not acceptable; use 1 to 64 letters, digits and "
-            "'. _ @ + -', starting with a letter or digit"
+            t(
+                "username: {username} is not acceptable; use 1 to 64 letters, digits and "
+                "'. _ @ + -', starting with a letter or digit",
+                username=repr(username),
+            )
         )
     return username
 
 
 def check_role(role: object, *, city: str | None, agency_id: str | None) -> str:
     if role not in ROLE_NAMES:
-        raise InvalidRecord(f"role: {role!r} is not one of: {', '.join(ROLE_NAMES)}")
+        raise InvalidRecord(
+            t("role: {role} is not one of: {roles}", role=repr(role), roles=", ".join(ROLE_NAMES))
+        )
     if role == "partner" and (not city or not agency_id):
-        raise InvalidRecord("agency_id: a partner account needs its city and its agency_id")
+        raise InvalidRecord(t("agency_id: a partner account needs its city and its agency_id"))
     return str(role)
 
 
@@ -60,7 +67,7 @@ def find_user(session: Session, *, username: str) -> UserAccount | None:
 def require_user(session: Session, *, username: str) -> UserAccount:
     user = find_user(session, username=username)
     if user is None:
-        raise UnknownUser(f"no account named {username!r}")
+        raise UnknownUser(t("no account named {username}", username=repr(username)))
     return user
 
 
@@ -77,9 +84,11 @@ def create_user(
     username = check_username(username)
     role = check_role(role, city=city, agency_id=agency_id)
     if find_user(session, username=username) is not None:
-        raise UserExists(f"username: an account named {username!r} exists already")
+        raise UserExists(
+            t("username: an account named {username} exists already", username=repr(username))
+        )
     if not password_hash.startswith("$argon2"):
-        raise InvalidRecord("password_hash: only argon2 hashes are stored")
+        raise InvalidRecord(t("password_hash: only argon2 hashes are stored"))
     user = UserAccount(
         username=username,
         password_hash=password_hash,

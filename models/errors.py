@@ -1,8 +1,14 @@
-"""Errors of the storage layer, each with a message a user can act on."""
+"""Errors of the storage layer, each with a message a user can act on.
+
+The message is written in the current language when the error is made (`planner.i18n.t`);
+the attributes (`name`, `known`, versions) stay as stored, for code that rewords them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+from planner.i18n import t
 
 
 class StorageError(Exception):
@@ -15,8 +21,14 @@ class UnknownCity(StorageError, LookupError):
     def __init__(self, name: str, known: Iterable[str]) -> None:
         self.name = name
         self.known = sorted(known)
-        listed = ", ".join(repr(k) for k in self.known) if self.known else "none yet"
-        super().__init__(f"no city named {name!r} in the database; known cities: {listed}")
+        listed = ", ".join(repr(k) for k in self.known) if self.known else t("none yet")
+        super().__init__(
+            t(
+                "no city named {name} in the database; known cities: {listed}",
+                name=repr(name),
+                listed=listed,
+            )
+        )
 
 
 class CityExists(StorageError, ValueError):
@@ -25,8 +37,11 @@ class CityExists(StorageError, ValueError):
     def __init__(self, name: str) -> None:
         self.name = name
         super().__init__(
-            f"city {name!r} is already in the database; import it again with --replace to "
-            "swap its data (its scenarios and plan runs are kept)"
+            t(
+                "city {name} is already in the database; import it again with --replace to "
+                "swap its data (its scenarios and plan runs are kept)",
+                name=repr(name),
+            )
         )
 
 
@@ -66,7 +81,13 @@ class ConcurrentEdit(StorageError):
         self.expected = expected
         self.current = current
         super().__init__(
-            f"{what} was not saved: the data of {city_name!r} changed since you read it "
-            f"(version {expected}, now {current}), perhaps by someone else at the same time; "
-            "reload the data and make the change again"
+            t(
+                "{what} was not saved: the data of {city} changed since you read it "
+                "(version {expected}, now {current}), perhaps by someone else at the same "
+                "time; reload the data and make the change again",
+                what=what,
+                city=repr(city_name),
+                expected=expected,
+                current=current,
+            )
         )

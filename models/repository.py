@@ -52,6 +52,7 @@ from models.tables import (
     Service,
     stored_id,
 )
+from planner.i18n import t
 from planner.package import CityInfo, CityPackage
 from planner.schema import (
     AGENCY_COLUMNS,
@@ -193,7 +194,7 @@ def _bump_data_version(
     session.expire(city, ["data_version"])
     if result.rowcount != 1:
         raise ConcurrentEdit(
-            what or "the change",
+            what or t("the change"),
             city_name=city.name,
             expected=str(expected_version),
             current=data_version(session, city_name=city.name),
@@ -203,10 +204,20 @@ def _bump_data_version(
 def _version_number(city: City, version: str) -> int:
     """The counter of a `data_version` text of this city (-1, matching none, if another's)."""
     if not isinstance(version, str):
-        raise InvalidRecord(f"expected_version: {version!r} is not a version from data_version")
+        raise InvalidRecord(
+            t(
+                "expected_version: {version} is not a version from data_version",
+                version=repr(version),
+            )
+        )
     city_id, _, number = version.partition(".")
     if not number.isdigit() or not city_id.isdigit():
-        raise InvalidRecord(f"expected_version: {version!r} is not a version from data_version")
+        raise InvalidRecord(
+            t(
+                "expected_version: {version} is not a version from data_version",
+                version=repr(version),
+            )
+        )
     return int(number) if int(city_id) == city.id else -1
 
 
@@ -341,12 +352,17 @@ def _refused(
 ) -> ImportFailed:
     reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
     lines = [
-        f"{file}: the database refused the rows of {city_name!r} ({reason}); nothing was imported"
+        t(
+            "{file}: the database refused the rows of {city} ({reason}); nothing was imported",
+            file=file,
+            city=repr(city_name),
+            reason=reason,
+        )
     ]
     shown = list(details[:MAX_REFUSED_ROWS])
     lines.extend(f"  {line}" for line in shown)
     if len(details) > len(shown):
-        lines.append(f"  ... and {len(details) - len(shown)} more")
+        lines.append("  " + t("... and {count} more", count=len(details) - len(shown)))
     return ImportFailed("\n".join(lines))
 
 
@@ -365,28 +381,43 @@ def _refused_rows(package: CityPackage, part: PackagePart) -> list[str]:
         known = set(getattr(package, parent_frame)[column_name].dropna().tolist())
         for row, value in enumerate(frame[column_name].tolist(), 1):
             if not _is_empty(value) and value not in known:
-                found.append((row, f"{column_name}: {value!r} is not in {parent.file}"))
+                found.append(
+                    (
+                        row,
+                        t(
+                            "{column}: {value} is not in {file}",
+                            column=column_name,
+                            value=repr(value),
+                            file=parent.file,
+                        ),
+                    )
+                )
     key = [k for k in part.key if k in frame.columns]
     if key == list(part.key) and len(frame):
         complete = frame[key].notna().all(axis=1)
         repeated = frame[key].duplicated(keep="first") & complete
         for position in [i for i, flag in enumerate(repeated.tolist(), 1) if flag]:
-            found.append((position, f"{', '.join(key)}: repeats an earlier row"))
+            found.append((position, t("{columns}: repeats an earlier row", columns=", ".join(key))))
     for column in part.columns:
         if column.name not in frame.columns:
             continue
         for row, value in enumerate(frame[column.name].tolist(), 1):
             if _is_empty(value):
                 if column.required:
-                    found.append((row, f"{column.name}: required value is empty"))
+                    found.append((row, t("{column}: required value is empty", column=column.name)))
             elif (
                 column.minimum is not None
                 and column.minimum >= 0
                 and isinstance(value, numbers.Real)
                 and value < 0
             ):
-                found.append((row, f"{column.name}: {value!r} is below 0"))
-    return [f"{part.file}: row {row}: {message}" for row, message in sorted(found)]
+                found.append(
+                    (row, t("{name}: {value} is below 0", name=column.name, value=repr(value)))
+                )
+    return [
+        t("{file}: row {row}: {message}", file=part.file, row=row, message=message)
+        for row, message in sorted(found)
+    ]
 
 
 def _is_empty(value: object) -> bool:
@@ -477,15 +508,19 @@ def record_capacity(
     if isinstance(as_of, datetime):
         as_of = as_of.date()
     if not isinstance(as_of, date):
-        raise InvalidRecord(f"as_of: {as_of!r} is not a date")
+        raise InvalidRecord(t("as_of: {value} is not a date", value=repr(as_of)))
     if not isinstance(recorded_by, str) or not recorded_by.strip():
-        raise InvalidRecord("recorded_by: say who records this update")
+        raise InvalidRecord(t("recorded_by: say who records this update"))
     # First the lock (and the version check), then the reads the new row depends on.
     _bump_data_version(
         session,
         city,
         expected_version=expected_version,
-        what=f"the capacity of {agency_id!r} for {service_id!r}",
+        what=t(
+            "the capacity of {agency} for {service}",
+            agency=repr(agency_id),
+            service=repr(service_id),
+        ),
     )
     _require_agency(session, city=city, agency_id=agency_id)
     _require_service(session, city=city, service_id=service_id)
@@ -548,7 +583,13 @@ def _require_agency(session: Session, *, city: City, agency_id: str) -> None:
         col(Agency.city_id) == city.id, col(Agency.agency_id) == agency_id
     )
     if session.exec(query).first() is None:
-        raise UnknownAgency(f"agency_id: {agency_id!r} is not an agency of {city.name!r}")
+        raise UnknownAgency(
+            t(
+                "agency_id: {agency} is not an agency of {city}",
+                agency=repr(agency_id),
+                city=repr(city.name),
+            )
+        )
 
 
 def _require_service(session: Session, *, city: City, service_id: str) -> None:
@@ -556,19 +597,25 @@ def _require_service(session: Session, *, city: City, service_id: str) -> None:
     known = sorted(session.exec(query).all())
     if service_id not in known:
         raise UnknownService(
-            f"service_id: {service_id!r} is not a service of {city.name!r}; "
-            f"its services: {', '.join(known) or 'none'}"
+            t(
+                "service_id: {service} is not a service of {city}; its services: {known}",
+                service=repr(service_id),
+                city=repr(city.name),
+                known=", ".join(known) or t("none"),
+            )
         )
 
 
 def _non_negative(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise InvalidRecord(f"{name}: {value!r} is not a number")
+        raise InvalidRecord(t("{name}: {value} is not a number", name=name, value=repr(value)))
     number = float(value)
     if not math.isfinite(number):
-        raise InvalidRecord(f"{name}: {value!r} is not a finite number")
+        raise InvalidRecord(
+            t("{name}: {value} is not a finite number", name=name, value=repr(value))
+        )
     if number < 0:
-        raise InvalidRecord(f"{name}: {value!r} is below 0")
+        raise InvalidRecord(t("{name}: {value} is below 0", name=name, value=repr(value)))
     return number
 
 

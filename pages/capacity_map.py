@@ -8,6 +8,7 @@ from planner.overview import agency_points, capacity_by_agency, district_service
 from planner.schema import AGENCY_KINDS
 from ui import charts
 from ui.auth import actor_allowed
+from ui.chart_locale import localised
 from ui.data import status_quo_plan
 from ui.layout import require_city, shown_city
 from ui.navigation import through_the_app
@@ -47,19 +48,21 @@ measures = district_service_measures(package, status_quo_plan(city).coverage, se
 points = agency_points(package, service_id, tuple(kinds))
 scope = t("all services") if service_id is None else services[service_id]
 st.vega_lite_chart(
-    spec=charts.district_map_with_points(
-        package.districts,
-        measures,
-        column,
-        points,
-        title=t(
-            "{name}: {value}, {scope}",
-            name=package.city.name,
-            value=t(label).split(" (")[0].lower(),
-            scope=scope,
-        ),
-        value_title=t(label),
-        value_format=fmt,
+    spec=localised(
+        charts.district_map_with_points(
+            package.districts,
+            measures,
+            column,
+            points,
+            title=t(
+                "{name}: {value}, {scope}",
+                name=package.city.name,
+                value=t(label).split(" (")[0].lower(),
+                scope=scope,
+            ),
+            value_title=t(label),
+            value_format=fmt,
+        )
     ),
     width="stretch",
 )

@@ -8,6 +8,7 @@ from planner.compare import compare_plans, coverage_difference
 from planner.i18n import t
 from ui import compare_charts, compare_view
 from ui.auth import actor_or_login
+from ui.chart_locale import localised
 from ui.data import city_package
 from ui.layout import require_city
 from ui.navigation import through_the_app
@@ -75,8 +76,10 @@ st.dataframe(compare_view.side_by_side(tables, currency), hide_index=True)
 st.subheader(t("Funding per agency"))
 if tables.funding_difference["difference"].abs().max() > 0.5:
     st.altair_chart(
-        compare_charts.funding_difference_chart(
-            tables.funding_difference, reference=first, currency=currency
+        localised(
+            compare_charts.funding_difference_chart(
+                tables.funding_difference, reference=first, currency=currency
+            )
         ),
         width="stretch",
     )
@@ -88,14 +91,18 @@ with st.expander(t("Funding per agency and funder, in full")):
 st.subheader(t("Where “{second}” differs from “{first}”", second=second, first=first))
 difference = coverage_difference(tables, first, second)
 st.vega_lite_chart(
-    spec=compare_charts.difference_map(
-        package.districts,
-        difference,
-        title=t(
-            "Change in coverage of demand, from “{first}” to “{second}”", first=first, second=second
-        ),
-        first=first,
-        second=second,
+    spec=localised(
+        compare_charts.difference_map(
+            package.districts,
+            difference,
+            title=t(
+                "Change in coverage of demand, from “{first}” to “{second}”",
+                first=first,
+                second=second,
+            ),
+            first=first,
+            second=second,
+        )
     ),
     width="stretch",
 )
@@ -106,8 +113,12 @@ with st.expander(t("Coverage of each plan")):
     for column, plan_name in zip(columns, tables.plans, strict=True):
         coverage = tables.district_coverage[["name", plan_name]]
         column.vega_lite_chart(
-            spec=compare_charts.coverage_map(
-                package.districts, coverage.rename(columns={plan_name: "coverage"}), title=plan_name
+            spec=localised(
+                compare_charts.coverage_map(
+                    package.districts,
+                    coverage.rename(columns={plan_name: "coverage"}),
+                    title=plan_name,
+                )
             ),
             width="stretch",
         )

@@ -11,6 +11,7 @@ from planner.i18n import fmt_number, t
 from planner.problems import InvalidInput
 from ui import charts
 from ui.auth import actor_allowed
+from ui.chart_locale import localised
 from ui.data import backtest, outlook, visible_package
 from ui.hidden_view import read_uploaded_lists
 from ui.layout import require_city
@@ -44,11 +45,13 @@ history, forecast = fan(forecasts, district_id, service_id)
 where = t("the whole city") if district_id is None else districts[district_id]
 what = t("all services") if service_id is None else services[service_id]
 st.altair_chart(
-    charts.fan_chart(
-        history,
-        forecast,
-        title=t("Cases per month, {what}, {where}", what=what, where=where),
-        y_title=t("Cases per month"),
+    localised(
+        charts.fan_chart(
+            history,
+            forecast,
+            title=t("Cases per month, {what}, {where}", what=what, where=where),
+            y_title=t("Cases per month"),
+        )
     ),
     width="stretch",
 )
@@ -65,15 +68,17 @@ if not exact:  # a rate times the population would give back a small count
     small = per_resident["cases_per_month"] < resolve_k(None)
     per_resident.loc[small, ["cases_per_month", "cases_per_10k"]] = float("nan")
 st.vega_lite_chart(
-    spec=charts.district_map(
-        package.districts,
-        per_resident,
-        "cases_per_10k",
-        title=t("Forecast cases per month per 10,000 residents, {what}", what=what),
-        value_title=t("Cases per 10,000 residents"),
-        value_format=",.1f",
-        tooltip_fields={"cases_per_month": t("Cases per month"), "population": t("Population")},
-        height=460,
+    spec=localised(
+        charts.district_map(
+            package.districts,
+            per_resident,
+            "cases_per_10k",
+            title=t("Forecast cases per month per 10,000 residents, {what}", what=what),
+            value_title=t("Cases per 10,000 residents"),
+            value_format=",.1f",
+            tooltip_fields={"cases_per_month": t("Cases per month"), "population": t("Population")},
+            height=460,
+        )
     ),
     width="stretch",
 )

@@ -16,6 +16,7 @@ from planner.overview import (
 )
 from ui import charts
 from ui.auth import actor_allowed
+from ui.chart_locale import localised
 from ui.data import engine, status_quo_plan
 from ui.layout import require_city, shown_city
 from ui.navigation import through_the_app
@@ -77,15 +78,17 @@ st.dataframe(
 
 st.subheader(t("The gap over time"))
 st.altair_chart(
-    charts.line_chart(
-        gap_by_month(package),
-        x="period",
-        y="gap_units",
-        color="service",
-        x_title=t("Month"),
-        y_title=t("Demand − today's capacity (units)"),
-        color_title=t("Service"),
-        zero_rule=True,
+    localised(
+        charts.line_chart(
+            gap_by_month(package),
+            x="period",
+            y="gap_units",
+            color="service",
+            x_title=t("Month"),
+            y_title=t("Demand − today's capacity (units)"),
+            color_title=t("Service"),
+            zero_rule=True,
+        )
     ),
     width="stretch",
 )

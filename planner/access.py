@@ -38,17 +38,19 @@ from models.errors import InvalidRecord, UnknownScenario
 from models.repository import ImportSummary, as_utc
 from models.tables import Agency, AuditEventPublic, UserPublic
 from planner import disclosure, geo, passwords
+from planner.i18n import N_, t
 from planner.package import CityPackage
 from planner.settings import get_settings
 
 Role = Literal["admin", "analyst", "funder", "partner", "public"]
 ROLES: tuple[Role, ...] = ("admin", "analyst", "funder", "partner", "public")
 
-CONFIDENTIAL_NAME = "Confidential location"
+CONFIDENTIAL_NAME = N_("Confidential location")
 """The name shown for a confidential agency to roles that may not see it."""
 
-LOGIN_FAILED = "Wrong username or password, or the account is locked or disabled."
-"""The one message of every failed login: it never tells which part was wrong."""
+LOGIN_FAILED = N_("Wrong username or password, or the account is locked or disabled.")
+"""The one message of every failed login: it never tells which part was wrong (shown
+through `t`)."""
 
 UNKNOWN_ACTOR = "(unknown user)"
 """The audit log's actor for a failed login under a name that is no account. The name typed
@@ -131,11 +133,22 @@ def can(actor: Actor | None, action: Action | str) -> bool:
 
 
 def require(actor: Actor | None, action: Action | str, what: str) -> Actor:
-    """The actor, when allowed; else `AccessDenied` saying who may not do `what`."""
+    """The actor, when allowed; else `AccessDenied` saying who may not do `what`.
+
+    `what` is an English phrase marked with `N_` at the call ("see the city"), translated
+    here: the refusal is written in the current language.
+    """
     if actor is None:
-        raise AccessDenied(f"log in to {what}")
+        raise AccessDenied(t("log in to {what}", what=t(what)))
     if not can(actor, action):
-        raise AccessDenied(f"{actor.username!r} ({actor.role}) may not {what}")
+        raise AccessDenied(
+            t(
+                "{user} ({role}) may not {what}",
+                user=repr(actor.username),
+                role=t(actor.role),
+                what=t(what),
+            )
+        )
     return actor
 
 
@@ -153,7 +166,13 @@ def can_edit_capacity(actor: Actor | None, *, city_name: str, agency_id: str) ->
 
 def _require_city(actor: Actor, city_name: str) -> None:
     if actor.role == "partner" and actor.city != city_name:
-        raise AccessDenied(f"{actor.username!r} (partner) may see only the city {actor.city!r}")
+        raise AccessDenied(
+            t(
+                "{user} (partner) may see only the city {city}",
+                user=repr(actor.username),
+                city=repr(actor.city),
+            )
+        )
 
 
 # --- logging in -----------------------------------------------------------------------------
@@ -254,7 +273,9 @@ def session_expired(
 
 def _actor_of(username: str, role: str, agency_id: str | None, city: str | None) -> Actor:
     if role not in ROLES:
-        raise InvalidRecord(f"role: {role!r} is not one of: {', '.join(ROLES)}")
+        raise InvalidRecord(
+            t("role: {role} is not one of: {roles}", role=repr(role), roles=", ".join(ROLES))
+        )
     known: Role = role  # type: ignore[assignment]
     return Actor(username=username, role=known, agency_id=agency_id, city=city)
 
@@ -264,7 +285,7 @@ def _actor_of(username: str, role: str, agency_id: str | None, city: str | None)
 
 def read_package_for(actor: Actor, session: Session, city_name: str) -> CityPackage:
     """The city's package as the actor may see it (`disclose_package`)."""
-    require(actor, Action.VIEW_MAP, "see the city")
+    require(actor, Action.VIEW_MAP, N_("see the city"))
     _require_city(actor, city_name)
     return disclose_package(repository.load_package(session, city_name), actor)
 
@@ -276,7 +297,7 @@ def planning_package_for(actor: Actor, session: Session, city_name: str) -> City
     without `READ_EXACT_COUNTS` must still go through `counts_table_for` and
     `public_agency_points`.
     """
-    require(actor, Action.RUN_SCENARIOS, "run scenarios")
+    require(actor, Action.RUN_SCENARIOS, N_("run scenarios"))
     return repository.load_package(session, city_name)
 
 
@@ -348,7 +369,7 @@ def counts_table_for(
 
     Exact for roles with `READ_EXACT_COUNTS`; suppressed (`planner.disclosure`) for others.
     """
-    require(actor, Action.VIEW_CITY_TOTALS, "see counts")
+    require(actor, Action.VIEW_CITY_TOTALS, N_("see counts"))
     threshold = 1 if can(actor, Action.READ_EXACT_COUNTS) else disclosure.resolve_k(k)
     return disclosure.suppress_table(
         counts, threshold, row_totals=row_totals, column_totals=column_totals
@@ -364,7 +385,7 @@ def counts_frame_for(
     k: int | None = None,
 ) -> pd.DataFrame:
     """A long frame of counts as the actor may see it (`disclosure.suppress_frame`)."""
-    require(actor, Action.VIEW_CITY_TOTALS, "see counts")
+    require(actor, Action.VIEW_CITY_TOTALS, N_("see counts"))
     threshold = 1 if can(actor, Action.READ_EXACT_COUNTS) else disclosure.resolve_k(k)
     return disclosure.suppress_frame(frame, count_columns, threshold, total=total)
 
@@ -377,7 +398,7 @@ def city_totals_for(
     One row per service and a last `Total` row for cases; `cases` is text, suppressed for
     roles without exact counts. What the public role sees besides the map.
     """
-    require(actor, Action.VIEW_CITY_TOTALS, "see city totals")
+    require(actor, Action.VIEW_CITY_TOTALS, N_("see city totals"))
     _require_city(actor, city_name)
     package = repository.load_package(session, city_name)
     current = package.current_capacity()
@@ -400,7 +421,7 @@ def import_city(
     actor: Actor, session: Session, package: CityPackage, replace: bool = False
 ) -> ImportSummary:
     """Import (or replace) a city's package; admins and analysts only."""
-    require(actor, Action.IMPORT_DATA, "import data")
+    require(actor, Action.IMPORT_DATA, N_("import data"))
     name = package.city.name
     before = None
     if name in repository.list_cities(session):
@@ -440,10 +461,25 @@ def update_capacity(
     if not can_edit_capacity(actor, city_name=city_name, agency_id=agency_id):
         if can(actor, Action.EDIT_OWN_CAPACITY):
             raise AccessDenied(
-                f"{actor.username!r} ({actor.role}) may update the capacity of its own agency "
-                f"{actor.agency_id!r} of {actor.city!r} only, not {agency_id!r} of {city_name!r}"
+                t(
+                    "{user} ({role}) may update the capacity of its own agency {agency} of "
+                    "{city} only, not {other_agency} of {other_city}",
+                    user=repr(actor.username),
+                    role=t(actor.role),
+                    agency=repr(actor.agency_id),
+                    city=repr(actor.city),
+                    other_agency=repr(agency_id),
+                    other_city=repr(city_name),
+                )
             )
-        raise AccessDenied(f"{actor.username!r} ({actor.role}) may not update capacity")
+        raise AccessDenied(
+            t(
+                "{user} ({role}) may not {what}",
+                user=repr(actor.username),
+                role=t(actor.role),
+                what=t("update capacity"),
+            )
+        )
     history = repository.capacity_history(
         session, city_name=city_name, agency_id=agency_id, service_id=service_id
     )
@@ -484,7 +520,7 @@ def save_scenario_as(
     overwrite: bool = False,
 ) -> int:
     """Save a scenario under the actor's name; a funder may overwrite only its own."""
-    require(actor, Action.SAVE_SCENARIO, "save scenarios")
+    require(actor, Action.SAVE_SCENARIO, N_("save scenarios"))
     before = _existing_scenario(session, city_name=city_name, name=name)
     if (
         before is not None
@@ -493,8 +529,13 @@ def save_scenario_as(
         and not can(actor, Action.DELETE_ANY_SCENARIO)
     ):
         raise AccessDenied(
-            f"{actor.username!r} ({actor.role}) may overwrite only its own scenarios; "
-            f"{name!r} was saved by {before['created_by']!r}"
+            t(
+                "{user} ({role}) may overwrite only its own scenarios; {name} was saved by {owner}",
+                user=repr(actor.username),
+                role=t(actor.role),
+                name=repr(name),
+                owner=repr(before["created_by"]),
+            )
         )
     scenario_id = scenarios.save_scenario(
         session,
@@ -520,12 +561,17 @@ def save_scenario_as(
 
 def delete_scenario_as(actor: Actor, session: Session, *, city_name: str, name: str) -> None:
     """Delete a scenario: admins and analysts any, a funder its own only."""
-    require(actor, Action.DELETE_OWN_SCENARIO, "delete scenarios")
+    require(actor, Action.DELETE_OWN_SCENARIO, N_("delete scenarios"))
     saved = scenarios.get_scenario(session, city_name=city_name, name=name)
     if saved.created_by != actor.username and not can(actor, Action.DELETE_ANY_SCENARIO):
         raise AccessDenied(
-            f"{actor.username!r} ({actor.role}) may delete only its own scenarios; "
-            f"{name!r} was saved by {saved.created_by!r}"
+            t(
+                "{user} ({role}) may delete only its own scenarios; {name} was saved by {owner}",
+                user=repr(actor.username),
+                role=t(actor.role),
+                name=repr(name),
+                owner=repr(saved.created_by),
+            )
         )
     scenarios.delete_scenario(session, city_name=city_name, name=name)
     accounts.record_event(
@@ -551,7 +597,7 @@ def _existing_scenario(session: Session, *, city_name: str, name: str) -> dict[s
 
 
 def list_users_as(actor: Actor, session: Session) -> list[UserPublic]:
-    require(actor, Action.MANAGE_USERS, "manage users")
+    require(actor, Action.MANAGE_USERS, N_("manage users"))
     return accounts.list_users(session)
 
 
@@ -566,10 +612,15 @@ def create_user_as(
     agency_id: str | None = None,
 ) -> UserPublic:
     """Add an account (admins only). A partner needs its city and an agency of it."""
-    require(actor, Action.MANAGE_USERS, "manage users")
+    require(actor, Action.MANAGE_USERS, N_("manage users"))
     accounts.check_username(username)
     if username.lower() in RESERVED_USERNAMES:
-        raise InvalidRecord(f"username: {username!r} is reserved for Haven's built-in users")
+        raise InvalidRecord(
+            t(
+                "username: {username} is reserved for Haven's built-in users",
+                username=repr(username),
+            )
+        )
     passwords.check_new_password(password, username=username)
     if role == "partner":
         _require_agency(session, city=city, agency_id=agency_id)
@@ -601,7 +652,7 @@ def set_role_as(
     agency_id: str | None = None,
 ) -> UserPublic:
     """Change an account's role (admins only); the last active admin keeps its role."""
-    require(actor, Action.MANAGE_USERS, "manage users")
+    require(actor, Action.MANAGE_USERS, N_("manage users"))
     user = accounts.require_user(session, username=username)
     before = accounts.user_public(user)
     accounts.check_role(role, city=city, agency_id=agency_id)
@@ -626,7 +677,7 @@ def set_role_as(
 
 def set_active_as(actor: Actor, session: Session, *, username: str, active: bool) -> UserPublic:
     """Disable or enable an account (admins only); enabling also lifts a lock."""
-    require(actor, Action.MANAGE_USERS, "manage users")
+    require(actor, Action.MANAGE_USERS, N_("manage users"))
     user = accounts.require_user(session, username=username)
     before = accounts.user_public(user)
     if not active and user.role == "admin":
@@ -650,7 +701,7 @@ def set_active_as(actor: Actor, session: Session, *, username: str, active: bool
 def set_password_as(actor: Actor, session: Session, *, username: str, password: str) -> None:
     """Set an account's password: admins for anyone, every user for itself."""
     if actor.username != username:
-        require(actor, Action.MANAGE_USERS, "change another user's password")
+        require(actor, Action.MANAGE_USERS, N_("change another user's password"))
     user = accounts.require_user(session, username=username)
     passwords.check_new_password(password, username=username)
     user.password_hash = passwords.hash_password(password)
@@ -672,14 +723,17 @@ def _keep_an_admin(session: Session, *, leaving: str) -> None:
     ]
     if not others:
         raise AccessDenied(
-            f"{leaving!r} is the last active admin; make another admin first, "
-            "so that someone can still manage accounts"
+            t(
+                "{user} is the last active admin; make another admin first, so that someone "
+                "can still manage accounts",
+                user=repr(leaving),
+            )
         )
 
 
 def _require_agency(session: Session, *, city: str | None, agency_id: str | None) -> None:
     if not city or not agency_id:
-        raise InvalidRecord("agency_id: a partner account needs its city and its agency_id")
+        raise InvalidRecord(t("agency_id: a partner account needs its city and its agency_id"))
     found = session.exec(
         select(Agency.id).where(
             col(Agency.city_id) == repository.find_city(session, city_name=city).id,
@@ -687,7 +741,13 @@ def _require_agency(session: Session, *, city: str | None, agency_id: str | None
         )
     ).first()
     if found is None:
-        raise InvalidRecord(f"agency_id: {agency_id!r} is not an agency of {city!r}")
+        raise InvalidRecord(
+            t(
+                "agency_id: {agency} is not an agency of {city}",
+                agency=repr(agency_id),
+                city=repr(city),
+            )
+        )
 
 
 # --- audit ----------------------------------------------------------------------------------
@@ -697,7 +757,7 @@ def audit_log(
     actor: Actor, session: Session, *, city: str | None = None, limit: int | None = None
 ) -> list[AuditEventPublic]:
     """The audit log, newest first (admins only). Nothing can change it."""
-    require(actor, Action.READ_AUDIT, "read the audit log")
+    require(actor, Action.READ_AUDIT, N_("read the audit log"))
     return accounts.list_events(session, city=city, limit=limit)
 
 

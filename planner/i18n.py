@@ -212,3 +212,54 @@ def fmt_month(value: dt.date | str, *, language: str | None = None) -> str:
     if language == "fr":
         return f"{_MONTHS_FR[month - 1]} {year}"
     return f"{dt.date(year, month, 1):%B} {year}"
+
+
+# --- Charts ------------------------------------------------------------------------------
+
+_D3_TIME_FR = {
+    "dateTime": "%A %e %B %Y à %X",
+    "date": "%d/%m/%Y",
+    "time": "%H:%M:%S",
+    "periods": ["AM", "PM"],
+    "days": ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"],
+    "shortDays": ["dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."],
+    "months": list(_MONTHS_FR),
+    "shortMonths": [
+        "janv.",
+        "févr.",
+        "mars",
+        "avr.",
+        "mai",
+        "juin",
+        "juil.",
+        "août",
+        "sept.",
+        "oct.",
+        "nov.",
+        "déc.",
+    ],
+}
+
+
+def chart_locale(
+    language: str | None = None, *, latin1: bool = False
+) -> dict[str, dict[str, object]] | None:
+    """The d3 format and time locales of Vega-Lite's `config.locale`, or None for English.
+
+    French numbers as `fmt_number` writes them ("1 234,5", "12,5 %", "35 $"): d3's own fr-FR
+    with the dollar for currency (Haven's amounts are USD by default). English needs none:
+    en-US is Vega's default. The app puts it in every chart's spec (`ui/chart_locale.py`), the
+    report gives it to vl-convert (`planner/report_charts.py`, `latin1=True`).
+    """
+    language = language or get_language()
+    if language != "fr":
+        return None
+    group = _group(language, latin1)
+    number: dict[str, object] = {
+        "decimal": ",",
+        "thousands": group,
+        "grouping": [3],
+        "currency": ["", f"{NBSP}$"],
+        "percent": f"{NBSP}%",
+    }
+    return {"number": number, "time": dict(_D3_TIME_FR)}

@@ -12,6 +12,8 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from planner.i18n import t
+
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
 """Longer input is refused before hashing, so that nobody can make the server hash megabytes."""
@@ -24,13 +26,16 @@ class WeakPassword(ValueError):
 
 
 def check_new_password(password: str, *, username: str = "") -> None:
-    """Refuse a password that is too short, too long, or the username itself."""
+    """Refuse a password that is too short, too long, or the username itself (the message in
+    the current language)."""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
-        raise WeakPassword(f"password: use at least {MIN_PASSWORD_LENGTH} characters")
+        raise WeakPassword(
+            t("password: use at least {count} characters", count=MIN_PASSWORD_LENGTH)
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise WeakPassword(f"password: use at most {MAX_PASSWORD_LENGTH} characters")
+        raise WeakPassword(t("password: use at most {count} characters", count=MAX_PASSWORD_LENGTH))
     if username and password.strip().lower() == username.strip().lower():
-        raise WeakPassword("password: must not be the username")
+        raise WeakPassword(t("password: must not be the username"))
 
 
 def hash_password(password: str) -> str:

@@ -19,7 +19,7 @@ from shapely.geometry import MultiPolygon, Polygon, mapping
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
-from planner.i18n import get_language
+from planner.i18n import chart_locale
 
 COLOR_SCHEME: Any = "viridis"  # reads in greyscale and for colour-blind users
 WIDTH = 640
@@ -154,9 +154,10 @@ def render_png(chart: alt.TopLevelMixin, *, scale: float = 2.0) -> bytes:
     import vl_convert
 
     spec = chart.to_dict()
-    if get_language() == "fr":  # axis and legend numbers as "1 234,5" (d3's bundled locales)
+    locale = chart_locale(latin1=True)  # the app's chart locale; U+00A0 like the PDF's text
+    if locale is not None:  # axis and legend numbers as "1 234,5"
         png = vl_convert.vegalite_to_png(
-            spec, scale=scale, format_locale="fr-FR", time_format_locale="fr-FR"
+            spec, scale=scale, format_locale=locale["number"], time_format_locale=locale["time"]
         )
     else:
         png = vl_convert.vegalite_to_png(spec, scale=scale)

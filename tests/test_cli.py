@@ -235,3 +235,27 @@ def test_import_and_export_refusals_in_french(
         "erreur : aucune ville nommée 'Atlantis' dans la base de données ; "
         f"villes connues : '{CITY['name']}'"
     )
+
+
+def test_an_unknown_language_names_the_accepted_ones(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["--lang", "xx", "demo"])
+    assert stopped.value.code == 2
+    error = capsys.readouterr().err
+    assert "--lang" in error and "'xx'" in error
+    assert "'en', 'fr'" in error
+
+
+def test_users_refusals_in_french(
+    database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    argv = ["--lang", "fr", "users", "add", "bob", "--role", "funder", "--password-stdin"]
+    assert main(argv) == 1
+    assert capsys.readouterr().err.strip() == (
+        "erreur : mot de passe : utilisez au moins 12 caractères"
+    )
+    assert main(["--lang", "fr", "users", "disable", "ghost"]) == 1
+    assert capsys.readouterr().err.strip() == "erreur : aucun compte nommé 'ghost'"

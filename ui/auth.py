@@ -89,7 +89,7 @@ def login_form() -> Actor | None:
         actor = access.authenticate(session, username.strip(), password)
     del password
     if actor is None:
-        st.error(access.LOGIN_FAILED)
+        st.error(t(access.LOGIN_FAILED))
         return None
     st.session_state[ACTOR_KEY] = actor
     st.session_state[LAST_ACTIVITY_KEY] = datetime.now(UTC)
@@ -102,7 +102,7 @@ def logout_button() -> None:
     actor: Actor | None = st.session_state.get(ACTOR_KEY)
     if get_settings().auth == "none" or actor is None:
         return
-    st.text(f"{actor.username} ({actor.role})")
+    st.text(f"{actor.username} ({t(actor.role)})")
     if st.button(t("Log out"), key="haven_logout"):
         _forget()
         st.rerun()
@@ -129,7 +129,7 @@ def actor_allowed(action: access.Action, doing: str) -> Actor:
     actor = actor_or_login()
     if not access.can(actor, action):
         st.error(
-            t("Your role ({role}) does not allow you to {doing}.", role=actor.role, doing=doing)
+            t("Your role ({role}) does not allow you to {doing}.", role=t(actor.role), doing=doing)
         )
         st.stop()
     return actor

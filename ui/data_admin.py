@@ -106,7 +106,10 @@ def record_capacity_update(
             current = repository.data_version(session, city_name=city_name)
             if expected_version is not None and current != expected_version:
                 raise ConcurrentEdit(
-                    "the capacity", city_name=city_name, expected=expected_version, current=current
+                    t("the capacity"),
+                    city_name=city_name,
+                    expected=expected_version,
+                    current=current,
                 )
             access.update_capacity(
                 actor,

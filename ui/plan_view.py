@@ -15,6 +15,7 @@ from planner.plan_views import (
 )
 from planner.report import build_report
 from ui import charts
+from ui.chart_locale import localised
 from ui.layout import money
 
 MAX_MESSAGES = 8
@@ -140,15 +141,17 @@ def draw_funding(plan: Plan, package: CityPackage) -> None:
         st.info(t("This plan spends no new money."))
         return
     st.altair_chart(
-        charts.bar_chart(
-            table.head(40),
-            category="agency_name",
-            value="amount",
-            category_title=t("Agency"),
-            value_title=t("Funding ({currency})", currency=package.city.currency),
-            color="funder",
-            color_title=t("Funder"),
-            value_format="$,.0f",
+        localised(
+            charts.bar_chart(
+                table.head(40),
+                category="agency_name",
+                value="amount",
+                category_title=t("Agency"),
+                value_title=t("Funding ({currency})", currency=package.city.currency),
+                color="funder",
+                color_title=t("Funder"),
+                value_format="$,.0f",
+            )
         ),
         width="stretch",
     )
@@ -169,28 +172,32 @@ def draw_maps(plan: Plan, package: CityPackage) -> None:
     left, right = st.columns(2)
     coverage = coverage_by_district(plan, package)
     left.vega_lite_chart(
-        spec=charts.district_map(
-            package.districts,
-            coverage,
-            "coverage",
-            title=t("Coverage of demand after the plan"),
-            value_title=t("Coverage"),
-            value_format=".0%",
-            tooltip_fields={"demand": t("Demand (units)"), "unmet": t("Unmet (units)")},
-            height=460,
+        spec=localised(
+            charts.district_map(
+                package.districts,
+                coverage,
+                "coverage",
+                title=t("Coverage of demand after the plan"),
+                value_title=t("Coverage"),
+                value_format=".0%",
+                tooltip_fields={"demand": t("Demand (units)"), "unmet": t("Unmet (units)")},
+                height=460,
+            )
         ),
         width="stretch",
     )
     added = added_by_district(plan, package)
     right.vega_lite_chart(
-        spec=charts.district_map(
-            package.districts,
-            added,
-            "units",
-            title=t("Beds and slots added, by the district of the agency"),
-            value_title=t("Units added"),
-            tooltip_fields={"cost": t("Cost")},
-            height=460,
+        spec=localised(
+            charts.district_map(
+                package.districts,
+                added,
+                "units",
+                title=t("Beds and slots added, by the district of the agency"),
+                value_title=t("Units added"),
+                tooltip_fields={"cost": t("Cost")},
+                height=460,
+            )
         ),
         width="stretch",
     )

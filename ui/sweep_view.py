@@ -11,6 +11,7 @@ import streamlit as st
 from planner.i18n import t
 from planner.scenario import Scenario
 from planner.sweep import SweepResult, marginal_served, sweep
+from ui.chart_locale import localised
 from ui.data import city_package, data_version
 
 DEFAULT_FACTORS = tuple(i / 10 for i in range(21))  # 0 to 2x in 21 points
@@ -102,13 +103,15 @@ def draw_budget_curve(
     if len(failed):
         st.warning(t("{n} budget points have no plan.", n=len(failed)))
     st.subheader(t("Served against budget"))
-    st.altair_chart(city_curve(points.dropna(subset=["served"]), currency), width="stretch")
+    st.altair_chart(
+        localised(city_curve(points.dropna(subset=["served"]), currency)), width="stretch"
+    )
     st.subheader(t("Per district"))
-    st.altair_chart(district_curves(result.districts, points, currency), width="stretch")
+    st.altair_chart(localised(district_curves(result.districts, points, currency)), width="stretch")
     marginal = marginal_served(result)
     st.subheader(t("Where the next dollar helps most"))
     st.caption(t("Units served more per 1,000 of budget, between successive budget points."))
-    st.altair_chart(marginal_heatmap(marginal), width="stretch")
+    st.altair_chart(localised(marginal_heatmap(marginal)), width="stretch")
     best = (
         marginal.sort_values("served_per_1000", ascending=False)
         .drop_duplicates("budget_from")

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from models.db import get_engine, session_scope
 from models.scenarios import save_scenario
-from planner.i18n import translations
+from planner.i18n import chart_locale, translations
 from planner.scenario import Scenario
 from planner.settings import get_settings
 from tests.app.conftest import ROOT
@@ -242,6 +242,26 @@ def test_every_page_shows_no_english_the_table_translates(
         assert not app.exception
     assert shown_strings(app)
     assert english_leftovers(app) == []
+    specs = chart_specs(app)
+    if name in ("overview", "capacity_map", "demand", "compare", "sweep", "plan"):
+        assert specs, f"the {name} page drew no chart"
+    french = chart_locale("fr")
+    assert french is not None and french["number"]["decimal"] == ","
+    assert [spec.get("config", {}).get("locale") for spec in specs] == [french] * len(specs)
+
+
+def chart_specs(app: AppTest) -> list[dict[str, Any]]:
+    """The Vega-Lite spec of every chart of a rendered page (Altair's and plain specs)."""
+    return [json.loads(chart.proto.spec) for chart in app.get("vega_lite_chart")]
+
+
+def test_charts_in_english_carry_no_locale(app_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HAVEN_LANG", "en")
+    app = AppTest.from_file(str(ROOT / "pages/demand.py"), default_timeout=600).run()
+    assert not app.exception
+    specs = chart_specs(app)
+    assert len(specs) >= 2  # the fan chart (Altair) and the map (a plain spec)
+    assert all("locale" not in spec.get("config", {}) for spec in specs)
 
 
 def test_the_login_page_in_french(french: str, monkeypatch: pytest.MonkeyPatch) -> None:

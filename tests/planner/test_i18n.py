@@ -9,6 +9,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session
 
 from planner.i18n import (
     NARROW_NBSP,
@@ -28,7 +29,7 @@ from planner.i18n import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-SCANNED = ("planner", "ui", "pages", "app.py")
+SCANNED = ("planner", "models", "ui", "pages", "app.py")
 MARKERS = ("t", "N_")
 
 
@@ -322,7 +323,24 @@ def test_the_display_scan_catches_literals_and_f_strings() -> None:
     ]
 
 
-RAISED = frozenset({"ValueError", "InvalidInput"})
+RAISED = frozenset(
+    {
+        "ValueError",
+        "InvalidInput",
+        "AccessDenied",
+        "WeakPassword",
+        "StorageError",
+        "InvalidRecord",
+        "ImportFailed",
+        "UnknownUser",
+        "UserExists",
+        "UnknownAgency",
+        "UnknownService",
+        "UnknownScenario",
+        "ScenarioExists",
+    }
+)
+"""Exceptions whose message reaches a user (the CLI prints it, the app shows it)."""
 MESSAGE_ALLOWED = {
     ("planner/baselines.py", "unknown baseline "): "a programming error: the names are fixed",
     ("planner/optimise/solvers.py", "unknown solver : use one of "): (
@@ -337,15 +355,37 @@ MESSAGE_ALLOWED = {
     ("planner/report.py", "package: a report of a Plan needs the package it was made from"): (
         "a programming error"
     ),
+    ("models/tables.py", " has no id yet: add and flush it first"): "a programming error",
+    ("models/scenarios.py", "scenario_id:  is not a saved scenario of "): (
+        "a programming error: a plan run is saved with the id the app or CLI just read"
+    ),
+    ("models/scenarios.py", "wall_time_s:  is not a duration in seconds"): (
+        "a programming error: the solver's timing, never typed by a user"
+    ),
+    ("models/scenarios.py", ": must be a non-empty text, not "): (
+        "still English: models/scenarios.py was outside the change that translated models/"
+        " (the app and CLI check a scenario's name before saving)"
+    ),
+    ("models/scenarios.py", ": must be a mapping of names to values, not "): (
+        "a programming error: parameters come from Scenario.to_dict"
+    ),
+    ("models/scenarios.py", ": cannot be stored as JSON ()"): (
+        "a programming error: parameters come from Scenario.to_dict"
+    ),
+    ("models/frames.py", ": row : :  is not a valid ; nothing was imported"): (
+        "still English: models/frames.py was outside the change that translated models/ (the"
+        " package is validated, in the user's language, before its rows reach the database)"
+    ),
 }
 """(file, literal parts) -> why the message stays in English."""
 
 
 def untranslated_messages() -> dict[tuple[str, str], str]:
-    """(file, literal parts) -> where, for `raise ValueError/InvalidInput("...")` and
-    `Problem(..., message="...")` in planner/ with a literal or f-string message."""
+    """(file, literal parts) -> where, for `raise ValueError/InvalidInput/...("...")`,
+    `super().__init__("...")` (the errors of models/errors.py) and `Problem(..., message="...")`
+    in planner/ and models/ with a literal or f-string message."""
     found: dict[tuple[str, str], str] = {}
-    for path in files_under(("planner",)):
+    for path in files_under(("planner", "models")):
         relative = str(path.relative_to(ROOT))
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=relative)):
             messages: list[ast.expr] = []
@@ -354,6 +394,14 @@ def untranslated_messages() -> dict[tuple[str, str], str]:
                 name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
                 if name in RAISED:
                     messages += node.exc.args[:1]
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "__init__"
+                and isinstance(node.func.value, ast.Call)
+                and getattr(node.func.value.func, "id", "") == "super"
+            ):
+                messages += node.args[:1]
             if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Problem":
                 messages += [k.value for k in node.keywords if k.arg == "message"]
             for message in messages:
@@ -562,5 +610,119 @@ def test_report_charts_number_axes_in_the_language(monkeypatch: pytest.MonkeyPat
         render_png(chart)
     with use_language("en"):
         render_png(chart)
-    assert calls[0]["format_locale"] == "fr-FR"
+    assert calls[0]["format_locale"] == {
+        "decimal": ",",
+        "thousands": "\u00a0",
+        "grouping": [3],
+        "currency": ["", "\u00a0$"],
+        "percent": "\u00a0%",
+    }
+    time_locale = calls[0]["time_format_locale"]
+    assert isinstance(time_locale, dict) and time_locale["months"][2] == "mars"
     assert "format_locale" not in calls[1]
+
+
+def test_report_charts_render_with_the_shared_french_locale() -> None:
+    import altair as alt
+    import pandas as pd
+
+    from planner.report_charts import render_png
+
+    chart = alt.Chart(pd.DataFrame({"v": [1234.5]})).mark_bar().encode(x="v:Q")
+    with use_language("fr"):
+        png = render_png(chart, scale=1.0)
+    assert png.startswith(b"\x89PNG")
+
+
+# --- Access, passwords and storage: refusals in French -------------------------------------
+
+
+def test_every_refusal_of_access_names_a_marked_action() -> None:
+    """`require(actor, action, what)` translates `what`: a bare literal would stay English."""
+    tree = ast.parse((ROOT / "planner/access.py").read_text(encoding="utf-8"))
+    bare = [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", "") == "require"
+        and len(node.args) == 3
+        and isinstance(node.args[2], ast.Constant)
+    ]
+    assert bare == [], f"require(...) with an unmarked literal at lines {bare}: use N_(...)"
+
+
+def test_access_refusals_in_french(access_session: Session) -> None:
+    from planner import access
+    from tests.planner.access_city import ACTORS, CITY, OTHER_CITY
+
+    with use_language("fr"), pytest.raises(access.AccessDenied) as caught:
+        access.list_users_as(ACTORS["funder"], access_session)
+    assert str(caught.value) == "'fay' (bailleur de fonds) ne peut pas gérer les utilisateurs"
+    with use_language("fr"), pytest.raises(access.AccessDenied) as caught:
+        access.read_package_for(ACTORS["partner"], access_session, OTHER_CITY)
+    assert "(partenaire) ne peut voir que la ville" in str(caught.value)
+    with use_language("fr"), pytest.raises(access.AccessDenied) as caught:
+        access.require(None, access.Action.IMPORT_DATA, "import data")
+    assert str(caught.value) == "connectez-vous pour importer des données"
+    with use_language("fr"), pytest.raises(access.AccessDenied, match="son propre organisme"):
+        access.update_capacity(
+            ACTORS["partner"],
+            access_session,
+            city_name=CITY,
+            agency_id="A1",
+            service_id="shelter",
+            capacity=3,
+            as_of=dt.date(2026, 5, 1),
+        )
+    with use_language("en"), pytest.raises(access.AccessDenied) as caught:
+        access.list_users_as(ACTORS["funder"], access_session)
+    assert str(caught.value) == "'fay' (funder) may not manage users"
+
+
+def test_password_and_account_errors_in_french(access_session: Session) -> None:
+    from models import accounts
+    from models.errors import InvalidRecord
+    from planner import passwords
+
+    with use_language("fr"), pytest.raises(passwords.WeakPassword) as caught:
+        passwords.check_new_password("short")
+    assert str(caught.value) == "mot de passe : utilisez au moins 12 caractères"
+    with use_language("fr"), pytest.raises(passwords.WeakPassword, match="nom d’utilisateur"):
+        passwords.check_new_password("Bob Bob Bob Bob", username="bob bob bob bob")
+    with use_language("fr"), pytest.raises(accounts.UnknownUser) as unknown:
+        accounts.require_user(access_session, username="bob")
+    assert str(unknown.value) == "aucun compte nommé 'bob'"
+    with use_language("fr"), pytest.raises(InvalidRecord, match="n’est pas acceptable"):
+        accounts.check_username("no spaces allowed")
+    with use_language("fr"), pytest.raises(InvalidRecord, match="un compte partenaire a besoin"):
+        accounts.check_role("partner", city=None, agency_id=None)
+
+
+def test_storage_errors_in_french(access_session: Session) -> None:
+    from models import repository
+    from models.errors import CityExists, ConcurrentEdit, InvalidRecord, UnknownCity
+    from tests.planner.access_city import CITY
+
+    with use_language("fr"):
+        unknown = UnknownCity("Paris", ["Lyon"])
+        exists = CityExists("Lyon")
+        stale = ConcurrentEdit(t("the capacity"), city_name="Lyon", expected="1.2", current="1.3")
+    assert str(unknown) == (
+        "aucune ville nommée 'Paris' dans la base de données ; villes connues : 'Lyon'"
+    )
+    assert str(exists).startswith("la ville 'Lyon' est déjà dans la base de données")
+    assert str(stale).startswith(
+        "la capacité : modification non enregistrée, les données de 'Lyon' ont changé"
+    )
+    assert unknown.name == "Paris" and unknown.known == ["Lyon"]  # kept for code that rewords
+    with use_language("fr"), pytest.raises(InvalidRecord) as caught:
+        repository.record_capacity(
+            access_session,
+            city_name=CITY,
+            agency_id="A1",
+            service_id="shelter",
+            capacity=-1,
+            as_of=dt.date(2026, 5, 1),
+            recorded_by="test",
+        )
+    assert str(caught.value) == "capacity : -1 est inférieur à 0"
