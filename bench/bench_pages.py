@@ -274,7 +274,8 @@ def report(results: dict[str, object], repeats: int) -> str:
         f"Python {platform.python_version()}, Chromium at {CHROMIUM}; {repeats} warm "
         "visits per page and "
         f"{repeats} plan runs. Times run from the click (or the URL's load) to Streamlit idle: "
-        "the script ran, no spinner shows and every chart drew its marks. Each plan run "
+        "the script ran, no spinner or loading skeleton shows and every chart drew its marks. "
+        "Each plan run "
         "solves a budget not solved before, so the cache never answers it; the demo city's "
         "default scenario (12 months, P50, no equity floor) otherwise.",
         "",

@@ -10,14 +10,14 @@ from planner.i18n import fmt_number, t
 from planner.overview import (
     data_freshness,
     district_measures,
-    gap_by_month,
+    gap_trend,
     largest_unmet_need,
     service_summary,
 )
 from ui import charts
 from ui.auth import actor_allowed
 from ui.chart_locale import localised
-from ui.data import engine, status_quo_plan
+from ui.data import engine, service_forecast, status_quo_plan
 from ui.layout import require_city, shown_city
 from ui.navigation import through_the_app
 
@@ -56,31 +56,67 @@ col2.metric(t("Agencies"), fmt_number(len(package.agencies)))
 col3.metric(t("Services"), fmt_number(len(package.services)))
 col4.metric(t("Cases per month (last 12 months)"), fmt_number(measures["cases_per_month"].sum()))
 
+forecast = service_forecast(city)
 st.subheader(t("Capacity and demand by service"))
 st.caption(
-    t("Demand: mean of the last 12 months, in each service's unit (cases × units per case).")
+    t(
+        "In each service's unit (cases × units per case). Demand: the mean of the last 12 "
+        "months; forecast: the mean of the next 12 months' medians, from the models chosen "
+        "on the Demand page."
+    )
 )
 st.dataframe(
-    service_summary(package),
+    service_summary(package, forecast),
     hide_index=True,
+    column_order=[
+        "name",
+        "unit",
+        "agencies",
+        "capacity",
+        "occupancy",
+        "demand_units",
+        "gap",
+        "forecast_units",
+        "forecast_gap",
+    ],
     column_config={
-        "service_id": None,
-        "name": t("Service"),
-        "unit": t("Unit"),
-        "capacity": st.column_config.NumberColumn(t("Capacity (units)"), format="%.0f"),
-        "occupied": st.column_config.NumberColumn(t("Occupied (units)"), format="%.0f"),
-        "agencies": st.column_config.NumberColumn(t("Agencies"), format="%d"),
-        "occupancy": st.column_config.ProgressColumn(t("Occupancy"), format="percent"),
-        "demand_units": st.column_config.NumberColumn(t("Demand (units/month)"), format="%.0f"),
-        "gap": st.column_config.NumberColumn(t("Gap (demand − capacity)"), format="%.0f"),
+        "name": st.column_config.TextColumn(t("Service"), width=240),
+        "unit": st.column_config.TextColumn(t("Unit"), width=55),
+        "agencies": st.column_config.NumberColumn(t("Agencies"), format="%d", width=70),
+        "capacity": st.column_config.NumberColumn(
+            t("Capacity"), format="%.0f", width=72, help=t("Units of the service today.")
+        ),
+        "occupancy": st.column_config.ProgressColumn(
+            t("Occupancy"), format="percent", width=100, help=t("Occupied / capacity.")
+        ),
+        "demand_units": st.column_config.NumberColumn(
+            t("Demand/month"),
+            format="%.0f",
+            width=100,
+            help=t("Units per month, the mean of the last 12 months."),
+        ),
+        "gap": st.column_config.NumberColumn(
+            t("Gap"), format="%.0f", width=60, help=t("Demand − capacity, units.")
+        ),
+        "forecast_units": st.column_config.NumberColumn(
+            t("Forecast/month"),
+            format="%.0f",
+            width=105,
+            help=t("Units per month, the mean of the next 12 months' forecast medians."),
+        ),
+        "forecast_gap": st.column_config.NumberColumn(
+            t("Forecast gap"), format="%.0f", width=100, help=t("Forecast − capacity, units.")
+        ),
     },
 )
 
 st.subheader(t("The gap over time"))
+trend = gap_trend(package, forecast)
+trend["kind"] = trend["observed"].map({True: t("observed"), False: t("forecast (median)")})
 st.altair_chart(
     localised(
         charts.line_chart(
-            gap_by_month(package),
+            trend,
             x="period",
             y="gap_units",
             color="service",
@@ -88,9 +124,17 @@ st.altair_chart(
             y_title=t("Demand − today's capacity (units)"),
             color_title=t("Service"),
             zero_rule=True,
+            dash="kind",
+            dash_title=t("Demand"),
         )
     ),
     width="stretch",
+)
+st.caption(
+    t(
+        "Above zero, a service's demand exceeds all of today's capacity. Solid: observed "
+        "months; dashed: the forecast median of the next 12 months."
+    )
 )
 
 left, right = st.columns(2)

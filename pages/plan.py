@@ -154,7 +154,7 @@ plan_view.draw_report_download(
     plan, package, f"{city}:{data_version(city)}:{scenario.model_dump_json()}", audience
 )
 
-with st.form("save"):
+with st.form("save", clear_on_submit=True):
     st.markdown(t("**Save “{name}”** with a note, to compare it later.", name=scenario.name))
     note = st.text_area(t("Note"), placeholder=t("What this scenario asks, and why"))
     if st.form_submit_button(t("Save scenario")):

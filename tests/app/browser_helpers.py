@@ -4,7 +4,8 @@ bench/bench_pages.py.
 The app runs as `streamlit run app.py` in a subprocess on a free port, against an SQLite
 database of its own; Playwright drives the system's Chromium (never `playwright install`).
 A page is *idle* when Streamlit's script has run since the last action, the script state
-is back to `notRunning`, no spinner shows and every Vega chart has drawn its marks.
+is back to `notRunning`, no spinner shows, no element is still loading (a skeleton) and every
+Vega chart has drawn its marks.
 """
 
 from __future__ import annotations
@@ -83,6 +84,8 @@ IDLE = """
   if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
   if (document.querySelector('[data-testid="stSpinner"]')) return false;
   if (document.querySelector('[data-stale="true"]')) return false;
+  // A lazily loaded element (charts, tables) stands as a skeleton until its code arrives.
+  if (document.querySelector('[data-testid="stMain"] [data-testid="stSkeleton"]')) return false;
   for (const chart of document.querySelectorAll('[data-testid="stVegaLiteChart"]')) {
     if (chart.querySelector('canvas')) continue;
     const svg = chart.querySelector('svg');
@@ -251,6 +254,8 @@ NOT_IDLE_BECAUSE = """
     ran_since_action: window.__havenSawRun,
     spinners: document.querySelectorAll('[data-testid="stSpinner"]').length,
     stale: document.querySelectorAll('[data-stale="true"]').length,
+    skeletons: document.querySelectorAll('[data-testid="stMain"] [data-testid="stSkeleton"]')
+      .length,
     charts_without_marks: charts.filter(c => !c.querySelector('canvas')
       && !(c.querySelector('svg') && c.querySelector('svg .role-mark > *'))).length,
   };

@@ -245,6 +245,7 @@ def save(visit: Visit, name: str, note: str) -> None:
     wait_idle(page, SOLVE_TIMEOUT_MS)
     visit.assert_no_exception(f"saving {name}")
     assert page.get_by_text(f"Saved “{name}”").count() == 1
+    assert page.get_by_label("Note").input_value() == "", "the note stayed for the next save"
 
 
 def test_plan_runs_from_a_link_and_the_form_saves_and_compares(visit: Visit) -> None:

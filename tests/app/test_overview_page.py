@@ -3,6 +3,8 @@ data freshness."""
 
 from __future__ import annotations
 
+import json
+
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import ROOT
@@ -29,6 +31,14 @@ def test_overview_renders_every_section(app_env: str) -> None:
     ]
     services, unmet, freshness = (d.value for d in app.dataframe)
     assert len(services) == 8
+    # The forecast of the next 12 months beside today's demand, and the gap it would leave.
+    assert services["forecast_units"].notna().all() and (services["forecast_units"] > 0).all()
+    assert (services["forecast_gap"] == services["forecast_units"] - services["capacity"]).all()
+    (trend,) = (json.loads(c.proto.spec) for c in app.get("vega_lite_chart"))
+    assert trend["layer"][0]["encoding"]["strokeDash"]["scale"]["domain"] == [
+        "observed",
+        "forecast (median)",
+    ]
     assert 0 < len(unmet) <= 10
     assert unmet["weighted_unmet"].is_monotonic_decreasing
     assert freshness["stale"].any()  # the demo has agencies not updated for months
