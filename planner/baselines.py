@@ -135,8 +135,10 @@ def evaluate_baselines(
     mip_gap: float,
     names: tuple[str, ...] = BASELINES,
     on_each: Callable[[str, dict[str, Any]], None] | None = None,
+    coverages: dict[str, pd.DataFrame] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Totals of each baseline, evaluated on the plan's model with capacity fixed."""
+    """Totals of each baseline, evaluated on the plan's model with capacity fixed; with
+    `coverages`, each baseline's coverage table (as `Plan.coverage`) is put there too."""
     results: dict[str, dict[str, Any]] = {}
     floor: FloorMode = "soft" if inputs.equity_floor > 0 else "none"
     model: HavenModel | None = None
@@ -160,6 +162,8 @@ def evaluate_baselines(
         totals["status"] = run.status
         totals["objective"] = run.objective
         results[name] = totals
+        if coverages is not None:
+            coverages[name] = coverage
         if on_each is not None:
             on_each(name, totals)
     return results

@@ -29,7 +29,24 @@ def comparison_with_baselines(plan: Plan) -> pd.DataFrame:
 def coverage_by_district(plan: Plan, package: CityPackage) -> pd.DataFrame:
     """Per district (indexed by district_id): name, demand, served, unmet and coverage, all
     services together in their own units, and the lowest coverage of any one service."""
-    coverage = plan.coverage
+    return district_coverage(plan.coverage, package)
+
+
+def coverage_before_and_after(plan: Plan, package: CityPackage) -> pd.DataFrame:
+    """Per district (indexed by district_id): name, demand, coverage before the plan (the
+    status quo: today's capacity in the same scenario), after it, and the change in
+    percentage points, largest first. Empty when the plan has no status quo to compare."""
+    if plan.status_quo_coverage.empty:
+        return pd.DataFrame(columns=["name", "demand", "before", "after", "change_points"])
+    after = coverage_by_district(plan, package)
+    before = district_coverage(plan.status_quo_coverage, package)
+    table = after[["name", "demand"]].assign(before=before["coverage"], after=after["coverage"])
+    table["change_points"] = 100 * (table["after"] - table["before"])
+    return table.sort_values("change_points", ascending=False, kind="stable")
+
+
+def district_coverage(coverage: pd.DataFrame, package: CityPackage) -> pd.DataFrame:
+    """`coverage_by_district` of any coverage table (a plan's or a baseline's)."""
     names = package.districts.set_index("district_id")["name"]
     if coverage.empty:
         return pd.DataFrame(

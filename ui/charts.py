@@ -68,6 +68,7 @@ def _choropleth(
     value_format: str,
     tooltip_fields: dict[str, str] | None,
     scheme: str,
+    domain: tuple[float, float] | None = None,
 ) -> alt.Chart:
     tooltip = [
         alt.Tooltip("properties.name:N", title=t("District")),
@@ -82,7 +83,9 @@ def _choropleth(
             color=alt.Color(
                 f"properties.{value}:Q",
                 title=value_title,
-                scale=alt.Scale(scheme=scheme),
+                scale=alt.Scale(scheme=scheme)
+                if domain is None
+                else alt.Scale(scheme=scheme, domain=list(domain)),
                 legend=alt.Legend(format=value_format, orient="right"),
             ),
             tooltip=tooltip,
@@ -101,9 +104,11 @@ def district_map(
     tooltip_fields: dict[str, str] | None = None,
     height: int = 520,
     scheme: str = COLOR_SCHEME,
+    domain: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
     """A choropleth of `values[value]` (a frame indexed by district_id, with a `name` column),
-    as a Vega-Lite spec. `tooltip_fields` maps further columns of `values` to their titles.
+    as a Vega-Lite spec. `tooltip_fields` maps further columns of `values` to their titles;
+    `domain` fixes the colour scale's ends (so that two maps read alike).
     """
     chart = (
         _choropleth(
@@ -112,6 +117,7 @@ def district_map(
             value_format=value_format,
             tooltip_fields=tooltip_fields,
             scheme=scheme,
+            domain=domain,
         )
         .project(type="mercator")
         .properties(title=title, height=height)

@@ -10,7 +10,9 @@ from planner.package import CityPackage
 from planner.plan_views import (
     added_by_district,
     comparison_with_baselines,
+    coverage_before_and_after,
     coverage_by_district,
+    district_coverage,
     funding_by_agency,
 )
 from planner.report import build_report
@@ -169,25 +171,37 @@ def draw_funding(plan: Plan, package: CityPackage) -> None:
 
 
 def draw_maps(plan: Plan, package: CityPackage) -> None:
-    left, right = st.columns(2)
+    """Coverage per district before and after the plan (on one colour scale), the capacity
+    added, and the districts whose coverage changes most."""
     coverage = coverage_by_district(plan, package)
-    left.vega_lite_chart(
-        spec=localised(
-            charts.district_map(
-                package.districts,
-                coverage,
-                "coverage",
-                title=t("Coverage of demand after the plan"),
-                value_title=t("Coverage"),
-                value_format=".0%",
-                tooltip_fields={"demand": t("Demand (units)"), "unmet": t("Unmet (units)")},
-                height=460,
-            )
-        ),
-        width="stretch",
-    )
+    changes = coverage_before_and_after(plan, package)
+    maps = [(t("Coverage of demand after the plan"), coverage)]
+    if len(changes):
+        before = district_coverage(plan.status_quo_coverage, package)
+        maps.insert(0, (t("Coverage before: today's capacity, no new money"), before))
+    with_demand = coverage["demand"] > 0
+    low = min(float(values.loc[with_demand, "coverage"].min()) for _, values in maps)
+    domain = (min(low, 0.99), 1.0) if low == low else None  # NaN: no district has demand
+    for column, (title, values) in zip(st.columns(2), maps, strict=False):
+        column.vega_lite_chart(
+            spec=localised(
+                charts.district_map(
+                    package.districts,
+                    values,
+                    "coverage",
+                    title=title,
+                    value_title=t("Coverage"),
+                    value_format=".0%",
+                    tooltip_fields={"demand": t("Demand (units)"), "unmet": t("Unmet (units)")},
+                    height=420,
+                    domain=domain,
+                )
+            ),
+            width="stretch",
+        )
+    left, right = st.columns(2)
     added = added_by_district(plan, package)
-    right.vega_lite_chart(
+    left.vega_lite_chart(
         spec=localised(
             charts.district_map(
                 package.districts,
@@ -196,11 +210,26 @@ def draw_maps(plan: Plan, package: CityPackage) -> None:
                 title=t("Beds and slots added, by the district of the agency"),
                 value_title=t("Units added"),
                 tooltip_fields={"cost": t("Cost")},
-                height=460,
+                height=420,
             )
         ),
         width="stretch",
     )
+    if len(changes):
+        right.markdown(t("**Largest gains in coverage**"))
+        right.dataframe(
+            changes.head(12),
+            hide_index=True,
+            column_config={
+                "name": t("District"),
+                "demand": st.column_config.NumberColumn(t("Demand (units)"), format="%.0f"),
+                "before": st.column_config.NumberColumn(t("Before"), format="percent"),
+                "after": st.column_config.NumberColumn(t("After"), format="percent"),
+                "change_points": st.column_config.NumberColumn(
+                    t("Change (percentage points)"), format="%+.1f"
+                ),
+            },
+        )
 
 
 MIME = {

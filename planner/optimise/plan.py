@@ -27,8 +27,10 @@ class Plan:
     service_id, units (plus `opened` and `cost`). `coverage`: district_id, service_id, demand,
     served, unmet (units summed over the horizon), coverage (served / demand; NaN without
     demand). `assignments`: district_id, agency_id, service_id, periods (a block of months
-    with the same demand), months, served_per_month, dist_km. `times` in seconds: build,
-    handover, solve, readback (the integer run), and lp_relaxation, baselines, total.
+    with the same demand), months, served_per_month, dist_km. `status_quo_coverage`: the
+    coverage table of the status quo baseline (the same scenario with no new money; empty
+    when the baselines were not evaluated), for "before and after". `times` in seconds:
+    build, handover, solve, readback (the integer run), and lp_relaxation, baselines, total.
     """
 
     scenario: Scenario
@@ -48,6 +50,7 @@ class Plan:
     message: str = ""
     notes: tuple[str, ...] = field(default=())
     assignments: pd.DataFrame = field(default_factory=pd.DataFrame)
+    status_quo_coverage: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def has_plan(self) -> bool:

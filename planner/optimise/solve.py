@@ -138,10 +138,15 @@ def solve_inputs(inputs: ModelInputs, scenario: Scenario, options: SolveOptions)
             message = t("infeasible: {summary}", summary=explanation["summary"])
         else:
             message = t("no plan: {message}", message=run.message)
+    coverages: dict[str, pd.DataFrame] = {}
     if run.has_plan and options.baselines:
         started = time.perf_counter()
         baselines = baseline_rules.evaluate_baselines(
-            inputs, solver=solver, time_limit_s=time_limit, mip_gap=options.mip_gap
+            inputs,
+            solver=solver,
+            time_limit_s=time_limit,
+            mip_gap=options.mip_gap,
+            coverages=coverages,
         )
         times["baselines"] = time.perf_counter() - started
         _compare(totals, baselines, diagnostics, inputs)
@@ -167,6 +172,7 @@ def solve_inputs(inputs: ModelInputs, scenario: Scenario, options: SolveOptions)
         message=message,
         notes=inputs.notes,
         assignments=assignments,
+        status_quo_coverage=coverages.get("status_quo", pd.DataFrame()),
     )
 
 

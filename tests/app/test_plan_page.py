@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from tests.app.conftest import ROOT
 from tests.app.scratch import copy_database, use_database
 
 PAGE = str(ROOT / "pages/plan.py")
+BEFORE = "Coverage before: today's capacity, no new money"
 
 
 def run_default(app: AppTest) -> AppTest:
@@ -39,6 +41,16 @@ def test_plan_page_runs_a_scenario_and_shows_results(app_env: str) -> None:
     assert (baselines["served"].iloc[0] >= baselines["served"].iloc[1:]).all()
     assert any("one more $10,000" in m.value for m in app.markdown)
     assert app.query_params["name"] == "New plan"
+    # Coverage per district before and after, on one colour scale, and the largest gains.
+    maps = [json.loads(c.proto.spec) for c in app.get("vega_lite_chart")]
+    titles = [m.get("title") for m in maps]
+    titles = [t["text"] if isinstance(t, dict) else t for t in titles]
+    before, after = (titles.index(t) for t in (BEFORE, "Coverage of demand after the plan"))
+    scales = [maps[i]["encoding"]["color"]["scale"] for i in (before, after)]
+    assert scales[0] == scales[1] and scales[0]["domain"][1] == 1.0
+    gains = next(d.value for d in app.dataframe if "change_points" in d.value.columns)
+    assert gains["change_points"].is_monotonic_decreasing
+    assert (gains["after"] >= gains["before"] - 1e-9).all()
 
 
 def test_a_link_reproduces_the_run(app_env: str) -> None:

@@ -367,3 +367,27 @@ def test_an_earlier_highs_run_in_the_process_does_not_break_the_solve():
     plan = solve(hand_city(), Scenario(name="after"), options=FAST)
     assert plan.status == "optimal"
     assert plan.totals["weighted_unmet"] == pytest.approx(180.0)
+
+
+def test_the_plan_keeps_the_status_quo_coverage_for_before_and_after():
+    from planner.plan_views import coverage_before_and_after
+
+    package = hand_city()
+    plan = solve(package, Scenario(name="hand"), options=FAST)
+    today = solve(package, Scenario(name="today", budget=0), options=FAST)
+    columns = ["district_id", "service_id", "demand", "served"]
+    before = plan.status_quo_coverage[columns].set_index(["district_id", "service_id"])
+    assert before.sort_index().to_numpy() == pytest.approx(
+        today.coverage[columns].set_index(["district_id", "service_id"]).sort_index().to_numpy()
+    )
+    table = coverage_before_and_after(plan, package)
+    # A2's added bed serves more of D3; no district is served less than before.
+    assert table.loc["D3", "after"] > table.loc["D3", "before"]
+    assert (table["change_points"] >= -1e-9).all()
+    assert table["change_points"].is_monotonic_decreasing
+    assert table.loc["D3", "change_points"] == pytest.approx(
+        100 * (table.loc["D3", "after"] - table.loc["D3", "before"])
+    )
+    without = solve(package, Scenario(name="hand"), options=SolveOptions(baselines=False))
+    assert without.status_quo_coverage.empty
+    assert coverage_before_and_after(without, package).empty
