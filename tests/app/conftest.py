@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,16 @@ from planner.package import read_package
 from planner.settings import DEMO_PACKAGE, get_settings
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def keep_main_module() -> Iterator[None]:
+    """AppTest leaves the script it ran as `sys.modules["__main__"]`. A process pool started
+    later in the same worker (the sweep's, in tests/test_cli.py) would then run that page
+    again in each child, as multiprocessing re-imports the parent's main module there."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
 
 
 @pytest.fixture(scope="session")
