@@ -54,17 +54,23 @@ NAV_LINK = '[data-testid="stSidebar"] [data-testid="stPageLink"] a, [data-testid
 # Records, from the first byte of every document, that the script ran: Streamlit sets
 # `data-test-script-state` on the app's root to `running` while the script runs, and a fast
 # run could start and finish between two polls. A fresh page passes through `notRunning`
-# before its first run (once connected), so that state alone proves nothing.
+# before its first run (once connected), so that state alone proves nothing. A run so quick
+# that React commits `running` and `notRunning` together leaves no attribute change at all;
+# it still changes what the main area shows (another page, a message), so a change of the
+# main area's content counts as a run too.
 RUN_OBSERVER = """
 window.__havenSawRun = false;
 new MutationObserver((records) => {
   for (const record of records) {
-    const state = record.target.getAttribute('data-test-script-state');
-    if (state !== 'notRunning' && state !== 'initial') {
-      window.__havenSawRun = true;
+    if (record.type === 'attributes') {
+      const state = record.target.getAttribute('data-test-script-state');
+      if (state !== 'notRunning' && state !== 'initial') window.__havenSawRun = true;
+    } else {
+      const node = record.target.nodeType === 1 ? record.target : record.target.parentElement;
+      if (node && node.closest('[data-testid="stMain"]')) window.__havenSawRun = true;
     }
   }
-}).observe(document, {subtree: true, attributes: true,
+}).observe(document, {subtree: true, attributes: true, childList: true, characterData: true,
                       attributeFilter: ['data-test-script-state']});
 """
 
