@@ -20,6 +20,7 @@ import pandas as pd
 from shapely.geometry import mapping, shape
 
 from models.errors import ImportFailed
+from planner.i18n import t
 from planner.schema import Column, Kind
 
 WGS84 = "EPSG:4326"
@@ -60,8 +61,14 @@ def _to_python(cell: Any, column: Column, file: str, row: int) -> Any:
         return _convert(cell, column.kind)
     except (TypeError, ValueError):
         raise ImportFailed(
-            f"{file}: row {row}: {column.name}: {cell!r} is not a valid {column.kind}; "
-            "nothing was imported"
+            t(
+                "{file}: row {row}: {column}: {cell} is not a valid {kind}; nothing was imported",
+                file=file,
+                row=row,
+                column=column.name,
+                cell=repr(cell),
+                kind=column.kind,
+            )
         ) from None
 
 

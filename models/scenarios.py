@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select, update
 from models.errors import InvalidRecord, ScenarioExists, UnknownScenario
 from models.repository import as_utc, find_city, lock_city
 from models.tables import City, PlanRun, PlanRunPublic, Scenario, ScenarioPublic, stored_id
+from planner.i18n import t
 
 
 def save_scenario(
@@ -215,7 +216,9 @@ def _public_scenario(scenario: Scenario, city: City) -> ScenarioPublic:
 
 def _required_text(field: str, value: object) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise InvalidRecord(f"{field}: must be a non-empty text, not {value!r}")
+        raise InvalidRecord(
+            t("{field}: must be a non-empty text, not {value}", field=field, value=repr(value))
+        )
     return value.strip()
 
 

@@ -362,19 +362,11 @@ MESSAGE_ALLOWED = {
     ("models/scenarios.py", "wall_time_s:  is not a duration in seconds"): (
         "a programming error: the solver's timing, never typed by a user"
     ),
-    ("models/scenarios.py", ": must be a non-empty text, not "): (
-        "still English: models/scenarios.py was outside the change that translated models/"
-        " (the app and CLI check a scenario's name before saving)"
-    ),
     ("models/scenarios.py", ": must be a mapping of names to values, not "): (
         "a programming error: parameters come from Scenario.to_dict"
     ),
     ("models/scenarios.py", ": cannot be stored as JSON ()"): (
         "a programming error: parameters come from Scenario.to_dict"
-    ),
-    ("models/frames.py", ": row : :  is not a valid ; nothing was imported"): (
-        "still English: models/frames.py was outside the change that translated models/ (the"
-        " package is validated, in the user's language, before its rows reach the database)"
     ),
 }
 """(file, literal parts) -> why the message stays in English."""
