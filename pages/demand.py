@@ -101,12 +101,14 @@ st.dataframe(
     hide_index=True,
     column_config={
         "model": t("Model"),
-        "n": st.column_config.NumberColumn(t("Months scored"), format="%d"),
-        "mase": st.column_config.NumberColumn(t("MASE"), format="%.3f"),
-        "bias": st.column_config.NumberColumn(t("Bias (cases)"), format="%.2f"),
-        "bias_pct": st.column_config.NumberColumn(t("Bias (%)"), format="%.1f"),
+        "n": st.column_config.NumberColumn(t("Months scored"), format="localized", step=1),
+        "mase": st.column_config.NumberColumn(t("MASE"), format="localized", step=0.001),
+        "bias": st.column_config.NumberColumn(t("Bias (cases)"), format="localized", step=0.01),
+        "bias_pct": st.column_config.NumberColumn(t("Bias (%)"), format="localized", step=0.1),
         "coverage": st.column_config.NumberColumn(t("80% interval coverage"), format="percent"),
-        "series_won": st.column_config.NumberColumn(t("Series chosen for"), format="%d"),
+        "series_won": st.column_config.NumberColumn(
+            t("Series chosen for"), format="localized", step=1
+        ),
     },
 )
 

@@ -41,8 +41,12 @@ if not can(actor, Action.VIEW_AGGREGATES):
             "service_id": None,
             "name": t("Service"),
             "unit": t("Unit"),
-            "capacity": st.column_config.NumberColumn(t("Capacity (units)"), format="%.0f"),
-            "occupied": st.column_config.NumberColumn(t("Occupied (units)"), format="%.0f"),
+            "capacity": st.column_config.NumberColumn(
+                t("Capacity (units)"), format="localized", step=1
+            ),
+            "occupied": st.column_config.NumberColumn(
+                t("Occupied (units)"), format="localized", step=1
+            ),
             "cases": t("Cases, last 12 months"),
         },
     )
@@ -82,30 +86,42 @@ st.dataframe(
     column_config={
         "name": st.column_config.TextColumn(t("Service"), width=240),
         "unit": st.column_config.TextColumn(t("Unit"), width=55),
-        "agencies": st.column_config.NumberColumn(t("Agencies"), format="%d", width=70),
+        "agencies": st.column_config.NumberColumn(
+            t("Agencies"), format="localized", step=1, width=70
+        ),
         "capacity": st.column_config.NumberColumn(
-            t("Capacity"), format="%.0f", width=72, help=t("Units of the service today.")
+            t("Capacity"),
+            format="localized",
+            step=1,
+            width=72,
+            help=t("Units of the service today."),
         ),
         "occupancy": st.column_config.ProgressColumn(
             t("Occupancy"), format="percent", width=100, help=t("Occupied / capacity.")
         ),
         "demand_units": st.column_config.NumberColumn(
             t("Demand/month"),
-            format="%.0f",
+            format="localized",
+            step=1,
             width=100,
             help=t("Units per month, the mean of the last 12 months."),
         ),
         "gap": st.column_config.NumberColumn(
-            t("Gap"), format="%.0f", width=60, help=t("Demand − capacity, units.")
+            t("Gap"), format="localized", step=1, width=60, help=t("Demand − capacity, units.")
         ),
         "forecast_units": st.column_config.NumberColumn(
             t("Forecast/month"),
-            format="%.0f",
+            format="localized",
+            step=1,
             width=105,
             help=t("Units per month, the mean of the next 12 months' forecast medians."),
         ),
         "forecast_gap": st.column_config.NumberColumn(
-            t("Forecast gap"), format="%.0f", width=100, help=t("Forecast − capacity, units.")
+            t("Forecast gap"),
+            format="localized",
+            step=1,
+            width=100,
+            help=t("Forecast − capacity, units."),
         ),
     },
 )
@@ -146,8 +162,12 @@ left.dataframe(
     hide_index=True,
     column_config={
         "name": t("District"),
-        "unmet": st.column_config.NumberColumn(t("Unmet (units, 12 months)"), format="%.0f"),
-        "weighted_unmet": st.column_config.NumberColumn(t("Weighted unmet"), format="%.0f"),
+        "unmet": st.column_config.NumberColumn(
+            t("Unmet (units, 12 months)"), format="localized", step=1
+        ),
+        "weighted_unmet": st.column_config.NumberColumn(
+            t("Weighted unmet"), format="localized", step=1
+        ),
         "most_unmet_service": t("Most unmet service"),
     },
 )
@@ -170,7 +190,7 @@ right.dataframe(
         "agency_id": None,
         "agency": t("Agency"),
         "oldest_as_of": st.column_config.DateColumn(t("Oldest capacity update")),
-        "age_days": st.column_config.NumberColumn(t("Age (days)"), format="%d"),
+        "age_days": st.column_config.NumberColumn(t("Age (days)"), format="localized", step=1),
         "stale": st.column_config.CheckboxColumn(t("Older than 30 days")),
     },
 )

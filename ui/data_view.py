@@ -160,13 +160,13 @@ def draw_capacity_editor(actor: Actor, city: str, package: CityPackage) -> None:
         column_config={
             "as_of": st.column_config.DateColumn(t("As of")),
             "capacity": st.column_config.NumberColumn(
-                t("Capacity ({unit}s)", unit=unit), format="%.0f"
+                t("Capacity ({unit}s)", unit=unit), format="localized", step=1
             ),
             "occupied": st.column_config.NumberColumn(
-                t("Occupied ({unit}s)", unit=unit), format="%.0f"
+                t("Occupied ({unit}s)", unit=unit), format="localized", step=1
             ),
             "max_expansion": st.column_config.NumberColumn(
-                t("May add ({unit}s)", unit=unit), format="%.0f"
+                t("May add ({unit}s)", unit=unit), format="localized", step=1
             ),
             "unit_cost": st.column_config.NumberColumn(
                 t(
@@ -174,7 +174,8 @@ def draw_capacity_editor(actor: Actor, city: str, package: CityPackage) -> None:
                     unit=unit,
                     currency=currency,
                 ),
-                format="%.0f",
+                format="localized",
+                step=1,
             ),
             "recorded_at": st.column_config.DatetimeColumn(t("Recorded at (UTC)")),
             "recorded_by": t("Recorded by"),

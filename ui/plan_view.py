@@ -101,11 +101,15 @@ def draw_baselines(plan: Plan) -> None:
         hide_index=True,
         column_config={
             "plan": t("Plan"),
-            "served": st.column_config.NumberColumn(t("Served (units)"), format="%.0f"),
-            "unmet": st.column_config.NumberColumn(t("Unmet (units)"), format="%.0f"),
+            "served": st.column_config.NumberColumn(
+                t("Served (units)"), format="localized", step=1
+            ),
+            "unmet": st.column_config.NumberColumn(t("Unmet (units)"), format="localized", step=1),
             "coverage": st.column_config.NumberColumn(t("Coverage"), format="percent"),
-            "weighted_unmet": st.column_config.NumberColumn(t("Weighted unmet"), format="%.0f"),
-            "money_spent": st.column_config.NumberColumn(t("Money spent"), format="dollar"),
+            "weighted_unmet": st.column_config.NumberColumn(
+                t("Weighted unmet"), format="localized", step=1
+            ),
+            "money_spent": st.column_config.NumberColumn(t("Money spent"), format="dollar", step=1),
         },
     )
 
@@ -165,7 +169,7 @@ def draw_funding(plan: Plan, package: CityPackage) -> None:
             "agency_name": t("Agency"),
             "agency_kind": t("Kind"),
             "service": t("Service"),
-            "amount": st.column_config.NumberColumn(t("Amount"), format="dollar"),
+            "amount": st.column_config.NumberColumn(t("Amount"), format="dollar", step=1),
         },
     )
 
@@ -222,7 +226,9 @@ def draw_maps(plan: Plan, package: CityPackage) -> None:
             hide_index=True,
             column_config={
                 "name": t("District"),
-                "demand": st.column_config.NumberColumn(t("Demand (units)"), format="%.0f"),
+                "demand": st.column_config.NumberColumn(
+                    t("Demand (units)"), format="localized", step=1
+                ),
                 "before": st.column_config.NumberColumn(t("Before"), format="percent"),
                 "after": st.column_config.NumberColumn(t("After"), format="percent"),
                 "change_points": st.column_config.NumberColumn(

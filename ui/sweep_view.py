@@ -123,14 +123,14 @@ def draw_budget_curve(
         width="stretch",
         column_config={
             "budget_from": st.column_config.NumberColumn(
-                t("From budget ({currency})", currency=currency), format="%.0f"
+                t("From budget ({currency})", currency=currency), format="localized", step=1
             ),
             "budget_to": st.column_config.NumberColumn(
-                t("To budget ({currency})", currency=currency), format="%.0f"
+                t("To budget ({currency})", currency=currency), format="localized", step=1
             ),
             "district": t("District"),
             "served_per_1000": st.column_config.NumberColumn(
-                t("Units served more per 1,000"), format="%.2f"
+                t("Units served more per 1,000"), format="localized", step=0.01
             ),
         },
     )
