@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from planner.i18n import fmt_number, fmt_percent, t
+from planner.i18n import fmt_money, fmt_number, fmt_percent, t
 from planner.package import read_package
 from planner.problems import InvalidInput
 from planner.scenario import Scenario
@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
     else:
-        print(_human(summary, args.out))
+        print(_human(summary, args.out, package.city.currency))
     if plan.status == "infeasible":
         explanation = plan.diagnostics.get("infeasible", {}).get("summary", plan.message)
         print(t("infeasible scenario: {explanation}", explanation=explanation), file=sys.stderr)
@@ -115,19 +115,23 @@ def _scenario(args: argparse.Namespace) -> Scenario:
     return scenario
 
 
-def _human(summary: dict[str, Any], out: Path) -> str:
+def _human(summary: dict[str, Any], out: Path, currency: str = "USD") -> str:
     from planner.report import BASELINE_NAMES, status_words
 
     totals = summary["totals"]
     status = summary["status"]
     message = summary["message"]
     solved = status in ("optimal", "time_limit")  # without a plan, stderr says why
-    shown = f" ({message})" if solved and message != status_words(status) else ""
+    words = status_words(status)
+    if solved and message.startswith(words):  # "optimal (gap 0.05%)": the message says it all
+        words, shown = message, ""
+    else:
+        shown = f" ({message})" if solved and message != words else ""
     lines = [
         t(
             "{name}: {status}{message}",
             name=summary["scenario"]["name"],
-            status=status_words(status),
+            status=words,
             message=shown,
         )
     ]
@@ -146,8 +150,8 @@ def _human(summary: dict[str, Any], out: Path) -> str:
         lines.append(
             t(
                 "spent {spent} of {budget}; {added} units added",
-                spent=fmt_number(totals["money_spent"]),
-                budget=fmt_number(totals["budget"]),
+                spent=fmt_money(totals["money_spent"], currency),
+                budget=fmt_money(totals["budget"], currency),
                 added=fmt_number(totals["units_added"], 1),
             )
         )

@@ -1,5 +1,6 @@
 import argparse
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -121,3 +122,26 @@ def test_through_python_m_planner(package_dir, tmp_path):
     out = tmp_path / "out"
     assert cli.main(["plan", str(package_dir), "--out", str(out)]) == 0
     assert (out / "coverage.csv").exists()
+
+
+def test_the_summary_says_the_status_once_and_money_with_its_currency():
+    from planner.plan_cli import _human
+
+    summary = {
+        "scenario": {"name": "Gap"},
+        "status": "optimal",
+        "message": "optimal (gap 0.05%)",
+        "totals": {"demand": 100.0, "served": 90.0, "money_spent": 1_000_000.0},
+        "diagnostics": {},
+        "baselines": {},
+        "times_s": {},
+        "solver_version": "HiGHS",
+    }
+    summary["totals"].update(budget=2_000_000.0, units_added=5.0)
+    lines = _human(summary, Path("out"), "USD").splitlines()
+    assert lines[0] == "Gap: optimal (gap 0.05%)"
+    assert lines[2] == "spent $1.0M of $2.0M; 5.0 units added"
+    summary["message"] = "stopped at the time limit with a plan; gap 0.50%"
+    summary["status"] = "time_limit"
+    first = _human(summary, Path("out"), "USD").splitlines()[0]
+    assert first.count("time limit") == 2  # the status in words, then the solver's message
