@@ -116,7 +116,7 @@ def _scenario(args: argparse.Namespace) -> Scenario:
 
 
 def _human(summary: dict[str, Any], out: Path, currency: str = "USD") -> str:
-    from planner.report import BASELINE_NAMES, status_words
+    from planner.plan_words import baseline_name, status_words
 
     totals = summary["totals"]
     status = summary["status"]
@@ -163,7 +163,7 @@ def _human(summary: dict[str, Any], out: Path, currency: str = "USD") -> str:
                 lines.append(
                     t(
                         "baseline {name}: served {served}",
-                        name=t(BASELINE_NAMES.get(name, name)),
+                        name=baseline_name(name),
                         served=fmt_number(other["served"], 1),
                     )
                 )

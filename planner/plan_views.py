@@ -9,12 +9,7 @@ import pandas as pd
 
 from planner.optimiser import Plan
 from planner.package import CityPackage
-
-BASELINE_NAMES = {
-    "status_quo": "Status quo (no new money)",
-    "population": "Split by population",
-    "demand": "Split by forecast demand",
-}
+from planner.plan_words import BASELINE_NAMES
 
 
 def comparison_with_baselines(plan: Plan) -> pd.DataFrame:

@@ -44,6 +44,7 @@ import pandas as pd
 from planner import disclosure
 from planner.i18n import N_, fmt_date, fmt_month, fmt_number, fmt_percent, get_language, t
 from planner.package import CityInfo, CityPackage, read_package
+from planner.plan_words import baseline_name, status_words
 from planner.problems import InvalidInput, Problem
 
 if TYPE_CHECKING:
@@ -64,20 +65,6 @@ UNIT_MONTHS = "unit-months"
 CONFIDENTIAL_NAME = N_("Confidential location")
 """As `planner.access.CONFIDENTIAL_NAME` (not imported: access pulls in the database)."""
 
-BASELINE_NAMES = {
-    "status_quo": N_("Status quo (no new money)"),
-    "population": N_("Split by population"),
-    "demand": N_("Split by forecast demand"),
-}
-STATUS_WORDS = {
-    "optimal": N_("optimal"),
-    "time_limit": N_("time limit"),
-    "infeasible": N_("infeasible"),
-    "unbounded": N_("unbounded"),
-    "not_solved": N_("not solved"),
-    "error": N_("solver error"),
-}
-"""The solver's status codes (planner.optimise.solvers.SolverRun.status) in words."""
 AGENCY_KIND_WORDS = {
     "ngo": N_("ngo"),
     "city": N_("city"),
@@ -313,11 +300,6 @@ def load_context(plan_dir: str | Path, package: str | Path | None = None) -> Rep
             [Problem(CONTEXT_FILE, message=t("cannot be read: {error}", error=exc))]
         ) from None
     return ReportContext.from_dict(data)
-
-
-def status_words(status: object) -> str:
-    """A plan's status code in words, in the current language."""
-    return t(STATUS_WORDS.get(str(status), str(status)))
 
 
 # --- content --------------------------------------------------------------------------------
@@ -587,7 +569,7 @@ class _View:
         for key, other in (self.summary.get("baselines") or {}).items():
             if "served" not in other:
                 continue
-            name = t(BASELINE_NAMES.get(key, key))
+            name = baseline_name(key)
             lines.append(
                 t(
                     "{name}: {served} served ({coverage}), {unmet} unmet, {spent} spent.",
@@ -773,7 +755,7 @@ class _View:
         rows = []
         plans = [(t("Optimised plan"), self.totals)] if self.record.has_plan else []
         plans += [
-            (t(BASELINE_NAMES.get(k, k)), v)
+            (baseline_name(k), v)
             for k, v in (self.summary.get("baselines") or {}).items()
             if "served" in v
         ]

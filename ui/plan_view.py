@@ -15,6 +15,7 @@ from planner.plan_views import (
     district_coverage,
     funding_by_agency,
 )
+from planner.plan_words import status_words
 from planner.report import build_report
 from ui import charts
 from ui.chart_locale import localised
@@ -22,15 +23,6 @@ from ui.layout import money
 
 MAX_MESSAGES = 8
 OPTIMISED = N_("Optimised")  # the plan's row among the baselines (planner.plan_views)
-STATUS_WORDS = {
-    "optimal": N_("optimal"),
-    "time_limit": N_("time limit"),
-    "infeasible": N_("infeasible"),
-    "unbounded": N_("unbounded"),
-    "not_solved": N_("not solved"),
-    "error": N_("solver error"),
-}
-"""The solver's status codes (planner.optimise.solvers.SolverRun.status) in words."""
 
 
 def draw_status(plan: Plan) -> bool:
@@ -52,7 +44,7 @@ def draw_status(plan: Plan) -> bool:
             )
         )
     else:
-        st.error(t("No plan: {status}.", status=t(STATUS_WORDS.get(plan.status, plan.status))))
+        st.error(t("No plan: {status}.", status=status_words(plan.status)))
         explain_infeasible(plan)
         return False
     return True
