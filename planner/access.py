@@ -452,11 +452,13 @@ def update_capacity(
     as_of: date,
     occupied: float | None = None,
     max_expansion: float | None = None,
+    expected_version: str | None = None,
 ) -> None:
     """Record an agency's capacity for a service as of a date (a new row of its history).
 
     Admins and analysts: any agency. A partner: its own agency of its own city only; the
     check comes before any lookup, so a partner learns nothing of other agencies.
+    `expected_version`: see `repository.record_capacity` (ConcurrentEdit when stale).
     """
     if not can_edit_capacity(actor, city_name=city_name, agency_id=agency_id):
         if can(actor, Action.EDIT_OWN_CAPACITY):
@@ -494,6 +496,7 @@ def update_capacity(
         max_expansion=max_expansion,
         as_of=as_of,
         recorded_by=actor.username,
+        expected_version=expected_version,
     )
     after = repository.capacity_history(
         session, city_name=city_name, agency_id=agency_id, service_id=service_id

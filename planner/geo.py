@@ -20,7 +20,9 @@ import pyproj
 import shapely
 import shapely.geometry
 from numpy.typing import ArrayLike
+from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
+from shapely.geometry.polygon import orient
 
 from planner.i18n import fmt_percent, t
 from planner.problems import Problem, Severity
@@ -474,3 +476,12 @@ def at_district_points(
     lat = district_ids.map(points.y).to_numpy(dtype=float)
     lon = district_ids.map(points.x).to_numpy(dtype=float)
     return lat, lon
+
+
+def clockwise(geometry: BaseGeometry) -> BaseGeometry:
+    """Outer rings clockwise, holes counter-clockwise, as Vega's spherical geoshapes need."""
+    if isinstance(geometry, Polygon):
+        return orient(geometry, sign=-1.0)
+    if isinstance(geometry, MultiPolygon):
+        return MultiPolygon([orient(part, sign=-1.0) for part in geometry.geoms])
+    return geometry

@@ -34,7 +34,11 @@ def coverage_before_and_after(plan: Plan, package: CityPackage) -> pd.DataFrame:
     if plan.status_quo_coverage.empty:
         return pd.DataFrame(columns=["name", "demand", "before", "after", "change_points"])
     after = coverage_by_district(plan, package)
-    before = district_coverage(plan.status_quo_coverage, package)
+    return coverage_change(after, district_coverage(plan.status_quo_coverage, package))
+
+
+def coverage_change(after: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
+    """`coverage_before_and_after` from two `district_coverage` tables."""
     table = after[["name", "demand"]].assign(before=before["coverage"], after=after["coverage"])
     table["change_points"] = 100 * (table["after"] - table["before"])
     return table.sort_values("change_points", ascending=False, kind="stable")

@@ -15,23 +15,13 @@ from typing import Any
 import altair as alt
 import geopandas as gpd
 import pandas as pd
-from shapely.geometry import MultiPolygon, Polygon, mapping
-from shapely.geometry.base import BaseGeometry
-from shapely.geometry.polygon import orient
+from shapely.geometry import mapping
 
+from planner.geo import clockwise
 from planner.i18n import chart_locale
 
 COLOR_SCHEME: Any = "viridis"  # reads in greyscale and for colour-blind users
 WIDTH = 640
-
-
-def clockwise(geometry: BaseGeometry) -> BaseGeometry:
-    """Outer rings clockwise, holes counter-clockwise, as Vega's spherical geoshapes need."""
-    if isinstance(geometry, Polygon):
-        return orient(geometry, sign=-1.0)
-    if isinstance(geometry, MultiPolygon):
-        return MultiPolygon([orient(part, sign=-1.0) for part in geometry.geoms])
-    return geometry
 
 
 def district_features(districts: gpd.GeoDataFrame, values: pd.Series) -> list[dict[str, Any]]:

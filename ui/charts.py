@@ -15,23 +15,13 @@ from typing import Any
 import altair as alt
 import geopandas as gpd
 import pandas as pd
-from shapely.geometry import MultiPolygon, Polygon, mapping
-from shapely.geometry.base import BaseGeometry
-from shapely.geometry.polygon import orient
+from shapely.geometry import mapping
 
+from planner.geo import clockwise
 from planner.i18n import N_, t
 
 COLOR_SCHEME = "viridis"  # reads in greyscale and for colour-blind users
 DATASET = "districts"  # the name of the features' dataset in a map's spec
-
-
-def clockwise(geometry: BaseGeometry) -> BaseGeometry:
-    """Outer rings clockwise, holes counter-clockwise, as Vega's spherical geoshapes need."""
-    if isinstance(geometry, Polygon):
-        return orient(geometry, sign=-1.0)
-    if isinstance(geometry, MultiPolygon):
-        return MultiPolygon([orient(part, sign=-1.0) for part in geometry.geoms])
-    return geometry
 
 
 def geo_features(districts: gpd.GeoDataFrame, properties: pd.DataFrame) -> list[dict[str, Any]]:

@@ -96,21 +96,13 @@ def record_capacity_update(
     (nothing is written).
 
     `expected_version` is the data version the form's figures were read at: when the city
-    changed since (someone else's update, an import), nothing is saved. (Checked in the
-    write's transaction just before it: `access.update_capacity` takes no expected version.)
+    changed since (someone else's update, an import), nothing is saved (checked under the
+    city's lock by `repository.record_capacity`).
     """
     if capacity is None:
         return t("Capacity is required: enter the number of units the agency has now.")
     try:
         with session_scope(engine()) as session:
-            current = repository.data_version(session, city_name=city_name)
-            if expected_version is not None and current != expected_version:
-                raise ConcurrentEdit(
-                    t("the capacity"),
-                    city_name=city_name,
-                    expected=expected_version,
-                    current=current,
-                )
             access.update_capacity(
                 actor,
                 session,
@@ -121,6 +113,7 @@ def record_capacity_update(
                 occupied=occupied,
                 max_expansion=max_expansion,
                 as_of=as_of,
+                expected_version=expected_version,
             )
     except AccessDenied as exc:
         return t("Nothing was changed: {reason}.", reason=exc)

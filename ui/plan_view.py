@@ -10,8 +10,8 @@ from planner.package import CityPackage
 from planner.plan_views import (
     added_by_district,
     comparison_with_baselines,
-    coverage_before_and_after,
     coverage_by_district,
+    coverage_change,
     district_coverage,
     funding_by_agency,
 )
@@ -170,10 +170,11 @@ def draw_maps(plan: Plan, package: CityPackage) -> None:
     """Coverage per district before and after the plan (on one colour scale), the capacity
     added, and the districts whose coverage changes most."""
     coverage = coverage_by_district(plan, package)
-    changes = coverage_before_and_after(plan, package)
     maps = [(t("Coverage of demand after the plan"), coverage)]
-    if len(changes):
+    changes = None
+    if not plan.status_quo_coverage.empty:
         before = district_coverage(plan.status_quo_coverage, package)
+        changes = coverage_change(coverage, before)
         maps.insert(0, (t("Coverage before: today's capacity, no new money"), before))
     with_demand = coverage["demand"] > 0
     low = min(float(values.loc[with_demand, "coverage"].min()) for _, values in maps)
@@ -211,7 +212,7 @@ def draw_maps(plan: Plan, package: CityPackage) -> None:
         ),
         width="stretch",
     )
-    if len(changes):
+    if changes is not None:
         right.markdown(t("**Largest gains in coverage**"))
         right.dataframe(
             changes.head(12),
