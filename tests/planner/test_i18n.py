@@ -698,7 +698,7 @@ def test_storage_errors_in_french(access_session: Session) -> None:
     with use_language("fr"):
         unknown = UnknownCity("Paris", ["Lyon"])
         exists = CityExists("Lyon")
-        stale = ConcurrentEdit(t("the capacity"), city_name="Lyon", expected="1.2", current="1.3")
+        stale = ConcurrentEdit("la capacité", city_name="Lyon", expected="1.2", current="1.3")
     assert str(unknown) == (
         "aucune ville nommée 'Paris' dans la base de données ; villes connues : 'Lyon'"
     )
