@@ -1,7 +1,7 @@
 """Haven: the Streamlit app. Run with `make run` (or `streamlit run app.py`).
 
 Which pages a role sees is decided in ui/navigation.py; every page and every service-layer
-call checks again (planner/access.py), whatever the list shows. The favicon is an emoji: a
+call checks again (service/access.py), whatever the list shows. The favicon is an emoji: a
 `:material/...:` page icon makes the browser fetch it from a font server. The language (English or
 French) is chosen in the sidebar, or by `?lang=fr` in a link (ui/language.py).
 """

@@ -1,6 +1,6 @@
 """Accounts and the audit log in the database.
 
-Storage only: these functions check values, not permissions. `planner.access` is the one
+Storage only: these functions check values, not permissions. `service.access` is the one
 caller that decides who may do what, and writes the audit event of each change in the same
 transaction. Messages are written in the current language (`planner.i18n.t`); the audit log's
 entries stay English. Like the rest of `models`, every function takes the session first and writes

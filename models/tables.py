@@ -349,7 +349,7 @@ PACKAGE_TABLES: dict[str, type[HavenModel]] = {
 # --- accounts and the audit log -------------------------------------------------------------
 
 ROLE_NAMES = ("admin", "analyst", "funder", "partner", "public")
-"""Every role an account may hold (what each may do: `planner.access`)."""
+"""Every role an account may hold (what each may do: `service.access`)."""
 
 
 class UserAccount(HavenModel, table=True):

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from models.db import session_scope
-from planner import access
 from planner.i18n import t
+from service import access
 from ui.auth import actor_or_login
 from ui.data import engine
 from ui.navigation import through_the_app

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from planner.access import Action, can
 from planner.i18n import N_, t
 from planner.overview import agency_points, capacity_by_agency, district_service_measures
 from planner.schema import AGENCY_KINDS
+from service.access import Action, can
 from ui import charts
 from ui.auth import actor_allowed
 from ui.chart_locale import localised

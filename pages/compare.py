@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from planner import access
-from planner.access import Action
 from planner.compare import compare_plans, coverage_difference
 from planner.i18n import t
+from service import access
+from service.access import Action
 from ui import compare_charts, compare_view
 from ui.auth import actor_or_login
 from ui.chart_locale import localised

@@ -3,12 +3,12 @@ forecast demand per resident, and the hidden population behind the counts."""
 
 import streamlit as st
 
-from planner.access import Action, can
 from planner.demand_view import backtest_table, fan, forecast_per_resident
 from planner.disclosure import resolve_k
 from planner.hidden import estimate_hidden
 from planner.i18n import fmt_number, t
 from planner.problems import InvalidInput
+from service.access import Action, can
 from ui import charts
 from ui.auth import actor_allowed
 from ui.chart_locale import localised

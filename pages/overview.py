@@ -5,7 +5,6 @@ from datetime import date
 import streamlit as st
 
 from models.db import session_scope
-from planner.access import Action, can, city_totals_for
 from planner.i18n import fmt_number, t
 from planner.overview import (
     data_freshness,
@@ -14,6 +13,7 @@ from planner.overview import (
     largest_unmet_need,
     service_summary,
 )
+from service.access import Action, can, city_totals_for
 from ui import charts
 from ui.auth import actor_allowed
 from ui.chart_locale import localised

@@ -3,10 +3,10 @@
 import streamlit as st
 
 from models.errors import ScenarioExists
-from planner.access import Action, can
 from planner.i18n import t
 from planner.problems import InvalidInput
 from planner.scenario import Scenario
+from service.access import Action, can
 from ui import plan_view
 from ui.auth import actor_allowed
 from ui.data import city_package, data_version, run_plan, save_scenario, visible_package

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from planner.access import Action
 from planner.i18n import t
 from planner.scenario import Scenario
+from service.access import Action
 from ui.auth import actor_allowed
 from ui.layout import require_city
 from ui.navigation import through_the_app

@@ -1,7 +1,7 @@
 """Small-count suppression of tables of case counts, with complementary suppression.
 
 What a funder, partner or public view of a table of counts of cases shows (analysts see
-exact counts; `planner.access` decides who sees which):
+exact counts; `service.access` decides who sees which):
 
 1. **Primary.** Every count c with 0 < c < k is hidden and shown as "<k" (a reader learns
    1 ≤ c ≤ k-1). Zeros are shown: a zero describes nobody. Totals are counts too, and follow

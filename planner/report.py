@@ -63,7 +63,7 @@ PDF_FIXED_PAGES = 3
 """PDF pages besides the maps and tables: summary, charts, binding limits."""
 UNIT_MONTHS = "unit-months"
 CONFIDENTIAL_NAME = N_("Confidential location")
-"""As `planner.access.CONFIDENTIAL_NAME` (not imported: access pulls in the database)."""
+"""As `service.access.CONFIDENTIAL_NAME` (not imported: access pulls in the database)."""
 
 AGENCY_KIND_WORDS = {
     "ngo": N_("ngo"),

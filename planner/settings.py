@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     solver: Literal["highs", "cbc"] = Field(default="highs", description="Default MILP solver.")
     time_limit_s: float = Field(default=60.0, gt=0, description="Default solver time limit.")
     small_count_k: int = Field(default=5, ge=1, description="Counts below k are suppressed.")
-    # Access control (planner.access, ui.auth, docs/access.md).
+    # Access control (service.access, ui.auth, docs/access.md).
     auth: Literal["none", "local"] = Field(
         default="none",
         description='"none": single-user demo, everyone is the analyst "local"; '

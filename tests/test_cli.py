@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from cli.main import main
 from models.db import dispose_engines, get_engine, session_scope
 from models.repository import list_cities, load_package
-from planner.cli import main
 from planner.package import read_package
 from planner.settings import DEMO_PACKAGE, get_settings
 from tests.package_factory import CITY, set_cell, write_tiny_package

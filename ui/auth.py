@@ -8,9 +8,9 @@ Settings (planner.settings, docs/access.md):
 - `HAVEN_PUBLIC_ACCESS=true`: without a login, the public role (capacity map and city
   totals); off, nothing is shown before a login.
 
-Only the acting user (`planner.access.Actor`) and the time of its last activity are kept in
+Only the acting user (`service.access.Actor`) and the time of its last activity are kept in
 `st.session_state`; never a password. Every check of what the user may do is made again by
-`planner.access`, whatever a page shows.
+`service.access`, whatever a page shows.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from models.db import session_scope
-from planner import access
-from planner.access import Actor
 from planner.i18n import t
 from planner.settings import get_settings
+from service import access
+from service.access import Actor
 from ui.data import engine
 
 ACTOR_KEY = "haven_actor"
@@ -68,7 +68,7 @@ def is_logged_in() -> bool:
 def login_form() -> Actor | None:
     """Draw the login form; on a correct login remember the user and rerun the app.
 
-    Every failure shows the same message (`planner.access.LOGIN_FAILED`).
+    Every failure shows the same message (`service.access.LOGIN_FAILED`).
     """
     if st.session_state.pop(EXPIRED_KEY, False):
         minutes = get_settings().session_idle_minutes

@@ -16,7 +16,6 @@ from sqlalchemy.engine import Engine
 
 from models import repository, scenarios
 from models.db import get_engine, session_scope, upgrade_database
-from planner.access import Actor, disclose_package, save_scenario_as
 from planner.demand import demand_note, horizon_demand
 from planner.demand_view import DemandOutlook, demand_outlook, model_backtest
 from planner.forecast import BacktestResult
@@ -27,6 +26,7 @@ from planner.overview import service_outlook
 from planner.package import CityPackage
 from planner.scenario import Scenario
 from planner.settings import get_settings
+from service.access import Actor, disclose_package, save_scenario_as
 
 
 @st.cache_resource(show_spinner=False)
@@ -75,7 +75,7 @@ def _visible(url: str, city_name: str, version: str, actor: Actor) -> CityPackag
 
 def visible_package(city_name: str, actor: Actor) -> CityPackage:
     """The city's data as this user may see it: small counts and confidential locations
-    taken out for the roles that may not see them (planner.access.disclose_package), and
+    taken out for the roles that may not see them (service.access.disclose_package), and
     the districts simplified for drawing (planner.geo.display_geometry). For showing only."""
     with st.spinner(t("Loading the city…")):
         return _visible(get_settings().database_url, city_name, data_version(city_name), actor)

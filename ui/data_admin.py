@@ -19,14 +19,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from models import repository
 from models.db import session_scope
 from models.errors import CityExists, ConcurrentEdit, ImportFailed, InvalidRecord, StorageError
-from planner import access
-from planner.access import AccessDenied, Actor
 from planner.exchange import CheckedUpload, check_upload, csv_bytes, plan_tables, xlsx_bytes
 from planner.exchange import package_zip as zip_of_package
 from planner.i18n import fmt_number, get_language, t, use_language
 from planner.optimiser import Plan
 from planner.package import CityPackage
 from planner.scenario import Scenario
+from service import access
+from service.access import AccessDenied, Actor
 from ui.data import data_version, engine
 
 

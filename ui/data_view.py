@@ -1,6 +1,6 @@
 """The Data page's sections: each reads its widgets, calls `ui.data_admin`, and draws.
 
-What a section offers depends on the acting user's role (`planner.access`): importing and
+What a section offers depends on the acting user's role (`service.access`): importing and
 exporting whole packages (which hold confidential shelters' locations) is for analysts and
 admins; a partner may update its own agency's capacity only.
 """
@@ -11,11 +11,11 @@ from datetime import date
 
 import streamlit as st
 
-from planner import access
-from planner.access import Action, Actor
 from planner.exchange import problems_frame
 from planner.i18n import fmt_number, t
 from planner.package import CityPackage
+from service import access
+from service.access import Action, Actor
 from ui import data_admin
 from ui.data import city_names, data_version, run_plan
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from planner.access import Actor
 from planner.i18n import fmt_money, t
 from planner.package import CityPackage
+from service.access import Actor
 from ui import data
 
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from planner.access import Action, Actor, can
 from planner.i18n import N_
+from service.access import Action, Actor, can
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
 from models.db import dispose_engines, get_engine, session_scope, upgrade_database
-from planner import access, passwords
+from planner import passwords
 from planner.settings import get_settings
+from service import access
 
 PASSWORD = "correct horse battery staple"
 

@@ -60,7 +60,7 @@ MIN_COLOURS = 4
 def navigation_pages() -> list[tuple[str, str]]:
     """(title, URL path) of the pages the app's navigation lists for the user of a database
     without logins (HAVEN_AUTH=none: the local analyst), in English, in order."""
-    from planner.access import LOCAL_ANALYST
+    from service.access import LOCAL_ANALYST
     from ui.navigation import pages_for
 
     return [

@@ -9,9 +9,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from models.db import get_engine, session_scope
-from planner.access import Actor, create_user_as
 from planner.package import read_package
 from planner.settings import DEMO_PACKAGE, get_settings
+from service.access import Actor, create_user_as
 from tests.app.conftest import ROOT
 from tests.app.scratch import copy_database, use_database
 from tests.app.test_capacity_map_page import drawn_points

@@ -29,7 +29,7 @@ from planner.i18n import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-SCANNED = ("planner", "models", "ui", "pages", "app.py")
+SCANNED = ("planner", "models", "service", "cli", "ui", "pages", "app.py")
 MARKERS = ("t", "N_")
 
 
@@ -135,7 +135,7 @@ def test_dates_in_both_languages() -> None:
 def test_cli_speaks_french_with_lang_or_haven_lang(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from planner.cli import main
+    from cli.main import main
 
     missing = tmp_path / "nowhere"
     assert main(["--lang", "fr", "validate", str(missing)]) == 1
@@ -377,7 +377,7 @@ def untranslated_messages() -> dict[tuple[str, str], str]:
     `super().__init__("...")` (the errors of models/errors.py) and `Problem(..., message="...")`
     in planner/ and models/ with a literal or f-string message."""
     found: dict[tuple[str, str], str] = {}
-    for path in files_under(("planner", "models")):
+    for path in files_under(("planner", "models", "service", "cli")):
         relative = str(path.relative_to(ROOT))
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=relative)):
             messages: list[ast.expr] = []
@@ -631,7 +631,7 @@ def test_report_charts_render_with_the_shared_french_locale() -> None:
 
 def test_every_refusal_of_access_names_a_marked_action() -> None:
     """`require(actor, action, what)` translates `what`: a bare literal would stay English."""
-    tree = ast.parse((ROOT / "planner/access.py").read_text(encoding="utf-8"))
+    tree = ast.parse((ROOT / "service/access.py").read_text(encoding="utf-8"))
     bare = [
         node.lineno
         for node in ast.walk(tree)
@@ -644,8 +644,8 @@ def test_every_refusal_of_access_names_a_marked_action() -> None:
 
 
 def test_access_refusals_in_french(access_session: Session) -> None:
-    from planner import access
-    from tests.planner.access_city import ACTORS, CITY, OTHER_CITY
+    from service import access
+    from tests.service.access_city import ACTORS, CITY, OTHER_CITY
 
     with use_language("fr"), pytest.raises(access.AccessDenied) as caught:
         access.list_users_as(ACTORS["funder"], access_session)
@@ -693,7 +693,7 @@ def test_password_and_account_errors_in_french(access_session: Session) -> None:
 def test_storage_errors_in_french(access_session: Session) -> None:
     from models import repository
     from models.errors import CityExists, ConcurrentEdit, InvalidRecord, UnknownCity
-    from tests.planner.access_city import CITY
+    from tests.service.access_city import CITY
 
     with use_language("fr"):
         unknown = UnknownCity("Paris", ["Lyon"])

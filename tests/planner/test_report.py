@@ -15,7 +15,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from planner import report_cli
+from cli import report as report_cli
 from planner.optimiser import solve
 from planner.package import read_package, write_package
 from planner.report import (

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from planner.cli import main
+from cli.main import main
 from planner.i18n import NARROW_NBSP, NBSP, use_language
 from planner.optimiser import solve
 from planner.report import build_report, write_report_context

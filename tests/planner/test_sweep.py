@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
+from cli.sweep import register
 from planner.problems import InvalidInput
 from planner.scenario import Scenario
 from planner.sweep import parse_steps, sweep
-from planner.sweep_cli import register
 from tests.planner.optimiser_city import hand_city
 
 

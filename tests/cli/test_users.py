@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
+from cli import users as users_cli
 from models import accounts
 from models.db import dispose_engines, get_engine, session_scope, upgrade_database
-from planner import access, passwords, users_cli
+from planner import passwords
 from planner.settings import get_settings
+from service import access
 
 SECRET = "a long enough secret"
 

@@ -1,4 +1,4 @@
-"""`python -m planner hsds-import` and `hsds-export` (registered by planner/cli.py).
+"""`python -m planner hsds-import` and `hsds-export` (registered by cli/main.py).
 
 Exit codes as for the rest of the CLI: 0 done, 1 invalid data (every message on stderr,
 nothing written), 2 wrong usage.

@@ -1,4 +1,4 @@
-"""`forecast` and `hidden` subcommands, through a parser built the way planner/cli.py does."""
+"""`forecast` and `hidden` subcommands, through a parser built the way cli/main.py does."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner import forecast_cli
+from cli import forecast as forecast_cli
 from tests.package_factory import write_tiny_package
 
 

@@ -1,4 +1,4 @@
-"""Every role × every protected action, at the service layer (planner.access).
+"""Every role × every protected action, at the service layer (service.access).
 
 Each action is attempted for real against a database; "allowed" means it did what was
 asked, "refused" that it raised `AccessDenied` and changed nothing. The expected matrix is
@@ -16,9 +16,9 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 from models.tables import AuditEvent, Capacity, Scenario, UserAccount
-from planner import access
-from planner.access import AccessDenied, Action, Actor
-from tests.planner.access_city import ACTORS, CITY, PASSWORD, SMALL_CASES, city_package
+from service import access
+from service.access import AccessDenied, Action, Actor
+from tests.service.access_city import ACTORS, CITY, PASSWORD, SMALL_CASES, city_package
 
 
 def read_exact_counts(actor: Actor, session: Session) -> None:

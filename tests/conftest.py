@@ -13,8 +13,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from models.db import get_engine, session_scope, upgrade_database
-from planner import access, passwords
-from tests.planner.access_city import ACTORS, CITY, OTHER_CITY, PASSWORD, city_package
+from planner import passwords
+from service import access
+from tests.service.access_city import ACTORS, CITY, OTHER_CITY, PASSWORD, city_package
 
 
 @pytest.fixture

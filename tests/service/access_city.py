@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from planner import access
-from planner.access import Actor
 from planner.package import CityPackage
+from service import access
+from service.access import Actor
 from tests.package_factory import tiny_package
 
 CITY = "Minneapolis (tiny test package)"

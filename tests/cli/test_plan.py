@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from planner import plan_cli
+from cli import plan as plan_cli
 from planner.package import write_package
 from tests.planner.optimiser_city import hand_city
 
@@ -118,14 +118,14 @@ def test_help_mentions_every_option(capsys):
 
 
 def test_through_python_m_planner(package_dir, tmp_path):
-    cli = pytest.importorskip("planner.cli")
+    cli = pytest.importorskip("cli.main")
     out = tmp_path / "out"
     assert cli.main(["plan", str(package_dir), "--out", str(out)]) == 0
     assert (out / "coverage.csv").exists()
 
 
 def test_the_summary_says_the_status_once_and_money_with_its_currency():
-    from planner.plan_cli import _human
+    from cli.plan import _human
 
     summary = {
         "scenario": {"name": "Gap"},

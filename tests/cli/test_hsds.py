@@ -1,4 +1,4 @@
-"""`hsds-import` and `hsds-export`, through a parser built the way planner/cli.py builds its own."""
+"""`hsds-import` and `hsds-export`, through a parser built the way cli/main.py builds its own."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from planner import hsds_cli
+from cli import hsds as hsds_cli
 from planner.package import read_package
 from tests.package_factory import write_tiny_package
 
-FIXTURES = Path(__file__).parent / "hsds_fixtures"
+FIXTURES = Path(__file__).parent.parent / "planner" / "hsds_fixtures"
 
 
 def run(argv: Sequence[str]) -> int:

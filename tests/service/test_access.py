@@ -14,10 +14,11 @@ from sqlmodel import Session
 
 from models import accounts, repository, scenarios
 from models.errors import InvalidRecord
-from planner import access, geo, passwords
-from planner.access import LOGIN_FAILED, AccessDenied, Actor
+from planner import geo, passwords
 from planner.settings import get_settings
-from tests.planner.access_city import ACTORS, CITY, OTHER_CITY, PASSWORD, city_package
+from service import access
+from service.access import LOGIN_FAILED, AccessDenied, Actor
+from tests.service.access_city import ACTORS, CITY, OTHER_CITY, PASSWORD, city_package
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 NASTY = [

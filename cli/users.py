@@ -23,10 +23,10 @@ from sqlmodel import Session
 from models.accounts import UnknownUser
 from models.errors import InvalidRecord, UnknownCity
 from models.tables import UserPublic
-from planner import access
 from planner.i18n import t
 from planner.passwords import WeakPassword
 from planner.settings import get_settings
+from service import access
 
 T = TypeVar("T")
 

@@ -20,19 +20,17 @@ from typing import TypeVar
 
 from sqlmodel import Session
 
-from planner import (
-    access,
-    forecast_cli,
-    hsds_cli,
-    plan_cli,
-    report_cli,
-    sweep_cli,
-    users_cli,
-)
+from cli import forecast as forecast_cli
+from cli import hsds as hsds_cli
+from cli import plan as plan_cli
+from cli import report as report_cli
+from cli import sweep as sweep_cli
+from cli import users as users_cli
 from planner.i18n import LANGUAGES, N_, fmt_number, get_language, t, use_language
 from planner.package import CityPackage, read_package, validate_package, write_package
 from planner.problems import InvalidInput, errors
 from planner.settings import DEMO_PACKAGE, get_settings
+from service import access
 
 T = TypeVar("T")
 

@@ -1,4 +1,4 @@
-"""`python -m planner forecast` and `python -m planner hidden` (registered by planner/cli.py).
+"""`python -m planner forecast` and `python -m planner hidden` (registered by cli/main.py).
 
 Handlers return the exit code: 0 on success, 1 on invalid input with every message on
 stderr (`file:line: column: what is wrong`), never a stack trace.
