@@ -29,7 +29,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -45,7 +44,8 @@ import shapely.geometry
 
 from planner import geo
 from planner.i18n import t
-from planner.problems import InvalidInput, Problem
+from planner.package_files import PackageLimits, extracted_zip, folder_problems
+from planner.problems import InvalidInput, MoreProblems, Problem
 from planner.schema import (
     CITY_FIELDS,
     CSV_FILES,
@@ -59,6 +59,7 @@ from planner.schema import (
 from planner.tables import (
     LINE,
     Table,
+    cap_problems,
     duplicate_problems,
     parse_csv,
     person_column_problems,
@@ -115,20 +116,25 @@ _LANGUAGE = re.compile(r"^[a-z]{2}$")
 _IGNORED_IN_ZIP = ("__MACOSX",)
 
 
-def read_package(path: str | Path) -> CityPackage:
+def read_package(path: str | Path, *, limits: PackageLimits | None = None) -> CityPackage:
     """Read a package folder or .zip; raise `InvalidInput` with every problem if any is an error.
 
-    With warnings only, the package is returned with them formatted in `warnings`.
+    With warnings only, the package is returned with them formatted in `warnings`. `limits`
+    (default: from the HAVEN_MAX_* settings) bound the package's size before it is read.
     """
-    package, problems = _load(Path(path))
+    package, problems = _load(Path(path), limits)
     if package is None or any(p.is_error for p in problems):
         raise InvalidInput(problems)
     return replace(package, warnings=tuple(str(p) for p in problems))
 
 
-def validate_package(path: str | Path) -> list[Problem]:
-    """Every problem of a package folder or .zip, errors and warnings; never raises for bad data."""
-    return _load(Path(path))[1]
+def validate_package(path: str | Path, *, limits: PackageLimits | None = None) -> list[Problem]:
+    """Every problem of a package folder or .zip, errors and warnings; never raises for bad data.
+
+    Each file's first `HAVEN_MAX_PROBLEMS_PER_FILE` problems are listed, then one
+    `MoreProblems` that counts the rest ("and 2,399,950 more problems in services.csv").
+    """
+    return _load(Path(path), limits)[1]
 
 
 def write_package(package: CityPackage, out_dir: str | Path) -> Path:
@@ -150,44 +156,49 @@ def write_package(package: CityPackage, out_dir: str | Path) -> Path:
 # --- Reading ----------------------------------------------------------------------------
 
 
-def _load(path: Path) -> tuple[CityPackage | None, list[Problem]]:
-    with _package_folder(path) as (folder, problems):
+def _load(
+    path: Path, limits: PackageLimits | None = None
+) -> tuple[CityPackage | None, list[Problem]]:
+    with _package_folder(path, limits or PackageLimits.from_settings()) as (folder, problems):
         if folder is None:
             return None, problems
         package, found = _guarded(path.name, _load_folder, folder)
-    return package, sorted([*problems, *found], key=_report_order)
+    return package, cap_problems(sorted([*problems, *found], key=_report_order))
 
 
-def _report_order(problem: Problem) -> tuple[int, str, int, int]:
-    """Files in package order, then lines; a line's problems stay in column order (stable)."""
+def _report_order(problem: Problem) -> tuple[int, str, bool, int, int]:
+    """Files in package order, then lines; a line's problems stay in column order (stable);
+    the count of a file's problems not listed comes last."""
     rank = PACKAGE_FILES.index(problem.file) if problem.file in PACKAGE_FILES else -1
-    return (rank, problem.file, problem.line or 0, problem.feature or 0)
+    more = isinstance(problem, MoreProblems)
+    return (rank, problem.file, more, problem.line or 0, problem.feature or 0)
 
 
 @contextmanager
-def _package_folder(path: Path) -> Iterator[tuple[Path | None, list[Problem]]]:
-    """The folder holding the package's files: `path` itself, or a zip extracted to a temp dir."""
+def _package_folder(
+    path: Path, limits: PackageLimits
+) -> Iterator[tuple[Path | None, list[Problem]]]:
+    """The folder holding the package's files: `path` itself, or a zip extracted to a temp dir.
+
+    Nothing is parsed when a file breaks the limits or is a link or a device (None then).
+    """
     if path.is_dir():
-        yield path, []
+        refused = folder_problems(path, PACKAGE_FILES, limits)
+        yield (None if refused else path), refused
         return
     if not path.exists():
         yield None, [Problem(str(path), message=t("no such folder or .zip file"))]
         return
-    if not zipfile.is_zipfile(path):
+    if not path.is_file() or not zipfile.is_zipfile(path):
         yield None, [Problem(path.name, message=t("is neither a package folder nor a .zip of one"))]
         return
-    with tempfile.TemporaryDirectory(prefix="haven-package-") as tmp:
-        root = Path(tmp)
-        try:
-            with zipfile.ZipFile(path) as archive:
-                archive.extractall(root)
-        except (zipfile.BadZipFile, OSError, RuntimeError, ValueError) as exc:
-            yield (
-                None,
-                [Problem(path.name, message=t("is not a readable .zip file ({exc})", exc=exc))],
-            )
+    with extracted_zip(path, limits) as (root, problems):
+        if root is None:
+            yield None, problems
             return
-        yield _zip_root(root), []
+        folder = _zip_root(root)
+        refused = folder_problems(folder, PACKAGE_FILES, limits)
+        yield (None if refused else folder), refused
 
 
 def _zip_root(root: Path) -> Path:

@@ -47,6 +47,27 @@ class Problem:
         return self.severity == "error"
 
 
+@dataclass(frozen=True)
+class MoreProblems(Problem):
+    """Stands for `count` problems of `file` not listed (the first ones of the file are).
+
+    Readers keep the first problems of each file (`HAVEN_MAX_PROBLEMS_PER_FILE`) so that a
+    large bad file cannot print millions of lines; it is an error when any of them is.
+    """
+
+    count: int = 0
+    hidden_errors: int = 0
+    """How many of the `count` are errors (the rest are warnings)."""
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def error_count(problems: list[Problem]) -> int:
+    """How many errors, those counted by a `MoreProblems` included."""
+    return sum(p.hidden_errors if isinstance(p, MoreProblems) else p.is_error for p in problems)
+
+
 class InvalidInput(Exception):
     """Raised with every problem found, so a caller can show them all and change nothing."""
 
@@ -59,5 +80,5 @@ def errors(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.is_error]
 
 
-def _sort_key(p: Problem) -> tuple[str, int, int, str]:
-    return (p.file, p.line or 0, p.feature or 0, p.column or "")
+def _sort_key(p: Problem) -> tuple[str, bool, int, int, str]:
+    return (p.file, isinstance(p, MoreProblems), p.line or 0, p.feature or 0, p.column or "")

@@ -41,6 +41,25 @@ class Settings(BaseSettings):
     session_idle_minutes: float = Field(
         default=30.0, gt=0, description="A login expires after this long without activity."
     )
+    # Hostile input (planner.package, planner.tables): limits a city may raise or lower.
+    max_package_mb: float = Field(
+        default=250.0, gt=0, description="Largest package, in MB, once uncompressed (all files)."
+    )
+    max_file_mb: float = Field(
+        default=100.0, gt=0, description="Largest single file of a package, in MB, uncompressed."
+    )
+    max_entries: int = Field(
+        default=1000, ge=1, description="Most entries a package .zip may hold."
+    )
+    max_compression_ratio: float = Field(
+        default=100.0,
+        gt=1,
+        description="Most a .zip entry (or the whole .zip) may expand: uncompressed / compressed "
+        "size (checked for entries above 1 MB).",
+    )
+    max_problems_per_file: int = Field(
+        default=50, ge=1, description="Problems listed per file; the rest are counted."
+    )
     # Robust plans and sweeps (planner.robust, planner.sweep, planner.executor).
     sweep_workers: int = Field(
         default=2, ge=1, description="Processes a sweep's independent solves run on locally."

@@ -12,6 +12,7 @@ import csv
 import io
 import math
 import re
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,9 +21,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from planner.i18n import N_, t
-from planner.problems import Problem
+from planner.i18n import N_, fmt_number, t
+from planner.package_files import PackageLimits, kind_message, size_text
+from planner.problems import MoreProblems, Problem, Severity
 from planner.schema import Column
+from planner.settings import get_settings
 
 LINE = "_line"
 """Column of a table's frame with the 1-based line (or feature) each row came from."""
@@ -31,6 +34,13 @@ _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no"})
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
+_INTEGER = re.compile(r"^[+-]?\d{1,400}$")
+
+STORED_INT_MIN = -(2**31)
+STORED_INT_MAX = 2**31 - 1
+"""The whole numbers the database stores in an integer column (INTEGER is 32 bits on
+PostgreSQL): a count outside this range is refused when the package is read, not when it
+is imported."""
 
 
 @dataclass
@@ -44,16 +54,105 @@ class Table:
     """The columns the file has (its ids can be checked against only when its id column is)."""
 
 
-def read_text(path: Path, file: str) -> tuple[str | None, list[Problem]]:
-    """The text of a package file, or None with the reason it cannot be read as UTF-8 text."""
-    if not path.is_file():
-        return None, [Problem(file, message=t("file is missing from the package"))]
+def max_problems_per_file() -> int:
+    return get_settings().max_problems_per_file
+
+
+class ProblemCap:
+    """The first problems of one kind in a file, and a count of the rest (not built at all).
+
+    Readers keep at most `max_problems_per_file()` of each kind, so that a file with
+    millions of bad cells costs no more memory than one with a few; `cap_problems` then
+    keeps the first of the whole file and counts the rest.
+    """
+
+    def __init__(self, file: str, limit: int | None = None) -> None:
+        self.file = file
+        self.limit = max_problems_per_file() if limit is None else limit
+        self.kept: list[Problem] = []
+        self.more = 0
+
+    def room(self) -> bool:
+        """True when one more problem is to be built and `add`ed; else it is counted."""
+        if len(self.kept) < self.limit:
+            return True
+        self.more += 1
+        return False
+
+    def add(self, problem: Problem) -> None:
+        self.kept.append(problem)
+
+    def problems(self) -> list[Problem]:
+        if not self.more:
+            return self.kept
+        return [*self.kept, more_problems(self.file, self.more, self.more)]
+
+
+def more_problems(file: str, count: int, hidden_errors: int) -> MoreProblems:
+    """The line that stands for `count` problems of `file` not listed."""
+    message = t("and {count} more problems in {file}", count=fmt_number(count), file=file)
+    severity: Severity = "error" if hidden_errors else "warning"
+    return MoreProblems(
+        file, message=message, severity=severity, count=count, hidden_errors=hidden_errors
+    )
+
+
+def cap_problems(problems: Iterable[Problem], limit: int | None = None) -> list[Problem]:
+    """The first `limit` problems of each file (default `HAVEN_MAX_PROBLEMS_PER_FILE`), in
+    the order given, and after them one `MoreProblems` counting the rest of that file."""
+    limit = max_problems_per_file() if limit is None else limit
+    by_file: dict[str, list[Problem]] = {}
+    for problem in problems:
+        by_file.setdefault(problem.file, []).append(problem)
+    capped: list[Problem] = []
+    for file, found in by_file.items():
+        listed = [p for p in found if not isinstance(p, MoreProblems)]
+        counted = [p for p in found if isinstance(p, MoreProblems)]
+        rest = listed[limit:]
+        count = len(rest) + sum(p.count for p in counted)
+        hidden_errors = sum(p.is_error for p in rest) + sum(p.hidden_errors for p in counted)
+        capped.extend(listed[:limit])
+        if count:
+            capped.append(more_problems(file, count, hidden_errors))
+    return capped
+
+
+def read_text(
+    path: Path, file: str, max_bytes: int | None = None
+) -> tuple[str | None, list[Problem]]:
+    """The text of a package file, or None with the reason it cannot be read as UTF-8 text.
+
+    A link, a device or a file larger than `max_bytes` (default: `HAVEN_MAX_FILE_MB`) is
+    refused unread: the check is made again while reading, so a file that grows meanwhile
+    is refused too, and no byte of a refused file reaches a message.
+    """
+    limit = PackageLimits.from_settings().max_file_bytes if max_bytes is None else max_bytes
     try:
-        data = path.read_bytes()
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return None, [Problem(file, message=t("file is missing from the package"))]
     except OSError as exc:
         return None, [
             Problem(file, message=t("cannot be read ({value})", value=exc.strerror or exc))
         ]
+    refused = kind_message(mode)
+    if refused is not None:
+        return None, [Problem(file, message=refused)]
+    if not stat.S_ISREG(mode):
+        return None, [Problem(file, message=t("file is missing from the package"))]
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        return None, [
+            Problem(file, message=t("cannot be read ({value})", value=exc.strerror or exc))
+        ]
+    if len(data) > limit:
+        message = t(
+            "is larger than the limit of {limit} for one file (HAVEN_MAX_FILE_MB)",
+            limit=size_text(limit),
+        )
+        return None, [Problem(file, message=message)]
     return decode_text(data, file)
 
 
@@ -246,13 +345,15 @@ def _raw_frame(
     width = len(header)
     kept: list[list[str]] = []
     kept_lines: list[int] = []
+    found = ProblemCap(file)
     for record, line in zip(rows, lines, strict=True):
         extra = record[width:]
         if len(record) < width or any(cell.strip() for cell in extra):
-            message = t(
-                "has {count} cells but the header has {width}", count=len(record), width=width
-            )
-            problems.append(Problem(file, line=line, message=message))
+            if found.room():
+                message = t(
+                    "has {count} cells but the header has {width}", count=len(record), width=width
+                )
+                found.add(Problem(file, line=line, message=message))
             continue
         kept.append([cell.strip() for cell in record[:width]])
         kept_lines.append(line)
@@ -262,6 +363,7 @@ def _raw_frame(
     data = {name: [r[i] for r in kept] for name, i in positions.items() if name}
     frame = pd.DataFrame(data, dtype=object, index=pd.RangeIndex(len(kept)))
     frame[LINE] = np.asarray(kept_lines, dtype="int64")
+    problems.extend(found.problems())
     return frame
 
 
@@ -288,13 +390,16 @@ def convert_frame(
         present = column.name in raw.columns
         cells = raw[column.name].tolist() if present else [""] * len(raw)
         values: list[object] = []
+        found = ProblemCap(file)
         for cell, line in zip(cells, lines, strict=True):
             value, message = convert_cell(cell, column)
             if message is not None and present:  # a missing column is reported once, by name
-                problems.append(_at(file, where, line, column.name, message))
+                if found.room():
+                    found.add(_at(file, where, line, column.name, message))
                 value = None  # reported once here, not again by the checks that use it
             values.append(value)
         out[column.name] = values
+        problems.extend(found.problems())
     frame = pd.DataFrame(out, index=pd.RangeIndex(len(raw)), dtype=object)
     frame[LINE] = raw[LINE].to_numpy(dtype="int64")
     return finish_frame(frame, columns), problems
@@ -341,16 +446,18 @@ def _parse(text: str, column: Column) -> object:
                 raise ValueError(
                     t(
                         "{value} is not one of: {choices}",
-                        value=repr(text),
+                        value=_shown_cell(text),
                         choices=", ".join(column.choices),
                     )
                 )
             return text.lower()
         return text
     if kind == "int":
+        if _INTEGER.match(text):  # exact, however long: no float rounding of large counts
+            return int(text)
         number = _number(text, t("a whole number"))
         if not number.is_integer():
-            raise ValueError(t("{value} is not a whole number", value=repr(text)))
+            raise ValueError(t("{value} is not a whole number", value=_shown_cell(text)))
         return int(number)
     if kind == "float":
         return _number(text, t("a number"))
@@ -361,7 +468,10 @@ def _parse(text: str, column: Column) -> object:
         if lowered in _FALSE:
             return False
         raise ValueError(
-            t("{value} is not true or false (write true/false, yes/no or 1/0)", value=repr(text))
+            t(
+                "{value} is not true or false (write true/false, yes/no or 1/0)",
+                value=_shown_cell(text),
+            )
         )
     if kind == "date":
         try:
@@ -369,11 +479,13 @@ def _parse(text: str, column: Column) -> object:
                 raise ValueError
             return date.fromisoformat(text).isoformat()
         except ValueError:
-            raise ValueError(t("{value} is not a date (YYYY-MM-DD)", value=repr(text))) from None
+            raise ValueError(
+                t("{value} is not a date (YYYY-MM-DD)", value=_shown_cell(text))
+            ) from None
     if kind == "period":
         match = _PERIOD.match(text)
         if not match or not 1 <= int(match.group(2)) <= 12:
-            raise ValueError(t("{value} is not a period (YYYY-MM)", value=repr(text)))
+            raise ValueError(t("{value} is not a period (YYYY-MM)", value=_shown_cell(text)))
         return text
     raise AssertionError(f"unknown column kind {kind}")  # pragma: no cover
 
@@ -382,23 +494,50 @@ def _number(text: str, what: str) -> float:
     try:
         number = float(text)
     except ValueError:
-        raise ValueError(t("{value} is not {what}", value=repr(text), what=what)) from None
+        raise ValueError(t("{value} is not {what}", value=_shown_cell(text), what=what)) from None
     if not math.isfinite(number):
-        raise ValueError(t("{value} is not {what}", value=repr(text), what=what))
+        raise ValueError(t("{value} is not {what}", value=_shown_cell(text), what=what))
     return number
 
 
 def _range_message(text: str, value: object, column: Column) -> str | None:
     if not isinstance(value, int | float) or isinstance(value, bool):
         return None
+    if column.kind == "int" and not STORED_INT_MIN <= value <= STORED_INT_MAX:
+        return t(
+            "{value} is outside the whole numbers Haven stores ({minimum} to {maximum})",
+            value=_shown_number(text),
+            minimum=fmt_number(STORED_INT_MIN),
+            maximum=fmt_number(STORED_INT_MAX),
+        )
     if column.minimum is not None:
         if column.exclusive_minimum and value <= column.minimum:
-            return t("{value} is not above {minimum}", value=text, minimum=f"{column.minimum:g}")
+            return t(
+                "{value} is not above {minimum}",
+                value=_shown_number(text),
+                minimum=f"{column.minimum:g}",
+            )
         if value < column.minimum:
-            return t("{value} is below {minimum}", value=text, minimum=f"{column.minimum:g}")
+            return t(
+                "{value} is below {minimum}",
+                value=_shown_number(text),
+                minimum=f"{column.minimum:g}",
+            )
     if column.maximum is not None and value > column.maximum:
-        return t("{value} is above {maximum}", value=text, maximum=f"{column.maximum:g}")
+        return t(
+            "{value} is above {maximum}", value=_shown_number(text), maximum=f"{column.maximum:g}"
+        )
     return None
+
+
+def _shown_cell(text: str) -> str:
+    """A cell quoted for a message, cut short: a 1 MB cell does not become a 1 MB line."""
+    return repr(text) if len(text) <= 60 else repr(text[:57]) + "…"
+
+
+def _shown_number(text: str) -> str:
+    """A long number cut to its first and last digits, so a 400-digit cell is one line."""
+    return text if len(text) <= 24 else f"{text[:10]}…{text[-10:]} ({len(text)} characters)"
 
 
 def finish_frame(frame: pd.DataFrame, columns: Sequence[Column]) -> pd.DataFrame:
@@ -442,24 +581,26 @@ def duplicate_problems(
     required = [k for k in keys if k in frame.columns]
     if frame.empty or len(required) != len(keys):
         return []
-    problems: list[Problem] = []
+    found = ProblemCap(table.file)
     first: dict[tuple[object, ...], int] = {}
     key_values = frame[list(keys)].astype(object).where(frame[list(keys)].notna(), None)
     for key, line in zip(key_values.itertuples(index=False, name=None), frame[LINE], strict=True):
         if any(v is None for v, k in zip(key, keys, strict=True) if k not in optional):
             continue
         if key in first:
-            shown = ", ".join("''" if v is None else repr(v) for v in key)
+            if not found.room():
+                continue
+            shown = ", ".join("''" if v is None else _shown_cell(str(v)) for v in key)
             message = t(
                 "{shown} is a duplicate (first on {where} {value})",
                 shown=shown,
                 where=where,
                 value=first[key],
             )
-            problems.append(_at(table.file, where, int(line), ", ".join(keys), message))
+            found.add(_at(table.file, where, int(line), ", ".join(keys), message))
         else:
             first[key] = int(line)
-    return problems
+    return found.problems()
 
 
 def unknown_id_problems(
@@ -467,15 +608,15 @@ def unknown_id_problems(
 ) -> list[Problem]:
     """A problem for each row whose `column` names an id not in `known`."""
     known_ids = set(known)
-    problems: list[Problem] = []
+    found = ProblemCap(table.file)
     frame = table.frame
     for value, line in zip(frame[column], frame[LINE], strict=True):
-        if isinstance(value, str) and value not in known_ids:
+        if isinstance(value, str) and value not in known_ids and found.room():
             message = t(
                 "{value} is not {what} in {where_known}",
-                value=repr(value),
+                value=_shown_cell(value),
                 what=what,
                 where_known=where_known,
             )
-            problems.append(Problem(table.file, line=int(line), column=column, message=message))
-    return problems
+            found.add(Problem(table.file, line=int(line), column=column, message=message))
+    return found.problems()
