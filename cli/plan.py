@@ -150,8 +150,8 @@ def _human(summary: dict[str, Any], out: Path, currency: str = "USD") -> str:
         lines.append(
             t(
                 "spent {spent} of {budget}; {added} units added",
-                spent=fmt_money(totals["money_spent"], currency),
-                budget=fmt_money(totals["budget"], currency),
+                spent=fmt_money(totals["money_spent"], currency, compact=True),
+                budget=fmt_money(totals["budget"], currency, compact=True),
                 added=fmt_number(totals["units_added"], 1),
             )
         )

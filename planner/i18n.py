@@ -17,8 +17,8 @@ see each other's language. `use_language("fr")` scopes it for a block (tests, re
 Formatting follows CLDR's English and French conventions, written out here rather than
 pulled from a locale library: French groups thousands with a narrow no-break space (U+202F)
 and uses a decimal comma ("1 234,5"), a no-break space before "%" ("12,5 %") and the
-currency after the figure ("1,2 M$", "35 k$"); `latin1=True` swaps U+202F for U+00A0 for
-the PDF's core fonts.
+currency after the figure ("2 500 000 $", "1 000 €"; `fmt_money`, the one money formatter,
+in the city's currency); `latin1=True` swaps U+202F for U+00A0 for the PDF's core fonts.
 """
 
 from __future__ import annotations
@@ -168,28 +168,63 @@ def fmt_percent(
     return f"{number}{NBSP}%" if language == "fr" else f"{number}%"
 
 
-def fmt_money(
-    amount: float, currency: str = "USD", *, language: str | None = None, latin1: bool = False
-) -> str:
-    """Short money: "$1.2M", "$35K", "$900" in English; "1,2 M$", "35 k$", "900 $" in French.
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "\u20ac", "GBP": "\u00a3", "CAD": "CA$"}
+"""English: the symbol before the figure ("$2,500,000", "\u20ac1,000")."""
+CURRENCY_SYMBOLS_FR = {"USD": "$", "CAD": "$", "EUR": "\u20ac", "GBP": "\u00a3"}
+"""French: the symbol after the figure ("2 500 000 $", "1 000 \u20ac"); a city's dollar is "$"."""
 
-    Currencies other than USD show their code ("CAD 1.2M", "1,2 M CAD").
+
+def fmt_money(
+    amount: float,
+    currency: str,
+    *,
+    decimals: int = 0,
+    compact: bool = False,
+    language: str | None = None,
+    latin1: bool = False,
+) -> str:
+    """Money in the city's currency (an ISO code), the one way Haven writes it.
+
+    "$2,500,000", "\u20ac1,000", "\u00a3900", "CA$1,000" in English; "2 500 000 $", "1 000 \u20ac"
+    in French. A code without a symbol here is written after the figure ("1,000 CHF",
+    "1 000 CHF"). `compact` shortens large amounts for a metric ("$1.2M", "$35K"; "1,2 M$",
+    "35 k$"). `latin1` (the PDF's core fonts): U+00A0 for U+202F, and a symbol outside
+    Latin-1 (the euro) written as its code after the figure.
     """
     language = language or get_language()
-    magnitude = abs(amount)
-    if magnitude >= 1e6:
-        scaled, decimals, suffix_en, suffix_fr = amount / 1e6, 1, "M", "M"
-    elif magnitude >= 1e4:
-        scaled, decimals, suffix_en, suffix_fr = amount / 1e3, 0, "K", "k"
-    else:
-        scaled, decimals, suffix_en, suffix_fr = amount, 0, "", ""
-    number = fmt_number(scaled, decimals, language=language, latin1=latin1)
+    code = currency.strip().upper()
+    symbols = CURRENCY_SYMBOLS_FR if language == "fr" else CURRENCY_SYMBOLS
+    symbol = symbols.get(code)
+    if symbol is not None and latin1 and not _is_latin1(symbol):
+        symbol = None
+    suffix = ""
+    if compact:
+        amount, decimals, suffix = _compact(amount, language)
+    number = fmt_number(abs(amount), decimals, language=language, latin1=latin1)
+    sign = "-" if amount < 0 and number.strip("0,.\u00a0\u202f") else ""
+    if symbol is None:  # the code after the figure, in both languages
+        return f"{sign}{number}{suffix}{NBSP if language == 'fr' else ' '}{code}"
     if language == "fr":
-        symbol = "$" if currency == "USD" else f"{NBSP}{currency}"
-        unit = f"{NBSP}{suffix_fr}" if suffix_fr else (NBSP if currency == "USD" else "")
-        return f"{number}{unit}{symbol}"
-    prefix = "$" if currency == "USD" else f"{currency} "
-    return f"{prefix}{number}{suffix_en}"
+        return f"{sign}{number}{suffix}{symbol}" if suffix else f"{sign}{number}{NBSP}{symbol}"
+    return f"{sign}{symbol}{number}{suffix}"
+
+
+def _compact(amount: float, language: str) -> tuple[float, int, str]:
+    """The amount scaled for `fmt_money(compact=True)`, its decimals and its suffix."""
+    french = language == "fr"
+    if abs(amount) >= 1e6:
+        return amount / 1e6, 1, f"{NBSP}M" if french else "M"
+    if abs(amount) >= 1e4:
+        return amount / 1e3, 0, f"{NBSP}k" if french else "K"
+    return amount, 0, ""
+
+
+def _is_latin1(text: str) -> bool:
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def fmt_date(value: dt.date | str, *, language: str | None = None) -> str:

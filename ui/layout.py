@@ -10,10 +10,10 @@ from service.access import Actor
 from ui import data
 
 
-def choose_city() -> str | None:
-    """The city the user works on, chosen in the sidebar; None (with a message) when the
-    database holds none yet."""
-    names = data.city_names()
+def choose_city(actor: Actor) -> str | None:
+    """The city the user works on, chosen in the sidebar among the cities it may read (a
+    partner: its own); None (with a message) when there is none yet."""
+    names = data.city_names(actor)
     if not names:
         st.info(
             t(
@@ -29,9 +29,9 @@ def choose_city() -> str | None:
     return str(city)
 
 
-def require_city() -> str:
-    """`choose_city`, ending the run (after its message) when the database holds no city."""
-    city = choose_city()
+def require_city(actor: Actor) -> str:
+    """`choose_city`, ending the run (after its message) when there is no city to read."""
+    city = choose_city(actor)
     if city is None:
         st.stop()
     assert city is not None
@@ -47,6 +47,6 @@ def shown_city(city: str, actor: Actor) -> CityPackage:
     return package
 
 
-def money(amount: float, currency: str = "USD") -> str:
-    """$1.2M, $35K, $900 (other currencies by their code); "1,2 M$" in French."""
-    return fmt_money(amount, currency)
+def money(amount: float, currency: str) -> str:
+    """Short money for a metric in the city's currency: "$1.2M", "€35K"; "1,2 M$" in French."""
+    return fmt_money(amount, currency, compact=True)

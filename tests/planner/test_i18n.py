@@ -114,14 +114,14 @@ def test_numbers_in_both_languages() -> None:
 
 
 def test_money_in_both_languages() -> None:
-    assert fmt_money(1_234_567, language="en") == "$1.2M"
-    assert fmt_money(35_000, language="en") == "$35K"
-    assert fmt_money(900, language="en") == "$900"
-    assert fmt_money(1_234_567, "CAD", language="en") == "CAD 1.2M"
-    assert fmt_money(1_234_567, language="fr") == f"1,2{NBSP}M$"
-    assert fmt_money(35_000, language="fr") == f"35{NBSP}k$"
-    assert fmt_money(900, language="fr") == f"900{NBSP}$"
-    assert fmt_money(1_234_567, "CAD", language="fr") == f"1,2{NBSP}M{NBSP}CAD"
+    assert fmt_money(1_234_567, "USD", compact=True, language="en") == "$1.2M"
+    assert fmt_money(35_000, "USD", compact=True, language="en") == "$35K"
+    assert fmt_money(900, "USD", compact=True, language="en") == "$900"
+    assert fmt_money(1_234_567, "CAD", compact=True, language="en") == "CA$1.2M"
+    assert fmt_money(1_234_567, "USD", compact=True, language="fr") == f"1,2{NBSP}M$"
+    assert fmt_money(35_000, "USD", compact=True, language="fr") == f"35{NBSP}k$"
+    assert fmt_money(900, "USD", compact=True, language="fr") == f"900{NBSP}$"
+    assert fmt_money(1_234_567, "CHF", compact=True, language="fr") == f"1,2{NBSP}M{NBSP}CHF"
 
 
 def test_dates_in_both_languages() -> None:
