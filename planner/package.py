@@ -43,6 +43,7 @@ import pandas as pd
 import shapely.geometry
 
 from planner import geo
+from planner.cells import neutralise
 from planner.i18n import t
 from planner.package_files import PackageLimits, extracted_zip, folder_problems
 from planner.problems import InvalidInput, MoreProblems, Problem
@@ -570,7 +571,9 @@ def _write_csv(frame: pd.DataFrame, columns: tuple[Column, ...], path: Path) -> 
 
 
 def _cell(value: object) -> str:
-    """A value as CSV text: empty for missing, true/false, integers without '.0'."""
+    """A value as CSV text: empty for missing, true/false, integers without '.0', and text
+    that a spreadsheet would run as a formula quoted (`planner.cells.neutralise`; the reader
+    takes the quote off again)."""
     if value is None or value is pd.NA or value is pd.NaT:
         return ""
     if isinstance(value, bool | np.bool_):
@@ -586,7 +589,7 @@ def _cell(value: object) -> str:
         return value.date().isoformat() if value.time() == time() else value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    return str(value)
+    return str(neutralise(str(value)))
 
 
 def _number(value: float) -> str:

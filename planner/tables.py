@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from planner.cells import restore
 from planner.i18n import N_, fmt_number, t
 from planner.package_files import PackageLimits, kind_message, size_text
 from planner.problems import MoreProblems, Problem, Severity
@@ -451,7 +452,7 @@ def _parse(text: str, column: Column) -> object:
                     )
                 )
             return text.lower()
-        return text
+        return restore(text)  # the quote a writer put before a formula-like text
     if kind == "int":
         if _INTEGER.match(text):  # exact, however long: no float rounding of large counts
             return int(text)
