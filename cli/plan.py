@@ -1,7 +1,8 @@
 """`python -m planner plan PATH`: plan a scenario on a city package and write the plan.
 
-Writes plan.json (status, totals, diagnostics, baselines) and funding.csv, capacity_added.csv,
-coverage.csv into --out. Exit codes: 0 on a plan (optimal, or stopped at the time limit with
+Writes plan.json (status, totals, diagnostics, baselines and findings: codes and values, no
+sentences) and funding.csv, capacity_added.csv, coverage.csv into --out; prints the plan in
+words (reports.words). Exit codes: 0 on a plan (optimal, or stopped at the time limit with
 a plan), 1 on invalid data or scenario (messages on stderr) and on an infeasible scenario
 (plan.json still written, with the explanation) or no plan found in time.
 """
@@ -14,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from planner.i18n import fmt_money, fmt_number, fmt_percent, t
+from planner.i18n import fmt_number, fmt_percent, t
 from planner.package import read_package
 from planner.problems import InvalidInput
 from planner.scenario import Scenario
@@ -71,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
     """Handle `plan`; returns the exit code. Invalid input is reported on stderr (exit 1)."""
     from planner.optimiser import solve
     from planner.report import write_report_context
+    from reports.words import NameBook, infeasible_summary, status_line
 
     try:
         package = read_package(args.path)
@@ -84,16 +86,18 @@ def run(args: argparse.Namespace) -> int:
     plan.write(args.out)
     write_report_context(package, args.out)  # what `report` needs: names, outlines, freshness
     summary = plan.summary()
+    # Whoever runs the command line holds the whole package: every name is theirs to read.
+    book = NameBook.from_package(package, confidential_places=True)
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
     else:
-        print(_human(summary, args.out, package.city.currency))
+        print(_human(summary, args.out, book))
     if plan.status == "infeasible":
-        explanation = plan.diagnostics.get("infeasible", {}).get("summary", plan.message)
+        explanation = infeasible_summary(plan.findings, book)
         print(t("infeasible scenario: {explanation}", explanation=explanation), file=sys.stderr)
         return 1
     if not plan.has_plan:
-        print(plan.message, file=sys.stderr)  # already "no plan: <solver's words>"
+        print(status_line(plan.status, plan.gap, plan.diagnostics.solver_message), file=sys.stderr)
         return 1
     return 0
 
@@ -115,58 +119,53 @@ def _scenario(args: argparse.Namespace) -> Scenario:
     return scenario
 
 
-def _human(summary: dict[str, Any], out: Path, currency: str = "USD") -> str:
-    from planner.plan_words import baseline_name, status_words
+def _human(summary: dict[str, Any], out: Path, book: Any = None) -> str:
+    """plan.json's summary in a few lines for the reader of a terminal."""
+    from planner.optimise.plan import summary_findings, summary_parts
+    from reports import words
 
-    totals = summary["totals"]
-    status = summary["status"]
-    message = summary["message"]
+    book = book or words.NameBook()
+    totals, diagnostics, baselines = summary_parts(summary)
+    findings = summary_findings(summary)
+    status = str(summary["status"])
     solved = status in ("optimal", "time_limit")  # without a plan, stderr says why
-    words = status_words(status)
-    if solved and message.startswith(words):  # "optimal (gap 0.05%)": the message says it all
-        words, shown = message, ""
-    else:
-        shown = f" ({message})" if solved and message != words else ""
     lines = [
         t(
-            "{name}: {status}{message}",
+            "{name}: {status}",
             name=summary["scenario"]["name"],
-            status=words,
-            message=shown,
+            status=words.status_line(status, summary.get("gap"), diagnostics.solver_message),
         )
     ]
     if solved:
-        demand = totals.get("demand") or 0.0
-        served = totals.get("served") or 0.0
+        demand = totals.demand or 0.0
+        served = totals.served or 0.0
         share = f" ({fmt_percent(served / demand, 0)})" if demand else ""
         lines.append(
             t(
                 "served {served} of {demand} units",
-                served=fmt_number(served, 1),
-                demand=fmt_number(demand, 1),
+                served=fmt_number(served),
+                demand=fmt_number(demand),
             )
             + share
         )
         lines.append(
             t(
                 "spent {spent} of {budget}; {added} units added",
-                spent=fmt_money(totals["money_spent"], currency, compact=True),
-                budget=fmt_money(totals["budget"], currency, compact=True),
-                added=fmt_number(totals["units_added"], 1),
+                spent=book.money(totals.money_spent),
+                budget=book.money(totals.budget),
+                added=words.whole(totals.units_added),
             )
         )
-        price = summary["diagnostics"].get("shadow_price")
-        if price:
-            lines.append(price["sentence"])
-        for name, other in summary["baselines"].items():
-            if "served" in other:
-                lines.append(
-                    t(
-                        "baseline {name}: served {served}",
-                        name=baseline_name(name),
-                        served=fmt_number(other["served"], 1),
-                    )
-                )
+        value = words.budget_value(findings, book)
+        if value:
+            lines.append(value[:1].upper() + value[1:] + ".")
+        for section in words.limit_sections(findings, book):
+            lines.append(t("{title}:", title=section.title))
+            lines += [t("- {line}", line=line) for line in section.lines]
+            if section.more:
+                lines.append(t("- and {count} more", count=section.more))
+        lines += words.baseline_lines(baselines, book)
+    lines += words.notes(findings, book)
     times = summary["times_s"]
     lines.append(
         t(

@@ -56,7 +56,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Handle `sweep`; returns the exit code."""
-    from planner.plan_words import status_words
+    from reports.words import status_words
 
     try:
         package = read_package(args.path)

@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-from models.errors import ScenarioExists
 from planner.i18n import t
 from planner.problems import InvalidInput
 from planner.scenario import Scenario
 from service.access import Action, can
+from service.errors import ScenarioExists
 from ui import plan_view
 from ui.auth import actor_allowed
-from ui.data import city_package, data_version, run_plan, save_scenario, visible_package
+from ui.data import data_version, run_plan, save_scenario, visible_package
 from ui.layout import require_city
 from ui.navigation import through_the_app
 from ui.permalink import changed, scenario_from_query, scenario_to_query
@@ -20,8 +20,8 @@ st.title(t("Plan"))
 st.caption(t("How should new money and beds be spread across agencies? Set a scenario and run."))
 
 actor = actor_allowed(Action.RUN_SCENARIOS, t("run scenarios"))
-city = require_city()
-package = city_package(city)
+city = require_city(actor)
+package = visible_package(city, actor)  # names and places as this role may see them
 linked, link_problems = scenario_from_query(st.query_params.to_dict(), t("New plan"))
 for problem in link_problems:
     st.warning(t("The link's scenario was partly unusable: {problem}", problem=problem))
@@ -133,25 +133,28 @@ if scenario is None:
     st.stop()
 
 with st.spinner(t("Solving…")):
-    plan = run_plan(city, scenario)
-if not plan_view.draw_status(plan):
+    plan = run_plan(city, scenario, actor)  # as this role may see it (service.plans)
+shown = package
+book = plan_view.name_book(
+    shown, confidential_places=can(actor, Action.READ_CONFIDENTIAL_LOCATIONS)
+)
+if not plan_view.draw_status(plan, book):
     st.stop()
 
 plan_view.draw_headline(plan, package.city.currency)
 st.subheader(t("Against the baselines"))
-plan_view.draw_baselines(plan)
+plan_view.draw_baselines(plan, book)
 st.subheader(t("What limits the plan"))
-plan_view.draw_limits(plan)
+plan_view.draw_limits(plan, book)
 st.subheader(t("Where the plan works"))
-shown = visible_package(city, actor)  # simplified outlines; names as this role may see them
 plan_view.draw_maps(plan, shown)
 st.subheader(t("Funding per agency and funder"))
 plan_view.draw_funding(plan, shown)
 
 st.subheader(t("A report for funders"))
 audience = "analyst" if can(actor, Action.READ_EXACT_COUNTS) else "funder"
-plan_view.draw_report_download(
-    plan, package, f"{city}:{data_version(city)}:{scenario.model_dump_json()}", audience
+plan_view.draw_report_download(  # from the plan and the city as this role may see them
+    plan, shown, f"{city}:{data_version(city, actor)}:{scenario.model_dump_json()}", audience
 )
 
 with st.form("save", clear_on_submit=True):
@@ -159,7 +162,7 @@ with st.form("save", clear_on_submit=True):
     note = st.text_area(t("Note"), placeholder=t("What this scenario asks, and why"))
     if st.form_submit_button(t("Save scenario")):
         try:
-            save_scenario(city, scenario, note, plan, actor)
+            save_scenario(city, scenario, note, actor)
             st.success(t("Saved “{name}”.", name=scenario.name))
         except ScenarioExists:
             st.error(

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any, cast
+from typing import cast
 
 import pandas as pd
 
+from planner.findings import BaselineResult, Baselines, Totals
+from planner.optimise.highs import KeptModel
 from planner.optimise.inputs import ModelInputs
 from planner.optimise.model import FloorMode, HavenModel, build_model, fix_capacity
 from planner.optimise.readback import plan_tables, plan_totals, read_solution
@@ -134,17 +136,17 @@ def evaluate_baselines(
     time_limit_s: float,
     mip_gap: float,
     names: tuple[str, ...] = BASELINES,
-    on_each: Callable[[str, dict[str, Any]], None] | None = None,
+    on_each: Callable[[BaselineResult], None] | None = None,
     coverages: dict[str, pd.DataFrame] | None = None,
-) -> dict[str, dict[str, Any]]:
-    """Totals of each baseline, evaluated on the plan's model with capacity fixed; with
-    `coverages`, each baseline's coverage table (as `Plan.coverage`) is put there too."""
-    results: dict[str, dict[str, Any]] = {}
+) -> Baselines:
+    """Each baseline evaluated on the plan's model with capacity fixed; with `coverages`,
+    each baseline's coverage table (as `Plan.coverage`) is put there too."""
+    results: list[BaselineResult] = []
     floor: FloorMode = "soft" if inputs.equity_floor > 0 else "none"
     model: HavenModel | None = None
     for name in names:
         units = baseline_units(inputs, name)
-        if model is not None and getattr(model.problem, "solverModel", None) is not None:
+        if model is not None and KeptModel.of(model) is not None:
             # Only the fixed capacity differs between baselines: HiGHS keeps the model and
             # starts from the last baseline's basis (a third of the time of a fresh build).
             run = refix_highs(model, fix_capacity(model, units), time_limit_s)
@@ -154,23 +156,20 @@ def evaluate_baselines(
             relax = solver == "highs"
             run = run_solver(model, solver, time_limit_s=time_limit_s, mip_gap=mip_gap, relax=relax)
         if not run.has_plan:
-            results[name] = {"status": run.status}
+            results.append(BaselineResult(name, run.status))
             continue
         solution = read_solution(model)
         funding, capacity, coverage = plan_tables(model, solution)
-        totals = plan_totals(inputs, funding, capacity, coverage)
-        totals["status"] = run.status
-        totals["objective"] = run.objective
-        results[name] = totals
+        totals = Totals.from_dict(
+            {**plan_totals(inputs, funding, capacity, coverage), "objective": run.objective}
+        )
+        result = BaselineResult(name, run.status, totals)
+        results.append(result)
         if coverages is not None:
             coverages[name] = coverage
         if on_each is not None:
-            on_each(name, totals)
-    return results
+            on_each(result)
+    return Baselines(tuple(results))
 
 
-def weighted_served(totals: dict[str, Any]) -> float:
-    return float(totals.get("weighted_demand", 0.0)) - float(totals.get("weighted_unmet", 0.0))
-
-
-__all__ = ["BASELINES", "baseline_units", "evaluate_baselines", "weighted_served"]
+__all__ = ["BASELINES", "baseline_units", "evaluate_baselines"]

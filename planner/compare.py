@@ -99,7 +99,9 @@ def district_coverage(plans: Mapping[str, Plan], package: CityPackage) -> pd.Dat
         index=pd.Index(districts["district_id"].to_numpy(), name="district_id"),
     )
     for name, plan in plans.items():
-        sums = plan.coverage.groupby("district_id")[["demand", "served"]].sum()
+        # NaN (a count hidden for this reader) stays NaN: no sum of what is shown passes
+        # for a district's total.
+        sums = plan.coverage.groupby("district_id")[["demand", "served"]].sum(skipna=False)
         sums = sums.reindex(table.index).fillna(0.0)
         demand = sums["demand"].where(sums["demand"] > 0)
         table[name] = (sums["served"] / demand).astype(float)
@@ -118,24 +120,27 @@ def coverage_difference(tables: ComparisonTables, first: str, second: str) -> pd
 
 
 def _totals(plan: Plan, coverage: pd.Series) -> dict[str, float]:
+    """A plan's row of `totals`. A figure hidden from this reader (None in a disclosed
+    plan's totals, service.plans) is NaN, never 0."""
     totals = plan.totals
-    served = float(totals.get("served") or 0.0)
-    spent = float(totals.get("money_spent") or 0.0)
-    status_quo = plan.baselines.get("status_quo", {}).get("served")
-    extra = served - float(status_quo) if status_quo is not None else math.nan
+    served = _number(totals.served)
+    spent = _number(totals.money_spent)
+    spent = 0.0 if math.isnan(spent) else spent
+    status_quo = plan.baselines.status_quo
+    extra = served - _number(status_quo.served) if status_quo is not None else math.nan
     with_demand = coverage.dropna().to_numpy(float)
     if len(with_demand):
         low, q1, q3, high = np.quantile(with_demand, [0.0, 0.25, 0.75, 1.0])
     else:
         low = q1 = q3 = high = math.nan
     return {
-        "demand": float(totals.get("demand") or 0.0),
+        "demand": _number(totals.demand),
         "served": served,
-        "unmet": float(totals.get("unmet") or 0.0),
-        "coverage": _number(totals.get("coverage")),
-        "budget": _number(totals.get("budget")),
+        "unmet": _number(totals.unmet),
+        "coverage": _number(totals.coverage),
+        "budget": _number(totals.budget),
         "money_spent": spent,
-        "units_added": float(totals.get("units_added") or 0.0),
+        "units_added": _number(totals.units_added),
         "money_per_unit_served": spent / served if served > 0 else math.nan,
         "cost_per_additional_unit_served": spent / extra if extra > 0 else math.nan,
         "lowest_district_coverage": float(low),

@@ -3,7 +3,15 @@
 The code lives in the `planner.optimise` package (inputs, model, solvers, read-back, plan).
 """
 
-from planner.optimise import Plan, SolveOptions, solve, solve_inputs
+from planner.optimise import Plan, SolveOptions, demand_basis, solve, solve_inputs
 from planner.optimise.inputs import ModelInputs, prepare_inputs
 
-__all__ = ["ModelInputs", "Plan", "SolveOptions", "prepare_inputs", "solve", "solve_inputs"]
+__all__ = [
+    "ModelInputs",
+    "Plan",
+    "SolveOptions",
+    "demand_basis",
+    "prepare_inputs",
+    "solve",
+    "solve_inputs",
+]

@@ -14,8 +14,11 @@ from planner.plan_words import BASELINE_NAMES
 
 def comparison_with_baselines(plan: Plan) -> pd.DataFrame:
     """One row per plan (the optimised one first): served, unmet, coverage, money spent."""
-    rows = [{"plan": "Optimised", **plan.totals}]
-    rows += [{"plan": BASELINE_NAMES.get(k, k), **v} for k, v in plan.baselines.items()]
+    rows = [{"plan": "Optimised", **plan.totals.to_dict()}]
+    rows += [
+        {"plan": BASELINE_NAMES.get(r.name, r.name), **(r.totals.to_dict() if r.totals else {})}
+        for r in plan.baselines
+    ]
     table = pd.DataFrame(rows)
     columns = ["plan", "served", "unmet", "coverage", "weighted_unmet", "money_spent"]
     return table.reindex(columns=columns)
@@ -51,12 +54,22 @@ def district_coverage(coverage: pd.DataFrame, package: CityPackage) -> pd.DataFr
         return pd.DataFrame(
             {"name": names, "demand": 0.0, "served": 0.0, "unmet": 0.0, "coverage": 1.0}
         )
-    totals = coverage.groupby("district_id")[["demand", "served", "unmet"]].sum()
+    # A count hidden from the reader (NaN) leaves its district's sums NaN: a sum of what is
+    # shown never passes for the district's total.
+    totals = coverage.groupby("district_id")[["demand", "served", "unmet"]].sum(skipna=False)
+    hidden = totals["demand"].isna()
     with_demand = coverage[coverage["demand"] > 0]
     lowest = with_demand.groupby("district_id")["coverage"].min()
-    table = pd.DataFrame({"name": names}).join(totals, how="left").fillna(0.0)
-    table["coverage"] = (table["served"] / table["demand"].where(table["demand"] > 0)).fillna(1.0)
-    table["lowest_service_coverage"] = lowest.reindex(table.index).fillna(1.0)
+    table = pd.DataFrame({"name": names}).join(totals, how="left")
+    missing = ~table.index.isin(totals.index)
+    table.loc[missing, ["demand", "served", "unmet"]] = 0.0
+    table["coverage"] = table["served"] / table["demand"].where(table["demand"] > 0)
+    table.loc[~table["coverage"].notna() & ~table.index.isin(hidden[hidden].index), "coverage"] = (
+        1.0
+    )
+    table["lowest_service_coverage"] = lowest.reindex(table.index)
+    no_demand = table["lowest_service_coverage"].isna() & ~table.index.isin(hidden[hidden].index)
+    table.loc[no_demand, "lowest_service_coverage"] = 1.0
     return table
 
 

@@ -15,17 +15,23 @@ from planner.plan_views import (
     district_coverage,
     funding_by_agency,
 )
-from planner.plan_words import status_words
 from planner.report import build_report
+from reports import words
+from reports.words import NameBook
 from ui import charts
 from ui.chart_locale import localised
 from ui.layout import money
 
-MAX_MESSAGES = 8
 OPTIMISED = N_("Optimised")  # the plan's row among the baselines (planner.plan_views)
 
 
-def draw_status(plan: Plan) -> bool:
+def name_book(package: CityPackage, *, confidential_places: bool) -> NameBook:
+    """The names this reader may see: from the package the page shows, confidential
+    agencies only for an audience that may see confidential places."""
+    return NameBook.from_package(package, confidential_places=confidential_places)
+
+
+def draw_status(plan: Plan, book: NameBook | None = None) -> bool:
     """Say what the solve ended with; True when there is a plan to show."""
     if plan.status == "optimal":
         st.success(
@@ -44,37 +50,49 @@ def draw_status(plan: Plan) -> bool:
             )
         )
     else:
-        st.error(t("No plan: {status}.", status=status_words(plan.status)))
-        explain_infeasible(plan)
+        st.error(
+            t(
+                "No plan: {status}.",
+                status=words.status_line(plan.status, plan.gap, plan.diagnostics.solver_message),
+            )
+        )
+        explain_infeasible(plan, book or NameBook())
         return False
     return True
 
 
-def explain_infeasible(plan: Plan) -> None:
-    reasons = [part.strip() for part in plan.message.split(";") if part.strip()]
-    for reason in reasons[:MAX_MESSAGES]:
+def explain_infeasible(plan: Plan, book: NameBook) -> None:
+    """Why the scenario cannot hold, one cause a line, then what would fix it."""
+    reasons = words.infeasible_reasons(plan.findings, book)
+    for reason in reasons[: words.LISTED]:
         st.markdown(t("- {reason}", reason=reason))
-    if len(reasons) > MAX_MESSAGES:
-        with st.expander(t("{value} more", value=len(reasons) - MAX_MESSAGES)):
-            for reason in reasons[MAX_MESSAGES:]:
+    if len(reasons) > words.LISTED:
+        with st.expander(t("{value} more", value=len(reasons) - words.LISTED)):
+            for reason in reasons[words.LISTED :]:
                 st.markdown(t("- {reason}", reason=reason))
+    fixes = words.infeasible_fixes(plan.findings, book)
+    if fixes:
+        st.markdown(t("**To fix:** {fixes}", fixes=t("; ").join(fixes)))
 
 
 def draw_headline(plan: Plan, currency: str) -> None:
     totals = plan.totals
-    status_quo = plan.baselines.get("status_quo", {})
+    served = totals.served
+    status_quo = plan.baselines.totals("status_quo")
+    before = status_quo.served if status_quo is not None else None
     col1, col2, col3, col4 = st.columns(4)
     col1.metric(
         t("Demand served (units)"),
-        fmt_number(totals["served"]),
-        delta=t(
-            "{change} vs today",
-            change=signed(totals["served"] - status_quo.get("served", totals["served"])),
+        fmt_number(served) if served is not None else "—",
+        delta=(
+            t("{change} vs today", change=signed(served - before))
+            if served is not None and before is not None
+            else None
         ),
     )
-    col2.metric(t("Coverage"), fmt_percent(totals["coverage"]))
-    col3.metric(t("Money spent"), money(totals["money_spent"], currency))
-    per_unit = totals.get("cost_per_additional_unit_served")
+    col2.metric(t("Coverage"), fmt_percent(totals.coverage) if totals.coverage is not None else "—")
+    col3.metric(t("Money spent"), money(totals.money_spent, currency))
+    per_unit = totals.cost_per_additional_unit_served
     col4.metric(
         t("Cost per additional unit served"), money(per_unit, currency) if per_unit else "—"
     )
@@ -85,7 +103,7 @@ def signed(value: float) -> str:
     return ("+" if value >= 0 else "") + fmt_number(value)
 
 
-def draw_baselines(plan: Plan) -> None:
+def draw_baselines(plan: Plan, book: NameBook | None = None) -> None:
     table = comparison_with_baselines(plan)  # plan names in English (planner.report's N_ marks)
     table["plan"] = [t(OPTIMISED if name == "Optimised" else name) for name in table["plan"]]
     st.dataframe(
@@ -104,33 +122,29 @@ def draw_baselines(plan: Plan) -> None:
             "money_spent": st.column_config.NumberColumn(t("Money spent"), format="dollar", step=1),
         },
     )
+    book = book or NameBook()
+    for result in plan.baselines:
+        if result.totals is not None:
+            note = words.unspent_note(result.name, result.totals, book)
+            if note:
+                st.caption(note)
 
 
-def draw_limits(plan: Plan) -> None:
-    diagnostics = plan.diagnostics
-    sentence = diagnostics.get("shadow_price", {}).get("sentence")
-    if sentence:
-        st.markdown(t("**The budget's value:** {sentence}.", sentence=sentence))
-    for kind, found in diagnostics.get("binding", {}).items():
-        words = found.get("words", [])
-        if words:
-            st.markdown(
-                t(
-                    "**Binding {kind} limits** ({value}):",
-                    kind=t(kind),
-                    value=found.get("count", len(words)),
-                )
-            )
-            for line in words[:MAX_MESSAGES]:
-                st.markdown(t("- {line}", line=line))
-    radius = diagnostics.get("radius", [])
-    if radius:
-        st.markdown(t("**Out of reach:**"))
-        for item in radius[:MAX_MESSAGES]:
-            st.markdown(t("- {value}", value=item["words"]))
-    below = diagnostics.get("below_floor", [])
-    if below:
-        st.markdown(t("**Districts below the equity floor:** {count}", count=len(below)))
+def draw_limits(plan: Plan, book: NameBook | None = None) -> None:
+    """What limits the plan, in words for this reader (names from `book`)."""
+    book = book or NameBook()
+    value = words.budget_value(plan.findings, book)
+    if value:
+        st.markdown(t("**The budget's value:** {sentence}.", sentence=value))
+    for section in words.limit_sections(plan.findings, book):
+        st.markdown(t("**{title}**", title=section.title))
+        for line in section.lines:
+            st.markdown(t("- {line}", line=line))
+        if section.more:
+            st.caption(t("and {count} more", count=section.more))
+    notes = words.notes(plan.findings, book)
+    if notes:
+        st.caption(t("; ").join(notes))
 
 
 def draw_funding(plan: Plan, package: CityPackage) -> None:

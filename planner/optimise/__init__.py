@@ -4,6 +4,6 @@
 """
 
 from planner.optimise.plan import Plan
-from planner.optimise.solve import SolveOptions, solve, solve_inputs
+from planner.optimise.solve import SolveOptions, demand_basis, solve, solve_inputs
 
-__all__ = ["Plan", "SolveOptions", "solve", "solve_inputs"]
+__all__ = ["Plan", "SolveOptions", "demand_basis", "solve", "solve_inputs"]

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from planner.findings import AGENCY_UNREACHABLE, SERVICE_UNAVAILABLE, Finding
 from planner.geo import distances_km
 from planner.i18n import t
 from planner.problems import InvalidInput, Problem
@@ -57,7 +58,7 @@ class ModelInputs:
     distance_weight: float
     cost_weight: float
     horizon_months: int
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[Finding, ...] = field(default=())  # planner.findings.NOTE_KINDS
 
 
 def prepare_inputs(
@@ -76,7 +77,7 @@ def prepare_inputs(
     same every month.
     """
     scenario.ensure_valid_for(package)
-    notes: list[str] = []
+    notes: list[Finding] = []
     district_ids = tuple(package.districts["district_id"].astype(str))
     services = _services(package, scenario)
     agencies = package.agencies.assign(agency_id=package.agencies["agency_id"].astype(str))
@@ -99,14 +100,7 @@ def prepare_inputs(
 
     for service_id in services.index:
         if not (pairs["service_id"] == service_id).any():
-            notes.append(
-                t(
-                    "nobody offers or may open {service} ({service_id}): all its demand stays "
-                    "unmet",
-                    service=services.loc[service_id, "name"],
-                    service_id=service_id,
-                )
-            )
+            notes.append(Finding(SERVICE_UNAVAILABLE, service_id=str(service_id)))
 
     if distances is None:
         distances = (
@@ -122,15 +116,7 @@ def prepare_inputs(
 
     served_somewhere = set(arcs["agency_id"])
     for agency_id in sorted(set(pairs["agency_id"]) - served_somewhere):
-        notes.append(
-            t(
-                "agency {kind} {agency_id} ({name}) reaches no district with demand for what it "
-                "offers: it gets no funding",
-                kind=kinds.get(agency_id, ""),
-                agency_id=agency_id,
-                name=_name(package, agency_id),
-            )
-        )
+        notes.append(Finding(AGENCY_UNREACHABLE, agency_ids=(str(agency_id),)))
 
     weights = services["weight"].astype(float)
     distance_weight, cost_weight = tie_breaker_weights(
@@ -196,11 +182,6 @@ def tie_breaker_weights(
     if max_unit_money > 0:
         cost_weight = min(cost_weight, budget / max_unit_money)
     return distance_weight, cost_weight
-
-
-def _name(package: CityPackage, agency_id: str) -> str:
-    match = package.agencies.loc[package.agencies["agency_id"].astype(str) == agency_id, "name"]
-    return str(match.iloc[0]) if len(match) else agency_id
 
 
 def _services(package: CityPackage, scenario: Scenario) -> pd.DataFrame:

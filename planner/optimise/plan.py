@@ -1,4 +1,7 @@
-"""`Plan`: what one solve returns, immutable, with its tables, totals and diagnostics."""
+"""`Plan`: what one solve returns, immutable, with its tables, totals, diagnostics and findings.
+
+A plan holds codes and values, no sentences (planner.findings): one solve serves every
+language and every reader; reports.words says it for a reader."""
 
 from __future__ import annotations
 
@@ -11,6 +14,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner.findings import (
+    Baselines,
+    Diagnostics,
+    Finding,
+    Totals,
+    findings_from_json,
+    findings_to_json,
+)
 from planner.scenario import Scenario
 
 FUNDING_COLUMNS = ["funder_id", "agency_id", "service_id", "amount"]
@@ -31,6 +42,8 @@ class Plan:
     coverage table of the status quo baseline (the same scenario with no new money; empty
     when the baselines were not evaluated), for "before and after". `times` in seconds:
     build, handover, solve, readback (the integer run), and lp_relaxation, baselines, total.
+    `findings`: what limits the plan, why it cannot hold, and notes on its inputs and demand
+    (planner.findings); `diagnostics` the figures behind them.
     """
 
     scenario: Scenario
@@ -44,11 +57,10 @@ class Plan:
     funding: pd.DataFrame
     capacity_added: pd.DataFrame
     coverage: pd.DataFrame
-    totals: dict[str, Any]
-    diagnostics: dict[str, Any]
-    baselines: dict[str, dict[str, Any]]
-    message: str = ""
-    notes: tuple[str, ...] = field(default=())
+    totals: Totals
+    diagnostics: Diagnostics
+    baselines: Baselines
+    findings: tuple[Finding, ...] = field(default=())
     assignments: pd.DataFrame = field(default_factory=pd.DataFrame)
     status_quo_coverage: pd.DataFrame = field(default_factory=pd.DataFrame)
 
@@ -62,17 +74,16 @@ class Plan:
             {
                 "scenario": self.scenario.to_dict(),
                 "status": self.status,
-                "message": self.message,
                 "solver": self.solver,
                 "solver_version": self.solver_version,
                 "gap": self.gap,
                 "objective": self.objective,
                 "times_s": self.times,
                 "size": self.size,
-                "totals": self.totals,
-                "diagnostics": self.diagnostics,
-                "baselines": self.baselines,
-                "notes": list(self.notes),
+                "totals": self.totals.to_dict(),
+                "diagnostics": self.diagnostics.to_dict(),
+                "baselines": self.baselines.to_dict(),
+                "findings": findings_to_json(self.findings),
             }
         )
 
@@ -94,6 +105,20 @@ class Plan:
             frame[columns].to_csv(path, index=False, float_format="%.12g")
             paths.append(path)
         return paths
+
+
+def summary_findings(summary: dict[str, Any]) -> tuple[Finding, ...]:
+    """The findings of a plan.json summary (none for a plan saved before findings existed)."""
+    return findings_from_json(summary.get("findings"))
+
+
+def summary_parts(summary: dict[str, Any]) -> tuple[Totals, Diagnostics, Baselines]:
+    """The typed totals, diagnostics and baselines of a plan.json summary."""
+    return (
+        Totals.from_dict(summary.get("totals") or {}),
+        Diagnostics.from_dict(summary.get("diagnostics")),
+        Baselines.from_dict(summary.get("baselines")),
+    )
 
 
 def _jsonable(value: Any) -> Any:

@@ -10,8 +10,9 @@ import pandas as pd
 
 from planner import baselines as baseline_rules
 from planner import explain
-from planner.demand import demand_note, horizon_demand
-from planner.i18n import fmt_percent, t
+from planner import findings as F
+from planner.demand import MIN_FORECAST_MONTHS, history_months, horizon_demand
+from planner.findings import Baselines, Diagnostics, Finding, Totals
 from planner.optimise.inputs import ModelInputs, prepare_inputs
 from planner.optimise.model import build_model
 from planner.optimise.plan import Plan, empty_frames
@@ -63,17 +64,26 @@ def solve(
     """
     options = options or SolveOptions()
     start = time.perf_counter()
-    notes: tuple[str, ...] = ()
+    notes: tuple[Finding, ...] = ()
     if demand is None:
         demand = horizon_demand(package, scenario)
-        notes = (demand_note(package, scenario),)
+        notes = (demand_basis(package, scenario),)
     inputs = prepare_inputs(package, scenario, demand, aggregate_periods=options.aggregate_periods)
     prepared = time.perf_counter() - start
     plan = solve_inputs(inputs, scenario, options)
     times = dict(plan.times)
     times["prepare"] = prepared
     times["total"] = time.perf_counter() - start
-    return replace(plan, times=times, notes=notes + plan.notes)
+    return replace(plan, times=times, findings=notes + plan.findings)
+
+
+def demand_basis(package: CityPackage, scenario: Scenario) -> Finding:
+    """How `horizon_demand` makes the demand for this package and scenario: the forecast at
+    the scenario's quantile, or the recent mean when the history is too short."""
+    months = history_months(package)
+    if months >= MIN_FORECAST_MONTHS:
+        return Finding(F.DEMAND_FORECAST, share=scenario.demand_quantile, count=months)
+    return Finding(F.DEMAND_RECENT_MEAN, count=months, limit=float(MIN_FORECAST_MONTHS))
 
 
 def solve_inputs(inputs: ModelInputs, scenario: Scenario, options: SolveOptions) -> Plan:
@@ -99,16 +109,16 @@ def solve_inputs(inputs: ModelInputs, scenario: Scenario, options: SolveOptions)
     }
     funding, capacity, coverage = empty_frames()
     assignments = pd.DataFrame()
-    diagnostics: dict[str, Any] = {}
-    baselines: dict[str, dict[str, Any]] = {}
-    message = run.message
+    diagnostics = Diagnostics()
+    found: tuple[Finding, ...] = ()
+    baselines = Baselines()
     if run.has_plan:
         started = time.perf_counter()
         solution = read_solution(model)
         funding, capacity, coverage = plan_tables(model, solution)
         assignments = assignments_table(model, solution)
         times["readback"] += time.perf_counter() - started
-        totals = plan_totals(inputs, funding, capacity, coverage)
+        totals = Totals.from_dict(plan_totals(inputs, funding, capacity, coverage))
         if options.diagnostics:
             started = time.perf_counter()
             relaxed_run, relaxed = _relaxation(model, run, solver, time_limit)
@@ -118,26 +128,27 @@ def solve_inputs(inputs: ModelInputs, scenario: Scenario, options: SolveOptions)
                 else None
             )
             times["lp_relaxation"] = time.perf_counter() - started
-            diagnostics = explain.diagnose(model, relaxed, coverage, more_money_unmet=more_money)
-            diagnostics["lp_relaxation"] = {
-                "status": relaxed_run.status,
-                "objective": relaxed_run.objective,
-            }
-        message = _status_message(run, inputs)
+            diagnostics, found = explain.diagnose(
+                model, relaxed, coverage, more_money_unmet=more_money
+            )
+            diagnostics = replace(
+                diagnostics,
+                lp_relaxation_status=relaxed_run.status,
+                lp_relaxation_objective=relaxed_run.objective,
+            )
     else:
         coverage = coverage_table(inputs, model.flows.iloc[:0], _zeros())
-        totals = plan_totals(inputs, funding, capacity, coverage)
-        totals["served"] = None
+        totals = replace(
+            Totals.from_dict(plan_totals(inputs, funding, capacity, coverage)), served=None
+        )
+        diagnostics = Diagnostics(solver_message=run.message)
         if run.status == "infeasible":
             started = time.perf_counter()
-            explanation = explain.explain_infeasible(
+            found, cells = explain.explain_infeasible(
                 inputs, solver=solver, time_limit_s=time_limit, mip_gap=options.mip_gap
             )
             times["explain"] = time.perf_counter() - started
-            diagnostics["infeasible"] = explanation
-            message = t("infeasible: {summary}", summary=explanation["summary"])
-        else:
-            message = t("no plan: {message}", message=run.message)
+            diagnostics = replace(diagnostics, relaxed_cells=cells)
     coverages: dict[str, pd.DataFrame] = {}
     if run.has_plan and options.baselines:
         started = time.perf_counter()
@@ -149,11 +160,12 @@ def solve_inputs(inputs: ModelInputs, scenario: Scenario, options: SolveOptions)
             coverages=coverages,
         )
         times["baselines"] = time.perf_counter() - started
-        _compare(totals, baselines, diagnostics, inputs)
-        beaten = not all(diagnostics["no_worse_than_baselines"].values())
+        totals, checks = _compare(totals, baselines)
+        diagnostics = replace(diagnostics, no_worse_than_baselines=checks)
+        beaten = not all(checks.values())
         if beaten and options.mip_gap > 0 and run.status == "optimal":
             return solve_inputs(inputs, scenario, replace(options, mip_gap=0.0))
-    totals["objective"] = run.objective
+    totals = replace(totals, objective=run.objective)
     return Plan(
         scenario=scenario,
         status=run.status,
@@ -169,8 +181,7 @@ def solve_inputs(inputs: ModelInputs, scenario: Scenario, options: SolveOptions)
         totals=totals,
         diagnostics=diagnostics,
         baselines=baselines,
-        message=message,
-        notes=inputs.notes,
+        findings=inputs.notes + found,
         assignments=assignments,
         status_quo_coverage=coverages.get("status_quo", pd.DataFrame()),
     )
@@ -207,35 +218,21 @@ def _relaxation(
     return relaxed_run, relaxed
 
 
-def _status_message(run: SolverRun, inputs: ModelInputs) -> str:
-    """For people, in the current language; `Plan.status` is the machine-readable code."""
-    if run.status == "optimal":
-        if run.gap and run.gap > 1e-9:
-            return t("optimal (gap {gap})", gap=fmt_percent(run.gap, 2))
-        return t("optimal")
-    if run.gap is not None:
-        return t("stopped at the time limit with a plan; gap {gap}", gap=fmt_percent(run.gap, 2))
-    return t("stopped at the time limit with a plan")
-
-
-def _compare(
-    totals: dict[str, Any],
-    baselines: dict[str, dict[str, Any]],
-    diagnostics: dict[str, Any],
-    inputs: ModelInputs,
-) -> None:
+def _compare(totals: Totals, baselines: Baselines) -> tuple[Totals, dict[str, bool]]:
     """Cost per additional unit served, and the check that no baseline does better."""
-    status_quo = baselines.get("status_quo", {})
-    if "served" in status_quo and totals.get("served") is not None:
-        extra = totals["served"] - status_quo["served"]
-        totals["served_beyond_status_quo"] = extra
-        totals["cost_per_additional_unit_served"] = (
-            totals["money_spent"] / extra if extra > 1e-9 else None
+    status_quo = baselines.totals("status_quo")
+    if status_quo is not None and status_quo.served is not None and totals.served is not None:
+        extra = totals.served - status_quo.served
+        totals = replace(
+            totals,
+            served_beyond_status_quo=extra,
+            cost_per_additional_unit_served=totals.money_spent / extra if extra > 1e-9 else None,
         )
     checks = {}
-    for name, other in baselines.items():
-        if "primary_objective" not in other:
+    for result in baselines:
+        if result.totals is None:
             continue
-        slack = 1e-6 * max(1.0, abs(other["primary_objective"]))
-        checks[name] = bool(totals["primary_objective"] <= other["primary_objective"] + slack)
-    diagnostics["no_worse_than_baselines"] = checks
+        other = result.totals.primary_objective
+        slack = 1e-6 * max(1.0, abs(other))
+        checks[result.name] = bool(totals.primary_objective <= other + slack)
+    return totals, checks

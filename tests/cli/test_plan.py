@@ -81,7 +81,11 @@ def test_infeasible_scenario_exits_one_and_still_writes_the_explanation(
     assert "infeasible scenario" in err and "$6,000 more" in err
     summary = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     assert summary["status"] == "infeasible"
-    assert summary["diagnostics"]["infeasible"]["fixes"]
+    kinds = [f["kind"] for f in summary["findings"]]
+    assert "floor_needs_budget" in kinds  # a code with its amounts, no sentence
+    missing = next(f for f in summary["findings"] if f["kind"] == "floor_needs_budget")
+    assert missing["amount"] == pytest.approx(6000, abs=1)
+    assert "message" not in summary
 
 
 def test_invalid_scenario_exits_one_without_a_trace(package_dir, tmp_path, capsys):
@@ -126,22 +130,36 @@ def test_through_python_m_planner(package_dir, tmp_path):
 
 def test_the_summary_says_the_status_once_and_money_with_its_currency():
     from cli.plan import _human
+    from reports.words import NameBook
 
     summary = {
         "scenario": {"name": "Gap"},
         "status": "optimal",
-        "message": "optimal (gap 0.05%)",
+        "gap": 0.0005,
         "totals": {"demand": 100.0, "served": 90.0, "money_spent": 1_000_000.0},
         "diagnostics": {},
         "baselines": {},
+        "findings": [],
         "times_s": {},
         "solver_version": "HiGHS",
     }
     summary["totals"].update(budget=2_000_000.0, units_added=5.0)
-    lines = _human(summary, Path("out"), "USD").splitlines()
+    lines = _human(summary, Path("out"), NameBook("USD")).splitlines()
     assert lines[0] == "Gap: optimal (gap 0.05%)"
-    assert lines[2] == "spent $1.0M of $2.0M; 5.0 units added"
-    summary["message"] = "stopped at the time limit with a plan; gap 0.50%"
+    assert lines[2] == "spent $1,000,000 of $2,000,000; 5 units added"
     summary["status"] = "time_limit"
-    first = _human(summary, Path("out"), "USD").splitlines()[0]
-    assert first.count("time limit") == 2  # the status in words, then the solver's message
+    summary["gap"] = 0.005
+    first = _human(summary, Path("out"), NameBook("USD")).splitlines()[0]
+    assert first == "Gap: stopped at the time limit with a plan; gap 0.50%"
+    canadian = _human(summary, Path("out"), NameBook("CAD")).splitlines()[2]
+    assert canadian.startswith("spent CA$1,000,000")
+
+
+def test_the_printed_plan_names_what_limits_it(package_dir, tmp_path, capsys):
+    out = tmp_path / "out"
+    args = parse(["plan", str(package_dir), "--out", str(out)])
+    assert args.handler(args) == 0
+    text = capsys.readouterr().out
+    assert "North House" in text  # agencies by name, not id
+    assert "plan.json" not in text.replace(str(out), "")
+    assert "e+0" not in text

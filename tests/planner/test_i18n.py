@@ -29,7 +29,7 @@ from planner.i18n import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-SCANNED = ("planner", "models", "service", "cli", "ui", "pages", "app.py")
+SCANNED = ("planner", "models", "service", "cli", "ui", "pages", "reports", "app.py")
 MARKERS = ("t", "N_")
 
 
@@ -590,7 +590,6 @@ def test_report_charts_number_axes_in_the_language(monkeypatch: pytest.MonkeyPat
     import altair as alt
     import pandas as pd
     import vl_convert
-
     from planner.report_charts import render_png
 
     calls: list[dict[str, object]] = []
@@ -617,7 +616,6 @@ def test_report_charts_number_axes_in_the_language(monkeypatch: pytest.MonkeyPat
 def test_report_charts_render_with_the_shared_french_locale() -> None:
     import altair as alt
     import pandas as pd
-
     from planner.report_charts import render_png
 
     chart = alt.Chart(pd.DataFrame({"v": [1234.5]})).mark_bar().encode(x="v:Q")
