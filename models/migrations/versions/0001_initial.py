@@ -14,6 +14,8 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
+from models.downgrade_guard import refuse_to_drop_rows
+
 # revision identifiers, used by Alembic.
 revision: str = '0001'
 down_revision: str | None = None
@@ -175,6 +177,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Refuses, before anything is dropped, when cities, scenarios or plan runs would be lost.
+    refuse_to_drop_rows(revision)
     op.drop_table('capacity')
     op.drop_index(op.f('ix_plan_run_scenario_id'), table_name='plan_run')
     op.drop_index(op.f('ix_plan_run_city_id'), table_name='plan_run')

@@ -16,6 +16,8 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
+from models.downgrade_guard import refuse_to_drop_rows
+
 # revision identifiers, used by Alembic.
 revision: str = '0002'
 down_revision: str | None = '0001'
@@ -79,6 +81,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Refuses, before anything is dropped, when audit events or accounts would be lost.
+    refuse_to_drop_rows(revision)
     op.drop_table('user_account')
     op.drop_index(op.f('ix_audit_event_at'), table_name='audit_event')
     op.drop_index(op.f('ix_audit_event_action'), table_name='audit_event')
