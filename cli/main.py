@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
-
-from sqlmodel import Session
 
 from cli import forecast as forecast_cli
 from cli import hsds as hsds_cli
@@ -29,8 +27,11 @@ from cli import users as users_cli
 from planner.i18n import LANGUAGES, N_, fmt_number, get_language, t, use_language
 from planner.package import CityPackage, read_package, validate_package, write_package
 from planner.problems import InvalidInput, errors
-from planner.settings import DEMO_PACKAGE, get_settings
-from service import access
+from planner.settings import DEMO_PACKAGE
+from service import city as city_service
+from service import edits, exports
+from service.audience import AUDIENCE_NAMES
+from service.errors import CityExists, UnknownCity
 
 T = TypeVar("T")
 
@@ -134,6 +135,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("city", help=t("the city's name, as in its city.json"))
     p.add_argument("out", type=Path, help=t("the folder to write (created if missing)"))
+    p.add_argument(
+        "--for",
+        dest="audience",
+        choices=AUDIENCE_NAMES,
+        default="analyst",
+        help=t(
+            "the audience the package is for (default: analyst, exact); for the others "
+            "small counts are suppressed and confidential agencies masked"
+        ),
+    )
     p.set_defaults(handler=_export)
 
     p = sub.add_parser(
@@ -177,13 +188,11 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from models.errors import CityExists
-
     package = read_package(args.path)
     for warning in package.warnings:
         print(warning, file=sys.stderr)
     try:
-        _with_session(lambda s: _audited_import(s, package, replace=args.replace))
+        edits.import_city(users_cli.cli_actor(), package, replace=args.replace)
     except CityExists as exc:
         print(t("error: {message}", message=_city_exists(exc.name)), file=sys.stderr)
         return 1
@@ -193,11 +202,8 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from models.errors import UnknownCity
-    from models.repository import load_package
-
     try:
-        package = _with_session(lambda s: load_package(s, args.city))
+        package = exports.city_package_for(users_cli.cli_actor(), args.city, args.audience)
     except UnknownCity as exc:
         known = ", ".join(repr(k) for k in exc.known) if exc.known else t("none yet")
         message = t(
@@ -213,15 +219,12 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from models.errors import CityExists
-    from models.repository import database_is_empty
-
-    if args.if_empty and not _with_session(database_is_empty):
+    if args.if_empty and not city_service.database_is_empty():
         print(t("the database already holds a city; nothing loaded"))
         return 0
     package = read_package(DEMO_PACKAGE)
     try:
-        _with_session(lambda s: _audited_import(s, package, replace=args.replace))
+        edits.import_city(users_cli.cli_actor(), package, replace=args.replace)
     except CityExists as exc:
         print(t("error: {message}", message=_city_exists(exc.name)), file=sys.stderr)
         return 1
@@ -236,21 +239,6 @@ def _city_exists(name: str) -> str:
         "data (its scenarios and plan runs are kept)",
         name=repr(name),
     )
-
-
-def _with_session(work: Callable[[Session], T]) -> T:
-    """Run `work` in one transaction on the configured database, migrated to the latest."""
-    from models.db import get_engine, session_scope, upgrade_database
-
-    engine = get_engine(get_settings().database_url)
-    upgrade_database(engine)
-    with session_scope(engine) as session:
-        return work(session)
-
-
-def _audited_import(session: Session, package: CityPackage, *, replace: bool) -> object:
-    """Import as the command's user, an administrator; the audit log records it."""
-    return access.import_city(users_cli.cli_actor(), session, package, replace)
 
 
 def _describe(package: CityPackage) -> str:

@@ -16,19 +16,12 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
 
-from sqlmodel import Session
-
-from models.accounts import UnknownUser
-from models.errors import InvalidRecord, UnknownCity
-from models.tables import UserPublic
 from planner.i18n import t
 from planner.passwords import WeakPassword
-from planner.settings import get_settings
-from service import access
-
-T = TypeVar("T")
+from service import access, accounts, exports
+from service.accounts import User
+from service.errors import InvalidRecord, UnknownCity, UnknownUser
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -119,16 +112,6 @@ def _read_password(args: argparse.Namespace) -> str:
     return first
 
 
-def _run(work: Callable[[Session], T]) -> T:
-    """Run `work` in one transaction on the configured database, migrated to the latest."""
-    from models.db import get_engine, session_scope, upgrade_database
-
-    engine = get_engine(get_settings().database_url)
-    upgrade_database(engine)
-    with session_scope(engine) as session:
-        return work(session)
-
-
 def _guarded(work: Callable[[], int]) -> int:
     """Expected refusals as one line on stderr and exit code 1, never a stack trace."""
     try:
@@ -147,16 +130,13 @@ def _guarded(work: Callable[[], int]) -> int:
 def _add(args: argparse.Namespace) -> int:
     def work() -> int:
         password = _read_password(args)
-        user = _run(
-            lambda s: access.create_user_as(
-                cli_actor(),
-                s,
-                username=args.username,
-                password=password,
-                role=args.role,
-                city=args.city,
-                agency_id=args.agency,
-            )
+        user = accounts.create_user(
+            cli_actor(),
+            username=args.username,
+            password=password,
+            role=args.role,
+            city=args.city,
+            agency_id=args.agency,
         )
         print(t("added {user}", user=_describe(user)))
         return 0
@@ -166,7 +146,7 @@ def _add(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     del args
-    users = _run(lambda s: access.list_users_as(cli_actor(), s))
+    users = accounts.list_users(cli_actor())
     if not users:
         print(t("no accounts yet; add one with: python -m planner users add NAME --role admin"))
     for user in users:
@@ -176,9 +156,7 @@ def _list(args: argparse.Namespace) -> int:
 
 def _set_active(args: argparse.Namespace, *, active: bool) -> int:
     def work() -> int:
-        user = _run(
-            lambda s: access.set_active_as(cli_actor(), s, username=args.username, active=active)
-        )
+        user = accounts.set_active(cli_actor(), username=args.username, active=active)
         described = _describe(user)
         print(
             t("enabled {user}", user=described) if active else t("disabled {user}", user=described)
@@ -190,15 +168,12 @@ def _set_active(args: argparse.Namespace, *, active: bool) -> int:
 
 def _set_role(args: argparse.Namespace) -> int:
     def work() -> int:
-        user = _run(
-            lambda s: access.set_role_as(
-                cli_actor(),
-                s,
-                username=args.username,
-                role=args.role,
-                city=args.city,
-                agency_id=args.agency,
-            )
+        user = accounts.set_role(
+            cli_actor(),
+            username=args.username,
+            role=args.role,
+            city=args.city,
+            agency_id=args.agency,
         )
         print(t("changed {user}", user=_describe(user)))
         return 0
@@ -209,11 +184,7 @@ def _set_role(args: argparse.Namespace) -> int:
 def _set_password(args: argparse.Namespace) -> int:
     def work() -> int:
         password = _read_password(args)
-        _run(
-            lambda s: access.set_password_as(
-                cli_actor(), s, username=args.username, password=password
-            )
-        )
+        accounts.set_password(cli_actor(), username=args.username, password=password)
         print(t("password set for {user}", user=args.username))
         return 0
 
@@ -222,8 +193,7 @@ def _set_password(args: argparse.Namespace) -> int:
 
 def _audit(args: argparse.Namespace) -> int:
     limit = None if args.csv else args.limit
-    events = _run(lambda s: access.audit_log(cli_actor(), s, city=args.city, limit=limit))
-    frame = access.audit_frame(events)
+    frame = exports.audit_log(cli_actor(), city=args.city, limit=limit)
     if args.csv:
         safe = frame.astype(object).map(_spreadsheet_safe)
         safe.to_csv(args.csv, index=False, quoting=csv.QUOTE_NONNUMERIC)
@@ -243,7 +213,7 @@ def _spreadsheet_safe(value: object) -> object:
     return value
 
 
-def _describe(user: UserPublic) -> str:
+def _describe(user: User) -> str:
     parts = [user.username, t(user.role)]
     if user.role == "partner":
         parts.append(t("agency {agency} of {city}", agency=user.agency_id, city=user.city))

@@ -2,11 +2,9 @@
 
 import streamlit as st
 
-from models.db import session_scope
 from planner.i18n import t
-from service import access
+from service import access, exports
 from ui.auth import actor_or_login
-from ui.data import engine
 from ui.navigation import through_the_app
 
 through_the_app()
@@ -25,9 +23,7 @@ if not access.can(actor, access.Action.READ_AUDIT):
     st.stop()
 
 limit = st.number_input(t("Show the latest"), min_value=10, max_value=100_000, value=500, step=100)
-with session_scope(engine()) as session:
-    events = access.audit_log(actor, session, limit=int(limit))
-table = access.audit_frame(events)
+table = exports.audit_log(actor, limit=int(limit))
 st.dataframe(table, hide_index=True)
 st.download_button(
     t("Download as CSV"),

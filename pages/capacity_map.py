@@ -3,13 +3,12 @@
 import streamlit as st
 
 from planner.i18n import N_, t
-from planner.overview import agency_points, capacity_by_agency, district_service_measures
 from planner.schema import AGENCY_KINDS
 from service.access import Action, can
 from ui import charts
 from ui.auth import actor_allowed
 from ui.chart_locale import localised
-from ui.data import status_quo_plan
+from ui.data import capacity_map
 from ui.layout import require_city, shown_city
 from ui.navigation import through_the_app
 
@@ -19,7 +18,7 @@ st.title(t("Capacity map"))
 st.caption(t("Where the city's services are, and where the need is."))
 
 actor = actor_allowed(Action.VIEW_MAP, t("see the capacity map"))
-city = require_city()
+city = require_city(actor)
 package = shown_city(city, actor)
 
 services = dict(zip(package.services["service_id"], package.services["name"], strict=True))
@@ -44,8 +43,8 @@ kinds = right.multiselect(
 )
 column, fmt = MEASURES[label]
 
-measures = district_service_measures(package, status_quo_plan(city).coverage, service_id)
-points = agency_points(package, service_id, tuple(kinds))
+shown = capacity_map(city, actor, service_id, tuple(kinds))  # as this role may see it
+measures, points = shown.measures, shown.points
 scope = t("all services") if service_id is None else services[service_id]
 st.vega_lite_chart(
     spec=localised(
@@ -79,7 +78,7 @@ st.caption(
 st.subheader(t("Agencies and their capacity"))
 st.caption(t("Capacity in each service's own unit per month. Locations are not listed here."))
 st.dataframe(
-    capacity_by_agency(package),
+    shown.agencies,
     hide_index=True,
     column_config={
         "id": t("Id"),

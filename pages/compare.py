@@ -2,14 +2,13 @@
 
 import streamlit as st
 
-from planner.compare import compare_plans, coverage_difference
+from planner.compare import coverage_difference
 from planner.i18n import t
 from service import access
 from service.access import Action
 from ui import compare_charts, compare_view
 from ui.auth import actor_or_login
 from ui.chart_locale import localised
-from ui.data import city_package
 from ui.layout import require_city
 from ui.navigation import through_the_app
 
@@ -24,10 +23,8 @@ actor = actor_or_login()
 if not access.can(actor, Action.RUN_SCENARIOS):
     st.info(t("Comparing plans is for funders, analysts and admins: log in with such an account."))
     st.stop()
-city = require_city()
-package = city_package(city)
-currency = package.city.currency
-saved = compare_view.saved_scenarios(city)
+city = require_city(actor)
+saved = compare_view.saved_scenarios(city, actor)
 if len(saved) < 2:
     st.info(
         t(
@@ -55,13 +52,16 @@ for name in chosen:
         st.caption(t("**{name}**: {note}", name=name, note=by_name[name].note))
 
 with st.spinner(t("Solving the scenarios (once per data version)…")):
-    plans, problems = compare_view.solve_saved(city, package, [by_name[n] for n in chosen])
-for problem in problems:
+    comparison = compare_view.compare(city, actor, chosen)
+for problem in comparison.problems:
     st.warning(problem)
-if len(plans) < 2:
+tables = comparison.tables
+if tables is None:
     st.error(t("Fewer than two of the chosen scenarios have a plan: choose others to compare."))
     st.stop()
-tables = compare_plans(plans, package)
+assert tables is not None
+package = comparison.package  # as this role may see it: confidential agencies masked
+currency = package.city.currency
 first, second = tables.plans[0], tables.plans[1]
 
 st.subheader(t("Side by side"))

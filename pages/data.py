@@ -5,7 +5,7 @@ import streamlit as st
 from planner.i18n import t
 from ui import data_view
 from ui.auth import actor_or_login
-from ui.data import city_package
+from ui.data import visible_package
 from ui.layout import require_city
 from ui.navigation import through_the_app
 
@@ -18,14 +18,14 @@ actor = actor_or_login()
 st.subheader(t("Import a data package"))
 data_view.draw_import(actor)
 
-city = require_city()
-package = city_package(city)
+city = require_city(actor)
+package = visible_package(city, actor)  # names and places as this role may see them
 
 st.subheader(t("Update an agency's capacity"))
 data_view.draw_capacity_editor(actor, city, package)
 
 st.subheader(t("Export the city"))
-data_view.draw_export(actor, city, package)
+data_view.draw_export(actor, city)
 
 st.subheader(t("Download the plan's tables"))
 data_view.draw_plan_downloads(actor, city, package)

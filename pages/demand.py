@@ -3,8 +3,7 @@ forecast demand per resident, and the hidden population behind the counts."""
 
 import streamlit as st
 
-from planner.demand_view import backtest_table, fan, forecast_per_resident
-from planner.disclosure import resolve_k
+from planner.demand_view import backtest_table
 from planner.hidden import estimate_hidden
 from planner.i18n import fmt_number, t
 from planner.problems import InvalidInput
@@ -12,7 +11,7 @@ from service.access import Action, can
 from ui import charts
 from ui.auth import actor_allowed
 from ui.chart_locale import localised
-from ui.data import backtest, outlook, visible_package
+from ui.data import backtest, demand_fan, forecast_per_resident, visible_package
 from ui.hidden_view import read_uploaded_lists
 from ui.layout import require_city
 from ui.navigation import through_the_app
@@ -23,9 +22,8 @@ st.title(t("Demand"))
 st.caption(t("Cases referred or asking for a service, and what the next 12 months may bring."))
 
 actor = actor_allowed(Action.VIEW_AGGREGATES, t("see demand by district and service"))
-city = require_city()
+city = require_city(actor)
 package = visible_package(city, actor)
-forecasts = outlook(city)
 exact = can(actor, Action.READ_EXACT_COUNTS)
 districts = dict(zip(package.districts["district_id"], package.districts["name"], strict=True))
 services = dict(zip(package.services["service_id"], package.services["name"], strict=True))
@@ -41,7 +39,7 @@ service_id = right.selectbox(
     [None, *services],
     format_func=lambda s: t("All services") if s is None else services[s],
 )
-history, forecast = fan(forecasts, district_id, service_id)
+history, forecast = demand_fan(city, actor, district_id, service_id)  # the published history
 where = t("the whole city") if district_id is None else districts[district_id]
 what = t("all services") if service_id is None else services[service_id]
 st.altair_chart(
@@ -63,10 +61,7 @@ st.caption(
 )
 
 st.subheader(t("Forecast demand per resident"))
-per_resident = forecast_per_resident(package, forecasts, service_id)
-if not exact:  # a rate times the population would give back a small count
-    small = per_resident["cases_per_month"] < resolve_k(None)
-    per_resident.loc[small, ["cases_per_month", "cases_per_10k"]] = float("nan")
+per_resident = forecast_per_resident(city, actor, service_id)  # small figures hidden
 st.vega_lite_chart(
     spec=localised(
         charts.district_map(
@@ -84,7 +79,7 @@ st.vega_lite_chart(
 )
 
 st.subheader(t("How the forecasting models did"))
-result = backtest(city)
+result = backtest(city, actor)
 table = backtest_table(result)
 winner = table[table["model"] != "chosen"].iloc[0]["model"]
 st.caption(

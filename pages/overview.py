@@ -1,23 +1,13 @@
 """Overview: the city at a glance: capacity, demand, the gap, unmet need, data freshness."""
 
-from datetime import date
-
 import streamlit as st
 
-from models.db import session_scope
 from planner.i18n import fmt_number, t
-from planner.overview import (
-    data_freshness,
-    district_measures,
-    gap_trend,
-    largest_unmet_need,
-    service_summary,
-)
-from service.access import Action, can, city_totals_for
+from service.access import Action, can
 from ui import charts
 from ui.auth import actor_allowed
 from ui.chart_locale import localised
-from ui.data import engine, service_forecast, status_quo_plan
+from ui.data import city_totals, overview
 from ui.layout import require_city, shown_city
 from ui.navigation import through_the_app
 
@@ -27,15 +17,13 @@ st.title(t("Haven"))
 st.caption(t("The city's anti-trafficking services at a glance."))
 
 actor = actor_allowed(Action.VIEW_CITY_TOTALS, t("see the city's totals"))
-city = require_city()
-package = shown_city(city, actor)
+city = require_city(actor)
+shown_city(city, actor)  # its notes
 
 if not can(actor, Action.VIEW_AGGREGATES):
     st.subheader(t("City totals"))
-    with session_scope(engine()) as session:
-        totals = city_totals_for(actor, session, city)
     st.dataframe(
-        totals,
+        city_totals(city, actor),
         hide_index=True,
         column_config={
             "service_id": None,
@@ -51,16 +39,17 @@ if not can(actor, Action.VIEW_AGGREGATES):
         },
     )
     st.stop()
-exact = can(actor, Action.READ_EXACT_COUNTS)
+figures = overview(city, actor)  # every count from the one suppression of this audience
 
-measures = district_measures(package)
 col1, col2, col3, col4 = st.columns(4)
-col1.metric(t("Districts"), fmt_number(len(package.districts)))
-col2.metric(t("Agencies"), fmt_number(len(package.agencies)))
-col3.metric(t("Services"), fmt_number(len(package.services)))
-col4.metric(t("Cases per month (last 12 months)"), fmt_number(measures["cases_per_month"].sum()))
+col1.metric(t("Districts"), fmt_number(figures.districts))
+col2.metric(t("Agencies"), fmt_number(figures.agencies))
+col3.metric(t("Services"), fmt_number(figures.services_count))
+col4.metric(
+    t("Cases per month (last 12 months)"),
+    "—" if figures.cases_per_month is None else fmt_number(figures.cases_per_month),
+)
 
-forecast = service_forecast(city)
 st.subheader(t("Capacity and demand by service"))
 st.caption(
     t(
@@ -70,7 +59,7 @@ st.caption(
     )
 )
 st.dataframe(
-    service_summary(package, forecast),
+    figures.services,
     hide_index=True,
     column_order=[
         "name",
@@ -127,7 +116,7 @@ st.dataframe(
 )
 
 st.subheader(t("The gap over time"))
-trend = gap_trend(package, forecast)
+trend = figures.gap_trend.copy()
 trend["kind"] = trend["observed"].map({True: t("observed"), False: t("forecast (median)")})
 st.altair_chart(
     localised(
@@ -156,9 +145,8 @@ st.caption(
 left, right = st.columns(2)
 left.subheader(t("Largest unmet need today"))
 left.caption(t("Existing capacity assigned as well as it can be, with no new money."))
-unmet = largest_unmet_need(package, status_quo_plan(city).coverage)
 left.dataframe(
-    unmet if exact else unmet[["name", "most_unmet_service"]],
+    figures.unmet,
     hide_index=True,
     column_config={
         "name": t("District"),
@@ -172,7 +160,7 @@ left.dataframe(
     },
 )
 right.subheader(t("Data freshness"))
-freshness = data_freshness(package, date.today())
+freshness = figures.freshness
 stale = int(freshness["stale"].sum())
 right.caption(
     t(

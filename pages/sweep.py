@@ -20,10 +20,10 @@ st.caption(
     )
 )
 
-actor_allowed(Action.RUN_SCENARIOS, t("run scenarios"))
-city = require_city()
+actor = actor_allowed(Action.RUN_SCENARIOS, t("run scenarios"))
+city = require_city(actor)
 left, right = st.columns(2)
 floor = left.slider(t("Equity floor"), 0.0, 1.0, 0.0, 0.05)
 horizon = right.slider(t("Horizon (months)"), 1, 36, 12)
 scenario = Scenario(name="Budget sweep", equity_floor=floor, horizon_months=horizon)
-draw_budget_curve(city, scenario)
+draw_budget_curve(city, scenario, actor)

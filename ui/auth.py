@@ -19,12 +19,10 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from models.db import session_scope
 from planner.i18n import t
 from planner.settings import get_settings
-from service import access
+from service import access, accounts
 from service.access import Actor
-from ui.data import engine
 
 ACTOR_KEY = "haven_actor"
 LAST_ACTIVITY_KEY = "haven_last_activity"
@@ -49,8 +47,7 @@ def current_actor() -> Actor | None:
             st.session_state[EXPIRED_KEY] = True
             actor = None
         else:
-            with session_scope(engine()) as session:
-                actor = access.refresh_actor(session, actor)
+            actor = accounts.refresh(actor)
             if actor is None:
                 _forget()
             else:
@@ -85,8 +82,7 @@ def login_form() -> Actor | None:
         submitted = st.form_submit_button(t("Log in"), type="primary")
     if not submitted:
         return None
-    with session_scope(engine()) as session:
-        actor = access.authenticate(session, username.strip(), password)
+    actor = accounts.login(username.strip(), password)
     del password
     if actor is None:
         st.error(t(access.LOGIN_FAILED))

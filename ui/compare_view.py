@@ -1,11 +1,10 @@
-"""The Compare page's helpers: saved scenarios re-solved, and the comparison in words.
+"""The Compare page's helpers: the comparison in words and tables.
 
-Each saved scenario is solved again from its saved parameters through `ui.data.run_plan`
-(cached per data version and scenario), rather than read from the saved summary: the summary
-holds totals only (no funding per agency, no coverage per district, which the chart and the
-map need), and it does not record the data version it was solved on, so after an import or
-a capacity update it would silently describe other data. The first comparison after a change
-costs one solve per scenario; later ones are cache hits.
+The saved scenarios are solved again and compared by `service.plans.compare` (cached per
+data version and scenario), for the actor's audience: confidential agencies masked, counts
+suppressed. A saved summary is not used: it holds totals only (no funding per agency, no
+coverage per district, which the chart and the map need), and it does not record the data
+version it was solved on.
 """
 
 from __future__ import annotations
@@ -15,62 +14,23 @@ import math
 import pandas as pd
 import streamlit as st
 
-from models import scenarios
-from models.db import session_scope
-from models.tables import ScenarioPublic
 from planner.compare import ComparisonTables
 from planner.i18n import fmt_number, fmt_percent, t
-from planner.optimiser import Plan
-from planner.package import CityPackage
-from planner.problems import InvalidInput
-from planner.scenario import Scenario
-from ui.data import engine, run_plan
+from service import plans
+from service.access import Actor
+from service.plans import Comparison, SavedScenario
 from ui.layout import money
 
 
-def saved_scenarios(city_name: str) -> list[ScenarioPublic]:
+def saved_scenarios(city_name: str, actor: Actor) -> list[SavedScenario]:
     """The city's saved scenarios, by name (read fresh: saving one does not change the data
     version)."""
-    with session_scope(engine()) as session:
-        return scenarios.list_scenarios(session, city_name=city_name)
+    return plans.saved_scenarios(actor, city_name)
 
 
-def solve_saved(
-    city_name: str, package: CityPackage, chosen: list[ScenarioPublic]
-) -> tuple[dict[str, Plan], list[str]]:
-    """Plans of the chosen scenarios by name, and why any of them could not be compared."""
-    plans: dict[str, Plan] = {}
-    problems: list[str] = []
-    for saved in chosen:
-        try:
-            scenario = Scenario.from_dict(dict(saved.parameters), source=saved.name)
-        except InvalidInput as exc:
-            problems.append(
-                t("“{name}” has parameters Haven cannot use: {error}", name=saved.name, error=exc)
-            )
-            continue
-        unknown = scenario.validate_for(package)
-        if unknown:
-            problems.append(
-                t(
-                    "“{name}” no longer fits the city's data: {problems}",
-                    name=saved.name,
-                    problems="; ".join(unknown),
-                )
-            )
-            continue
-        plan = run_plan(city_name, scenario)
-        if not plan.has_plan:
-            problems.append(
-                t(
-                    "“{name}” has no plan ({status}): open it on the Plan page to see why.",
-                    name=saved.name,
-                    status=plan.status,
-                )
-            )
-            continue
-        plans[saved.name] = plan
-    return plans, problems
+def compare(city_name: str, actor: Actor, names: list[str]) -> Comparison:
+    """The chosen saved scenarios compared, as the actor may see them."""
+    return plans.compare(actor, city_name, names)
 
 
 def side_by_side(tables: ComparisonTables, currency: str) -> pd.DataFrame:

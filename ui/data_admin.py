@@ -1,33 +1,35 @@
 """What the Data page reads and writes: uploads checked and imported, capacity updates and
 their history, the city and a plan's tables as files to download.
 
-Writes go through `models.repository`, which bumps the city's data version: every cache of
-`ui.data` (and the ones here) is keyed by it, so nothing needs clearing after a write.
+Reads and writes go through the service layer (service.edits, service.exports,
+service.plans), which checks the actor and bumps the city's data version on a write: every
+cache is keyed by it, so nothing needs clearing after a write.
 Errors come back as text for the page to show, never as exceptions.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from datetime import date
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
 
-from models import repository
-from models.db import session_scope
-from models.errors import CityExists, ConcurrentEdit, ImportFailed, InvalidRecord, StorageError
-from planner.exchange import CheckedUpload, check_upload, csv_bytes, plan_tables, xlsx_bytes
-from planner.exchange import package_zip as zip_of_package
+from planner.exchange import CheckedUpload, check_upload
 from planner.i18n import fmt_number, get_language, t, use_language
-from planner.optimiser import Plan
 from planner.package import CityPackage
 from planner.scenario import Scenario
-from service import access
-from service.access import AccessDenied, Actor
-from ui.data import data_version, engine
+from service import edits, exports, plans
+from service.access import Actor
+from service.errors import (
+    AccessDenied,
+    CityExists,
+    ConcurrentEdit,
+    DatabaseError,
+    ImportFailed,
+    InvalidRecord,
+    StorageError,
+)
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -46,8 +48,7 @@ def checked_upload(data: bytes, file_name: str) -> CheckedUpload:
 def import_checked(actor: Actor, package: CityPackage, *, replace: bool) -> tuple[str, bool]:
     """Import a checked package as the actor (audited); (message, whether it was imported)."""
     try:
-        with session_scope(engine()) as session:
-            summary = access.import_city(actor, session, package, replace)
+        summary = edits.import_city(actor, package, replace=replace)
     except AccessDenied as exc:
         return t("Nothing was imported: {reason}. Ask an analyst or an admin.", reason=exc), False
     except CityExists:
@@ -61,7 +62,7 @@ def import_checked(actor: Actor, package: CityPackage, *, replace: bool) -> tupl
         )
     except (ImportFailed, StorageError) as exc:
         return t("Nothing was imported. {reason}", reason=exc), False
-    except SQLAlchemyError as exc:
+    except DatabaseError as exc:
         reason = str(exc).splitlines()[0]
         return (
             t(
@@ -102,19 +103,17 @@ def record_capacity_update(
     if capacity is None:
         return t("Capacity is required: enter the number of units the agency has now.")
     try:
-        with session_scope(engine()) as session:
-            access.update_capacity(
-                actor,
-                session,
-                city_name=city_name,
-                agency_id=agency_id,
-                service_id=service_id,
-                capacity=capacity,
-                occupied=occupied,
-                max_expansion=max_expansion,
-                as_of=as_of,
-                expected_version=expected_version,
-            )
+        edits.update_capacity(
+            actor,
+            city_name=city_name,
+            agency_id=agency_id,
+            service_id=service_id,
+            capacity=capacity,
+            occupied=occupied,
+            max_expansion=max_expansion,
+            as_of=as_of,
+            expected_version=expected_version,
+        )
     except AccessDenied as exc:
         return t("Nothing was changed: {reason}.", reason=exc)
     except ConcurrentEdit:
@@ -127,7 +126,7 @@ def record_capacity_update(
         return t("Nothing was changed: {reason}. Correct it and save again.", reason=exc)
     except StorageError as exc:
         return t("Nothing was changed: {reason}.", reason=exc)
-    except SQLAlchemyError as exc:
+    except DatabaseError as exc:
         reason = str(exc).splitlines()[0]
         return t(
             "Nothing was changed: the database refused the update ({reason}). Try again.",
@@ -136,62 +135,23 @@ def record_capacity_update(
     return None
 
 
-HISTORY_COLUMNS = [
-    "as_of",
-    "capacity",
-    "occupied",
-    "max_expansion",
-    "unit_cost",
-    "recorded_at",
-    "recorded_by",
-]
-
-
-def capacity_history(city_name: str, agency_id: str, service_id: str) -> pd.DataFrame:
+def capacity_history(actor: Actor, city_name: str, agency_id: str, service_id: str) -> pd.DataFrame:
     """Every capacity row of the agency for the service, newest first (read fresh)."""
-    with session_scope(engine()) as session:
-        rows = repository.capacity_history(
-            session, city_name=city_name, agency_id=agency_id, service_id=service_id
-        )
-    frame = pd.DataFrame([row.model_dump() for row in rows], columns=HISTORY_COLUMNS)
-    numbers = ["capacity", "occupied", "max_expansion", "unit_cost"]
-    frame[numbers] = frame[numbers].astype(float)  # None -> NaN: an empty cell, not "None"
-    return frame.iloc[::-1].reset_index(drop=True)
-
-
-@st.cache_data(show_spinner=False, max_entries=4)
-def _city_zip(city_name: str, version: str, _package: CityPackage) -> bytes:
-    del city_name, version  # the cache key
-    return zip_of_package(_package)
+    return exports.capacity_history(actor, city_name, agency_id, service_id)
 
 
 def export_file_name(city_name: str) -> str:
     """A file name for the city's package: letters, digits, '-' and '_' only."""
-    return (re.sub(r"[^A-Za-z0-9_-]+", "_", city_name).strip("_") or "city") + ".zip"
+    return exports.export_file_name(city_name)
 
 
-def city_zip(city_name: str, package: CityPackage) -> bytes:
-    """The city as a package .zip, made once per data version."""
+def city_zip(actor: Actor, city_name: str) -> bytes:
+    """The city as a package .zip for the actor's audience, made once per data version."""
     with st.spinner(t("Packing the city…")):
-        return _city_zip(city_name, data_version(city_name), package)
+        return exports.package_zip(actor, city_name)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _result_files(
-    city_name: str, version: str, scenario_json: str, _plan: Plan, _package: CityPackage
-) -> dict[str, bytes]:
-    del city_name, version, scenario_json  # the cache key
-    tables = plan_tables(_plan, _package)
-    files = {f"{name}.csv": csv_bytes(table) for name, table in tables.items()}
-    files["plan_tables.xlsx"] = xlsx_bytes(tables)
-    return files
-
-
-def result_files(
-    city_name: str, scenario: Scenario, plan: Plan, package: CityPackage
-) -> dict[str, bytes]:
+def result_files(actor: Actor, city_name: str, scenario: Scenario) -> dict[str, bytes]:
     """The plan's tables as `funding.csv`, `capacity_added.csv`, `coverage.csv` and one
-    `plan_tables.xlsx`, made once per data version and scenario."""
-    return _result_files(
-        city_name, data_version(city_name), scenario.model_dump_json(), plan, package
-    )
+    `plan_tables.xlsx`, as the actor may download them (service.plans.plan_files)."""
+    return plans.plan_files(actor, city_name, scenario)

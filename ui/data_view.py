@@ -62,7 +62,7 @@ def draw_import(actor: Actor) -> None:
             warnings=fmt_number(checked.warnings),
         )
     )
-    exists = new.city.name in city_names()
+    exists = new.city.name in city_names(actor)
     replace = exists and st.checkbox(
         t("Replace the city's data"),
         help=t(
@@ -77,7 +77,7 @@ def draw_import(actor: Actor) -> None:
 def draw_capacity_editor(actor: Actor, city: str, package: CityPackage) -> None:
     """Choose an agency and a service, record new figures, show the history."""
     seen = st.session_state.get(SEEN)
-    version = data_version(city)
+    version = data_version(city, actor)
     names = package.agencies.set_index("agency_id")["name"]
     editable = [
         a for a in names.index if access.can_edit_capacity(actor, city_name=city, agency_id=a)
@@ -140,12 +140,12 @@ def draw_capacity_editor(actor: Actor, city: str, package: CityPackage) -> None:
                     t(
                         "Saved: {value} has {capacity} {unit}s as of {as_of}.",
                         value=names[agency_id],
-                        capacity=fmt_number(capacity),
+                        capacity=fmt_number(capacity or 0.0),
                         unit=unit,
                         as_of=as_of,
                     )
                 )
-    st.session_state[SEEN] = (city, data_version(city))
+    st.session_state[SEEN] = (city, data_version(city, actor))
     st.caption(
         t(
             "History of {value}: {value2}, newest first.",
@@ -155,7 +155,7 @@ def draw_capacity_editor(actor: Actor, city: str, package: CityPackage) -> None:
     )
     currency = package.city.currency
     st.dataframe(
-        data_admin.capacity_history(city, agency_id, service_id),
+        data_admin.capacity_history(actor, city, agency_id, service_id),
         hide_index=True,
         column_config={
             "as_of": st.column_config.DateColumn(t("As of")),
@@ -183,16 +183,16 @@ def draw_capacity_editor(actor: Actor, city: str, package: CityPackage) -> None:
     )
 
 
-def draw_export(actor: Actor, city: str, package: CityPackage) -> None:
+def draw_export(actor: Actor, city: str) -> None:
     """The whole city as a package .zip (it holds confidential locations)."""
-    if not access.can(actor, Action.READ_CONFIDENTIAL_LOCATIONS):
+    if not access.can(actor, Action.IMPORT_DATA):
         st.info(
             t("Exporting the whole package (with shelters' locations) is for analysts and admins.")
         )
         return
     st.download_button(
         t("Download {city} as a data package (.zip)", city=city),
-        data=data_admin.city_zip(city, package),
+        data=data_admin.city_zip(actor, city),
         file_name=data_admin.export_file_name(city),
         mime="application/zip",
     )
@@ -216,7 +216,7 @@ def draw_plan_downloads(actor: Actor, city: str, package: CityPackage) -> None:
             )
         )
         return
-    plan = run_plan(city, scenario)
+    plan = run_plan(city, scenario, actor)
     if not plan.has_plan:
         st.warning(
             t(
@@ -236,7 +236,7 @@ def draw_plan_downloads(actor: Actor, city: str, package: CityPackage) -> None:
             horizon_months=scenario.horizon_months,
         )
     )
-    files = data_admin.result_files(city, scenario, plan, package)
+    files = data_admin.result_files(actor, city, scenario)
     for column, (name, content) in zip(st.columns(len(files)), files.items(), strict=True):
         excel = name.endswith(".xlsx")
         column.download_button(

@@ -10,9 +10,11 @@ import streamlit as st
 
 from planner.i18n import t
 from planner.scenario import Scenario
-from planner.sweep import SweepResult, marginal_served, sweep
+from planner.sweep import SweepResult, marginal_served
+from service import plans
+from service.access import Actor
 from ui.chart_locale import localised
-from ui.data import city_package, data_version
+from ui.data import data_version, visible_package
 
 DEFAULT_FACTORS = tuple(i / 10 for i in range(21))  # 0 to 2x in 21 points
 
@@ -71,33 +73,35 @@ def marginal_heatmap(marginal: pd.DataFrame) -> alt.Chart:
     )
 
 
-def run_sweep(city: str, scenario: Scenario, factors: tuple[float, ...]) -> SweepResult:
-    """Run the sweep in this session's process, with a progress bar."""
-    package = city_package(city)
+def run_sweep(
+    city: str, scenario: Scenario, factors: tuple[float, ...], actor: Actor
+) -> SweepResult:
+    """Run the sweep in this session's process (service.plans.run_sweep), with a progress
+    bar."""
     bar = st.progress(0.0, text=t("Solving the budget sweep…"))
 
     def advance(share: float) -> None:
         bar.progress(min(1.0, share), text=t("Solved {share:.0%} of the sweep", share=share))
 
-    result = sweep(package, scenario, budget_factors=factors, workers=1, progress=advance)
+    result = plans.run_sweep(actor, city, scenario, factors, progress=advance)
     bar.empty()
     return result
 
 
 def draw_budget_curve(
-    city: str, scenario: Scenario, factors: tuple[float, ...] = DEFAULT_FACTORS
+    city: str, scenario: Scenario, actor: Actor, factors: tuple[float, ...] = DEFAULT_FACTORS
 ) -> SweepResult | None:
     """Sweep the budget from 0 to 2x the scenario's, then draw the city's curve, each
     district's, and the marginal served per 1,000 per district (where the next dollar helps).
     The result is kept in the session for this city's data version and scenario."""
-    key = ("budget_sweep", city, data_version(city), hash(scenario), factors)
+    key = ("budget_sweep", city, data_version(city, actor), hash(scenario), factors, actor)
     if st.session_state.get("budget_sweep_key") != key:
         if not st.button(t("Run the budget sweep"), type="primary"):
             return None
-        st.session_state["budget_sweep"] = run_sweep(city, scenario, factors)
+        st.session_state["budget_sweep"] = run_sweep(city, scenario, factors, actor)
         st.session_state["budget_sweep_key"] = key
     result: SweepResult = st.session_state["budget_sweep"]
-    currency = city_package(city).city.currency
+    currency = visible_package(city, actor).city.currency
     points = result.points
     failed = points[~points["status"].isin(["optimal", "time_limit"])]
     if len(failed):

@@ -1,0 +1,400 @@
+"""Plans for one actor: solved once on the exact data, shown as the actor's audience may.
+
+A plan is solved in service/ on the exact package (the optimiser needs exact demand and
+places) and cached per (database, city, data version, scenario): one solve serves every
+reader. What leaves this module is `disclose_plan(plan, package, audience)`:
+
+- confidential agencies: their ids stay in the tables (names come from the visible package,
+  where they are `access.CONFIDENTIAL_NAME`); the plan's findings are masked with
+  `planner.findings.mask_findings` (no name, no distance to them); assignments (served per
+  district and agency, with distances) are left out for any audience but the exact one;
+- counts: for an audience without exact counts the coverage table (served and unmet per
+  district and service, in cases = units / units per case, rounded) is suppressed as ONE
+  table with its totals (`planner.disclosure.suppress_table`: districts × (service, served |
+  unmet), row totals a district's demand, column totals the city's); every figure shown
+  (demand = served + unmet of a cell, a district's coverage, the headline totals) is derived
+  from shown counts only, NaN otherwise. The status quo "before" table is not shown to
+  such an audience (it shares its demand with the plan's).
+
+API (names kept stable; tests attack them):
+- `run_plan(actor, city, scenario) -> Plan`, `status_quo_plan(actor, city) -> Plan`;
+- `disclose_plan(plan, package, audience) -> Plan` (pure);
+- `plan_files(actor, city, scenario) -> dict[str, bytes]` (funding.csv, capacity_added.csv,
+  coverage.csv, plan_tables.xlsx as the actor may download them);
+- `saved_scenarios(actor, city)`, `save_scenario(actor, city, scenario, note)`,
+  `delete_scenario(actor, city, name)`;
+- `compare(actor, city, names) -> Comparison`;
+- `run_sweep(actor, city, scenario, factors, progress) -> SweepResult`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models import scenarios
+from models.errors import UnknownScenario
+from models.tables import ScenarioPublic
+from planner import disclosure
+from planner.compare import ComparisonTables, compare_plans
+from planner.demand import horizon_demand
+from planner.exchange import csv_bytes, plan_tables, xlsx_bytes
+from planner.findings import Totals, mask_findings
+from planner.i18n import N_, get_language, t
+from planner.optimiser import Plan, solve
+from planner.package import CityPackage
+from planner.problems import InvalidInput
+from planner.scenario import Scenario
+from planner.sweep import SweepResult, sweep
+from service import access, store
+from service.access import Action, Actor, require
+from service.audience import Audience, audience_for
+from service.city import _visible, require_city
+from service.published import hidden_agency_ids
+
+SavedScenario = ScenarioPublic
+"""A saved scenario (name, note, parameters, created_by, created_at)."""
+
+STATUS_QUO = "Status quo"
+
+
+# --- solving (exact, cached) ----------------------------------------------------------------
+
+
+def _exact_plan(city_name: str, version: str, scenario: Scenario) -> Plan:
+    """The plan on the exact data, once per data version and scenario: a plan holds codes
+    and values, no sentences (planner.findings), so one solve serves every language."""
+    key = (city_name, version, scenario.model_dump_json())
+
+    def make() -> Plan:
+        package = store.exact_package(city_name, version)
+        demand = store.cached(
+            "horizon_demand",
+            (city_name, version, scenario.horizon_months, scenario.demand_quantile),
+            lambda: horizon_demand(
+                package,
+                Scenario(
+                    name="demand",
+                    horizon_months=scenario.horizon_months,
+                    demand_quantile=scenario.demand_quantile,
+                ),
+            ),
+        )
+        return solve(package, scenario, demand=demand)
+
+    return store.cached("plan", key, make)
+
+
+def _status_quo_scenario() -> Scenario:
+    return Scenario(name=STATUS_QUO, budget=0.0)
+
+
+def status_quo_coverage_exact(city_name: str, version: str) -> pd.DataFrame:
+    """Service use only: the status quo's exact coverage (for rankings shown without counts)."""
+    return _exact_plan(city_name, version, _status_quo_scenario()).coverage
+
+
+def status_quo_coverage_for(audience: Audience, city_name: str, version: str) -> pd.DataFrame:
+    """The status quo's coverage table as `audience` may see it."""
+    plan = _exact_plan(city_name, version, _status_quo_scenario())
+    package = store.exact_package(city_name, version)
+    return disclose_plan(plan, package, audience).coverage
+
+
+def run_plan(actor: Actor, city_name: str, scenario: Scenario) -> Plan:
+    """The plan of this scenario as the actor may see it (funders, analysts, admins)."""
+    require(actor, Action.RUN_SCENARIOS, N_("run scenarios"))
+    require_city(actor, city_name)
+    version = store.data_version(city_name)
+    plan = _exact_plan(city_name, version, scenario)
+    audience = audience_for(actor)
+    return store.cached(
+        "disclosed_plan",
+        (city_name, version, scenario.model_dump_json(), audience.key, get_language()),
+        lambda: disclose_plan(plan, store.exact_package(city_name, version), audience),
+    )
+
+
+def status_quo_plan(actor: Actor, city_name: str) -> Plan:
+    """Today's capacity assigned as well as it can be, with no new money, for the actor."""
+    return run_plan(actor, city_name, _status_quo_scenario())
+
+
+# --- disclosure -----------------------------------------------------------------------------
+
+
+def disclose_plan(plan: Plan, package: CityPackage, audience: Audience) -> Plan:
+    """The plan as `audience` may see it (pure): see the module's docstring."""
+    if audience.exact_counts and audience.confidential_places:
+        return plan
+    hidden = hidden_agency_ids(package, audience)
+    changes: dict[str, Any] = {}
+    changes["findings"] = mask_findings(plan.findings, hidden)
+    assignments = plan.assignments
+    if not audience.exact_counts:
+        assignments = assignments.iloc[0:0]
+    elif hidden and "dist_km" in assignments:
+        assignments = assignments.copy()
+        assignments.loc[assignments["agency_id"].isin(hidden), "dist_km"] = float("nan")
+    changes["assignments"] = assignments
+    if not audience.exact_counts and plan.has_plan:
+        coverage, totals = suppressed_coverage(plan.coverage, package, audience.k)
+        changes["coverage"] = coverage
+        changes["status_quo_coverage"] = plan.status_quo_coverage.iloc[0:0]
+        changes["totals"] = _with_totals(plan, totals)
+    return dataclasses.replace(plan, **changes)
+
+
+def suppressed_coverage(
+    coverage: pd.DataFrame, package: CityPackage, k: int
+) -> tuple[pd.DataFrame, dict[str, float | None]]:
+    """A plan's coverage table for an audience without exact counts, and its totals.
+
+    Served and unmet per district and service become cases (units / units per case,
+    rounded), suppressed as one table of districts × (service, served | unmet) with its row
+    and column totals. Shown counts go back to units; a cell's demand is served + unmet
+    when both are shown; hidden figures are NaN. The totals (units: demand, served, unmet,
+    coverage, weighted_unmet) are sums of the table's column totals, None when any is hidden.
+    """
+    services = package.services.set_index("service_id")
+    units = services["units_per_case"].astype(float)
+    frame = coverage.copy()
+    per_case = frame["service_id"].map(units).astype(float).replace(0.0, np.nan)
+    frame["served_cases"] = (frame["served"] / per_case).fillna(0.0).round().astype("int64")
+    frame["unmet_cases"] = (frame["unmet"] / per_case).fillna(0.0).round().astype("int64")
+    wide = frame.pivot_table(
+        index="district_id",
+        columns="service_id",
+        values=["served_cases", "unmet_cases"],
+        aggfunc="sum",
+        fill_value=0,
+    )
+    wide.columns = [f"{pair[1]}\t{pair[0]}" for pair in wide.columns]
+    table = disclosure.suppress_table(wide.astype("int64"), k, row_totals=True, column_totals=True)
+    body = table.shown.drop(index=disclosure.TOTAL).drop(columns=disclosure.TOTAL)
+    shown = body.astype("Float64").astype(float)
+
+    def cell(kind: str) -> pd.Series:
+        keys = list(zip(frame["district_id"], frame["service_id"] + "\t" + kind, strict=True))
+        return pd.Series(
+            [
+                shown.at[d, c] if d in shown.index and c in shown.columns else np.nan
+                for d, c in keys
+            ],
+            index=frame.index,
+            dtype=float,
+        )
+
+    served = cell("served_cases") * per_case
+    unmet = cell("unmet_cases") * per_case
+    result = frame[["district_id", "service_id"]].copy()
+    result["demand"] = served + unmet
+    result["served"] = served
+    result["unmet"] = unmet
+    result["coverage"] = served / result["demand"].where(result["demand"] > 0)
+    for column in [c for c in coverage.columns if c not in result.columns]:
+        result[column] = coverage[column]
+    city = pd.Series(
+        table.shown.loc[disclosure.TOTAL].astype("Float64").astype(float).to_numpy(),
+        index=table.shown.columns,
+    )
+    totals = _table_totals(city.drop(disclosure.TOTAL), units, services["weight"].astype(float))
+    return result.reset_index(drop=True), totals
+
+
+def _table_totals(city: pd.Series, units: pd.Series, weights: pd.Series) -> dict[str, float | None]:
+    sums: dict[str, float | None] = {}
+    for kind, name in (("served_cases", "served"), ("unmet_cases", "unmet")):
+        values = city[[c for c in city.index if c.endswith("\t" + kind)]]
+        service_ids = [c.split("\t")[0] for c in values.index]
+        if values.isna().any():
+            sums[name] = None
+            if name == "unmet":
+                sums["weighted_unmet"] = None
+            continue
+        sums[name] = float((values.to_numpy() * units.reindex(service_ids).to_numpy()).sum())
+        if name == "unmet":
+            weighted = values.to_numpy() * units.reindex(service_ids).to_numpy()
+            sums["weighted_unmet"] = float(
+                (weighted * weights.reindex(service_ids).to_numpy()).sum()
+            )
+    served, unmet = sums["served"], sums["unmet"]
+    sums["demand"] = None if served is None or unmet is None else served + unmet
+    demand = sums["demand"]
+    sums["coverage"] = None if demand is None or served is None or demand <= 0 else served / demand
+    return sums
+
+
+def _with_totals(plan: Plan, shown: dict[str, float | None]) -> Totals:
+    """The plan's totals with the counts replaced by the suppressed table's (None: hidden)."""
+    totals = plan.totals
+    status_quo = plan.baselines.status_quo
+    served = shown["served"]
+    extra = None
+    if served is not None and status_quo is not None and status_quo.served is not None:
+        extra = served - status_quo.served
+    spent = totals.money_spent
+    return dataclasses.replace(
+        totals,
+        demand=shown["demand"],
+        served=served,
+        unmet=shown["unmet"],
+        coverage=shown["coverage"],
+        weighted_unmet=shown["weighted_unmet"],
+        served_beyond_status_quo=extra,
+        cost_per_additional_unit_served=spent / extra if extra is not None and extra > 0 else None,
+    )
+
+
+# --- downloads ------------------------------------------------------------------------------
+
+
+def plan_files(actor: Actor, city_name: str, scenario: Scenario) -> dict[str, bytes]:
+    """The plan's tables as the actor may download them: `funding.csv`,
+    `capacity_added.csv`, `coverage.csv` and one `plan_tables.xlsx` (names as the visible
+    package has them; coverage suppressed for an audience without exact counts)."""
+    plan = run_plan(actor, city_name, scenario)
+    audience = audience_for(actor)
+    version = store.data_version(city_name)
+    visible = _visible(city_name, version, audience)
+    tables = plan_tables(plan, visible)
+    files = {f"{name}.csv": csv_bytes(table) for name, table in tables.items()}
+    files["plan_tables.xlsx"] = xlsx_bytes(tables)
+    return files
+
+
+# --- saved scenarios ------------------------------------------------------------------------
+
+
+def saved_scenarios(actor: Actor, city_name: str) -> list[SavedScenario]:
+    """The city's saved scenarios, by name (read fresh)."""
+    require(actor, Action.RUN_SCENARIOS, N_("run scenarios"))
+    require_city(actor, city_name)
+    with store.session() as opened:
+        return scenarios.list_scenarios(opened, city_name=city_name)
+
+
+def save_scenario(actor: Actor, city_name: str, scenario: Scenario, note: str) -> int:
+    """Save the scenario under the actor's name (audited), with its plan's summary."""
+    require_city(actor, city_name)
+    version = store.data_version(city_name)
+    plan = _exact_plan(city_name, version, scenario)
+    with store.session() as opened:
+        scenario_id = access.save_scenario_as(
+            actor,
+            opened,
+            city_name=city_name,
+            name=scenario.name,
+            note=note,
+            parameters=scenario.to_dict(),
+        )
+        scenarios.save_plan_run(
+            opened,
+            city_name=city_name,
+            scenario_id=scenario_id,
+            parameters=scenario.to_dict(),
+            status=plan.status,
+            summary=plan.summary(),
+            solver=plan.solver,
+            wall_time_s=float(plan.times.get("total", 0.0)),
+        )
+        return scenario_id
+
+
+def delete_scenario(actor: Actor, city_name: str, name: str) -> None:
+    """Delete a saved scenario (admins and analysts any, a funder its own)."""
+    require_city(actor, city_name)
+    with store.session() as opened:
+        access.delete_scenario_as(actor, opened, city_name=city_name, name=name)
+
+
+# --- comparing ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """Saved plans side by side, as the actor may see them: `tables` (None when fewer than
+    two could be solved), why any chosen scenario could not be compared (`problems`, in the
+    current language), and the `package` to draw them with (the visible one)."""
+
+    tables: ComparisonTables | None
+    problems: tuple[str, ...]
+    package: CityPackage
+
+
+def compare(actor: Actor, city_name: str, names: Sequence[str]) -> Comparison:
+    """Re-solve the chosen saved scenarios (cached) and compare them for the actor."""
+    require(actor, Action.RUN_SCENARIOS, N_("run scenarios"))
+    require_city(actor, city_name)
+    audience = audience_for(actor)
+    version = store.data_version(city_name)
+    visible = _visible(city_name, version, audience)
+    by_name = {s.name: s for s in saved_scenarios(actor, city_name)}
+    plans: dict[str, Plan] = {}
+    problems: list[str] = []
+    for name in names:
+        saved = by_name.get(name)
+        if saved is None:
+            problems.append(str(UnknownScenario(name)))
+            continue
+        try:
+            scenario = Scenario.from_dict(dict(saved.parameters), source=saved.name)
+        except InvalidInput as exc:
+            problems.append(
+                t("“{name}” has parameters Haven cannot use: {error}", name=saved.name, error=exc)
+            )
+            continue
+        unknown = scenario.validate_for(visible)
+        if unknown:
+            problems.append(
+                t(
+                    "“{name}” no longer fits the city's data: {problems}",
+                    name=saved.name,
+                    problems="; ".join(unknown),
+                )
+            )
+            continue
+        plan = run_plan(actor, city_name, scenario)
+        if not plan.has_plan:
+            problems.append(
+                t(
+                    "“{name}” has no plan ({status}): open it on the Plan page to see why.",
+                    name=saved.name,
+                    status=plan.status,
+                )
+            )
+            continue
+        plans[saved.name] = plan
+    tables = compare_plans(plans, visible) if len(plans) >= 2 else None
+    return Comparison(tables=tables, problems=tuple(problems), package=visible)
+
+
+# --- the budget sweep -----------------------------------------------------------------------
+
+
+def run_sweep(
+    actor: Actor,
+    city_name: str,
+    scenario: Scenario,
+    factors: Sequence[float],
+    progress: Callable[[float], None] | None = None,
+) -> SweepResult:
+    """The scenario solved again at each budget factor: the city's served units and each
+    district's coverage per point (shares, no counts)."""
+    require(actor, Action.RUN_SCENARIOS, N_("run scenarios"))
+    require_city(actor, city_name)
+    package = store.exact_package(city_name)
+    result = sweep(package, scenario, budget_factors=tuple(factors), workers=1, progress=progress)
+    if audience_for(actor).exact_counts:
+        return result
+    districts = result.districts.copy()
+    for column in ("demand", "served", "unmet"):
+        if column in districts:
+            districts[column] = math.nan
+    return dataclasses.replace(result, districts=districts)
