@@ -32,14 +32,15 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
-import highspy
 import numpy as np
 import pandas as pd
 import pulp
 
 from planner.executor import run_all
+from planner.findings import Baselines, Diagnostics, RobustRun, Totals
 from planner.geo import distances_km
 from planner.i18n import t
+from planner.optimise.highs import KeptModel
 from planner.optimise.inputs import EQUITY_WEIGHT, ModelInputs, prepare_inputs
 from planner.optimise.model import (
     MONEY_UNIT,
@@ -315,8 +316,12 @@ def robust_plan(
             )
             coverages.append(coverage)
     mean_coverage = _mean_coverage(coverages)
-    totals = plan_totals(inputs[0], funding, capacity, mean_coverage) if run.has_plan else {}
-    totals["objective"] = run.objective
+    totals = Totals.from_dict(
+        {
+            **(plan_totals(inputs[0], funding, capacity, mean_coverage) if run.has_plan else {}),
+            "objective": run.objective,
+        }
+    )
     times["total"] = time.perf_counter() - started
     plan = Plan(
         scenario=scenario,
@@ -331,19 +336,11 @@ def robust_plan(
         capacity_added=capacity,
         coverage=mean_coverage,
         totals=totals,
-        diagnostics={
-            "risk": risk,
-            "cvar_alpha": cvar_alpha,
-            "scenarios": len(inputs),
-            "periods": periods,
-        },
-        baselines={},
-        message=t(
-            "robust plan ({risk}) over {count} demand scenarios: {message}",
-            risk=risk,
-            count=len(inputs),
-            message=run.message,
+        diagnostics=Diagnostics(
+            solver_message="" if run.has_plan else run.message,
+            robust=RobustRun(risk, cvar_alpha, len(inputs), periods),
         ),
+        baselines=Baselines(),
     )
     return RobustPlan(
         plan=plan,
@@ -459,7 +456,7 @@ def _recourse_reused(
     first = run_solver(model, "highs", time_limit_s=scenario.time_limit_s, mip_gap=0.0, relax=True)
     if not first.has_plan:
         raise RuntimeError(f"the recourse LP has no solution: {first.message}")
-    highs = model.problem.solverModel
+    kept = KeptModel(model)
     period_of = inputs.blocks.set_index(["service_id", "block"])["periods"]
     cells = model.cells
     cell_keys = pd.MultiIndex.from_arrays(
@@ -469,19 +466,14 @@ def _recourse_reused(
             period_of.reindex(pd.MultiIndex.from_frame(cells[["service_id", "block"]])).to_numpy(),
         ]
     )
-    balance = np.array(
-        [c.index for n, c in model.constraints.items() if model.kinds[n] == "balance"], np.int32
-    )
-    floors = np.array(
-        [c.index for n, c in model.constraints.items() if model.kinds[n] == "floor"], np.int32
-    )
+    balance = kept.rows(name for name, kind in model.kinds.items() if kind == "balance")
+    floors = kept.rows(name for name, kind in model.kinds.items() if kind == "floor")
     floor_index = pd.MultiIndex.from_frame(model.floor_cells[["district_id", "service_id"]])
     floor_owner = floor_index.get_indexer(
         pd.MultiIndex.from_frame(cells[["district_id", "service_id"]])
     )
     weight = inputs.services["weight"].astype(float)
     u_weight = cells["months"].to_numpy(float) * weight.reindex(cells["service_id"]).to_numpy()
-    u_columns = np.array([v.index for v in model.u], dtype=np.int64)
     alpha = inputs.equity_floor
     rows: list[dict[str, Any]] = []
     # Demand of every sample (columns) in every cell of the model (rows), in the rows' order.
@@ -497,19 +489,18 @@ def _recourse_reused(
     for i in range(len(demands)):
         total = float(sample_totals.iloc[i])
         demand = np.ascontiguousarray(matrix[:, i])
-        highs.changeRowsBounds(len(balance), balance, demand, demand)
+        kept.set_row_bounds(balance, demand, demand)
         if len(floors):
             totals = np.bincount(floor_owner, weights=demand, minlength=len(floors))
             rhs = (1.0 - alpha) * totals
-            highs.changeRowsBounds(len(floors), floors, np.full(len(floors), -np.inf), rhs)
-        highs.run()
-        status = highs.getModelStatus()
+            kept.set_row_bounds(floors, np.full(len(floors), -np.inf), rhs)
+        result = kept.solve()
         row: dict[str, Any] = {"sample": i, "status": "optimal"}
-        if status != highspy.HighsModelStatus.kOptimal:
-            row["status"] = highs.modelStatusToString(status)
+        if not result.optimal:
+            row["status"] = result.message
             rows.append(row)
             continue
-        u = np.clip(np.asarray(highs.getSolution().col_value)[u_columns], 0.0, None)
+        u = np.clip(kept.values(model.u), 0.0, None)
         unmet = float(u.sum())
         row.update(
             demand=total,

@@ -1,29 +1,25 @@
-"""Running a built model with HiGHS (in-process, `highspy`) or CBC, and reading the status.
+"""Running a built model with HiGHS (in-process) or CBC, and reading the status.
 
 PuLP reports "Optimal" for integer runs stopped by the time limit; the status here comes from
-the solver itself (HiGHS's model status and `mip_gap`, CBC's log). The hand-over to HiGHS is
-PuLP's `HiGHS` solver with its model built in bulk (`addCols` / `addRows` once, instead of one
-call per column and per row), which is what makes the hand-over cheap at full size.
+the solver itself (HiGHS's model status and `mip_gap`, CBC's log). Everything that touches
+HiGHS itself (the bulk hand-over, the kept model changed and solved again) is in
+`planner.optimise.highs`; this module speaks only of `SolverRun`s.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import math
-import os
 import re
-import sys
 import tempfile
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-import highspy
-import numpy as np
 import pulp
 
+from planner.optimise.highs import HighsResult, KeptModel, highs_version, run_highs
 from planner.optimise.model import HavenModel
 
 SOLVERS = ("highs", "cbc")
@@ -49,119 +45,6 @@ class SolverRun:
         return self.status in ("optimal", "time_limit")
 
 
-class TimedHiGHS(pulp.HiGHS):  # type: ignore[misc,valid-type]
-    """PuLP's in-process HiGHS with a bulk hand-over and the time of each step."""
-
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)
-        self.times: dict[str, float] = {}
-
-    def buildSolverModel(self, lp: pulp.LpProblem) -> None:
-        inf = highspy.kHighsInf
-        variables = lp.variables()
-        objective = lp.objective or {}
-        n = len(variables)
-        cost = np.zeros(n)
-        lower = np.empty(n)
-        upper = np.empty(n)
-        integer = []
-        for i, var in enumerate(variables):
-            var.index = i
-            cost[i] = objective.get(var, 0.0)
-            lower[i] = -inf if var.lowBound is None else var.lowBound
-            upper[i] = inf if var.upBound is None else var.upBound
-            if var.cat == pulp.LpInteger and self.mip:
-                integer.append(i)
-        if lp.sense == pulp.LpMaximize:
-            cost = -cost
-        h = lp.solverModel
-        h.addCols(n, cost, lower, upper, 0, np.zeros(0, np.int32), np.zeros(0, np.int32), [])
-        if integer:
-            kinds = np.full(len(integer), highspy.HighsVarType.kInteger)
-            h.changeColsIntegrality(len(integer), np.array(integer, np.int32), kinds)
-        constraints = list(lp._constraints.values())
-        starts = np.zeros(len(constraints), np.int32)
-        index: list[int] = []
-        value: list[float] = []
-        row_lower = np.empty(len(constraints))
-        row_upper = np.empty(len(constraints))
-        for i, constraint in enumerate(constraints):
-            constraint.index = i
-            starts[i] = len(index)
-            items = constraint.expr.items()
-            index.extend([var.index for var, _ in items])
-            value.extend([coef for _, coef in items])
-            lb = constraint.getLb()
-            ub = constraint.getUb()
-            row_lower[i] = -inf if lb is None else lb
-            row_upper[i] = inf if ub is None else ub
-        if constraints:
-            h.addRows(
-                len(constraints),
-                row_lower,
-                row_upper,
-                len(index),
-                starts,
-                np.array(index, np.int32),
-                np.array(value, float),
-            )
-
-    def findSolutionValues(self, lp: pulp.LpProblem) -> tuple[int, int]:
-        h = lp.solverModel
-        solution = h.getSolution()
-        values = list(solution.col_value)
-        duals = list(solution.col_dual)
-        for var in lp._variables:
-            var.varValue = values[var.index]
-            var.dj = duals[var.index]
-        row_values = list(solution.row_value)
-        row_duals = list(solution.row_dual)
-        for constraint in lp._constraints.values():
-            slack = constraint.constant + row_values[constraint.index]
-            constraint.slack = -slack if constraint.sense == pulp.LpConstraintLE else slack
-            constraint.pi = row_duals[constraint.index]
-        status = h.getModelStatus()
-        if status == highspy.HighsModelStatus.kOptimal:
-            return pulp.LpStatusOptimal, pulp.LpSolutionOptimal
-        if status in (
-            highspy.HighsModelStatus.kInfeasible,
-            highspy.HighsModelStatus.kUnboundedOrInfeasible,
-        ):
-            return pulp.LpStatusInfeasible, pulp.LpSolutionInfeasible
-        return pulp.LpStatusNotSolved, pulp.LpSolutionNoSolutionFound
-
-    def actualSolve(self, lp: pulp.LpProblem) -> int:
-        start = time.perf_counter()
-        self.createAndConfigureSolver(lp)
-        self.buildSolverModel(lp)
-        built = time.perf_counter()
-        self.callSolver(lp)
-        solved = time.perf_counter()
-        status, sol_status = self.findSolutionValues(lp)
-        lp.assignStatus(status, sol_status)
-        self.times = {
-            "handover": built - start,
-            "solve": solved - built,
-            "readback": time.perf_counter() - solved,
-        }
-        return status
-
-
-@functools.cache
-def highs_version() -> str:
-    """HiGHS's version; the first `Highs()` of a process prints a banner, kept off stdout here."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
-            version = highspy.Highs().version()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-    return f"HiGHS {version}"
-
-
 def run_solver(
     model: HavenModel,
     solver: str,
@@ -182,44 +65,28 @@ def run_solver(
 def _run_highs(
     model: HavenModel, time_limit_s: float, mip_gap: float, relax: bool, options: dict
 ) -> SolverRun:
-    engine = TimedHiGHS(
-        mip=not relax,
-        msg=False,
-        timeLimit=time_limit_s,
-        gapRel=mip_gap,
-        # No `threads` here: HiGHS refuses to run when it differs from the thread count its
-        # global scheduler started with (for instance by an earlier solve in the process).
-        **{"random_seed": 0, **options},
-    )
-    problem = model.problem
     version = highs_version()  # before the first solve: keeps HiGHS's banner off stdout
-    if not problem.variables():
+    if not model.problem.variables():
         return _empty_run("highs", version)
-    problem.solve(engine)
-    return _read_highs(problem, engine.times, relaxed=relax or model.n_integer == 0)
+    result = run_highs(
+        model, time_limit_s=time_limit_s, mip_gap=mip_gap, relax=relax, options=options
+    )
+    return _highs_run(result)
 
 
 def resolve_relaxed_highs(model: HavenModel, time_limit_s: float) -> SolverRun:
     """Re-solve the LP relaxation on the HiGHS model left by the integer run (no hand-over)."""
-    h: highspy.Highs = model.problem.solverModel
-    n = h.getNumCol()
-    h.changeColsIntegrality(
-        n, np.arange(n, dtype=np.int32), np.full(n, highspy.HighsVarType.kContinuous)
-    )
+    KeptModel(model).relax_integers()
     return rerun_highs(model, time_limit_s, relaxed=True)
 
 
 def rerun_highs(model: HavenModel, time_limit_s: float, *, relaxed: bool) -> SolverRun:
     """Solve again the HiGHS model kept from an earlier run on `model` (after bounds or
     integrality changed there), from its last basis, and read the values back."""
-    h: highspy.Highs = model.problem.solverModel
-    h.setOptionValue("time_limit", float(time_limit_s))
-    start = time.perf_counter()
-    h.run()
-    solved = time.perf_counter()
-    TimedHiGHS(msg=False).findSolutionValues(model.problem)
-    times = {"handover": 0.0, "solve": solved - start, "readback": time.perf_counter() - solved}
-    return _read_highs(model.problem, times, relaxed=relaxed)
+    kept = KeptModel(model)
+    kept.set_time_limit(time_limit_s)
+    result = kept.solve(relaxed=relaxed)
+    return _highs_run(replace(result, readback_s=kept.read_back()))
 
 
 def refix_highs(
@@ -227,55 +94,22 @@ def refix_highs(
 ) -> SolverRun:
     """Fix the given variables on the kept HiGHS model (see model.fix_capacity) and solve
     again from the last basis; the model must have been handed over as an LP."""
-    h: highspy.Highs = model.problem.solverModel
-    if fixed:
-        columns = np.array([var.index for var, _ in fixed], np.int32)
-        values = np.array([value for _, value in fixed], float)
-        h.changeColsBounds(len(columns), columns, values, values)
+    KeptModel(model).fix_columns(fixed)
     return rerun_highs(model, time_limit_s, relaxed=True)
 
 
-def _read_highs(problem: pulp.LpProblem, times: dict[str, float], relaxed: bool) -> SolverRun:
-    h: highspy.Highs = problem.solverModel
-    status = h.getModelStatus()
-    info = h.getInfo()
-    statuses = highspy.HighsModelStatus
-    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    objective = float(info.objective_function_value) if has_solution else None
-    gap: float | None
-    bound: float | None
-    if relaxed:
-        gap = 0.0 if status == statuses.kOptimal else None
-        bound = objective if status == statuses.kOptimal else None
-    else:
-        gap = float(info.mip_gap) if has_solution and math.isfinite(info.mip_gap) else None
-        bound = float(info.mip_dual_bound) if math.isfinite(info.mip_dual_bound) else None
-    if status == statuses.kOptimal:
-        name = "optimal"
-    elif status in (statuses.kInfeasible, statuses.kUnboundedOrInfeasible):
-        name = "infeasible"
-    elif status == statuses.kUnbounded:
-        name = "unbounded"
-    elif status in (
-        statuses.kTimeLimit,
-        statuses.kIterationLimit,
-        statuses.kInterrupt,
-        statuses.kSolutionLimit,
-    ):
-        name = "time_limit" if has_solution else "not_solved"
-    else:
-        name = "error"
+def _highs_run(result: HighsResult) -> SolverRun:
     return SolverRun(
-        status=name,
+        status=result.status,
         solver="highs",
         version=highs_version(),
-        objective=objective,
-        bound=bound,
-        gap=gap,
-        handover_s=times.get("handover", 0.0),
-        solve_s=times.get("solve", 0.0),
-        readback_s=times.get("readback", 0.0),
-        message=h.modelStatusToString(status),
+        objective=result.objective,
+        bound=result.bound,
+        gap=result.gap,
+        handover_s=result.handover_s,
+        solve_s=result.solve_s,
+        readback_s=result.readback_s,
+        message=result.message,
     )
 
 
