@@ -346,13 +346,13 @@ MESSAGE_ALLOWED = {
     ("planner/optimise/solvers.py", "unknown solver : use one of "): (
         "a programming error: Scenario.solver only admits highs and cbc"
     ),
-    ("planner/report.py", "audience:  is not one of "): (
+    ("reports/content.py", "audience:  is not one of "): (
         "a programming error: the CLI and the app offer only the known audiences"
     ),
-    ("planner/report.py", "fmt:  is not one of "): (
+    ("reports/build.py", "fmt:  is not one of "): (
         "a programming error: the CLI and the app offer only pdf, html and xlsx"
     ),
-    ("planner/report.py", "package: a report of a Plan needs the package it was made from"): (
+    ("reports/build.py", "package: a report of a Plan needs the package it was made from"): (
         "a programming error"
     ),
     ("models/tables.py", " has no id yet: add and flush it first"): "a programming error",
@@ -377,7 +377,7 @@ def untranslated_messages() -> dict[tuple[str, str], str]:
     `super().__init__("...")` (the errors of models/errors.py) and `Problem(..., message="...")`
     in planner/ and models/ with a literal or f-string message."""
     found: dict[tuple[str, str], str] = {}
-    for path in files_under(("planner", "models", "service", "cli")):
+    for path in files_under(("planner", "models", "service", "cli", "reports")):
         relative = str(path.relative_to(ROOT))
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=relative)):
             messages: list[ast.expr] = []
@@ -420,52 +420,48 @@ def test_planner_raises_no_message_that_skips_the_table() -> None:
 def test_infeasibility_explained_in_french() -> None:
     from planner.optimiser import SolveOptions, solve
     from planner.scenario import Scenario
+    from reports.words import NameBook, infeasible_reasons, infeasible_summary
     from tests.planner.optimiser_city import hand_city
 
     far = Scenario(name="far", equity_floor=0.5, equity_mode="hard", radius_km={"shelter": 5.0})
     short = Scenario(name="short", equity_floor=0.5, equity_mode="hard", budget=20000)
-    with use_language("fr"):
-        out_of_reach = solve(hand_city(), far, options=SolveOptions(mip_gap=1e-9))
-        no_money = solve(hand_city(), short, options=SolveOptions(mip_gap=1e-9))
+    out_of_reach = solve(hand_city(), far, options=SolveOptions(mip_gap=1e-9))
+    no_money = solve(hand_city(), short, options=SolveOptions(mip_gap=1e-9))
     assert out_of_reach.status == "infeasible"  # the code stays English
-    assert out_of_reach.diagnostics["infeasible"]["cannot_hold"] == [
-        f"le secteur Middle ne peut pas atteindre une couverture de 50{NBSP}% pour shelter : "
-        "aucun organisme à moins de 5 km ne l’offre"
-    ]
-    assert out_of_reach.message.startswith("irréalisable : le secteur Middle")
-    assert "Pour corriger : abaisser le plancher, élargir le rayon" in out_of_reach.message
-    assert any(
-        f"6{NARROW_NBSP}000{NBSP}$ de plus" in s
-        for s in no_money.diagnostics["infeasible"]["cannot_hold"]
-    )
-    assert " ; " in no_money.message  # French spacing; the app still splits the reasons on ";"
+    book = NameBook.from_package(hand_city(), confidential_places=True)
+    with use_language("fr"):
+        assert infeasible_reasons(out_of_reach.findings, book) == [
+            f"le secteur Middle ne peut pas atteindre une couverture de 50{NBSP}% pour shelter : "
+            "aucun organisme à moins de 5 km ne l’offre"
+        ]
+        summary = infeasible_summary(out_of_reach.findings, book)
+        assert summary.startswith("le secteur Middle")
+        assert "Pour corriger : abaisser le plancher, élargir le rayon" in summary
+        money = infeasible_summary(no_money.findings, book)
+    assert f"6{NARROW_NBSP}000{NBSP}$ de plus" in money
+    assert " ; " in money  # French spacing
 
 
 def test_binding_limits_and_budget_value_in_french() -> None:
     from planner.optimiser import SolveOptions, solve
     from planner.scenario import Scenario
+    from reports.words import NameBook, budget_value, limit_sections, status_line
     from tests.planner.optimiser_city import hand_city
 
     scenario = Scenario(name="floor", equity_floor=0.3)
+    plan = solve(hand_city(), scenario, options=SolveOptions(mip_gap=1e-9))
+    assert plan.status == "optimal"
+    book = NameBook.from_package(hand_city(), confidential_places=True)
     with use_language("fr"):
-        plan = solve(hand_city(), scenario, options=SolveOptions(mip_gap=1e-9))
-    english = solve(hand_city(), scenario, options=SolveOptions(mip_gap=1e-9))
-    assert plan.status == english.status == "optimal"
-    assert plan.message == "optimal" and english.message == "optimal"
-    sentence = plan.diagnostics["shadow_price"]["sentence"]
+        assert status_line(plan.status, plan.gap) == "optimal"
+        sentence = budget_value(plan.findings, book)
+        lines = [line for s in limit_sections(plan.findings, book) for line in s.lines]
     assert "unités pondérées de demande non satisfaite" in sentence, sentence
     assert sentence.startswith(f"100{NBSP}$ de plus")
-    assert english.diagnostics["shadow_price"]["sentence"].startswith("one more $100 removes")
-    assert plan.diagnostics["binding"]["budget"]["words"] == [
-        f"le budget total de 30{NARROW_NBSP}000{NBSP}$ est entièrement dépensé"
-    ]
-    assert (
-        f"Middle est maintenu au plancher de 30{NBSP}% pour shelter"
-        in (plan.diagnostics["binding"]["floor"]["words"])
-    )
-    radius = [item["words"] for item in plan.diagnostics["radius"]]
-    assert any("au-delà du rayon de 12 km" in words and ",0 km" in words for words in radius)
-    assert plan.diagnostics["shadow_price"]["step"] == english.diagnostics["shadow_price"]["step"]
+    assert budget_value(plan.findings, book).startswith("one more $100 removes")
+    assert f"Le budget total de 30{NARROW_NBSP}000{NBSP}$ est entièrement dépensé" in lines
+    assert f"Middle est maintenu au plancher de 30{NBSP}% pour shelter" in lines
+    assert any("au-delà du rayon de 12 km" in line and ",0 km" in line for line in lines)
 
 
 def test_scenario_validation_in_french(tmp_path: Path) -> None:
@@ -542,8 +538,8 @@ def test_messages_of_the_pending_files_in_french(tmp_path: Path) -> None:
     from planner.compare import compare_plans
     from planner.disclosure import resolve_k
     from planner.problems import InvalidInput
-    from planner.report import load_plan_dir
     from planner.sweep import parse_steps
+    from reports.plan_dir import load_plan_dir
     from tests.package_factory import tiny_package
 
     with use_language("fr"):
@@ -569,8 +565,8 @@ def test_the_report_in_french_leaves_no_known_string_in_english() -> None:
     import html as html_module
 
     from planner.optimiser import SolveOptions, solve
-    from planner.report import build_report
     from planner.scenario import Scenario
+    from reports import build_report
     from tests.package_factory import tiny_package
 
     package = tiny_package()
@@ -590,7 +586,8 @@ def test_report_charts_number_axes_in_the_language(monkeypatch: pytest.MonkeyPat
     import altair as alt
     import pandas as pd
     import vl_convert
-    from planner.report_charts import render_png
+
+    from reports.charts import render_png
 
     calls: list[dict[str, object]] = []
     monkeypatch.setattr(
@@ -616,7 +613,8 @@ def test_report_charts_number_axes_in_the_language(monkeypatch: pytest.MonkeyPat
 def test_report_charts_render_with_the_shared_french_locale() -> None:
     import altair as alt
     import pandas as pd
-    from planner.report_charts import render_png
+
+    from reports.charts import render_png
 
     chart = alt.Chart(pd.DataFrame({"v": [1234.5]})).mark_bar().encode(x="v:Q")
     with use_language("fr"):

@@ -31,9 +31,11 @@ import pandas as pd
 import pytest
 
 from planner.demand import horizon_demand
+from planner.findings import INFEASIBLE_KINDS, Finding, findings_of
 from planner.optimiser import SolveOptions, solve
 from planner.problems import InvalidInput
 from planner.scenario import Scenario
+from reports import words
 from tests.planner.optimiser_city import hand_city, monthly_history
 
 FAST = SolveOptions(mip_gap=1e-9)
@@ -50,10 +52,10 @@ def test_hand_city_optimum(solver):
     plan = solve(hand_city(), Scenario(name="hand", solver=solver), options=FAST)
     assert plan.status == "optimal"
     assert plan.solver == solver
-    assert plan.totals["weighted_unmet"] == pytest.approx(180.0)
-    assert plan.totals["money_spent"] == pytest.approx(23000.0)
+    assert plan.totals.weighted_unmet == pytest.approx(180.0)
+    assert plan.totals.money_spent == pytest.approx(23000.0)
     assert units(plan) == {("A1", "legal"): pytest.approx(10.0), ("A2", "shelter"): 1.0}
-    assert plan.baselines["status_quo"]["weighted_unmet"] == pytest.approx(336.0)
+    assert plan.baselines.status_quo.weighted_unmet == pytest.approx(336.0)
     coverage = plan.coverage.set_index(["district_id", "service_id"])
     # A1's 2 beds serve D1 (nearest); A2's 2 beds serve D3; D2 has no bed left.
     assert coverage.loc[("D1", "shelter"), "served"] == pytest.approx(24.0)
@@ -62,10 +64,11 @@ def test_hand_city_optimum(solver):
     assert plan.funding["amount"].sum() == pytest.approx(23000.0)
     # LP relaxation: legal's 10 slots (12,000), A2's bed (11,000), then 7,000 of a bed at A1:
     # the marginal dollar buys A1's beds, 36 weighted units per 12,000 = 0.003 a dollar.
-    price = plan.diagnostics["shadow_price"]
-    assert price["per_unit_money"] == pytest.approx(0.003, rel=1e-3)
-    assert "shelter" in price["sentence"] and "$100" in price["sentence"]
-    assert plan.diagnostics["no_worse_than_baselines"] == {
+    price = plan.diagnostics.budget_value
+    assert price is not None and price.per_unit_money == pytest.approx(0.003, rel=1e-3)
+    (value,) = findings_of(plan.findings, "budget_value")
+    assert value.service_id == "shelter" and value.amount == 100
+    assert plan.diagnostics.no_worse_than_baselines == {
         "status_quo": True,
         "population": True,
         "demand": True,
@@ -81,22 +84,25 @@ def test_hard_floor_hand_optimum():
     scenario = Scenario(name="floor", equity_floor=0.5, equity_mode="hard")
     plan = solve(hand_city(), scenario, options=FAST)
     assert plan.status == "optimal"
-    assert plan.totals["weighted_unmet"] == pytest.approx(194.0)
+    assert plan.totals.weighted_unmet == pytest.approx(194.0)
     got = units(plan)
     assert got[("A1", "shelter")] == 1 and got[("A2", "shelter")] == 1
     assert got[("A1", "legal")] == pytest.approx(7000 / 1200)
     covered = plan.coverage.dropna(subset=["coverage"])
     assert (covered["coverage"] >= 0.5 - 1e-9).all()
-    assert plan.diagnostics["below_floor"] == []
+    assert findings_of(plan.findings, "below_floor") == ()
 
 
 def test_soft_floor_reports_districts_below():
     scenario = Scenario(name="soft", equity_floor=0.5, equity_mode="soft", budget=11000)
     plan = solve(hand_city(), scenario, options=FAST)
     assert plan.status == "optimal"
-    below = {(b["district_id"], b["service_id"]) for b in plan.diagnostics["below_floor"]}
+    below = findings_of(plan.findings, "below_floor")
     assert below  # 11,000 buys one bed at most: some district stays below half
-    assert all(b["coverage"] < 0.5 for b in plan.diagnostics["below_floor"])
+    assert all(b.share is not None and b.share < 0.5 and b.floor == 0.5 for b in below)
+    coverage = plan.coverage.set_index(["district_id", "service_id"])["coverage"]
+    for b in below:
+        assert coverage[(b.district_ids[0], b.service_id)] == pytest.approx(b.share)
 
 
 def test_infeasible_floor_short_of_money_says_how_much():
@@ -104,9 +110,11 @@ def test_infeasible_floor_short_of_money_says_how_much():
     scenario = Scenario(name="short", equity_floor=0.5, equity_mode="hard", budget=20000)
     plan = solve(hand_city(), scenario, options=FAST)
     assert plan.status == "infeasible"
-    explanation = plan.diagnostics["infeasible"]
-    assert any("$6,000 more" in s for s in explanation["cannot_hold"])
-    assert "raise" in explanation["summary"] and "lower the floor" in explanation["summary"]
+    (missing,) = findings_of(plan.findings, "floor_needs_budget")
+    assert missing.amount == pytest.approx(6000.0, abs=1) and missing.limit == 20000
+    summary = words.infeasible_summary(plan.findings, words.NameBook("USD"))
+    assert "$6,000 more" in summary
+    assert "raise" in summary and "lower the floor" in summary
     assert plan.funding.empty and plan.capacity_added.empty
 
 
@@ -116,17 +124,22 @@ def test_infeasible_floor_out_of_reach_names_district_and_radius():
     )
     plan = solve(hand_city(), scenario, options=FAST)
     assert plan.status == "infeasible"
-    sentences = plan.diagnostics["infeasible"]["cannot_hold"]
-    assert sentences == [
+    assert findings_of(plan.findings, *INFEASIBLE_KINDS) == (
+        Finding(
+            "floor_no_agency", district_ids=("D2",), service_id="shelter", floor=0.5, radius_km=5.0
+        ),
+    )
+    book = words.NameBook.from_package(hand_city(), confidential_places=True)
+    assert words.infeasible_reasons(plan.findings, book) == [
         "district Middle cannot reach 50% coverage for shelter: no agency within 5 km offers it"
     ]
-    assert "widen the radius" in plan.message
+    assert "widen the radius" in words.infeasible_summary(plan.findings, book)
 
 
 def test_empty_demand_gives_an_empty_valid_plan():
     plan = solve(hand_city(demand=monthly_history({})), Scenario(name="none"), options=FAST)
     assert plan.status == "optimal"
-    assert plan.totals["demand"] == 0 and plan.totals["money_spent"] == 0
+    assert plan.totals.demand == 0 and plan.totals.money_spent == 0
     assert plan.funding.empty and plan.capacity_added.empty
     assert len(plan.coverage) == 6 and plan.coverage["coverage"].isna().all()
 
@@ -134,12 +147,11 @@ def test_empty_demand_gives_an_empty_valid_plan():
 def test_zero_budget_is_the_status_quo():
     plan = solve(hand_city(), Scenario(name="zero", budget=0), options=FAST)
     assert plan.status == "optimal"
-    assert plan.totals["money_spent"] == 0
-    assert plan.totals["weighted_unmet"] == pytest.approx(336.0)
-    assert plan.totals["weighted_unmet"] == pytest.approx(
-        plan.baselines["status_quo"]["weighted_unmet"]
-    )
-    assert "would not serve more people" not in plan.diagnostics["shadow_price"]["sentence"]
+    assert plan.totals.money_spent == 0
+    assert plan.totals.weighted_unmet == pytest.approx(336.0)
+    assert plan.totals.weighted_unmet == pytest.approx(plan.baselines.status_quo.weighted_unmet)
+    assert findings_of(plan.findings, "money_not_limiting") == ()
+    assert findings_of(plan.findings, "budget_value")
 
 
 def test_agency_with_no_reachable_district_gets_nothing():
@@ -193,8 +205,10 @@ def test_agency_with_no_reachable_district_gets_nothing():
     plan = solve(package, Scenario(name="far agency"), options=FAST)
     assert plan.status == "optimal"
     assert "A9" not in set(plan.funding["agency_id"])
-    assert any("A9" in note and "reaches no district" in note for note in plan.notes)
-    assert plan.totals["weighted_unmet"] == pytest.approx(180.0)
+    assert Finding("agency_unreachable", agency_ids=("A9",)) in plan.findings
+    book = words.NameBook.from_package(package, confidential_places=True)
+    assert any("Far Away reaches no district" in n for n in words.notes(plan.findings, book))
+    assert plan.totals.weighted_unmet == pytest.approx(180.0)
 
 
 def test_service_nobody_offers_leaves_demand_unmet_with_a_note():
@@ -226,8 +240,10 @@ def test_service_nobody_offers_leaves_demand_unmet_with_a_note():
     assert plan.status == "optimal"
     row = plan.coverage.set_index(["district_id", "service_id"]).loc[("D2", "dental")]
     assert row["demand"] == pytest.approx(84.0) and row["served"] == 0.0
-    assert any("nobody offers or may open Dental care" in n for n in plan.notes)
-    assert plan.totals["weighted_unmet"] == pytest.approx(180.0 + 84.0)
+    assert Finding("service_unavailable", service_id="dental") in plan.findings
+    book = words.NameBook.from_package(package, confidential_places=True)
+    assert any("open dental care" in n for n in words.notes(plan.findings, book))
+    assert plan.totals.weighted_unmet == pytest.approx(180.0 + 84.0)
 
 
 def test_opening_a_new_service_pays_its_fixed_cost():
@@ -245,11 +261,11 @@ def test_opening_a_new_service_pays_its_fixed_cost():
     added = plan.capacity_added.set_index(["agency_id", "service_id"])
     assert bool(added.loc[("A2", "legal"), "opened"])
     assert added.loc[("A2", "legal"), "units"] == pytest.approx(5.0)
-    assert plan.totals["money_spent"] == pytest.approx(25000)
-    assert plan.totals["weighted_unmet"] == pytest.approx(180.0)
-    assert plan.totals["services_opened"] == 1
+    assert plan.totals.money_spent == pytest.approx(25000)
+    assert plan.totals.weighted_unmet == pytest.approx(180.0)
+    assert plan.totals.services_opened == 1
     closed = solve(package, Scenario(name="closed"), options=FAST)
-    assert closed.totals["weighted_unmet"] == pytest.approx(204.0)
+    assert closed.totals.weighted_unmet == pytest.approx(204.0)
 
 
 def test_unknown_service_in_scenario_is_invalid_input():
@@ -290,8 +306,8 @@ def test_tie_breakers_never_serve_fewer():
     package = hand_city()
     plain = solve(package, Scenario(name="plain", distance_weight=0, cost_weight=0), options=FAST)
     heavy = solve(package, Scenario(name="heavy", distance_weight=50, cost_weight=1), options=FAST)
-    assert plain.totals["weighted_unmet"] == pytest.approx(180.0)
-    assert heavy.totals["weighted_unmet"] == pytest.approx(180.0)
+    assert plain.totals.weighted_unmet == pytest.approx(180.0)
+    assert heavy.totals.weighted_unmet == pytest.approx(180.0)
 
 
 def test_plan_writes_json_and_csvs(tmp_path):
@@ -366,7 +382,7 @@ def test_an_earlier_highs_run_in_the_process_does_not_break_the_solve():
     other.run()
     plan = solve(hand_city(), Scenario(name="after"), options=FAST)
     assert plan.status == "optimal"
-    assert plan.totals["weighted_unmet"] == pytest.approx(180.0)
+    assert plan.totals.weighted_unmet == pytest.approx(180.0)
 
 
 def test_the_plan_keeps_the_status_quo_coverage_for_before_and_after():

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import lil_matrix
 
+from planner.findings import INFEASIBLE_KINDS, findings_of
 from planner.geo import distances_km
 from planner.optimise.inputs import EQUITY_WEIGHT, prepare_inputs
 from planner.optimiser import SolveOptions, solve
@@ -297,10 +298,14 @@ def check_invariants(city: RandomCity, plan) -> None:
     # Never worse than a baseline (weighted unmet plus the floor's penalty; in hard mode the
     # baselines may break the floor, so only the soft and floor-less cases compare).
     if scenario.equity_mode == "soft" or scenario.equity_floor == 0:
-        for name, totals in plan.baselines.items():
-            assert plan.totals["primary_objective"] <= totals["primary_objective"] + 1e-6, name
+        for result in plan.baselines:
+            totals, name = result.totals, result.name
+            assert totals is not None, name
+            assert plan.totals.primary_objective <= totals.primary_objective + 1e-6, name
             if scenario.equity_floor == 0:
-                assert plan.totals["weighted_unmet"] <= totals["weighted_unmet"] + 1e-6, name
+                assert plan.totals.weighted_unmet is not None
+                assert totals.weighted_unmet is not None
+                assert plan.totals.weighted_unmet <= totals.weighted_unmet + 1e-6, name
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -311,7 +316,7 @@ def test_random_cities_keep_the_invariants_and_match_scipy(seed):
     expected = scipy_objective(city)
     if expected is None:
         assert plan.status == "infeasible"
-        assert plan.diagnostics["infeasible"]["cannot_hold"]
+        assert findings_of(plan.findings, *INFEASIBLE_KINDS)
         return
     assert plan.status == "optimal"
     assert plan.objective == pytest.approx(expected, rel=1e-6, abs=1e-6)
@@ -344,6 +349,6 @@ def test_tie_breakers_never_make_the_plan_serve_fewer(seed):
     tied = solve(city.package, loud, demand=city.demand, options=QUICK)
     assert plain.status == tied.status
     if plain.status == "optimal":
-        assert tied.totals["primary_objective"] == pytest.approx(
-            plain.totals["primary_objective"], rel=1e-6, abs=1e-6
+        assert tied.totals.primary_objective == pytest.approx(
+            plain.totals.primary_objective, rel=1e-6, abs=1e-6
         )
