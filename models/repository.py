@@ -48,8 +48,8 @@ from models.tables import (
     District,
     Eligibility,
     Funder,
-    HavenModel,
     Service,
+    StoredModel,
     stored_id,
 )
 from planner.i18n import t
@@ -78,7 +78,7 @@ class PackagePart:
     """
 
     frame: str
-    model: type[HavenModel]
+    model: type[StoredModel]
     columns: tuple[Column, ...]
     file: str
     key: tuple[str, ...]
@@ -141,7 +141,7 @@ class ImportSummary:
     replaced: bool
 
 
-def table_of(model: type[HavenModel]) -> Table:
+def table_of(model: type[StoredModel]) -> Table:
     return model.__table__  # type: ignore[attr-defined,no-any-return]
 
 

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select, update
 
 from models.errors import InvalidRecord, ScenarioExists, UnknownScenario
 from models.repository import as_utc, find_city, lock_city
-from models.tables import City, PlanRun, PlanRunPublic, Scenario, ScenarioPublic, stored_id
+from models.tables import City, PlanRun, PlanRunPublic, SavedScenario, ScenarioPublic, stored_id
 from planner.i18n import t
 
 
@@ -53,7 +53,7 @@ def save_scenario(
     if scenario is not None and not overwrite:
         raise _scenario_exists(city, name)
     if scenario is None:
-        scenario = Scenario(
+        scenario = SavedScenario(
             city_id=stored_id(city),
             name=name,
             note=note,
@@ -85,7 +85,11 @@ def _scenario_exists(city: City, name: str) -> ScenarioExists:
 def list_scenarios(session: Session, *, city_name: str) -> list[ScenarioPublic]:
     """The city's saved scenarios, by name."""
     city = find_city(session, city_name=city_name)
-    query = select(Scenario).where(col(Scenario.city_id) == city.id).order_by(col(Scenario.name))
+    query = (
+        select(SavedScenario)
+        .where(col(SavedScenario.city_id) == city.id)
+        .order_by(col(SavedScenario.name))
+    )
     return [_public_scenario(s, city) for s in session.exec(query).all()]
 
 
@@ -131,7 +135,7 @@ def save_plan_run(
     """
     city = find_city(session, city_name=city_name)
     if scenario_id is not None:
-        scenario = session.get(Scenario, scenario_id)
+        scenario = session.get(SavedScenario, scenario_id)
         if scenario is None or scenario.city_id != city.id:
             raise UnknownScenario(
                 f"scenario_id: {scenario_id!r} is not a saved scenario of {city.name!r}"
@@ -162,8 +166,8 @@ def list_plan_runs(
     """The city's plan runs, newest first; only one scenario's when `scenario_id` is given."""
     city = find_city(session, city_name=city_name)
     query = (
-        select(PlanRun, Scenario.name)
-        .join(Scenario, col(PlanRun.scenario_id) == col(Scenario.id), isouter=True)
+        select(PlanRun, SavedScenario.name)
+        .join(SavedScenario, col(PlanRun.scenario_id) == col(SavedScenario.id), isouter=True)
         .where(col(PlanRun.city_id) == city.id)
         .order_by(col(PlanRun.created_at).desc(), col(PlanRun.id).desc())
     )
@@ -188,13 +192,15 @@ def list_plan_runs(
     ]
 
 
-def _find_scenario(session: Session, *, city: City, name: str) -> Scenario | None:
-    query = select(Scenario).where(col(Scenario.city_id) == city.id, col(Scenario.name) == name)
+def _find_scenario(session: Session, *, city: City, name: str) -> SavedScenario | None:
+    query = select(SavedScenario).where(
+        col(SavedScenario.city_id) == city.id, col(SavedScenario.name) == name
+    )
     return session.exec(query).first()
 
 
 def _unknown_scenario(session: Session, *, city: City, name: str) -> UnknownScenario:
-    query = select(Scenario.name).where(col(Scenario.city_id) == city.id)
+    query = select(SavedScenario.name).where(col(SavedScenario.city_id) == city.id)
     saved = sorted(session.exec(query).all())
     listed = ", ".join(repr(s) for s in saved) if saved else "none yet"
     return UnknownScenario(
@@ -202,7 +208,7 @@ def _unknown_scenario(session: Session, *, city: City, name: str) -> UnknownScen
     )
 
 
-def _public_scenario(scenario: Scenario, city: City) -> ScenarioPublic:
+def _public_scenario(scenario: SavedScenario, city: City) -> ScenarioPublic:
     return ScenarioPublic(
         id=stored_id(scenario),
         city_name=city.name,

@@ -12,7 +12,7 @@ parents by natural keys within the city (composite foreign keys such as `(city_i
 agency_id) -> agency`), so the database itself refuses a capacity row naming an unknown
 agency. Column names are those of `planner.schema`; a test checks they stay equal.
 
-All tables share `HavenModel.metadata` (not SQLModel's global one) with a naming convention,
+All tables share `StoredModel.metadata` (not SQLModel's global one) with a naming convention,
 so every constraint has a stable name that a later migration can refer to on SQLite and on
 PostgreSQL alike.
 """
@@ -46,13 +46,14 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class HavenModel(SQLModel):
-    """Base of every Haven model; its tables live in their own metadata."""
+class StoredModel(SQLModel):
+    """Base of every stored model (tables and their Public views); its tables live in their
+    own metadata. Not `planner.optimise.model.HavenModel`, the optimiser's model."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def stored_id(row: HavenModel) -> int:
+def stored_id(row: StoredModel) -> int:
     """The primary key of a row that has been flushed (a clear error if it has not)."""
     value = getattr(row, "id", None)
     if not isinstance(value, int):
@@ -76,7 +77,7 @@ def _non_negative(*columns: str) -> tuple[CheckConstraint, ...]:
 # --- city ----------------------------------------------------------------------------------
 
 
-class CityBase(HavenModel):
+class CityBase(StoredModel):
     name: str
     currency: str
     period: str = "month"
@@ -98,7 +99,7 @@ class City(CityBase, table=True):
 # --- the package tables (planner.schema column specs) ---------------------------------------
 
 
-class DistrictBase(HavenModel):
+class DistrictBase(StoredModel):
     district_id: str
     name: str
     population: int
@@ -119,7 +120,7 @@ class District(DistrictBase, table=True):
     city_id: int
 
 
-class ServiceBase(HavenModel):
+class ServiceBase(StoredModel):
     service_id: str
     name: str
     unit: str
@@ -145,7 +146,7 @@ class Service(ServiceBase, table=True):
     city_id: int
 
 
-class AgencyBase(HavenModel):
+class AgencyBase(StoredModel):
     agency_id: str
     name: str
     kind: str
@@ -168,7 +169,7 @@ class Agency(AgencyBase, table=True):
     city_id: int
 
 
-class CapacityBase(HavenModel):
+class CapacityBase(StoredModel):
     agency_id: str
     service_id: str
     capacity: float
@@ -209,7 +210,7 @@ class CapacityPublic(CapacityBase):
     recorded_by: str
 
 
-class DemandObservationBase(HavenModel):
+class DemandObservationBase(StoredModel):
     district_id: str
     service_id: str
     period: str = Field(description="YYYY-MM")
@@ -234,7 +235,7 @@ class DemandObservation(DemandObservationBase, table=True):
     city_id: int
 
 
-class FunderBase(HavenModel):
+class FunderBase(StoredModel):
     funder_id: str
     name: str
     budget: float
@@ -252,7 +253,7 @@ class Funder(FunderBase, table=True):
     city_id: int
 
 
-class EligibilityBase(HavenModel):
+class EligibilityBase(StoredModel):
     funder_id: str
     service_id: str | None = None
     agency_kind: str | None = None
@@ -274,13 +275,16 @@ class Eligibility(EligibilityBase, table=True):
 # --- scenarios and plan runs ----------------------------------------------------------------
 
 
-class ScenarioBase(HavenModel):
+class ScenarioBase(StoredModel):
     name: str
     note: str | None = Field(default=None, sa_type=Text)
     created_by: str
 
 
-class Scenario(ScenarioBase, table=True):
+class SavedScenario(ScenarioBase, table=True):
+    """A scenario saved by a user (its parameters as JSON); not `planner.scenario.Scenario`,
+    the validated object a solve takes."""
+
     __tablename__ = "scenario"
     __table_args__ = (UniqueConstraint("city_id", "name"), _city_fk())
 
@@ -299,7 +303,7 @@ class ScenarioPublic(ScenarioBase):
     created_at: datetime
 
 
-class PlanRunBase(HavenModel):
+class PlanRunBase(StoredModel):
     status: str
     solver: str
     wall_time_s: float | None = None
@@ -334,7 +338,7 @@ class PlanRunPublic(PlanRunBase):
     created_at: datetime
 
 
-PACKAGE_TABLES: dict[str, type[HavenModel]] = {
+PACKAGE_TABLES: dict[str, type[StoredModel]] = {
     "districts": District,
     "services": Service,
     "agencies": Agency,
@@ -352,7 +356,7 @@ ROLE_NAMES = ("admin", "analyst", "funder", "partner", "public")
 """Every role an account may hold (what each may do: `service.access`)."""
 
 
-class UserAccount(HavenModel, table=True):
+class UserAccount(StoredModel, table=True):
     """A local account. The password is stored only as an argon2 hash.
 
     A partner belongs to one agency of one city (`city`, `agency_id`); other roles have
@@ -386,7 +390,7 @@ class UserAccount(HavenModel, table=True):
     last_login_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
-class UserPublic(HavenModel):
+class UserPublic(StoredModel):
     """An account as listed: everything but the password hash."""
 
     model_config = ConfigDict(frozen=True)  # type: ignore[assignment]
@@ -402,7 +406,7 @@ class UserPublic(HavenModel):
     last_login_at: datetime | None
 
 
-class AuditEvent(HavenModel, table=True):
+class AuditEvent(StoredModel, table=True):
     """One change, as it happened: who, when, what, before and after (JSON text).
 
     Append-only: no function updates or deletes a row, and the database refuses to
@@ -421,7 +425,7 @@ class AuditEvent(HavenModel, table=True):
     after: str | None = Field(default=None, sa_type=Text, description="JSON")
 
 
-class AuditEventPublic(HavenModel):
+class AuditEventPublic(StoredModel):
     model_config = ConfigDict(frozen=True)  # type: ignore[assignment]
 
     id: int

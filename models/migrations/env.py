@@ -10,11 +10,11 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from models.db import get_engine
-from models.tables import HavenModel
+from models.tables import StoredModel
 from planner.settings import get_settings
 
 config = context.config
-target_metadata = HavenModel.metadata
+target_metadata = StoredModel.metadata
 
 
 def _configure(connection: Connection) -> None:

@@ -35,7 +35,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from models.db import get_engine, upgrade_database
-from models.tables import HavenModel
+from models.tables import StoredModel
 from planner.package import CityInfo, CityPackage
 
 WGS84 = "EPSG:4326"
@@ -236,7 +236,7 @@ def row_counts(engine: Engine) -> dict[str, int]:
     with engine.connect() as connection:
         return {
             name: connection.execute(select(func.count()).select_from(table)).scalar_one()
-            for name, table in HavenModel.metadata.tables.items()
+            for name, table in StoredModel.metadata.tables.items()
         }
 
 

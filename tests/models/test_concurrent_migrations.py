@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, inspect
 from sqlalchemy.pool import NullPool
 
 from models import alembic_config, upgrade_database
-from models.tables import HavenModel
+from models.tables import StoredModel
 from tests.models.test_concurrency import run_together
 
 INSTANCES = 3
@@ -31,7 +31,7 @@ def test_instances_starting_at_once_migrate_one_after_the_other(
         head = ScriptDirectory.from_config(alembic_config(engines[0])).get_current_head()
         with engines[0].connect() as connection:
             assert MigrationContext.configure(connection).get_current_revision() == head
-        assert set(HavenModel.metadata.tables) <= set(inspect(engines[0]).get_table_names())
+        assert set(StoredModel.metadata.tables) <= set(inspect(engines[0]).get_table_names())
     finally:
         for engine in engines:
             engine.dispose()

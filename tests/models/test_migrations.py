@@ -14,7 +14,7 @@ from sqlalchemy import Engine, inspect, text
 from models import alembic_config, get_engine, upgrade_database
 from models.__main__ import main as models_cli
 from models.db import MIGRATIONS_DIR
-from models.tables import HavenModel
+from models.tables import StoredModel
 
 TABLES = {
     "city",
@@ -43,7 +43,7 @@ def test_upgrade_creates_every_table(tmp_path: Path) -> None:
     upgrade_database(engine)
     tables = set(inspect(engine).get_table_names())
     assert tables == TABLES | {"alembic_version"}
-    assert set(HavenModel.metadata.tables) == TABLES
+    assert set(StoredModel.metadata.tables) == TABLES
     engine.dispose()
 
 
@@ -65,7 +65,7 @@ def test_upgrade_accepts_a_url_and_a_second_run_changes_nothing(tmp_path: Path) 
 def test_the_migrations_match_the_tables(engine: Engine) -> None:
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        differences = compare_metadata(context, HavenModel.metadata)
+        differences = compare_metadata(context, StoredModel.metadata)
     assert differences == []
 
 

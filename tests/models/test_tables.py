@@ -7,7 +7,7 @@ import re
 import pytest
 
 from models.repository import PACKAGE_PARTS
-from models.tables import HavenModel
+from models.tables import StoredModel
 from planner.schema import column_names
 
 SNAKE_SINGULAR = re.compile(r"^[a-z]+(_[a-z]+)*$")
@@ -24,7 +24,7 @@ def test_package_tables_have_the_schema_columns(part) -> None:
 
 
 def test_table_names_are_singular_snake_case() -> None:
-    for name in HavenModel.metadata.tables:
+    for name in StoredModel.metadata.tables:
         assert SNAKE_SINGULAR.match(name), name
         assert not name.endswith("s"), name
 
@@ -34,7 +34,7 @@ NOT_PER_CITY = {"city", "user_account", "audit_event"}
 
 
 def test_every_child_table_refers_to_its_city() -> None:
-    for name, table in HavenModel.metadata.tables.items():
+    for name, table in StoredModel.metadata.tables.items():
         if name in NOT_PER_CITY:
             continue
         targets = {

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
-from models.tables import AuditEvent, Capacity, Scenario, UserAccount
+from models.tables import AuditEvent, Capacity, SavedScenario, UserAccount
 from service import access
 from service.access import AccessDenied, Action, Actor
 from tests.service.access_city import ACTORS, CITY, PASSWORD, SMALL_CASES, city_package
@@ -105,7 +105,7 @@ def counts(engine: Engine) -> dict[str, int]:
     with Session(engine) as s:
         return {
             model.__name__: s.exec(select(func.count()).select_from(model)).one()[0]
-            for model in (AuditEvent, Capacity, Scenario, UserAccount)
+            for model in (AuditEvent, Capacity, SavedScenario, UserAccount)
         }
 
 
@@ -131,7 +131,7 @@ def test_role_action_matrix(
     elif action in {"edit another agency's capacity", "import", "manage users"}:
         assert after["AuditEvent"] == before["AuditEvent"] + 1  # every change is audited
     elif action == "delete another user's scenario":
-        assert after["Scenario"] == before["Scenario"] - 1
+        assert after["SavedScenario"] == before["SavedScenario"] - 1
         assert after["AuditEvent"] == before["AuditEvent"] + 1
 
 
