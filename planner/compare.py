@@ -2,7 +2,7 @@
 
 The funders' view of saved scenarios. Every plan is compared with the first one given (the
 reference): differences are `plan − reference`. Coverage per district is served / demand over
-all services in their own units (as `plan_views.coverage_by_district`); districts without
+all services in their own units (as `plan_tables.coverage_by_district`); districts without
 demand have no coverage (NaN) and take no part in the equity measures.
 """
 

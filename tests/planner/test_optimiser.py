@@ -386,7 +386,7 @@ def test_an_earlier_highs_run_in_the_process_does_not_break_the_solve():
 
 
 def test_the_plan_keeps_the_status_quo_coverage_for_before_and_after():
-    from planner.plan_views import coverage_before_and_after
+    from planner.plan_tables import coverage_before_and_after
 
     package = hand_city()
     plan = solve(package, Scenario(name="hand"), options=FAST)
