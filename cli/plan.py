@@ -71,7 +71,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Handle `plan`; returns the exit code. Invalid input is reported on stderr (exit 1)."""
     from planner.optimiser import solve
-    from planner.report import write_report_context
+    from reports.context import write_report_context
     from reports.words import NameBook, infeasible_summary, status_line
 
     try:

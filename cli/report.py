@@ -13,7 +13,7 @@ from typing import Any
 
 from planner.i18n import LANGUAGES, fmt_number, get_language, t, use_language
 from planner.problems import InvalidInput
-from planner.report import AUDIENCES, FORMATS, build_report
+from reports import AUDIENCES, FORMATS, build_report
 
 
 def register(subparsers: Any) -> None:

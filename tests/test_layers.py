@@ -5,6 +5,8 @@ service -> models -> planner (the domain).
 - models/ (storage) imports the domain only;
 - service/ (the one door) imports models and the domain, never a client;
 - cli/ and ui/ are clients: they reach storage only through service/;
+- reports/ (report builders and the words of a plan) is an edge over the domain, used by
+  ui/ and cli/: it imports the domain only;
 - pages/ and app.py draw: they call ui/ and service/, never models/.
 
 `planner/__main__.py` is the launcher of `python -m planner` (it hands over to `cli.main`):
@@ -17,14 +19,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ("planner", "models", "service", "cli", "ui", "pages")
+LAYERS = ("planner", "models", "service", "cli", "ui", "pages", "reports")
 ENTRY_POINTS = {"planner/__main__.py"}
 
 MAY_NOT_IMPORT: dict[str, set[str]] = {
-    "planner": {"models", "service", "cli", "ui", "pages", "streamlit"},
+    "planner": {"models", "service", "cli", "ui", "pages", "streamlit", "reports"},
     "models": {"service", "cli", "ui", "pages", "streamlit"},
-    "service": {"cli", "ui", "pages", "streamlit"},
+    "service": {"cli", "ui", "pages", "streamlit", "reports"},
     "cli": {"models", "ui", "pages", "streamlit"},
+    "reports": {"models", "service", "cli", "ui", "pages", "streamlit", "sqlmodel", "sqlalchemy"},
     "ui": {"models", "cli", "pages", "sqlmodel", "sqlalchemy"},
     "pages": {"models", "cli", "sqlmodel", "sqlalchemy"},
     "app.py": {"models", "cli", "sqlmodel", "sqlalchemy"},

@@ -18,21 +18,15 @@ from pypdf import PdfReader
 from cli import report as report_cli
 from planner.optimiser import solve
 from planner.package import read_package, write_package
-from planner.report import (
-    CONFIDENTIAL_NAME,
-    PDF_FIXED_PAGES,
-    ROWS_PER_PAGE,
-    ReportContext,
-    build_content,
-    build_report,
-    load_context,
-    load_plan_dir,
-    render_html,
-    render_pdf,
-    write_report_context,
-)
 from planner.scenario import Scenario
 from planner.settings import DEMO_PACKAGE
+from reports import build_report
+from reports.content import PDF_FIXED_PAGES, ROWS_PER_PAGE, build_content
+from reports.context import ReportContext, load_context, write_report_context
+from reports.html import render_html
+from reports.pdf import render_pdf
+from reports.plan_dir import load_plan_dir
+from reports.view import CONFIDENTIAL_NAME
 from tests.package_factory import tiny_package
 
 PDF_SHEETS = ("Against baselines", "By service", "By funder", "Funding", "Capacity added")
@@ -102,10 +96,12 @@ def test_pdf_opens_with_the_expected_pages_and_the_headline_figures(
     assert len(reader.pages) == funder_content.expected_pdf_pages
     text = "\n".join(page.extract_text() for page in reader.pages)
     flat = " ".join(text.split())
-    totals = demo_plan.totals
+    summary = demo_plan.summary()
+    totals = summary["totals"]
     for figure in (totals["served"], totals["demand"], totals["unmet"], totals["money_spent"]):
         assert f"{figure:,.0f}" in flat
-    assert f"{demo_plan.baselines['status_quo']['served']:,.0f}" in flat
+    assert f"${totals['money_spent']:,.0f}" in flat  # the city's currency, fmt_money's way
+    assert f"{summary['baselines']['status_quo']['served']:,.0f}" in flat
     assert "SYNTHETIC DATA" in flat
     assert "P50" in flat and "Data freshness" in flat
     assert "City general fund (demo)" in flat
@@ -113,28 +109,29 @@ def test_pdf_opens_with_the_expected_pages_and_the_headline_figures(
 
 def test_xlsx_reads_back_the_same_numbers(analyst_xlsx, demo_plan):
     book = sheets(analyst_xlsx)
+    summary = demo_plan.summary()
     assert next(iter(book)) == "Summary"
     assert set(PDF_SHEETS) | {"Binding limits", "By district"} <= set(book)
     baselines = book["Against baselines"].set_index("plan")
     assert baselines.loc["Optimised plan", "served (unit-months)"] == pytest.approx(
-        demo_plan.totals["served"]
+        summary["totals"]["served"]
     )
     assert baselines.loc["Status quo (no new money)", "unmet (unit-months)"] == pytest.approx(
-        demo_plan.baselines["status_quo"]["unmet"]
+        summary["baselines"]["status_quo"]["unmet"]
     )
     funding = book["Funding"]
     assert len(funding) == len(demo_plan.funding)
     assert funding["amount (USD)"].sum() == pytest.approx(demo_plan.funding["amount"].sum())
     assert sorted(funding["amount (USD)"]) == pytest.approx(sorted(demo_plan.funding["amount"]))
     by_funder = book["By funder"].set_index("funder")
-    assert by_funder["spent (USD)"].sum() == pytest.approx(demo_plan.totals["money_spent"])
+    assert by_funder["spent (USD)"].sum() == pytest.approx(summary["totals"]["money_spent"])
     by_service = book["By service"]
-    assert by_service["served (unit-months)"].sum() == pytest.approx(demo_plan.totals["served"])
+    assert by_service["served (unit-months)"].sum() == pytest.approx(summary["totals"]["served"])
     added = book["Capacity added"]["units added (units of the service)"].sum()
     assert added == pytest.approx(demo_plan.capacity_added["units"].sum())
     district = book["By district"]
     assert len(district) == len(demo_plan.coverage)
-    assert district["unmet (unit-months)"].sum() == pytest.approx(demo_plan.totals["unmet"])
+    assert district["unmet (unit-months)"].sum() == pytest.approx(summary["totals"]["unmet"])
 
 
 def test_every_table_header_of_a_number_names_its_unit(analyst_xlsx):
@@ -191,7 +188,7 @@ def test_html_is_self_contained(html_text, demo_plan):
     assert len(images) == 4
     assert all(src.startswith("data:image/png;base64,") for src in images)
     assert "SYNTHETIC DATA" in html_text
-    assert f"{demo_plan.totals['served']:,.0f}" in html_text
+    assert f"{demo_plan.summary()['totals']['served']:,.0f}" in html_text
     assert "Funding per agency and funder" in html_text
 
 

@@ -1,7 +1,7 @@
 """Charts of a funder report: pure Altair builders, and offline rendering to PNG.
 
 The builders take frames and return Altair charts (the same shape as ui/charts.py, which
-planner may not import). `render_png` turns a chart into PNG bytes with vl-convert, which
+reports/ may not import). `render_png` turns a chart into PNG bytes with vl-convert, which
 bundles its own Vega engine and fonts: no browser, no network. Maps carry their features as
 inline data; Vega fills a polygon only when its outer ring runs clockwise, so rings are
 re-oriented here.

@@ -12,8 +12,9 @@ from pypdf import PdfReader
 from cli.main import main
 from planner.i18n import NARROW_NBSP, NBSP, use_language
 from planner.optimiser import solve
-from planner.report import build_report, write_report_context
 from planner.scenario import Scenario
+from reports import build_report
+from reports.context import write_report_context
 from tests.package_factory import tiny_package
 
 
