@@ -110,11 +110,11 @@ def unmet_with_more_money(
         kept.set_row_bounds(present, no_lower, uppers)
         return values if ok else None
     integer = [v for v in model.problem.variables() if v.cat == "Integer"]
-    uppers = [row.getUb() for row in rows]
+    limits = [row.getUb() for row in rows]
     try:
         for var in integer:
             var.cat = "Continuous"
-        for row, upper in zip(rows, uppers, strict=True):
+        for row, upper in zip(rows, limits, strict=True):
             row.changeRHS(upper + step)
         run = run_solver(model, solver, time_limit_s=time_limit_s, mip_gap=0.0, relax=True)
         if not run.has_plan:
@@ -123,7 +123,7 @@ def unmet_with_more_money(
     finally:
         for var in integer:
             var.cat = "Integer"
-        for row, upper in zip(rows, uppers, strict=True):
+        for row, upper in zip(rows, limits, strict=True):
             row.changeRHS(upper)
 
 
