@@ -7,7 +7,7 @@ import streamlit as st
 from planner.i18n import N_, fmt_number, fmt_percent, get_language, t, use_language
 from planner.optimiser import Plan
 from planner.package import CityPackage
-from planner.plan_views import (
+from planner.plan_tables import (
     added_by_district,
     comparison_with_baselines,
     coverage_by_district,
@@ -21,7 +21,7 @@ from ui import charts
 from ui.chart_locale import localised
 from ui.layout import money
 
-OPTIMISED = N_("Optimised")  # the plan's row among the baselines (planner.plan_views)
+OPTIMISED = N_("Optimised")  # the plan's row among the baselines (planner.plan_tables)
 
 
 def name_book(package: CityPackage, *, confidential_places: bool) -> NameBook:
