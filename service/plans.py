@@ -47,7 +47,7 @@ from planner.demand import horizon_demand
 from planner.exchange import csv_bytes, plan_tables, xlsx_bytes
 from planner.findings import Totals, mask_findings
 from planner.i18n import N_, get_language, t
-from planner.optimiser import Plan, solve
+from planner.optimiser import Plan, demand_basis, solve
 from planner.package import CityPackage
 from planner.problems import InvalidInput
 from planner.scenario import Scenario
@@ -86,7 +86,9 @@ def _exact_plan(city_name: str, version: str, scenario: Scenario) -> Plan:
                 ),
             ),
         )
-        return solve(package, scenario, demand=demand)
+        plan = solve(package, scenario, demand=demand)
+        # The demand was given, so the solve cannot say how it was made: add its basis.
+        return dataclasses.replace(plan, findings=(demand_basis(package, scenario), *plan.findings))
 
     return store.cached("plan", key, make)
 
