@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     from planner.robust import (
         EVALUATION_SEED,
         PLAN_SEED,
+        RobustOptions,
         evaluate_out_of_sample,
         robust_plan,
         sample_scenarios,
@@ -60,9 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         samples = sample_scenarios(package, scenario, k, PLAN_SEED)
         sampled = time.perf_counter() - started
-        result = robust_plan(
-            package, scenario, samples=samples, mip_gap=args.mip_gap, risk=risk, periods=periods
-        )
+        options = RobustOptions(risk=risk, periods=periods, mip_gap=args.mip_gap)
+        result = robust_plan(package, scenario, options, samples=samples)
         plans[(risk, periods, k)] = result
         plan = result.plan
         row = {"K": k, "risk": risk, "periods": periods, "sample_s": sampled, **plan.size}

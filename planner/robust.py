@@ -74,6 +74,19 @@ PLAN_SEED = 0
 EVALUATION_SEED = 1_000_003
 
 
+@dataclass(frozen=True)
+class RobustOptions:
+    """How the robust plan is made; a field left None takes its setting (planner.settings:
+    HAVEN_ROBUST_SCENARIOS, _RISK, _CVAR_ALPHA, _PERIODS)."""
+
+    n_scenarios: int | None = None
+    risk: Risk | None = None
+    cvar_alpha: float | None = None
+    periods: Periods | None = None
+    seed: int = PLAN_SEED
+    mip_gap: float = DEFAULT_MIP_GAP
+
+
 @dataclass(frozen=True, eq=False)
 class RobustPlan:
     """The robust plan: first-stage tables in `plan`, and the loss of every scenario."""
@@ -253,16 +266,12 @@ def _define_objective(robust: RobustModel, risk: Risk, cvar_alpha: float) -> Non
 def robust_plan(
     package: CityPackage,
     scenario: Scenario,
+    options: RobustOptions | None = None,
     *,
-    n_scenarios: int | None = None,
-    risk: Risk | None = None,
-    cvar_alpha: float | None = None,
-    seed: int = PLAN_SEED,
-    mip_gap: float = DEFAULT_MIP_GAP,
     samples: list[pd.DataFrame] | None = None,
-    periods: Periods | None = None,
 ) -> RobustPlan:
-    """Plan the first stage against K sampled demand scenarios (settings give the defaults).
+    """Plan the first stage against K sampled demand scenarios (settings give the defaults);
+    `samples` replaces the K scenarios drawn with `options.seed`.
 
     `periods="monthly"` keeps each scenario's month-by-month demand (K x months copies of the
     flows: exact, and slow beyond a few scenarios on a city of the demo's size);
@@ -272,18 +281,21 @@ def robust_plan(
     """
     from planner.settings import get_settings
 
+    options = options or RobustOptions()
     settings = get_settings()
-    periods = periods or settings.robust_periods
-    risk = risk or settings.robust_risk
-    cvar_alpha = cvar_alpha if cvar_alpha is not None else settings.robust_cvar_alpha
-    n_scenarios = n_scenarios or settings.robust_scenarios
+    periods = options.periods or settings.robust_periods
+    risk = options.risk or settings.robust_risk
+    cvar_alpha = (
+        options.cvar_alpha if options.cvar_alpha is not None else settings.robust_cvar_alpha
+    )
+    n_scenarios = options.n_scenarios or settings.robust_scenarios
     if risk not in ("mean", "cvar"):
         raise InvalidInput(
             [Problem("settings", column="risk", message=t("{risk}: mean or cvar", risk=repr(risk)))]
         )
     started = time.perf_counter()
     if samples is None:
-        samples = sample_scenarios(package, scenario, n_scenarios, seed)
+        samples = sample_scenarios(package, scenario, n_scenarios, options.seed)
     if periods == "mean":
         samples = [_mean_month(frame) for frame in samples]
     distances = _distances(package)
@@ -292,7 +304,7 @@ def robust_plan(
     robust = build_robust_model(inputs, risk=risk, cvar_alpha=cvar_alpha)
     built = time.perf_counter()
     run = run_solver(
-        robust.first, scenario.solver, time_limit_s=scenario.time_limit_s, mip_gap=mip_gap
+        robust.first, scenario.solver, time_limit_s=scenario.time_limit_s, mip_gap=options.mip_gap
     )
     times = {"prepare": prepared - started, "build": built - prepared, "solve": run.solve_s}
     losses = []
@@ -515,12 +527,10 @@ def _recourse_reused(
 def compare_out_of_sample(
     package: CityPackage,
     scenario: Scenario,
+    options: RobustOptions | None = None,
     *,
-    n_scenarios: int | None = None,
-    risk: Risk | None = None,
     samples: int = 200,
     workers: int | None = 1,
-    periods: Periods | None = None,
 ) -> pd.DataFrame:
     """The P50 plan (the ordinary solve at quantile 0.5) against the robust plan, on the same
     fresh samples: expected and P90 weighted unmet demand, and the money each spends."""
@@ -535,7 +545,7 @@ def compare_out_of_sample(
         demand=p50_demand,
         options=SolveOptions(diagnostics=False, baselines=False),
     )
-    robust = robust_plan(package, scenario, n_scenarios=n_scenarios, risk=risk, periods=periods)
+    robust = robust_plan(package, scenario, options)
     fresh = sample_scenarios(package, scenario, samples, EVALUATION_SEED)
     rows = []
     for name, plan in (("P50 plan", p50), (f"robust plan ({robust.risk})", robust.plan)):

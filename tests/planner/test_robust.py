@@ -14,6 +14,7 @@ import pytest
 
 from planner.optimise.solve import SolveOptions, solve
 from planner.robust import (
+    RobustOptions,
     build_robust_model,
     compare_out_of_sample,
     evaluate_out_of_sample,
@@ -104,7 +105,10 @@ def test_robust_plan_beats_the_p50_plan_out_of_sample(city, scenario, risk, peri
     options = SolveOptions(diagnostics=False, baselines=False)
     p50 = solve(city, scenario, demand=median_demand(), options=options)
     robust = robust_plan(
-        city, scenario, samples=demand_samples(20, seed=1), risk=risk, periods=periods
+        city,
+        scenario,
+        RobustOptions(risk=risk, periods=periods),
+        samples=demand_samples(20, seed=1),
     )
     assert robust.plan.status == "optimal"
     assert robust.n_scenarios == 20
@@ -136,7 +140,9 @@ def test_reused_recourse_lp_matches_one_model_per_sample(city) -> None:
 
 def test_first_stage_is_shared_and_losses_match_the_objective(city, scenario) -> None:
     samples = demand_samples(4, seed=5)
-    robust = robust_plan(city, scenario, samples=samples, risk="mean", periods="monthly")
+    robust = robust_plan(
+        city, scenario, RobustOptions(risk="mean", periods="monthly"), samples=samples
+    )
     # With the tie-breakers tiny, the objective is the mean weighted unmet demand.
     mean_loss = robust.scenario_losses["weighted_unmet"].mean()
     assert robust.plan.objective == pytest.approx(mean_loss, abs=1e-2)
@@ -166,7 +172,7 @@ def test_model_names_carry_the_scenario_and_cvar_rows(city, scenario) -> None:
 
 
 def test_compare_through_the_forecast(city, scenario) -> None:
-    table = compare_out_of_sample(city, scenario, n_scenarios=10, samples=100)
+    table = compare_out_of_sample(city, scenario, RobustOptions(n_scenarios=10), samples=100)
     assert list(table["plan"]) == ["P50 plan", "robust plan (mean)"]
     p50, robust = table.iloc[0], table.iloc[1]
     assert robust["expected_weighted_unmet"] <= p50["expected_weighted_unmet"] + 1e-6
