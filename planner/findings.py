@@ -132,6 +132,22 @@ def mask_findings(
     return tuple(result)
 
 
+def suppress_cell_figures(
+    findings: Iterable[Finding], hidden_cells: Iterable[tuple[str, str]]
+) -> tuple[Finding, ...]:
+    """The findings for a reader who may not see the counts of `hidden_cells` (district_id,
+    service_id: the cells a suppressed coverage table hides): unmet units out of reach and
+    coverage below the floor of those cells are dropped, the finding kept (pure)."""
+    hidden = {(str(d), str(s)) for d, s in hidden_cells}
+    result = []
+    for finding in findings:
+        cell = (finding.district_ids[0] if finding.district_ids else "", finding.service_id or "")
+        if finding.kind in (OUT_OF_REACH, BELOW_FLOOR) and cell in hidden:
+            finding = replace(finding, units=None, share=None)
+        result.append(finding)
+    return tuple(result)
+
+
 def is_masked(agency_id: str) -> bool:
     """Whether an agency id is a masked marker of `mask_findings`."""
     return agency_id.startswith(MASKED_AGENCY)
@@ -362,4 +378,5 @@ __all__ = [
     "findings_to_json",
     "is_masked",
     "mask_findings",
+    "suppress_cell_figures",
 ]

@@ -319,6 +319,14 @@ def _floor_held(f: Finding, book: NameBook) -> str:
 def _out_of_reach(f: Finding, book: NameBook) -> str:
     district = book.district(f.district_ids[0]) if f.district_ids else ""
     agency = f.agency_ids[0] if f.agency_ids else ""
+    if f.units is None:  # the cell's count is suppressed for this reader
+        return t(
+            "{district} leaves demand for {service} unmet; the nearest agency that offers it "
+            "is beyond the {radius} km radius",
+            district=district,
+            service=book.service(f.service_id),
+            radius=whole(f.radius_km),
+        )
     if f.distance_km is None or is_masked(agency) or agency not in book.agencies:
         return t(
             "{district} leaves {unmet} units of {service} unmet; the nearest agency that "
@@ -341,6 +349,13 @@ def _out_of_reach(f: Finding, book: NameBook) -> str:
 
 
 def _below_floor(f: Finding, book: NameBook) -> str:
+    if f.share is None:  # the cell's count is suppressed for this reader
+        return t(
+            "{district}: {service} below the {floor} floor",
+            district=book.district(f.district_ids[0]) if f.district_ids else "",
+            service=book.service(f.service_id),
+            floor=percent(f.floor),
+        )
     return t(
         "{district}: {coverage} of {service}, below the {floor} floor",
         district=book.district(f.district_ids[0]) if f.district_ids else "",
@@ -536,13 +551,15 @@ def below_floor_section(findings: Sequence[Finding], book: NameBook) -> Section:
         by_service.setdefault(finding.service_id, []).append(finding)
     lines = []
     for service_id, cells in by_service.items():
-        cells = sorted(cells, key=lambda f: (f.share or 0.0, f.district_ids))
+        cells = sorted(cells, key=lambda f: (f.share is None, f.share or 0.0, f.district_ids))
         named = [
             t(
                 "{district} ({coverage})",
                 district=book.district(f.district_ids[0]) if f.district_ids else "",
                 coverage=percent(f.share),
             )
+            if f.share is not None
+            else book.district(f.district_ids[0] if f.district_ids else "")
             for f in cells
         ]
         lines.append(

@@ -136,3 +136,24 @@ def test_finding_json_drops_empty_fields_and_reads_back() -> None:
         "months": ["2026-01"],
     }
     assert findings_from_json([data, {"no": "kind"}]) == (finding,)
+
+
+def test_suppress_cell_figures_drops_the_counts_of_hidden_cells() -> None:
+    from planner.findings import suppress_cell_figures
+    from reports.words import NameBook, sentence
+
+    reach = Finding(
+        "out_of_reach",
+        agency_ids=("A2",),
+        district_ids=("D1",),
+        service_id="shelter",
+        units=3.0,
+        radius_km=12.0,
+    )
+    below = Finding("below_floor", district_ids=("D2",), service_id="shelter", share=0.2, floor=0.5)
+    shown = Finding("below_floor", district_ids=("D3",), service_id="shelter", share=0.4, floor=0.5)
+    kept = suppress_cell_figures([reach, below, shown], {("D1", "shelter"), ("D2", "shelter")})
+    assert kept[0].units is None and kept[1].share is None and kept[2] == shown
+    book = NameBook(districts={"D1": "North", "D2": "Middle"})
+    assert "3" not in sentence(kept[0], book) and "North" in sentence(kept[0], book)
+    assert "20" not in sentence(kept[1], book) and "below the 50% floor" in sentence(kept[1], book)
