@@ -22,7 +22,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from planner import geo
 from planner.hsds import (
+    CONFIDENTIAL_NAME,
     HsdsMapping,
     ServiceRule,
     hsds_to_package,
@@ -443,6 +445,60 @@ def test_export_withholds_confidential_coordinates(tiny: CityPackage, tmp_path: 
     assert "44.975" not in text and "-93.31" not in text  # A1's point appears nowhere
     _s, shown_rows = csv_rows(shown / "locations.csv")
     assert {r["external_identifier"]: r["latitude"] for r in shown_rows}["A1"] == "44.975"
+
+
+def test_export_withholds_confidential_names(tiny: CityPackage, tmp_path: Path) -> None:
+    hidden = write_hsds(tiny, tmp_path / "hidden", updated=UPDATED)
+    shown = write_hsds(
+        tiny, tmp_path / "shown", updated=UPDATED, include_confidential_locations=True
+    )
+
+    text = "".join(p.read_text(encoding="utf-8") for p in hidden.glob("*"))
+    assert "Safe Harbor House" not in text
+    _h, rows = csv_rows(hidden / "organizations.csv")
+    assert CONFIDENTIAL_NAME in {r["name"] for r in rows}
+    assert "Hennepin Legal Aid Clinic" in {r["name"] for r in rows}
+    assert "Safe Harbor House" in "".join(p.read_text(encoding="utf-8") for p in shown.glob("*"))
+
+
+def disclosed(package: CityPackage) -> CityPackage:
+    """The package as the service layer hands it for the public (service.published):
+    confidential agencies named CONFIDENTIAL_NAME, at their district's point."""
+    agencies = package.agencies.copy()
+    hidden = agencies["confidential"].astype(bool)
+    lat, lon = geo.at_district_points(package.districts, agencies.loc[hidden, "district_id"])
+    agencies.loc[hidden, "lat"] = lat
+    agencies.loc[hidden, "lon"] = lon
+    agencies["name"] = agencies["name"].where(~hidden, CONFIDENTIAL_NAME)
+    return replace(package, agencies=agencies)
+
+
+def test_export_of_a_disclosed_city_keeps_no_confidential_name_or_place(
+    schemas: dict[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    demo = read_package(DEMO)
+    confidential = demo.agencies[demo.agencies["confidential"].astype(bool)]
+    assert len(confidential) > 1
+    public = disclosed(demo)
+
+    out = write_hsds(public, tmp_path / "hsds", updated=UPDATED)
+
+    assert schema_errors(out, schemas) == []
+    text = "".join(p.read_text(encoding="utf-8") for p in out.glob("*"))
+    for name in confidential["name"]:
+        assert name not in text
+    hidden = public.agencies[public.agencies["confidential"].astype(bool)]
+    for places in (confidential, hidden):  # neither their own point nor their district's
+        for lat, lon in zip(places["lat"], places["lon"], strict=True):
+            assert f"{lat}," not in text and f"{lon}," not in text
+    _h, organizations = csv_rows(out / "organizations.csv")
+    named = [r for r in organizations if r["name"] == CONFIDENTIAL_NAME]
+    assert len(named) == len(confidential)
+    assert len({r["id"] for r in organizations}) == len(organizations)
+    _h, locations = csv_rows(out / "locations.csv")
+    withheld = [r for r in locations if r["name"] == CONFIDENTIAL_NAME]
+    assert len(withheld) == len(confidential)
+    assert all(r["latitude"] == r["longitude"] == "" for r in withheld)
 
 
 def test_export_is_deterministic(tiny: CityPackage, tmp_path: Path) -> None:
