@@ -276,25 +276,47 @@ _D3_TIME_FR = {
 }
 
 
-def chart_locale(
-    language: str | None = None, *, latin1: bool = False
-) -> dict[str, dict[str, object]] | None:
-    """The d3 format and time locales of Vega-Lite's `config.locale`, or None for English.
+_D3_TIME_EN = {
+    "dateTime": "%x, %X",
+    "date": "%-m/%-d/%Y",
+    "time": "%-I:%M:%S %p",
+    "periods": ["AM", "PM"],
+    "days": ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
+    "shortDays": ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
+    "months": [f"{dt.date(2000, m, 1):%B}" for m in range(1, 13)],
+    "shortMonths": [f"{dt.date(2000, m, 1):%b}" for m in range(1, 13)],
+}
+"""d3's en-US time locale (Vega's default), for an English chart in another currency."""
 
-    French numbers as `fmt_number` writes them ("1 234,5", "12,5 %", "35 $"): d3's own fr-FR
-    with the dollar for currency (Haven's amounts are USD by default). English needs none:
-    en-US is Vega's default. The app puts it in every chart's spec (`ui/chart_locale.py`), the
-    report gives it to vl-convert (`planner/report_charts.py`, `latin1=True`).
+
+def chart_locale(
+    language: str | None = None, *, latin1: bool = False, currency: str = "USD"
+) -> dict[str, dict[str, object]] | None:
+    """The d3 format and time locales of Vega-Lite's `config.locale`, or None for English
+    in dollars (en-US is Vega's default).
+
+    French numbers as `fmt_number` writes them ("1 234,5", "12,5 %"); a "$" format (d3's
+    currency) writes the city's currency as `fmt_money` does: "35 $", "35 €", "€35", "35 CHF".
+    The app puts it in every chart's spec (`ui/chart_locale.py`), the report gives it to
+    vl-convert (`reports/charts.py`, `latin1=True`).
     """
     language = language or get_language()
-    if language != "fr":
+    code = currency.strip().upper()
+    if language != "fr" and code == "USD":
         return None
-    group = _group(language, latin1)
+    french = language == "fr"
+    symbol = (CURRENCY_SYMBOLS_FR if french else CURRENCY_SYMBOLS).get(code)
+    if symbol is not None and latin1 and not _is_latin1(symbol):
+        symbol = None
+    if symbol is None:
+        money = ["", f"{NBSP if french else ' '}{code}"]
+    else:
+        money = ["", f"{NBSP}{symbol}"] if french else [symbol, ""]
     number: dict[str, object] = {
-        "decimal": ",",
-        "thousands": group,
+        "decimal": "," if french else ".",
+        "thousands": _group(language, latin1),
         "grouping": [3],
-        "currency": ["", f"{NBSP}$"],
-        "percent": f"{NBSP}%",
+        "currency": money,
+        "percent": f"{NBSP}%" if french else "%",
     }
-    return {"number": number, "time": dict(_D3_TIME_FR)}
+    return {"number": number, "time": dict(_D3_TIME_FR if french else _D3_TIME_EN)}

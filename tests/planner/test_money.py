@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from planner.i18n import NARROW_NBSP, NBSP, fmt_money, use_language
+from planner.i18n import NARROW_NBSP, NBSP, chart_locale, fmt_money, use_language
 
 
 @pytest.mark.parametrize(
@@ -54,3 +54,16 @@ def test_latin1_for_the_pdf_fonts() -> None:
     assert fmt_money(1000, "GBP", language="en", latin1=True) == "£1,000"
     text = fmt_money(2_500_000, "USD", language="fr", latin1=True)
     assert text.encode("latin-1") and NARROW_NBSP not in text
+
+
+def test_chart_locale_writes_the_city_currency() -> None:
+    assert chart_locale("en") is None  # dollars: Vega's own en-US
+    english = chart_locale("en", currency="EUR")
+    assert english is not None and english["number"]["currency"] == ["€", ""]
+    assert english["number"]["thousands"] == "," and english["time"]["months"][0] == "January"
+    french = chart_locale("fr", currency="EUR")
+    assert french is not None and french["number"]["currency"] == ["", f"{NBSP}€"]
+    swiss = chart_locale("fr", currency="CHF")
+    assert swiss is not None and swiss["number"]["currency"] == ["", f"{NBSP}CHF"]
+    pdf = chart_locale("en", latin1=True, currency="EUR")
+    assert pdf is not None and pdf["number"]["currency"] == ["", " EUR"]
