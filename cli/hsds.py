@@ -15,7 +15,6 @@ from planner.hsds import (
     hsds_to_package,
     identity_mapping,
     read_hsds,
-    write_hsds,
     write_mapping,
 )
 from planner.i18n import t
@@ -65,6 +64,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
             "Write the agencies and current capacity of a city package as Open "
             "Referral HSDS tables (CSV files and datapackage.json). Confidential agencies' "
             "locations are written without coordinates unless asked. See docs/hsds.md."
+        ),
+    )
+    p.add_argument(
+        "--audience",
+        choices=("analyst", "funder", "partner", "public"),
+        default=None,
+        help=t(
+            "who the export is for; decides what is withheld (default: public, or analyst "
+            "with --include-confidential-locations)"
         ),
     )
     p.add_argument("package", type=Path, metavar="PACKAGE_DIR", help=t("the city package"))
@@ -126,13 +134,20 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from service.access import AccessDenied  # the one door: not needed for --help
+    from service.exports import write_hsds_for
+
     try:
         package = read_package(args.package)
     except InvalidInput as exc:
         return _fail(exc.problems, t("{path}: the city package is invalid", path=args.package))
-    out = write_hsds(
-        package, args.out, include_confidential_locations=args.include_confidential_locations
-    )
+    shown = args.include_confidential_locations
+    audience = args.audience or ("analyst" if shown else "public")
+    try:
+        out = write_hsds_for(package, args.out, audience, include_confidential_locations=shown)
+    except AccessDenied as exc:
+        print(t("error: {message}", message=exc), file=sys.stderr)
+        return 1
     hidden = int(package.agencies["confidential"].sum())
     print(
         t(
@@ -144,8 +159,13 @@ def _export(args: argparse.Namespace) -> int:
             services=len(package.current_capacity()),
         )
     )
-    if hidden and not args.include_confidential_locations:
-        print(t("{count} confidential location(s) written without coordinates", count=hidden))
+    if hidden and not shown:
+        print(
+            t(
+                "{count} confidential agency(ies) written without name or coordinates",
+                count=hidden,
+            )
+        )
     if args.write_mapping is not None:
         write_mapping(identity_mapping(package), args.write_mapping)
         print(t("wrote the mapping that reads it back to {path}", path=args.write_mapping))

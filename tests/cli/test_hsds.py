@@ -82,7 +82,8 @@ def test_export_then_import_with_the_written_mapping(
         )
         == 0
     )
-    assert "1 confidential location(s) written without coordinates" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "1 confidential agency(ies) written without name or coordinates" in printed
     code = run(
         [
             "hsds-import",
@@ -99,6 +100,26 @@ def test_export_then_import_with_the_written_mapping(
     assert code == 0
     back, original = read_package(tmp_path / "back"), read_package(city)
     assert back.agencies.equals(original.agencies)
+
+
+def test_export_is_made_for_an_audience(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    city = write_tiny_package(tmp_path / "city")
+    shelter = "Safe Harbor House"  # the tiny city's confidential agency
+
+    assert run(["hsds-export", str(city), "--out", str(tmp_path / "public")]) == 0
+    public = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "public").glob("*"))
+    assert shelter not in public and "Confidential location" in public
+
+    refused = tmp_path / "refused"
+    argv = ["hsds-export", str(city), "--out", str(refused), "--audience", "public"]
+    assert run([*argv, "--include-confidential-locations"]) == 1
+    assert "public" in capsys.readouterr().err
+    assert not refused.exists() or not any(refused.iterdir())
+
+    shown = tmp_path / "shown"
+    argv = ["hsds-export", str(city), "--out", str(shown), "--include-confidential-locations"]
+    assert run(argv) == 0
+    assert shelter in (shown / "organizations.csv").read_text(encoding="utf-8")
 
 
 def test_bad_input_exits_1_with_messages_and_writes_nothing(
