@@ -295,7 +295,8 @@ class KeptModel:
         n = len(picked)
         low = np.fromiter(lower, float, n)
         up = np.fromiter(upper, float, n)
-        self._highs.changeRowsBounds(n, picked.positions, low, up)
+        # changeRowsBounds is in highspy, but missing from its stubs.
+        self._highs.changeRowsBounds(n, picked.positions, low, up)  # type: ignore[attr-defined]
 
     # --- solving and reading -------------------------------------------------------------
 
