@@ -278,11 +278,14 @@ def _binding_findings(model: HavenModel, kind: str, names: list[str]) -> list[Fi
 
 
 def _months(inputs: ModelInputs, service_id: str, blocks: set[str]) -> tuple[str, ...]:
-    """The months of these blocks of a service, in order ("2026-12", "2027-03", ...)."""
+    """The months of these blocks of a service, in order ("2026-12", "2027-03", ...); none
+    when they are every month of the horizon."""
     table = inputs.blocks[
         (inputs.blocks["service_id"] == service_id) & inputs.blocks["block"].isin(blocks)
     ]
     months = {m for periods in table["periods"] for m in str(periods).split(";") if m}
+    if months >= set(inputs.periods):
+        return ()  # every month of the horizon
     return tuple(sorted(months))
 
 

@@ -163,7 +163,8 @@ def agency_names(agency_ids: Sequence[str], book: NameBook) -> list[str]:
 
 def month_list(months: Sequence[str]) -> str:
     """When, in months: "in December 2026", "from December 2026 to March 2027", "in May to
-    August 2027 and October 2027" (runs of consecutive months, the first few named)."""
+    August 2027 and October 2027" (runs of consecutive months, the first few named); no
+    months is every month of the plan (planner.findings.AGENCY_FULL)."""
     runs: list[list[pd.Period]] = []
     for period in sorted({pd.Period(m, freq="M") for m in months}):
         if runs and (period - runs[-1][-1]).n == 1:
@@ -171,7 +172,7 @@ def month_list(months: Sequence[str]) -> str:
         else:
             runs.append([period])
     if not runs:
-        return ""
+        return t("in every month of the plan")
     if len(runs) == 1 and len(runs[0]) > 1:
         first, last = runs[0][0], runs[0][-1]
         return t("from {first} to {last}", first=fmt_month(str(first)), last=fmt_month(str(last)))

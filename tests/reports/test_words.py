@@ -61,6 +61,7 @@ def test_months_as_runs_in_both_languages() -> None:
     months = ["2027-01", "2027-05", "2027-06", "2027-07", "2027-08", "2027-10"]
     assert words.month_list(months) == "in January 2027, May to August 2027 and October 2027"
     assert words.month_list(["2026-12"]) == "in December 2026"
+    assert words.month_list([]) == "in every month of the plan"  # no months: all of them
     with use_language("fr"):
         assert words.month_list(months) == "en janvier 2027, mai à août 2027 et octobre 2027"
     assert "+" not in words.month_list(months)
