@@ -119,9 +119,11 @@ def test_the_plan_headline_is_the_total_of_its_suppressed_table(
     totals = plan.totals  # type: ignore[attr-defined]
     if coverage["served"].notna().all():
         assert totals.served == pytest.approx(coverage["served"].sum())
-    assert totals.served is None or totals.served != plans.run_plan(
-        ANALYST, demo, Scenario(name="door")
-    ).totals.served or coverage["served"].notna().all()
+    assert (
+        totals.served is None
+        or totals.served != plans.run_plan(ANALYST, demo, Scenario(name="door")).totals.served
+        or coverage["served"].notna().all()
+    )
 
 
 def test_compare_names_no_confidential_agency(demo: str, confidential_names: list[str]) -> None:
