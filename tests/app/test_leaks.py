@@ -1,0 +1,270 @@
+"""Issue 12, part 3: nothing a reader receives gives away what its audience may not see.
+
+For every role and both languages, every page (the menu's and those a link opens), every
+download of those pages (the Plan page's report in each format, the Data page's files) and
+every export (the package and HSDS exports of the service layer and of the command line, for
+each audience) is scanned for a confidential agency's name, coordinates or distance from a
+district, and for counts of cases below k shown as numbers (tests/leak_scan.py). The city
+(tests/leak_city.py) is small and built so that each of these would show.
+
+Admins and analysts may see all of it: for them the same scans must find the names and the
+small counts (the scans work). A partner may not pick or read another city.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from planner.settings import get_settings
+from service.access import AccessDenied, Actor
+from tests.app.conftest import ROOT
+from tests.app.leak_pages import Session, caught_media, render
+from tests.leak_city import CITY, OTHER_CITY, secret
+from tests.leak_db import ACTORS, ROLES, SUPPRESSED_ROLES, build_database, copy_database
+from tests.leak_scan import Received, leaks
+
+LANGUAGES = ("en", "fr")
+EXACT_ROLES = ("admin", "analyst")
+
+
+@pytest.fixture(scope="session")
+def leak_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("leak_template") / "leaks.db"
+    build_database(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def leak_url(leak_template: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    return copy_database(leak_template, tmp_path_factory.mktemp("leaks"))
+
+
+@pytest.fixture
+def leak_env(leak_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The leak database for service and CLI calls in this test."""
+    monkeypatch.setenv("DATABASE_URL", leak_url)
+    monkeypatch.setenv("HAVEN_AUTH", "local")
+    monkeypatch.delenv("HAVEN_SMALL_COUNT_K", raising=False)
+    monkeypatch.chdir(ROOT)
+    get_settings.cache_clear()
+    yield leak_url
+    get_settings.cache_clear()
+
+
+# --- every page, per role and language -----------------------------------------------------
+
+
+@pytest.fixture(
+    scope="module",
+    params=[(role, language) for role in ROLES for language in LANGUAGES],
+    ids=lambda p: f"{p[0]}-{p[1]}",
+)
+def rendered(request: pytest.FixtureRequest, leak_url: str) -> Session:
+    role, language = request.param
+    actor = None if role == "public" else ACTORS[role]
+    return render(actor, language, leak_url)
+
+
+@pytest.mark.slow
+def test_every_page_runs(rendered: Session) -> None:
+    assert not rendered.problems, "\n".join(rendered.problems)
+
+
+@pytest.mark.slow
+def test_no_confidential_name_place_or_distance_on_any_page(rendered: Session) -> None:
+    confidential = rendered.role in EXACT_ROLES
+    found = leaks(rendered.received, confidential=confidential, exact=True)
+    assert not found, f"{len(found)} leak(s):\n" + "\n".join(found[:40])
+    if confidential:  # the scan sees what it looks for
+        assert leaks(rendered.received, confidential=False, exact=True)
+
+
+@pytest.mark.slow
+def test_no_count_below_k_on_any_page(rendered: Session) -> None:
+    exact = rendered.role in EXACT_ROLES
+    found = leaks(rendered.received, confidential=True, exact=exact)
+    assert not found, f"{len(found)} leak(s):\n" + "\n".join(found[:40])
+    if exact:  # the analyst's coverage shows the sparse district's small count
+        assert leaks(rendered.received, confidential=True, exact=False)
+
+
+@pytest.mark.slow
+def test_every_download_was_opened(rendered: Session) -> None:
+    """The scans above read the files the pages offer: the report in each format and the
+    Data page's tables for roles that run plans (so a download that moved is noticed)."""
+    names = {name.rsplit("/", 1)[-1].rsplit(".", 1)[-1] for name in rendered.received.files}
+    if rendered.role in ("admin", "analyst", "funder"):
+        assert {"pdf", "html", "xlsx", "csv"} <= names, sorted(rendered.received.files)
+    if rendered.role in EXACT_ROLES:
+        assert "zip" in names, sorted(rendered.received.files)
+
+
+# --- exports --------------------------------------------------------------------------------
+
+
+def scan_folder(where: str, folder: Path) -> Received:
+    received = Received()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            received.file(where, path.relative_to(folder).as_posix(), path.read_bytes())
+    assert received.files, f"{where}: nothing written"
+    return received
+
+
+def assert_clean(received: Received, *, exact: bool = False) -> None:
+    found = leaks(received, confidential=False, exact=exact)
+    assert not found, f"{len(found)} leak(s):\n" + "\n".join(found[:40])
+
+
+@pytest.mark.parametrize("audience", SUPPRESSED_ROLES)
+def test_the_package_export_for_an_audience(leak_env: str, audience: str) -> None:
+    from service import exports
+
+    received = Received()
+    received.file("package_zip", "city.zip", exports.package_zip(ACTORS["analyst"], CITY, audience))
+    assert_clean(received)
+
+
+@pytest.mark.parametrize("role", SUPPRESSED_ROLES)
+def test_a_role_exports_only_what_it_may_see(leak_env: str, role: str) -> None:
+    from service import exports
+
+    try:
+        data = exports.package_zip(ACTORS[role], CITY)
+    except AccessDenied:
+        return
+    received = Received()
+    received.file("package_zip", "city.zip", data)
+    assert_clean(received)
+
+
+@pytest.mark.parametrize("audience", [None, *SUPPRESSED_ROLES])
+def test_the_hsds_export_for_an_audience(
+    leak_env: str, audience: str | None, tmp_path: Path
+) -> None:
+    """The default is for directories whose readers may not know where shelters are."""
+    from service import exports
+
+    out = exports.hsds_export(ACTORS["analyst"], CITY, tmp_path / "hsds", audience)
+    assert_clean(scan_folder(f"hsds_export[{audience}]", Path(out)))
+
+
+def cli(*argv: str) -> tuple[int, str]:
+    from cli.main import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(argv))
+        except SystemExit as exit:  # argparse
+            code = int(exit.code or 0)
+    return code, out.getvalue() + err.getvalue()
+
+
+@pytest.mark.parametrize("audience", SUPPRESSED_ROLES)
+def test_the_cli_export_for_an_audience(leak_env: str, audience: str, tmp_path: Path) -> None:
+    code, said = cli("export", CITY, str(tmp_path / "out"), "--for", audience)
+    assert code == 0, said
+    assert_clean(scan_folder(f"cli export --for {audience}", tmp_path / "out"))
+
+
+def test_the_cli_hsds_export_by_default(leak_env: str, tmp_path: Path) -> None:
+    code, said = cli("export", CITY, str(tmp_path / "exact"))
+    assert code == 0, said
+    code, said = cli("hsds-export", str(tmp_path / "exact"), "--out", str(tmp_path / "hsds"))
+    assert code == 0, said
+    received = scan_folder("cli hsds-export", tmp_path / "hsds")
+    received.text("cli hsds-export: printed", said)
+    assert_clean(received)
+
+
+@pytest.mark.parametrize("audience", SUPPRESSED_ROLES)
+def test_the_cli_hsds_export_for_an_audience(leak_env: str, audience: str, tmp_path: Path) -> None:
+    code, said = cli("export", CITY, str(tmp_path / "exact"))
+    assert code == 0, said
+    code, said = cli(
+        "hsds-export", str(tmp_path / "exact"), "--out", str(tmp_path / "hsds"), "--for", audience
+    )
+    assert code == 0, f"hsds-export has no audience option (--for): {said}"
+    assert_clean(scan_folder(f"cli hsds-export --for {audience}", tmp_path / "hsds"))
+
+
+# --- a partner and another city -------------------------------------------------------------
+
+PARTNER = ACTORS["partner"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", ["overview", "capacity_map", "demand", "data", "plan", "compare"])
+def test_a_partner_cannot_open_another_city(leak_url: str, page: str) -> None:
+    """Another city is neither offered nor read, whatever the session or the link asks."""
+    with pytest.MonkeyPatch.context() as patch, caught_media() as media:
+        patch.setenv("DATABASE_URL", leak_url)
+        patch.setenv("HAVEN_AUTH", "local")
+        patch.chdir(ROOT)
+        get_settings.cache_clear()
+        try:
+            session = Session(PARTNER, "en", media)
+            session.carried["city"] = OTHER_CITY
+            app = session.open(f"pages/{page}.py")
+            app.query_params["city"] = OTHER_CITY
+            session.run(page)
+            for box in app.selectbox:
+                assert OTHER_CITY not in box.options, f"{page} offers {OTHER_CITY}: {box.label}"
+        finally:
+            get_settings.cache_clear()
+    assert not session.problems, session.problems
+    said = [(w, t) for w, t in session.received.texts if OTHER_CITY in t]
+    assert not said, said[:5]
+
+
+def _service_reads() -> dict[str, Callable[[Actor, str], Any]]:
+    """Every service function that reads a city, called as a client would for one city."""
+    from service import city as city_service
+    from service import exports, plans
+
+    return {
+        "data_version": city_service.data_version,
+        "published_history": city_service.published_history,
+        "visible_package": city_service.visible_package,
+        "city_totals": city_service.city_totals,
+        "overview": city_service.overview,
+        "capacity_map": city_service.capacity_map,
+        "service_forecast": city_service.service_forecast,
+        "demand_fan": city_service.demand_fan,
+        "forecast_per_resident": city_service.forecast_per_resident,
+        "backtest": city_service.backtest,
+        "status_quo_plan": plans.status_quo_plan,
+        "saved_scenarios": plans.saved_scenarios,
+        "city_package_for": exports.city_package_for,
+        "capacity_history": lambda a, c: exports.capacity_history(a, c, "A2", "legal_aid"),
+    }
+
+
+def test_the_service_refuses_another_city_to_a_partner(leak_env: str) -> None:
+    from service import city as city_service
+
+    assert city_service.cities_for(PARTNER) == [CITY]
+    read_anyway = []
+    for name, read in _service_reads().items():
+        try:
+            read(PARTNER, OTHER_CITY)
+        except AccessDenied:
+            continue
+        read_anyway.append(name)
+    assert not read_anyway, f"a partner of {CITY} reads {OTHER_CITY} through {read_anyway}"
+    with pytest.raises(AccessDenied):
+        city_service.require_city(PARTNER, OTHER_CITY)
+
+
+def test_the_secret_is_recognisable() -> None:
+    """The fixture: names, coordinates and distances to look for are distinct enough."""
+    known = secret()
+    assert len(known.names) == 2 and any("North Loop" in n for n in known.names)
+    assert known.distance_texts and known.coordinate_texts
