@@ -20,7 +20,7 @@ import altair as alt
 
 from planner.i18n import chart_locale
 
-Spec = TypeVar("Spec", bound=alt.TopLevelMixin | dict[str, Any])
+Spec = TypeVar("Spec", bound=alt.SchemaBase | dict[str, Any])
 
 
 def localised(chart: Spec) -> Spec:

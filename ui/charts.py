@@ -73,14 +73,19 @@ def _choropleth(
             color=alt.Color(
                 f"properties.{value}:Q",
                 title=value_title,
-                scale=alt.Scale(scheme=scheme)
-                if domain is None
-                else alt.Scale(scheme=scheme, domain=list(domain)),
+                scale=_scale(scheme, domain),
                 legend=alt.Legend(format=value_format, orient="right"),
             ),
             tooltip=tooltip,
         )
     )
+
+
+def _scale(scheme: str, domain: tuple[float, float] | None) -> alt.Scale:
+    # Altair types `scheme` as a Literal of Vega's names; ours are written in the code.
+    if domain is None:
+        return alt.Scale(scheme=scheme)  # type: ignore[arg-type]
+    return alt.Scale(scheme=scheme, domain=list(domain))  # type: ignore[arg-type]
 
 
 def district_map(
@@ -241,7 +246,7 @@ def line_chart(
     if not zero_rule:
         return lines
     rule = alt.Chart(pd.DataFrame({"zero": [0]})).mark_rule(strokeDash=[4, 4]).encode(y="zero:Q")
-    return alt.layer(lines, rule)
+    return alt.LayerChart(layer=[lines, rule])  # alt.layer may give a FacetChart
 
 
 def fan_chart(
@@ -284,4 +289,4 @@ def fan_chart(
             ],
         )
     )
-    return alt.layer(band, observed, median).properties(title=title, height=320)
+    return alt.LayerChart(layer=[band, observed, median]).properties(title=title, height=320)

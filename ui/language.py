@@ -29,7 +29,15 @@ def language_switch() -> None:
     st.sidebar.selectbox(
         "Language / Langue",
         LANGUAGES,
-        format_func=lambda code: LANGUAGE_NAMES[code],
+        format_func=_language_name,
         key=LANGUAGE_KEY,
-        on_change=lambda: set_language(st.session_state[LANGUAGE_KEY]),
+        on_change=_switched,
     )
+
+
+def _language_name(code: str) -> str:
+    return LANGUAGE_NAMES[code]
+
+
+def _switched() -> None:
+    set_language(st.session_state[LANGUAGE_KEY])
