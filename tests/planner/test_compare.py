@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from planner.compare import TOTAL_COLUMNS, compare_plans, coverage_difference
+from planner.findings import BaselineResult, Baselines, Diagnostics, Totals
 from planner.optimiser import Plan, solve
 from planner.scenario import Scenario
 from tests.package_factory import tiny_package
@@ -41,17 +42,17 @@ def hand_plan(
         funding=money,
         capacity_added=pd.DataFrame(columns=["agency_id", "service_id", "units"]),
         coverage=cover,
-        totals={
-            "demand": demand,
-            "served": served,
-            "unmet": demand - served,
-            "coverage": served / demand,
-            "budget": 5000.0,
-            "money_spent": float(money["amount"].sum()),
-            "units_added": 0.0,
-        },
-        diagnostics={},
-        baselines={"status_quo": {"served": 20.0}},
+        totals=Totals(
+            demand=demand,
+            served=served,
+            unmet=demand - served,
+            coverage=served / demand,
+            budget=5000.0,
+            money_spent=float(money["amount"].sum()),
+            units_added=0.0,
+        ),
+        diagnostics=Diagnostics(),
+        baselines=Baselines((BaselineResult("status_quo", "optimal", Totals(served=20.0)),)),
     )
 
 
@@ -146,7 +147,7 @@ def test_two_solves_of_the_tiny_city() -> None:
     totals = tables.totals
     assert totals.loc["none", "money_spent"] == 0.0
     assert totals.loc["full", "served"] >= totals.loc["none", "served"]
-    assert totals.loc["full", "money_spent"] == pytest.approx(full.totals["money_spent"])
+    assert totals.loc["full", "money_spent"] == pytest.approx(full.totals.money_spent)
     # The differences add up to the difference in money spent.
     spent = totals.loc["full", "money_spent"] - totals.loc["none", "money_spent"]
     assert tables.funding_difference["difference"].sum() == pytest.approx(spent)
