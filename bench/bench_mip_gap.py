@@ -62,9 +62,9 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(
             f"| {fraction:g} | {budget:,.0f} | {tight.times['solve']:.2f} | "
             f"{loose.times['solve']:.2f} | {tight.times['solve'] / loose.times['solve']:.1f} | "
-            f"{tight.totals['served']:,.1f} | {loose.totals['served']:,.1f} | "
-            f"{tight.totals['primary_objective']:,.1f} | "
-            f"{loose.totals['primary_objective']:,.1f} | "
+            f"{tight.totals.served:,.1f} | {loose.totals.served:,.1f} | "
+            f"{tight.totals.primary_objective:,.1f} | "
+            f"{loose.totals.primary_objective:,.1f} | "
             f"{_percent(loose.gap)} |"
         )
         print(rows[-1], flush=True)

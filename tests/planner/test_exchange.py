@@ -98,7 +98,7 @@ def test_plan_tables_carry_names_and_units(tiny_plan) -> None:
     assert list(tables) == ["funding", "capacity_added", "coverage"]
     funding = tables["funding"]
     assert "Amount (USD)" in funding.columns
-    assert funding["Amount (USD)"].sum() == pytest.approx(plan.totals["money_spent"])
+    assert funding["Amount (USD)"].sum() == pytest.approx(plan.totals.money_spent)
     assert funding["Funder"].notna().all() and funding["Agency"].notna().all()
     added = tables["capacity_added"]
     assert len(added) == len(plan.capacity_added)
