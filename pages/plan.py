@@ -66,7 +66,7 @@ with st.form("scenario"):
                 min_value=0.0,
                 format="%.0f",
                 step=10_000.0,
-                value=float(base.funder_budgets.get(fid, row["budget"])),
+                value=float(base.funder_budgets.get(str(fid), row["budget"])),
                 key=f"fb_{fid}",
             )
             for fid, row in funders.iterrows()
@@ -78,10 +78,10 @@ with st.form("scenario"):
             weights[sid] = c1.number_input(
                 t("Weight: {value}", value=row["name"]),
                 min_value=0.01,
-                value=float(base.weights.get(sid, row["weight"])),
+                value=float(base.weights.get(str(sid), row["weight"])),
                 key=f"w_{sid}",
             )
-            radius = base.radius_km.get(sid, row["radius_km"])
+            radius = base.radius_km.get(str(sid), row["radius_km"])
             radii[sid] = c2.number_input(
                 t("Radius (km): {value} (empty: anywhere)", value=row["name"]),
                 min_value=0.0,
@@ -100,7 +100,7 @@ with st.form("scenario"):
 
 if submitted:
     try:
-        scenario = Scenario.from_dict(
+        asked = Scenario.from_dict(
             {
                 "name": name.strip() or t("New plan"),
                 "budget": budget,
@@ -117,13 +117,13 @@ if submitted:
             },
             source="form",
         )
-        scenario.ensure_valid_for(package)
+        asked.ensure_valid_for(package)
     except InvalidInput as exc:
-        for problem in exc.problems:
-            st.error(str(problem))
+        for invalid in exc.problems:
+            st.error(str(invalid))
         st.stop()
-    st.query_params.from_dict(scenario_to_query(scenario))
-    st.session_state["plan_scenario"] = scenario
+    st.query_params.from_dict(scenario_to_query(asked))
+    st.session_state["plan_scenario"] = asked
 elif linked is not None:
     st.session_state["plan_scenario"] = linked
 

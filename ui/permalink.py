@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Hashable, Mapping
+from typing import Any, TypeVar
 
 from planner.problems import InvalidInput
 from planner.scenario import Scenario
@@ -65,13 +65,16 @@ def scenario_from_query(
         return Scenario(name=default_name), problems
 
 
-def changed(values: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+Key = TypeVar("Key", bound=Hashable)
+
+
+def changed(values: Mapping[Key, Any], defaults: Mapping[Key, Any]) -> dict[Key, Any]:
     """The values that differ from the city's own (a missing value equals NaN or None)."""
 
     def missing(value: Any) -> bool:
         return value is None or (isinstance(value, float) and math.isnan(value))
 
-    out = {}
+    out: dict[Key, Any] = {}
     for key, value in values.items():
         default = defaults.get(key)
         if missing(value) and missing(default):
