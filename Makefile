@@ -25,7 +25,7 @@ run: $(BIN)/.runtime
 test: $(BIN)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy planner models service cli
+	$(BIN)/mypy planner models service cli reports ui pages app.py
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(BIN)/.dev
