@@ -61,6 +61,8 @@ def protect_cells(coverage: pd.DataFrame, units_per_case: pd.Series, k: int) -> 
         cells[f"{column}_shown"] = True
     if cells.empty or k <= 1:
         return DistrictCells(cells, k)
+    if cells[list(COLUMNS)].isna().to_numpy().any():
+        return _disclosed_cells(cells, k)
     parts = []
     city_status: dict[str, dict[str, str]] = {}
     for service_id, rows in cells.groupby("service_id", sort=False):
@@ -69,6 +71,25 @@ def protect_cells(coverage: pd.DataFrame, units_per_case: pd.Series, k: int) -> 
         parts.append(protected)
     frame = pd.concat(parts).sort_index().reset_index(drop=True)
     return DistrictCells(frame, k, city_status)
+
+
+def _disclosed_cells(cells: pd.DataFrame, k: int) -> DistrictCells:
+    """A plan already disclosed for its audience (service.plans.disclose_plan: one
+    suppression over every service, hidden figures NaN): nothing is suppressed again, a
+    hidden figure is shown as "x", and a service's city total only when every district's
+    figure of it is shown (a sum of what is shown tells nothing new)."""
+    city_status: dict[str, dict[str, str]] = {}
+    for column in COLUMNS:
+        hidden = cells[column].isna()
+        cells[f"{column}_shown"] = ~hidden
+        cells[f"status_{column}"] = hidden.map(
+            {True: disclosure.COMPLEMENT, False: disclosure.SHOWN}
+        )
+        cells[column] = cells[column].fillna(0.0)
+        for service_id, any_hidden in hidden.groupby(cells["service_id"]).any().items():
+            status = disclosure.COMPLEMENT if any_hidden else disclosure.SHOWN
+            city_status.setdefault(str(service_id), {})[column] = status
+    return DistrictCells(cells.reset_index(drop=True), k, city_status)
 
 
 def _protect_service(
