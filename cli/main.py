@@ -137,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out", type=Path, help=t("the folder to write (created if missing)"))
     p.add_argument(
         "--for",
+        "--audience",
         dest="audience",
         choices=AUDIENCE_NAMES,
         default="analyst",

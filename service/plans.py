@@ -46,7 +46,7 @@ from planner.compare import ComparisonTables, compare_plans
 from planner.demand import horizon_demand
 from planner.exchange import csv_bytes, plan_tables, xlsx_bytes
 from planner.findings import Totals, mask_findings
-from planner.i18n import N_, get_language, t
+from planner.i18n import N_, t
 from planner.optimiser import Plan, demand_basis, solve
 from planner.package import CityPackage
 from planner.problems import InvalidInput
@@ -118,7 +118,7 @@ def run_plan(actor: Actor, city_name: str, scenario: Scenario) -> Plan:
     audience = audience_for(actor)
     return store.cached(
         "disclosed_plan",
-        (city_name, version, scenario.model_dump_json(), audience.key, get_language()),
+        (city_name, version, scenario.model_dump_json(), audience.key),
         lambda: disclose_plan(plan, store.exact_package(city_name, version), audience),
     )
 
