@@ -105,13 +105,13 @@ def test_plan_in_french(french: str) -> None:
     spent = app.metric[2].value
     assert spent.endswith("$") and " " not in spent  # "1,2 M$": no-break spaces only
     assert app.metric[0].delta.endswith("par rapport à aujourd’hui")
-    # The optimiser's diagnostics, written in French when the plan was solved.
+    # What limits the plan: findings said in French on the page (reports.words).
     limits = [m.value for m in app.markdown]
     value = next(m for m in limits if m.startswith("**La valeur du budget :**"))
     assert (
         "\u202f000\u00a0$ de plus" in value
     )  # "10 000 $ de plus retirent…" or "…ne permettraient pas…"
-    assert any(m.startswith("**Limites contraignantes") for m in limits)
+    assert any(m.startswith("**Organismes à pleine capacité (") for m in limits)
     assert any("est entièrement dépensé" in m or "est à pleine capacité" in m for m in limits)
     baselines = next(d.value for d in app.dataframe if "plan" in d.value.columns)
     assert list(baselines["plan"])[:2] == ["Optimisé", "Statu quo (aucun nouveau fonds)"]
