@@ -27,6 +27,7 @@ import pandas as pd
 from planner.demand import horizon_demand
 from planner.executor import run_all
 from planner.i18n import t
+from planner.optimise.highs import KeptModel
 from planner.optimise.inputs import ModelInputs, prepare_inputs
 from planner.optimise.model import MONEY_UNIT, HavenModel, build_model
 from planner.optimise.readback import plan_tables, read_solution
@@ -214,7 +215,7 @@ def solve_chain(
             solution = read_solution(model)
             funding, _capacity, coverage = plan_tables(model, solution)
             if task.solver == "highs":
-                previous = np.asarray(model.problem.solverModel.getSolution().col_value)
+                previous = KeptModel(model).values()
             weight = inputs.services["weight"].reindex(coverage["service_id"]).to_numpy(float)
             demand = float(coverage["demand"].sum())
             served = float(coverage["served"].sum())
@@ -268,7 +269,7 @@ def _resolve_highs(
     model: HavenModel, inputs: ModelInputs, start: np.ndarray | None, time_limit_s: float
 ) -> Any:
     """Change the budget rows' bounds on the kept HiGHS model and solve again from there."""
-    h = model.problem.solverModel
+    kept = KeptModel(model)
     for name, constraint in model.constraints.items():
         kind = model.kinds[name]
         if kind == "budget":
@@ -279,11 +280,9 @@ def _resolve_highs(
         else:
             continue
         constraint.constant = -rhs  # keep the PuLP side in step with the solver's
-        h.changeRowBounds(constraint.index, -np.inf, rhs)
+        kept.set_row_bounds([name], [-np.inf], [rhs])
     if start is not None:
-        solution = h.getSolution()
-        solution.col_value = list(start)
-        h.setSolution(solution)
+        kept.set_start(start)
     return rerun_highs(model, time_limit_s, relaxed=model.n_integer == 0)
 
 
