@@ -22,8 +22,10 @@ from planner import findings as F
 from planner.findings import (
     BindingConstraint,
     BudgetValue,
+    ConstraintFamily,
     Diagnostics,
     Finding,
+    FindingKind,
     RelaxedCell,
 )
 from planner.optimise.highs import KeptModel
@@ -35,7 +37,13 @@ from planner.optimise.solvers import run_solver
 DUAL_TOLERANCE = 1e-9
 MAX_LISTED = 10
 MAX_WHERE_DISTRICTS = 3
-BINDING_FAMILIES = ("budget", "funder", "expansion", "capacity", "floor")
+BINDING_FAMILIES: tuple[ConstraintFamily, ...] = (
+    "budget",
+    "funder",
+    "expansion",
+    "capacity",
+    "floor",
+)
 
 
 def money_step(total_budget: float) -> float:
@@ -438,7 +446,9 @@ def _capacity_finding(inputs: ModelInputs, district_id: str, service_id: str) ->
     months = cells["months"].to_numpy(float)
     demand = cells["demand"].to_numpy(float)
     alone = float((months * np.minimum(demand, most)).sum() / max((months * demand).sum(), 1e-12))
-    kind = F.FLOOR_CAPACITY_SHORT if alone < inputs.equity_floor - 1e-9 else F.FLOOR_CAPACITY_SHARED
+    kind: FindingKind = (
+        F.FLOOR_CAPACITY_SHORT if alone < inputs.equity_floor - 1e-9 else F.FLOOR_CAPACITY_SHARED
+    )
     return Finding(
         kind,
         agency_ids=tuple(str(a) for a in pairs["agency_id"]),

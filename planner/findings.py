@@ -15,34 +15,65 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any
+from typing import Any, Final, Literal, cast
 
 MASKED_AGENCY = "*"
 """How a masked agency id begins ("*1", "*2", ...): an agency the reader may not see
 (reports.words names it "a confidential shelter")."""
 
 # What limits a plan (explain.diagnose), one finding per kind and service where grouped.
-BUDGET_VALUE = "budget_value"  # amount: one more step of money; units: weighted unmet removed
-MONEY_NOT_LIMITING = "money_not_limiting"  # amount: the step that would not serve more
-BUDGET_SPENT = "budget_spent"  # amount: the total budget, all spent (its dual binds)
-FUNDER_EXHAUSTED = "funder_exhausted"  # funder_id, amount: its budget
-EXPANSION_LIMIT = "expansion_limit"  # agency_ids (strongest first), service_id, units: most
-AGENCY_FULL = "agency_full"  # agency_ids (strongest first), service_id, months (none: all)
-FLOOR_HELD = "floor_held"  # district_ids, service_id, floor
-OUT_OF_REACH = "out_of_reach"  # district, service, units unmet, nearest agency beyond
-BELOW_FLOOR = "below_floor"  # district, service, share (its coverage), floor
+BUDGET_VALUE: Final = (
+    "budget_value"  # amount: one more step of money; units: weighted unmet removed
+)
+MONEY_NOT_LIMITING: Final = "money_not_limiting"  # amount: the step that would not serve more
+BUDGET_SPENT: Final = "budget_spent"  # amount: the total budget, all spent (its dual binds)
+FUNDER_EXHAUSTED: Final = "funder_exhausted"  # funder_id, amount: its budget
+EXPANSION_LIMIT: Final = "expansion_limit"  # agency_ids (strongest first), service_id, units: most
+AGENCY_FULL: Final = "agency_full"  # agency_ids (strongest first), service_id, months (none: all)
+FLOOR_HELD: Final = "floor_held"  # district_ids, service_id, floor
+OUT_OF_REACH: Final = "out_of_reach"  # district, service, units unmet, nearest agency beyond
+BELOW_FLOOR: Final = "below_floor"  # district, service, share (its coverage), floor
 # Why a hard floor cannot hold (explain.explain_infeasible).
-FLOOR_NO_AGENCY = "floor_no_agency"  # district, service, floor, radius_km (None: anywhere)
-FLOOR_CAPACITY_SHORT = "floor_capacity_short"  # + count agencies, units c0, limit m, share
-FLOOR_CAPACITY_SHARED = "floor_capacity_shared"  # as above; their neighbours need them too
-FLOOR_NEEDS_FUNDER = "floor_needs_funder"  # funder_id, amount missing, limit its budget, floor
-FLOOR_NEEDS_BUDGET = "floor_needs_budget"  # amount missing, limit the total budget, floor
-INFEASIBLE_FLOOR = "infeasible_floor"  # floor: cannot hold, no single cause found
+FLOOR_NO_AGENCY: Final = "floor_no_agency"  # district, service, floor, radius_km (None: anywhere)
+FLOOR_CAPACITY_SHORT: Final = "floor_capacity_short"  # + count agencies, units c0, limit m, share
+FLOOR_CAPACITY_SHARED: Final = "floor_capacity_shared"  # as above; their neighbours need them too
+FLOOR_NEEDS_FUNDER: Final = (
+    "floor_needs_funder"  # funder_id, amount missing, limit its budget, floor
+)
+FLOOR_NEEDS_BUDGET: Final = "floor_needs_budget"  # amount missing, limit the total budget, floor
+INFEASIBLE_FLOOR: Final = "infeasible_floor"  # floor: cannot hold, no single cause found
 # Notes on the inputs and the demand (planner.optimise.inputs, planner.demand).
-SERVICE_UNAVAILABLE = "service_unavailable"  # service_id: nobody offers or may open it
-AGENCY_UNREACHABLE = "agency_unreachable"  # agency_ids: reaches no district with demand
-DEMAND_FORECAST = "demand_forecast"  # share: the quantile; count: months of history
-DEMAND_RECENT_MEAN = "demand_recent_mean"  # count: months of history; limit: months needed
+SERVICE_UNAVAILABLE: Final = "service_unavailable"  # service_id: nobody offers or may open it
+AGENCY_UNREACHABLE: Final = "agency_unreachable"  # agency_ids: reaches no district with demand
+DEMAND_FORECAST: Final = "demand_forecast"  # share: the quantile; count: months of history
+DEMAND_RECENT_MEAN: Final = "demand_recent_mean"  # count: months of history; limit: months needed
+
+FindingKind = Literal[
+    "budget_value",
+    "money_not_limiting",
+    "budget_spent",
+    "funder_exhausted",
+    "expansion_limit",
+    "agency_full",
+    "floor_held",
+    "out_of_reach",
+    "below_floor",
+    "floor_no_agency",
+    "floor_capacity_short",
+    "floor_capacity_shared",
+    "floor_needs_funder",
+    "floor_needs_budget",
+    "infeasible_floor",
+    "service_unavailable",
+    "agency_unreachable",
+    "demand_forecast",
+    "demand_recent_mean",
+]
+"""Every kind of finding this planner makes (see each constant above)."""
+ConstraintFamily = Literal[
+    "balance", "capacity", "funding", "funder", "budget", "expansion", "floor"
+]
+"""The families of constraints of the model (planner.optimise.model), by MODEL.md number."""
 
 BINDING_KINDS = (BUDGET_SPENT, FUNDER_EXHAUSTED, EXPANSION_LIMIT, AGENCY_FULL, FLOOR_HELD)
 INFEASIBLE_KINDS = (
@@ -65,7 +96,7 @@ class Finding:
     `count` counts what the kind says (constraints, agencies, months).
     """
 
-    kind: str
+    kind: FindingKind
     agency_ids: tuple[str, ...] = ()
     district_ids: tuple[str, ...] = ()
     service_id: str | None = None
@@ -99,7 +130,9 @@ class Finding:
                 continue
             if key in ("agency_ids", "district_ids", "months"):
                 value = tuple(str(v) for v in value or ())
-            elif key in ("service_id", "funder_id", "kind"):
+            elif key == "kind":
+                value = cast(FindingKind, str(value))  # a newer planner's kind reads as is
+            elif key in ("service_id", "funder_id"):
                 value = None if value is None else str(value)
             elif key == "count":
                 value = None if value is None else int(value)
@@ -270,7 +303,7 @@ class BudgetValue:
 class BindingConstraint:
     """A constraint with a non-zero dual in the LP relaxation (its systematic name)."""
 
-    kind: str
+    kind: ConstraintFamily
     constraint: str
     dual: float
 
@@ -368,8 +401,10 @@ __all__ = [
     "Baselines",
     "BindingConstraint",
     "BudgetValue",
+    "ConstraintFamily",
     "Diagnostics",
     "Finding",
+    "FindingKind",
     "RelaxedCell",
     "RobustRun",
     "Totals",
