@@ -75,6 +75,25 @@ def test_import_then_export_round_trip(
     assert original.city == exported.city
 
 
+def test_export_for_a_narrower_audience_masks_and_suppresses(
+    tmp_path: Path, database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_tiny_package(tmp_path / "city")
+    assert main(["import", str(path)]) == 0
+    original = read_package(path)
+    secret = set(original.agencies.loc[original.agencies["confidential"], "name"])
+    assert secret
+    public = tmp_path / "public"
+    assert main(["export", CITY["name"], str(public), "--for", "public"]) == 0
+    agencies = pd.read_csv(public / "agencies.csv")
+    assert not secret & set(agencies["name"])
+    assert pd.read_csv(public / "demand.csv").empty
+    funder = tmp_path / "funder"
+    assert main(["export", CITY["name"], str(funder), "--for", "funder"]) == 0
+    cases = pd.read_csv(funder / "demand.csv")["cases"].dropna()
+    assert not ((cases > 0) & (cases < get_settings().small_count_k)).any()
+
+
 def test_import_twice_needs_replace(
     tmp_path: Path, database: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

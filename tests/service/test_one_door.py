@@ -232,3 +232,14 @@ def test_the_analyst_reads_exact_counts(demo: str) -> None:
     assert (history.cells["status"] == disclosure.SHOWN).all()
     assert audience_for(ANALYST).exact_counts
     assert not audience_named("public").aggregates
+
+
+def test_the_plan_report_is_built_from_the_disclosed_plan(
+    demo: str, funder_plan: object, confidential_names: list[str]
+) -> None:
+    from reports import build_report
+
+    visible = city.visible_package(FUNDER, demo)
+    html = build_report(funder_plan, fmt="html", audience="funder", package=visible)  # type: ignore[arg-type]
+    text = html.decode("utf-8")
+    assert [name for name in confidential_names if name in text] == []
