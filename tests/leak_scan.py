@@ -139,18 +139,11 @@ class Received:
 
     def proto(self, where: str, message: Any, media: dict[str, tuple[bytes, str]]) -> None:
         """Every string and table of a protobuf message (an element of a page)."""
-        from google.protobuf.internal.containers import (
-            RepeatedCompositeFieldContainer,
-            RepeatedScalarFieldContainer,
-        )
         from google.protobuf.message import Message
 
         for descriptor, value in message.ListFields():
             name = descriptor.name
-            repeated = isinstance(
-                value, RepeatedCompositeFieldContainer | RepeatedScalarFieldContainer
-            )
-            values = value if repeated else [value]
+            values = value if descriptor.is_repeated else [value]
             for item in values:
                 if isinstance(item, Message):
                     self.proto(where, item, media)

@@ -19,13 +19,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from planner.settings import get_settings
 from service.access import AccessDenied, Actor
 from tests.app.conftest import ROOT
 from tests.app.leak_pages import Session, caught_media, render
-from tests.leak_city import CITY, OTHER_CITY, secret
+from tests.leak_city import CITY, ONE_CELL_CITY, OTHER_CITY, one_small_cell_package, secret
 from tests.leak_db import ACTORS, ROLES, SUPPRESSED_ROLES, build_database, copy_database
 from tests.leak_scan import Received, leaks
 
@@ -268,3 +270,73 @@ def test_the_secret_is_recognisable() -> None:
     known = secret()
     assert len(known.names) == 2 and any("North Loop" in n for n in known.names)
     assert known.distance_texts and known.coordinate_texts
+
+
+# --- two pages against each other -----------------------------------------------------------
+
+
+def _history_frame(received: Received) -> pd.DataFrame | None:
+    """The Demand page's observed history (period, cases) among what a run received."""
+    for _, frame in received.frames:
+        if {"period", "cases"} <= set(frame.columns) and "p50" not in frame.columns:
+            observed = frame
+            if "kind" in frame.columns:
+                observed = frame[frame["kind"].astype(str) == "observed"]
+            return observed[["period", "cases"]].assign(
+                period=lambda f: f["period"].astype(str).str[:7]
+            )
+    return None
+
+
+@pytest.mark.slow
+def test_the_overview_and_the_demand_page_do_not_give_a_hidden_count_back(leak_url: str) -> None:
+    """The issue's case: one small count in the city. The Overview's demand per service (a
+    mean over the last 12 months, in units) and the Demand page's history of that service
+    must agree wherever both are shown; a difference is the hidden count, given back."""
+    package = one_small_cell_package()
+    units = package.services.set_index("service_id")["units_per_case"].astype(float).fillna(1.0)
+    names = package.services.set_index("service_id")["name"]
+    with pytest.MonkeyPatch.context() as patch, caught_media() as media:
+        patch.setenv("DATABASE_URL", leak_url)
+        patch.setenv("HAVEN_AUTH", "local")
+        patch.setenv("HAVEN_LANG", "en")
+        patch.chdir(ROOT)
+        get_settings.cache_clear()
+        try:
+            session = Session(ACTORS["funder"], "en", media)
+            session.carried["city"] = ONE_CELL_CITY
+            session.page("pages/overview.py")
+            summaries = [
+                f
+                for _, f in session.received.frames
+                if {"service_id", "demand_units"} <= set(f.columns)
+            ]
+            histories: dict[str, pd.DataFrame | None] = {}
+            session.page("pages/demand.py")
+            box = next(b for b in session.app.main.selectbox if len(b.options) == len(units) + 1)
+            for index, service_id in enumerate(units.index, start=1):
+                session.received = Received()
+                box = next(
+                    b for b in session.app.main.selectbox if len(b.options) == len(units) + 1
+                )
+                box.select_index(index)
+                session.run(f"demand[{service_id}]")
+                histories[str(service_id)] = _history_frame(session.received)
+        finally:
+            get_settings.cache_clear()
+    assert not session.problems, session.problems
+    assert summaries, "the Overview shows no demand per service"
+    given_back, compared = [], 0
+    for service_id, history in histories.items():
+        assert history is not None, f"no history of {names[service_id]} on the Demand page"
+        recent = history.sort_values("period").tail(12)["cases"].astype(float)
+        row = summaries[0][summaries[0]["service_id"] == service_id]
+        overview = float(row["demand_units"].iloc[0]) if len(row) else float("nan")
+        if recent.isna().any() or np.isnan(overview):
+            continue
+        compared += 1
+        difference = recent.sum() - overview * 12 / units[service_id]
+        if abs(difference) > 1e-6:
+            given_back.append(f"{service_id}: {difference:g} hidden case(s) given back")
+    assert not given_back, given_back
+    assert compared, "no service's figures are shown on both pages: nothing was compared"
