@@ -147,7 +147,7 @@ plan_view.draw_baselines(plan, book)
 st.subheader(t("What limits the plan"))
 plan_view.draw_limits(plan, book)
 st.subheader(t("Where the plan works"))
-plan_view.draw_maps(plan, shown)
+plan_view.draw_maps(plan, shown, book)
 st.subheader(t("Funding per agency and funder"))
 plan_view.draw_funding(plan, shown)
 

@@ -298,7 +298,8 @@ def _months(inputs: ModelInputs, service_id: str, blocks: set[str]) -> tuple[str
 
 
 def radius_limits(inputs: ModelInputs, coverage: pd.DataFrame) -> list[Finding]:
-    """Unmet demand where an agency offering the service lies just beyond the radius."""
+    """Unmet demand where an agency offering the service lies just beyond the radius: every
+    district and service, most unmet first (the edges list the first few and map them)."""
     unmet = coverage[coverage["unmet"] > 1e-6]
     near = unmet.merge(inputs.beyond_radius, on=["district_id", "service_id"])
     near = near.sort_values(["unmet", "district_id"], ascending=[False, True], kind="stable")
@@ -312,7 +313,7 @@ def radius_limits(inputs: ModelInputs, coverage: pd.DataFrame) -> list[Finding]:
             distance_km=round(float(row.dist_km), 2),
             radius_km=float(cast(float, inputs.services.at[row.service_id, "radius_km"])),
         )
-        for row in rows(near.head(MAX_LISTED))
+        for row in rows(near)
     ]
 
 

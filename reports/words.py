@@ -590,6 +590,47 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def out_of_reach_table(findings: Iterable[Finding], book: NameBook) -> pd.DataFrame:
+    """Demand out of reach, one row per district and service, most unmet first: district_id,
+    district, service, unmet (units; NaN where the reader may not see the count), nearest
+    (the nearest agency beyond the radius, as the reader may see it) and distance_km (NaN
+    for a confidential agency), radius_km. What ArcGIS's location-allocation draws."""
+    rows = []
+    for f in F.findings_of(findings, F.OUT_OF_REACH):
+        agency = f.agency_ids[0] if f.agency_ids else ""
+        hidden = is_masked(agency) or agency not in book.agencies
+        rows.append(
+            {
+                "district_id": f.district_ids[0] if f.district_ids else "",
+                "district": book.district(f.district_ids[0]) if f.district_ids else "",
+                "service": _capital(book.service(f.service_id)),
+                "unmet": math.nan if f.units is None else f.units,
+                "nearest": book.agency(agency),
+                "distance_km": math.nan if hidden or f.distance_km is None else f.distance_km,
+                "radius_km": math.nan if f.radius_km is None else f.radius_km,
+            }
+        )
+    columns = ["district_id", "district", "service", "unmet", "nearest", "distance_km"]
+    return pd.DataFrame(rows, columns=[*columns, "radius_km"])
+
+
+def out_of_reach_by_district(findings: Iterable[Finding], book: NameBook) -> pd.DataFrame:
+    """Demand out of reach per district (indexed by district_id): name and unmet, all
+    services together (NaN when the count of any of them is hidden from the reader)."""
+    table = out_of_reach_table(findings, book)
+    grouped = table.groupby("district_id", sort=False)
+    return pd.DataFrame(
+        {
+            "name": grouped["district"].first(),
+            "unmet": grouped["unmet"].sum(min_count=1).where(~grouped["unmet"].apply(_any_nan)),
+        }
+    )
+
+
+def _any_nan(values: pd.Series) -> bool:
+    return bool(values.isna().any())
+
+
 # --- why a scenario cannot hold -----------------------------------------------------------
 
 
@@ -715,6 +756,8 @@ __all__ = [
     "month_list",
     "name_list",
     "notes",
+    "out_of_reach_by_district",
+    "out_of_reach_table",
     "percent",
     "sentence",
     "status_line",

@@ -179,9 +179,10 @@ def draw_funding(plan: Plan, package: CityPackage) -> None:
     )
 
 
-def draw_maps(plan: Plan, package: CityPackage) -> None:
+def draw_maps(plan: Plan, package: CityPackage, book: NameBook | None = None) -> None:
     """Coverage per district before and after the plan (on one colour scale), the capacity
-    added, and the districts whose coverage changes most."""
+    added, the districts whose coverage changes most, and the demand out of reach with its
+    nearest agency (names from `book`, as this reader may see them)."""
     coverage = coverage_by_district(plan, package)
     maps = [(t("Coverage of demand after the plan"), coverage)]
     changes = None
@@ -242,6 +243,48 @@ def draw_maps(plan: Plan, package: CityPackage) -> None:
                 ),
             },
         )
+
+    draw_out_of_reach(plan, package, book or name_book(package, confidential_places=False))
+
+
+def draw_out_of_reach(plan: Plan, package: CityPackage, book: NameBook) -> None:
+    """Where demand stays unmet because the nearest agency that offers the service is beyond
+    its radius: a map of the units per district and the cells with their nearest agency."""
+    cells = words.out_of_reach_table(plan.findings, book)
+    if cells.empty:
+        return
+    by_district = words.out_of_reach_by_district(plan.findings, book)
+    left, right = st.columns(2)
+    left.vega_lite_chart(
+        spec=localised(
+            charts.district_map(
+                package.districts,
+                by_district,
+                "unmet",
+                title=t("Demand out of reach: unmet, the nearest agency beyond the radius"),
+                value_title=t("Unmet (units)"),
+                height=420,
+            )
+        ),
+        width="stretch",
+    )
+    right.markdown(t("**Out of reach, and the nearest agency that offers it**"))
+    right.dataframe(
+        cells.drop(columns=["district_id"]),
+        hide_index=True,
+        column_config={
+            "district": t("District"),
+            "service": t("Service"),
+            "unmet": st.column_config.NumberColumn(t("Unmet (units)"), format="localized", step=1),
+            "nearest": t("Nearest agency beyond the radius"),
+            "distance_km": st.column_config.NumberColumn(
+                t("Distance (km)"), format="localized", step=0.1
+            ),
+            "radius_km": st.column_config.NumberColumn(
+                t("Radius (km)"), format="localized", step=1
+            ),
+        },
+    )
 
 
 MIME = {

@@ -208,3 +208,37 @@ def test_every_kind_has_words(language: str) -> None:
         for kind in kinds:
             text = words.sentence(Finding(kind, **finding), BOOK)  # type: ignore[arg-type]
             assert text and text != kind and "{" not in text, kind
+
+
+def test_out_of_reach_table_and_map_values_for_a_reader() -> None:
+    findings = [
+        Finding(
+            "out_of_reach",
+            agency_ids=(agency,),
+            district_ids=(district,),
+            service_id="shelter_men",
+            units=units,
+            distance_km=distance,
+            radius_km=20.0,
+        )
+        for agency, district, units, distance in (
+            ("A1", "D1", 40.0, 21.5),
+            ("A2", "D1", 10.0, 25.0),
+            ("A2", "D2", 5.0, 22.0),
+        )
+    ]
+    masked = mask_findings(findings, {"A2"})
+    table = words.out_of_reach_table(masked, BOOK)
+    assert list(table["nearest"]) == [
+        "Agency 1",
+        "a confidential shelter",
+        "a confidential shelter",
+    ]
+    assert table["distance_km"].iloc[0] == 21.5 and table["distance_km"].iloc[1:].isna().all()
+    by_district = words.out_of_reach_by_district(masked, BOOK)
+    assert by_district.loc["D1", "unmet"] == 50.0 and by_district.loc["D2", "name"] == "Uptown"
+    from planner.findings import suppress_cell_figures
+
+    hidden = suppress_cell_figures(masked, {("D2", "shelter_men")})
+    assert pd.isna(words.out_of_reach_by_district(hidden, BOOK).loc["D2", "unmet"])
+    assert words.out_of_reach_table([], BOOK).empty
