@@ -42,10 +42,11 @@ from models import scenarios
 from models.errors import UnknownScenario
 from models.tables import ScenarioPublic
 from planner import disclosure
+from planner import findings as F
 from planner.compare import ComparisonTables, compare_plans
 from planner.demand import horizon_demand
 from planner.exchange import csv_bytes, plan_tables, xlsx_bytes
-from planner.findings import Totals, mask_findings
+from planner.findings import Baselines, Finding, Totals, mask_findings
 from planner.i18n import N_, t
 from planner.optimiser import Plan, demand_basis, solve
 from planner.package import CityPackage
@@ -150,7 +151,61 @@ def disclose_plan(plan: Plan, package: CityPackage, audience: Audience) -> Plan:
         changes["coverage"] = coverage
         changes["status_quo_coverage"] = plan.status_quo_coverage.iloc[0:0]
         changes["totals"] = _with_totals(plan, totals)
+        changes["findings"] = _findings_of_cells(changes["findings"], coverage)
+        if totals["demand"] is None:
+            changes["baselines"] = _baselines_without_counts(plan.baselines)
     return dataclasses.replace(plan, **changes)
+
+
+def _findings_of_cells(
+    findings: tuple[Finding, ...], coverage: pd.DataFrame
+) -> tuple[Finding, ...]:
+    """Findings about one district and service (out of reach: its unmet units; below the
+    floor: its coverage) with the figures of the suppressed table: None where the cell is
+    hidden, its shown value otherwise."""
+    keys = list(
+        zip(coverage["district_id"].astype(str), coverage["service_id"].astype(str), strict=True)
+    )
+    unmet_of = dict(zip(keys, coverage["unmet"].astype(float), strict=True))
+    share_of = dict(zip(keys, coverage["coverage"].astype(float), strict=True))
+    result = []
+    for finding in findings:
+        if len(finding.district_ids) != 1 or finding.service_id is None:
+            result.append(finding)
+            continue
+        key = (finding.district_ids[0], finding.service_id)
+        if finding.kind == F.OUT_OF_REACH and finding.units is not None:
+            finding = dataclasses.replace(finding, units=_shown(unmet_of.get(key)))
+        elif finding.kind == F.BELOW_FLOOR and finding.share is not None:
+            finding = dataclasses.replace(finding, share=_shown(share_of.get(key)))
+        result.append(finding)
+    return tuple(result)
+
+
+def _shown(value: float | None) -> float | None:
+    return None if value is None or math.isnan(value) else value
+
+
+def _baselines_without_counts(baselines: Baselines) -> Baselines:
+    """When the plan's own demand total is hidden, the baselines' totals (same demand) would
+    give it back: their counts are hidden too (money stays)."""
+    results = tuple(
+        dataclasses.replace(
+            result,
+            totals=None
+            if result.totals is None
+            else dataclasses.replace(
+                result.totals,
+                demand=None,
+                served=None,
+                unmet=None,
+                coverage=None,
+                weighted_unmet=None,
+            ),
+        )
+        for result in baselines.results
+    )
+    return dataclasses.replace(baselines, results=results)
 
 
 def suppressed_coverage(

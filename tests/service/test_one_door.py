@@ -89,6 +89,11 @@ def test_the_plan_findings_name_no_confidential_agency_nor_its_distance(
         assert not hidden.intersection(finding.agency_ids), finding
         if any(is_masked(a) for a in finding.agency_ids):
             assert finding.distance_km is None
+    unmet = plan.coverage.set_index(["district_id", "service_id"])["unmet"]  # type: ignore[attr-defined]
+    for finding in plan.findings:  # type: ignore[attr-defined]
+        if finding.kind == "out_of_reach" and finding.units is not None:
+            cell = unmet[(finding.district_ids[0], finding.service_id)]
+            assert finding.units == pytest.approx(cell)  # a shown cell's figure, never a hidden one
     assert plan.assignments.empty  # type: ignore[attr-defined]
     assert plan.status_quo_coverage.empty  # type: ignore[attr-defined]
 
