@@ -81,7 +81,8 @@ st.vega_lite_chart(
 st.subheader(t("How the forecasting models did"))
 result = backtest(city, actor)
 table = backtest_table(result)
-winner = table[table["model"] != "chosen"].iloc[0]["model"]
+models = table[table["model"] != "chosen"]["model"]
+winner = models.iloc[0] if len(models) else "—"  # a short history leaves nothing to score
 st.caption(
     t(
         "Rolling-origin backtest over {count} folds of 12 months. Lower MASE is "
