@@ -158,7 +158,8 @@ def district_service_measures(
     table["gap_units"] = table["demand_units"] - table["capacity_units"]
     population = table["population"].astype(float).where(table["population"] > 0)
     table["demand_per_10k"] = table["demand_units"] / population * 1e4
-    served = coverage.groupby("district_id")[["demand", "served"]].sum()
+    # A figure hidden from the reader (NaN) leaves its district's coverage unknown (NaN).
+    served = coverage.groupby("district_id")[["demand", "served"]].sum(skipna=False)
     table["coverage"] = (served["served"] / served["demand"].where(served["demand"] > 0)).reindex(
         table.index
     )

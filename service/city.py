@@ -216,10 +216,17 @@ def overview(actor: Actor, city_name: str, *, today: date | None = None) -> Over
     cases_per_month = None if np.isnan(recent_total).any() else float(recent_total.sum()) / months
     from service import plans
 
-    coverage = plans.status_quo_coverage_exact(city_name, version)
-    unmet = domain.largest_unmet_need(package, coverage)
-    if not audience.exact_counts:
-        unmet = unmet[["name", "most_unmet_service"]]
+    if audience.exact_counts:
+        unmet = domain.largest_unmet_need(
+            package, plans.status_quo_coverage_exact(city_name, version)
+        )
+    else:
+        # Ranked from the status quo as this audience may see it: a district with a hidden
+        # figure is left out, so that the order says nothing about hidden counts.
+        coverage = plans.status_quo_coverage_for(audience, city_name, version)
+        hidden = coverage.loc[coverage["unmet"].isna(), "district_id"].unique()
+        shown = coverage[~coverage["district_id"].isin(hidden)]
+        unmet = domain.largest_unmet_need(package, shown)[["name", "most_unmet_service"]]
     return Overview(
         districts=len(package.districts),
         agencies=len(package.agencies),

@@ -99,15 +99,26 @@ def _status_quo_scenario() -> Scenario:
 
 
 def status_quo_coverage_exact(city_name: str, version: str) -> pd.DataFrame:
-    """Service use only: the status quo's exact coverage (for rankings shown without counts)."""
+    """Service use only: the status quo's exact coverage, for exact audiences."""
     return _exact_plan(city_name, version, _status_quo_scenario()).coverage
 
 
 def status_quo_coverage_for(audience: Audience, city_name: str, version: str) -> pd.DataFrame:
     """The status quo's coverage table as `audience` may see it."""
-    plan = _exact_plan(city_name, version, _status_quo_scenario())
-    package = store.exact_package(city_name, version)
-    return disclose_plan(plan, package, audience).coverage
+    return _disclosed(city_name, version, _status_quo_scenario(), audience).coverage
+
+
+def _disclosed(city_name: str, version: str, scenario: Scenario, audience: Audience) -> Plan:
+    """The plan disclosed for an audience, once per data version, scenario and audience."""
+    return store.cached(
+        "disclosed_plan",
+        (city_name, version, scenario.model_dump_json(), audience.key),
+        lambda: disclose_plan(
+            _exact_plan(city_name, version, scenario),
+            store.exact_package(city_name, version),
+            audience,
+        ),
+    )
 
 
 def run_plan(actor: Actor, city_name: str, scenario: Scenario) -> Plan:
@@ -115,13 +126,7 @@ def run_plan(actor: Actor, city_name: str, scenario: Scenario) -> Plan:
     require(actor, Action.RUN_SCENARIOS, N_("run scenarios"))
     require_city(actor, city_name)
     version = store.data_version(city_name)
-    plan = _exact_plan(city_name, version, scenario)
-    audience = audience_for(actor)
-    return store.cached(
-        "disclosed_plan",
-        (city_name, version, scenario.model_dump_json(), audience.key),
-        lambda: disclose_plan(plan, store.exact_package(city_name, version), audience),
-    )
+    return _disclosed(city_name, version, scenario, audience_for(actor))
 
 
 def status_quo_plan(actor: Actor, city_name: str) -> Plan:
