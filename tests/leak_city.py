@@ -90,6 +90,11 @@ SHELTER_RADIUS_KM = 2.0
 the nearest shelter, a confidential one, is 2.8 km away (a distance no reader without
 confidential access may learn)."""
 
+LEGAL_RADIUS_KM = 0.5
+"""Legal aid within 0.5 km: the sparse district's one case a year (Cedar-Riverside, whose
+clinic is 0.56 km from its point) is out of reach, so a plan leaves a small count unmet and
+says so in a sentence."""
+
 BASE = {"shelter_women": 6, "legal_aid": 9, "counselling": 12}
 
 
@@ -138,6 +143,7 @@ def _with(
     agencies = agencies[list(package.agencies.columns)].astype(package.agencies.dtypes.to_dict())
     services = package.services.copy()
     services.loc[services["service_id"] == "shelter_women", "radius_km"] = SHELTER_RADIUS_KM
+    services.loc[services["service_id"] == "legal_aid", "radius_km"] = LEGAL_RADIUS_KM
     return dataclasses.replace(
         package,
         services=services,

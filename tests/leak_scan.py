@@ -220,6 +220,7 @@ def leaks(received: Received, *, confidential: bool, exact: bool) -> list[str]:
         found += _confidential_leaks(received)
     if not exact:
         found += _small_count_leaks(received)
+        found += _small_counts_in_words(received)
     return sorted(set(found))
 
 
@@ -331,5 +332,47 @@ def _small_count_leaks(received: Received) -> list[str]:
                     found.append(
                         f"{where}: {d} {s} {column} = {value:g} units = {cases:g} cases "
                         f"(a count below {K})"
+                    )
+    return found
+
+
+NUMBER_OF = re.compile(
+    r"(?<![\w.,])(\d+(?:[.,]\d+)?)\s*(units?|unités?|cases?|dossiers?)\b", re.IGNORECASE
+)
+ABOUT_NEED = re.compile(r"unmet|non satisf|demand|served|servi|cases|dossiers", re.IGNORECASE)
+
+
+def _small_counts_in_words(received: Received) -> list[str]:
+    """A sentence about one district and one service that gives a count of its cases (or of
+    units of its demand, served or unmet) below k."""
+    keys = _keys()
+    package = leak_package()
+    districts = [str(n) for n in package.districts["name"]]
+    services = {
+        str(n).lower(): str(s)
+        for s, n in zip(package.services["service_id"], package.services["name"], strict=True)
+    }
+    found = []
+    for where, text in received.texts:
+        if text.lstrip().startswith(("{", "[")):
+            continue  # specs and data: read as tables
+        for segment in re.split(r"[\n;]|\.\s", text):
+            if not ABOUT_NEED.search(segment):
+                continue
+            district = next((d for d in districts if d.lower() in segment.lower()), None)
+            service = next((s for n, s in services.items() if n in segment.lower()), None)
+            if district is None or service is None:
+                continue
+            for match in NUMBER_OF.finditer(segment):
+                value = float(match.group(1).replace(",", "."))
+                unit = match.group(2).lower()
+                cases = (
+                    value
+                    if unit.startswith(("case", "dossier"))
+                    else value / keys.units_per_case[service]
+                )
+                if 0 < round(cases) < K:
+                    found.append(
+                        f"{where}: {segment.strip()!r} gives {cases:g} case(s) (below {K})"
                     )
     return found
