@@ -284,19 +284,22 @@ def _actor_of(username: str, role: str, agency_id: str | None, city: str | None)
 
 
 def read_package_for(actor: Actor, session: Session, city_name: str) -> CityPackage:
-    """The city's package as the actor may see it (`disclose_package`)."""
+    """The city's package as the actor may see it, in an open session: the same disclosure
+    as every page's (`service.published.disclosed_package` for the actor's audience: counts
+    as the one suppression of the history publishes them). Clients, which hold no session,
+    call `service.city.visible_package`."""
+    from service.audience import audience_for
+    from service.published import disclosed_package
+
     require(actor, Action.VIEW_MAP, N_("see the city"))
     _require_city(actor, city_name)
-    return disclose_package(repository.load_package(session, city_name), actor)
+    return disclosed_package(repository.load_package(session, city_name), audience_for(actor))
 
 
 def planning_package_for(actor: Actor, session: Session, city_name: str) -> CityPackage:
-    """The exact package, for running the optimiser (roles that may run scenarios).
-
-    The optimiser needs exact demand and locations; what a page shows of a plan to a role
-    without `READ_EXACT_COUNTS` must still go through `counts_table_for` and
-    `public_agency_points`.
-    """
+    """The exact package, for running the optimiser inside the service layer (roles that
+    may run scenarios). Never returned to a client: what a reader sees of a plan is
+    `service.plans.run_plan`'s disclosed plan."""
     require(actor, Action.RUN_SCENARIOS, N_("run scenarios"))
     return repository.load_package(session, city_name)
 
@@ -393,10 +396,12 @@ def counts_frame_for(
 def city_totals_for(
     actor: Actor, session: Session, city_name: str, *, months: int = 12, k: int | None = None
 ) -> pd.DataFrame:
-    """Per service: current capacity, occupied, and cases of the last `months` periods.
+    """Per service: current capacity, occupied, and cases of the last `months` periods, in
+    an open session, suppressed as one table of its own.
 
     One row per service and a last `Total` row for cases; `cases` is text, suppressed for
-    roles without exact counts. What the public role sees besides the map.
+    roles without exact counts. Pages and exports do not use it: what the public reads is
+    `service.city.city_totals`, derived from the one suppression of the history.
     """
     require(actor, Action.VIEW_CITY_TOTALS, N_("see city totals"))
     _require_city(actor, city_name)
