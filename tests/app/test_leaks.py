@@ -197,6 +197,51 @@ def test_the_cli_hsds_export_for_an_audience(leak_env: str, audience: str, tmp_p
     assert_clean(scan_folder(f"cli hsds-export --for {audience}", tmp_path / "hsds"))
 
 
+@pytest.fixture(scope="module")
+def exact_plan_dir(leak_url: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An analyst's exact export of the city and a plan of it (`plan --out`)."""
+    folder = tmp_path_factory.mktemp("cli_plan")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", leak_url)
+        patch.chdir(ROOT)
+        get_settings.cache_clear()
+        try:
+            code, said = cli("export", CITY, str(folder / "exact"))
+            assert code == 0, said
+            code, said = cli("plan", str(folder / "exact"), "--out", str(folder / "plan"))
+            assert code == 0, said
+        finally:
+            get_settings.cache_clear()
+    return folder
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "html", "xlsx"])
+@pytest.mark.parametrize("audience", SUPPRESSED_ROLES)
+def test_the_cli_report_for_an_audience(
+    leak_env: str, exact_plan_dir: Path, audience: str, fmt: str, tmp_path: Path
+) -> None:
+    """`report --audience`: a plan made on the exact data, written for a reader who may not
+    see it all."""
+    out = tmp_path / f"report.{fmt}"
+    code, said = cli(
+        "report",
+        str(exact_plan_dir / "plan"),
+        "--package",
+        str(exact_plan_dir / "exact"),
+        "--audience",
+        audience,
+        "--format",
+        fmt,
+        "--out",
+        str(out),
+    )
+    assert code == 0, said
+    received = Received()
+    received.file(f"cli report --audience {audience}", out.name, out.read_bytes())
+    received.text("cli report: printed", said)
+    assert_clean(received)
+
+
 # --- a partner and another city -------------------------------------------------------------
 
 PARTNER = ACTORS["partner"]
