@@ -383,17 +383,25 @@ def demand_fan(
 def forecast_per_resident(
     actor: Actor, city_name: str, service_id: str | None = None
 ) -> pd.DataFrame:
-    """Per district: forecast cases per month and per 10,000 residents. For an audience
-    without exact counts a district's figures below k are hidden (a rate times the
-    population would give a small count back)."""
+    """Per district: forecast cases per month and per 10,000 residents.
+
+    For an audience without exact counts a district's forecast is shown only when its
+    published history of the last 12 months is (for the service, or for every service):
+    a forecast is a function of the history (a seasonal naive one repeats it), so it may
+    not tell what the one suppression hides. Figures below k are hidden too (a rate times
+    the population would give a small count back)."""
     audience, version = _checked(
         actor, city_name, Action.VIEW_AGGREGATES, N_("see demand by district and service")
     )
     visible = _visible(city_name, version, audience)
     table = per_resident(visible, _outlook(city_name, version, FORECAST_MONTHS), service_id)
     if not audience.exact_counts:
-        small = table["cases_per_month"] < audience.k
-        table.loc[small, ["cases_per_month", "cases_per_10k"]] = float("nan")
+        recent = _history(city_name, version, audience.k).recent_by_district()
+        if service_id is not None:
+            recent = recent[recent["service_id"] == service_id]
+        hidden_districts = set(recent.loc[recent["cases"].isna(), "district_id"])
+        hidden = table.index.isin(list(hidden_districts)) | (table["cases_per_month"] < audience.k)
+        table.loc[hidden, ["cases_per_month", "cases_per_10k"]] = float("nan")
     return table
 
 

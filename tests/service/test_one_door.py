@@ -248,3 +248,12 @@ def test_the_plan_report_is_built_from_the_disclosed_plan(
     html = build_report(funder_plan, fmt="html", audience="funder", package=visible)  # type: ignore[arg-type]
     text = html.decode("utf-8")
     assert [name for name in confidential_names if name in text] == []
+
+
+def test_a_district_forecast_is_shown_only_where_its_history_is(demo: str) -> None:
+    history = city.published_history(FUNDER, demo)
+    recent = history.recent_by_district()
+    hidden = set(recent.loc[recent["cases"].isna(), "district_id"])
+    table = city.forecast_per_resident(FUNDER, demo)
+    assert table.loc[table.index.isin(list(hidden)), "cases_per_month"].isna().all()
+    assert city.forecast_per_resident(ANALYST, demo)["cases_per_month"].notna().all()
