@@ -68,6 +68,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     p.add_argument(
         "--audience",
+        "--for",
+        dest="audience",
         choices=("analyst", "funder", "partner", "public"),
         default=None,
         help=t(
