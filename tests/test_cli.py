@@ -215,7 +215,7 @@ def test_plan_and_sweep_speak_french(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["--lang", "fr", "plan", str(path), "--out", str(tmp_path / "plan")]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Scénario par défaut : optimal\n")
-    assert "référence Statu quo (aucun nouveau fonds) : " in out
+    assert "Statu quo (aucun nouveau fonds) : " in out  # a baseline's line, in French
     assert "status_quo" not in out
     argv = ["--lang", "fr", "sweep", str(path), "--budget", "0.5,1", "--out", str(tmp_path / "s")]
     assert main(argv) == 0
