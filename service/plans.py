@@ -448,15 +448,28 @@ def run_sweep(
     progress: Callable[[float], None] | None = None,
 ) -> SweepResult:
     """The scenario solved again at each budget factor: the city's served units and each
-    district's coverage per point (shares, no counts)."""
+    district's coverage per point. For an audience without exact counts, no district's
+    counts (shares only), and no city counts when the scenario's own disclosed plan hides
+    its totals."""
     require(actor, Action.RUN_SCENARIOS, N_("run scenarios"))
     require_city(actor, city_name)
-    package = store.exact_package(city_name)
+    version = store.data_version(city_name)
+    package = store.exact_package(city_name, version)
     result = sweep(package, scenario, budget_factors=tuple(factors), workers=1, progress=progress)
-    if audience_for(actor).exact_counts:
+    audience = audience_for(actor)
+    if audience.exact_counts:
         return result
     districts = result.districts.copy()
     for column in ("demand", "served", "unmet"):
         if column in districts:
             districts[column] = math.nan
-    return dataclasses.replace(result, districts=districts)
+    points = result.points
+    own = _disclosed(city_name, version, scenario, audience).totals
+    if own.demand is None or own.served is None:
+        # The sweep's plans share the scenario's demand: its city totals would give back
+        # what the scenario's own plan hides from this audience.
+        points = points.copy()
+        for column in ("demand", "served", "unmet", "weighted_unmet", "coverage"):
+            if column in points:
+                points[column] = math.nan
+    return dataclasses.replace(result, districts=districts, points=points)

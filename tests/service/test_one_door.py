@@ -257,3 +257,12 @@ def test_a_district_forecast_is_shown_only_where_its_history_is(demo: str) -> No
     table = city.forecast_per_resident(FUNDER, demo)
     assert table.loc[table.index.isin(list(hidden)), "cases_per_month"].isna().all()
     assert city.forecast_per_resident(ANALYST, demo)["cases_per_month"].notna().all()
+
+
+def test_the_sweep_gives_a_funder_no_district_counts(demo: str) -> None:
+    result = plans.run_sweep(FUNDER, demo, Scenario(name="door"), (0.5, 1.0))
+    assert result.districts["served"].isna().all()
+    assert result.districts["coverage"].notna().any()
+    shown = plans.run_plan(FUNDER, demo, Scenario(name="door")).totals
+    if shown.served is None or shown.demand is None:
+        assert result.points["served"].isna().all()
