@@ -191,10 +191,15 @@ def test_the_cli_hsds_export_for_an_audience(leak_env: str, audience: str, tmp_p
     code, said = cli("export", CITY, str(tmp_path / "exact"))
     assert code == 0, said
     code, said = cli(
-        "hsds-export", str(tmp_path / "exact"), "--out", str(tmp_path / "hsds"), "--for", audience
+        "hsds-export",
+        str(tmp_path / "exact"),
+        "--out",
+        str(tmp_path / "hsds"),
+        "--audience",
+        audience,
     )
-    assert code == 0, f"hsds-export has no audience option (--for): {said}"
-    assert_clean(scan_folder(f"cli hsds-export --for {audience}", tmp_path / "hsds"))
+    assert code == 0, f"hsds-export has no audience option (--audience): {said}"
+    assert_clean(scan_folder(f"cli hsds-export --audience {audience}", tmp_path / "hsds"))
 
 
 @pytest.fixture(scope="module")
