@@ -319,6 +319,8 @@ def attacker_env(
 def attack(actor: Actor, city: str) -> tuple[Knowledge, dict[Cell, tuple[float, float]]]:
     known = read_everything(actor, city)
     _, truth, _ = _history_cells(city)
+    if not known.hidden:  # no cell shown at all (the public): the small ones are the secret
+        known.hidden = {i for i, value in enumerate(truth) if 0 < value < K}
     wrong = known.check_truth(truth)
     assert not wrong, "the attacker misread a figure, or figures disagree:\n" + "\n".join(
         wrong[:20]
@@ -327,10 +329,18 @@ def attack(actor: Actor, city: str) -> tuple[Knowledge, dict[Cell, tuple[float, 
 
 
 @pytest.mark.parametrize(
-    ("role", "city"), [("funder", CITY), ("funder", ONE_CELL_CITY), ("partner", CITY)]
+    ("role", "city"),
+    [
+        ("funder", CITY),
+        ("funder", ONE_CELL_CITY),
+        ("partner", CITY),
+        ("public", CITY),
+        ("public", ONE_CELL_CITY),
+    ],
 )
 def test_no_suppressed_count_can_be_pinned(attacker_env: str, role: str, city: str) -> None:
-    """A partner reads its own city only (tests/app/test_leaks.py)."""
+    """A partner reads its own city only (tests/app/test_leaks.py); the public reads no
+    district's counts, only the city's."""
     known, ranges = attack(ACTORS[role], city)
     assert known.hidden, "nothing is suppressed: the city has small counts in known cells"
     pinned = {cell: r for cell, r in ranges.items() if r[1] - r[0] < 1 - 1e-6}
