@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from planner.i18n import t
+from planner.i18n import N_, t
 from planner.package import CityPackage
 from planner.problems import InvalidInput, Problem
 from planner.schema import AGENCY_KINDS
@@ -76,69 +76,92 @@ def _mapping_from_data(data: object, file: str) -> tuple[HsdsMapping | None, lis
     if not isinstance(data, dict):
         message = t("must be a YAML mapping with the key 'services'")
         return None, [Problem(file, message=message)]
-    problems = [
-        Problem(
-            file,
-            column=str(key),
-            message=t("unknown key (known: {known})", known=", ".join(_MAPPING_KEYS)),
-        )
-        for key in data
-        if key not in _MAPPING_KEYS
-    ]
-    rules: list[ServiceRule] = []
+    problems = _unknown_keys(data, _MAPPING_KEYS, file, None, N_("unknown key (known: {known})"))
     entries = data.get("services")
     if not isinstance(entries, list) or not entries:
         problems.append(Problem(file, column="services", message=t("must be a non-empty list")))
         entries = []
-    for i, entry in enumerate(entries, start=1):
-        where = f"services[{i}]"
-        if not isinstance(entry, dict):
-            problems.append(Problem(file, column=where, message=t("must be a mapping")))
-            continue
-        for key in entry:
-            if key not in _SERVICE_RULE_KEYS:
-                message = t(
-                    "unknown key {key} (known: {known})",
-                    key=repr(key),
-                    known=", ".join(_SERVICE_RULE_KEYS),
-                )
-                problems.append(Problem(file, column=where, message=message))
-        haven = entry.get("haven")
-        if not isinstance(haven, str) or not haven.strip():
-            message = t("must name a service")
-            problems.append(Problem(file, column=f"{where}.haven", message=message))
-            continue
-        lists = {
-            key: _text_list(entry.get(key), file, f"{where}.{key}", problems)
-            for key in _SERVICE_RULE_KEYS[1:]
-        }
-        if not (lists["service_ids"] or lists["taxonomy_codes"] or lists["names"]):
-            message = t("needs at least one of service_ids, taxonomy_codes, names")
-            problems.append(Problem(file, column=where, message=message))
-        rules.append(
-            ServiceRule(
-                haven.strip(),
-                lists["service_ids"],
-                lists["taxonomy_codes"],
-                lists["names"],
-                lists["units"],
-            )
-        )
+    rules = [
+        rule
+        for i, entry in enumerate(entries, start=1)
+        if (rule := _service_rule(entry, f"services[{i}]", file, problems)) is not None
+    ]
     new_services = data.get("new_services") or []
     if not isinstance(new_services, list) or not all(isinstance(s, dict) for s in new_services):
         message = t("must be a list of mappings")
         problems.append(Problem(file, column="new_services", message=message))
         new_services = []
-    kinds = data.get("agency_kinds") or {}
+    default, by_org, by_code = _agency_kinds(data.get("agency_kinds") or {}, file, problems)
+    mapping = HsdsMapping(
+        services=tuple(rules),
+        new_services=tuple({str(k): v for k, v in s.items()} for s in new_services),
+        kind_by_organization=by_org,
+        kind_by_taxonomy_code=by_code,
+        default_kind=default,
+        source=file,
+    )
+    return mapping, problems
+
+
+def _unknown_keys(
+    entry: dict[Any, Any], known: tuple[str, ...], file: str, where: str | None, template: str
+) -> list[Problem]:
+    """A problem per key of `entry` not in `known` (at `where`, else at the key itself)."""
+    return [
+        Problem(
+            file,
+            column=where if where is not None else str(key),
+            message=t(template, key=repr(key), known=", ".join(known)),
+        )
+        for key in entry
+        if key not in known
+    ]
+
+
+def _service_rule(
+    entry: object, where: str, file: str, problems: list[Problem]
+) -> ServiceRule | None:
+    """One entry of `services`, or None (with its problems) when it names no service."""
+    if not isinstance(entry, dict):
+        problems.append(Problem(file, column=where, message=t("must be a mapping")))
+        return None
+    problems.extend(
+        _unknown_keys(
+            entry, _SERVICE_RULE_KEYS, file, where, N_("unknown key {key} (known: {known})")
+        )
+    )
+    haven = entry.get("haven")
+    if not isinstance(haven, str) or not haven.strip():
+        problems.append(Problem(file, column=f"{where}.haven", message=t("must name a service")))
+        return None
+    lists = {
+        key: _text_list(entry.get(key), file, f"{where}.{key}", problems)
+        for key in _SERVICE_RULE_KEYS[1:]
+    }
+    if not (lists["service_ids"] or lists["taxonomy_codes"] or lists["names"]):
+        message = t("needs at least one of service_ids, taxonomy_codes, names")
+        problems.append(Problem(file, column=where, message=message))
+    return ServiceRule(
+        haven.strip(),
+        lists["service_ids"],
+        lists["taxonomy_codes"],
+        lists["names"],
+        lists["units"],
+    )
+
+
+def _agency_kinds(
+    kinds: object, file: str, problems: list[Problem]
+) -> tuple[str, dict[str, str], dict[str, str]]:
+    """`agency_kinds`: the default kind, and the kinds by organization and by taxonomy code."""
     if not isinstance(kinds, dict):
         problems.append(Problem(file, column="agency_kinds", message=t("must be a mapping")))
         kinds = {}
-    for key in kinds:
-        if key not in _KIND_KEYS:
-            message = t(
-                "unknown key {key} (known: {known})", key=repr(key), known=", ".join(_KIND_KEYS)
-            )
-            problems.append(Problem(file, column="agency_kinds", message=message))
+    problems.extend(
+        _unknown_keys(
+            kinds, _KIND_KEYS, file, "agency_kinds", N_("unknown key {key} (known: {known})")
+        )
+    )
     default = str(kinds.get("default", "other"))
     if default not in AGENCY_KINDS:
         message = t(
@@ -149,15 +172,7 @@ def _mapping_from_data(data: object, file: str) -> tuple[HsdsMapping | None, lis
     by_code = _kind_table(
         kinds.get("taxonomy_codes"), file, "agency_kinds.taxonomy_codes", problems
     )
-    mapping = HsdsMapping(
-        services=tuple(rules),
-        new_services=tuple({str(k): v for k, v in s.items()} for s in new_services),
-        kind_by_organization=by_org,
-        kind_by_taxonomy_code=by_code,
-        default_kind=default,
-        source=file,
-    )
-    return mapping, problems
+    return default, by_org, by_code
 
 
 def _text_list(value: object, file: str, where: str, problems: list[Problem]) -> tuple[str, ...]:

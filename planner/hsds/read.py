@@ -260,7 +260,6 @@ class _Reader:
     def run(
         self,
     ) -> tuple[pd.DataFrame, pd.DataFrame, list[str], list[str], list[str]]:
-        services = self._frame(SERVICES)
         organizations = self._frame(ORGANIZATIONS)
         org_names = {
             i: n
@@ -268,6 +267,35 @@ class _Reader:
             if isinstance(i, str)
         }
         locations = self.locations = self._locations()
+        at_locations, by_org = self._delivery_sites(locations)
+        unmapped: list[str] = []
+        # (agency_id, haven service) -> capacity pieces; location ids in use; services per loc
+        pieces: dict[tuple[str, str], list[tuple[float, float | None, str]]] = defaultdict(list)
+        used: dict[str, set[str]] = defaultdict(set)
+        offered_virtually: set[str] = set()
+        capacity_rows = self._capacity_by_service()
+        for row in line_rows(self._frame(SERVICES)):
+            placed = self._placed_service(row, at_locations, by_org, unmapped)
+            if placed is None:
+                continue
+            rule, places = placed
+            haven = rule.haven_service_id
+            if any(p.kind == "virtual" for p in places):
+                offered_virtually.add(haven)
+            for place in places:
+                used[place.id].add(haven)
+            self._capacity_pieces(row, int(row.line), rule, places, capacity_rows, pieces)
+
+        agencies = self._agencies(locations, used, org_names)
+        capacity = self._capacity(pieces)
+        virtual = sorted(locations[i].agency_id for i in used if locations[i].kind == "virtual")
+        return agencies, capacity, unmapped, virtual, sorted(offered_virtually)
+
+    def _delivery_sites(
+        self, locations: dict[str, _Location]
+    ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        """HSDS service id -> its locations (service_at_location.csv), and organization id
+        -> its locations (where a service without such rows is taken to be delivered)."""
         at_locations: dict[str, list[str]] = defaultdict(list)
         sal = self._frame(SERVICE_AT_LOCATION)
         for service_id, location_id in zip(sal["service_id"], sal["location_id"], strict=True):
@@ -278,65 +306,58 @@ class _Reader:
         for location in locations.values():
             if location.organization_id:
                 by_org[location.organization_id].append(location.id)
+        return at_locations, by_org
 
-        unmapped: list[str] = []
-        # (agency_id, haven service) -> capacity pieces; location ids in use; services per loc
-        pieces: dict[tuple[str, str], list[tuple[float, float | None, str]]] = defaultdict(list)
-        used: dict[str, set[str]] = defaultdict(set)
-        offered_virtually: set[str] = set()
+    def _placed_service(
+        self,
+        row: Any,
+        at_locations: dict[str, list[str]],
+        by_org: dict[str, list[str]],
+        unmapped: list[str],
+    ) -> tuple[ServiceRule, list[_Location]] | None:
+        """An HSDS service's Haven rule and the places it is delivered, or None when it is
+        not imported (unmapped, closed, or nowhere physical or virtual)."""
+        service_id, line = row.id, int(row.line)
+        if not isinstance(service_id, str):
+            return None
         service_file = self._file(SERVICES)
-        capacity_rows = self._capacity_by_service()
-        for row in line_rows(services):
-            service_id, line = row.id, int(row.line)
-            if not isinstance(service_id, str):
-                continue
-            label = t(
-                "{file}:{line}: service {name} ({service_id})",
-                file=service_file,
-                line=line,
-                name=repr(row.name),
-                service_id=service_id,
+        label = t(
+            "{file}:{line}: service {name} ({service_id})",
+            file=service_file,
+            line=line,
+            name=repr(row.name),
+            service_id=service_id,
+        )
+        rule = self._rule_for(service_id, row.name)
+        if rule is None:
+            unmapped.append(
+                t(
+                    "{label} matches no entry of {mapping}; not imported",
+                    label=label,
+                    mapping=self.mapping.source,
+                )
             )
-            rule = self._rule_for(service_id, row.name)
-            if rule is None:
-                unmapped.append(
-                    t(
-                        "{label} matches no entry of {mapping}; not imported",
-                        label=label,
-                        mapping=self.mapping.source,
-                    )
+            return None
+        if row.status in CLOSED_STATUSES:
+            message = t("{status}: service not imported", status=repr(row.status))
+            self._warn(service_file, line, "status", message)
+            return None
+        location_ids = at_locations.get(service_id, [])
+        if not location_ids and isinstance(row.organization_id, str):
+            location_ids = by_org.get(row.organization_id, [])
+            if location_ids:
+                message = t(
+                    "has no row in service_at_location.csv; taken to be delivered at its "
+                    "organization's locations"
                 )
-                continue
-            if row.status in CLOSED_STATUSES:
-                message = t("{status}: service not imported", status=repr(row.status))
-                self._warn(service_file, line, "status", message)
-                continue
-            location_ids = at_locations.get(service_id, [])
-            if not location_ids and isinstance(row.organization_id, str):
-                location_ids = by_org.get(row.organization_id, [])
-                if location_ids:
-                    message = t(
-                        "has no row in service_at_location.csv; taken to be delivered at its "
-                        "organization's locations"
-                    )
-                    self._warn(service_file, line, "id", message)
-            places = [locations[i] for i in location_ids if locations[i].kind != "postal"]
-            if not places:
-                unmapped.append(
-                    t("{label} has no physical or virtual location; not imported", label=label)
-                )
-                continue
-            haven = rule.haven_service_id
-            if any(p.kind == "virtual" for p in places):
-                offered_virtually.add(haven)
-            for place in places:
-                used[place.id].add(haven)
-            self._capacity_pieces(row, line, rule, places, capacity_rows, pieces)
-
-        agencies = self._agencies(locations, used, org_names)
-        capacity = self._capacity(pieces)
-        virtual = sorted(locations[i].agency_id for i in used if locations[i].kind == "virtual")
-        return agencies, capacity, unmapped, virtual, sorted(offered_virtually)
+                self._warn(service_file, line, "id", message)
+        places = [self.locations[i] for i in location_ids if self.locations[i].kind != "postal"]
+        if not places:
+            unmapped.append(
+                t("{label} has no physical or virtual location; not imported", label=label)
+            )
+            return None
+        return rule, places
 
     def _rule_for(self, service_id: str, name: object) -> ServiceRule | None:
         rules = self.mapping.services
