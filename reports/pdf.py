@@ -38,7 +38,7 @@ _REPLACEMENTS = {
     "\u20ac": "EUR",
     "\u202f": "\u00a0",
 }
-_EURO_BEFORE = re.compile("\u20ac(-?[0-9][0-9.,\u00a0\u202f]*[0-9KM]?)")
+_EURO_BEFORE = re.compile("\u20ac([0-9](?:[0-9.,\u00a0\u202f]*[0-9])?[KM]?)")
 
 
 def latin1(text: str) -> str:

@@ -318,3 +318,29 @@ def test_a_plan_without_a_solution_still_reports_why(tmp_path):
     text = " ".join(" ".join(page.extract_text().split()) for page in pages)
     assert "No plan: infeasible" in text
     assert "No plan was found (infeasible)" in text
+
+
+def test_money_is_in_the_city_currency(tmp_path):
+    """A euro city's report writes euros, as fmt_money does; the PDF's fonts get the code."""
+    from dataclasses import replace
+
+    from planner.i18n import fmt_money
+
+    package = tiny_package()
+    package = replace(package, city=replace(package.city, currency="EUR"))
+    plan = solve(package, Scenario(name="Euro"))
+    record = load_plan_dir(plan.write(tmp_path)[0].parent)
+    content = build_content(
+        record, ReportContext.from_package(package), audience="funder", charts=False
+    )
+    budget = fmt_money(record.summary["totals"]["budget"], "EUR")
+    assert budget.startswith("€")
+    assert any(budget in line for line in content.headline)
+    assert "$" not in " ".join([content.question, *content.headline])
+    book = sheets(build_report(record, fmt="xlsx", audience="funder", package=package))
+    assert "spent (EUR)" in book["By funder"].columns
+    text = " ".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(render_pdf(content))).pages
+    )
+    assert f"{budget[1:]} EUR" in " ".join(text.split())
+    assert "€" not in text
