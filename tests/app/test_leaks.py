@@ -339,11 +339,15 @@ def _history_frame(received: Received) -> pd.DataFrame | None:
 
 
 @pytest.mark.slow
-def test_the_overview_and_the_demand_page_do_not_give_a_hidden_count_back(leak_url: str) -> None:
+@pytest.mark.parametrize("city", [ONE_CELL_CITY, CITY])
+def test_the_overview_and_the_demand_page_do_not_give_a_hidden_count_back(
+    leak_url: str, city: str
+) -> None:
     """The issue's case: one small count in the city. The Overview's demand per service (a
     mean over the last 12 months, in units) and the Demand page's history of that service
-    must agree wherever both are shown; a difference is the hidden count, given back."""
-    package = one_small_cell_package()
+    must agree wherever both are shown; a difference is the hidden count, given back. (The
+    leak city, with several small counts, too.)"""
+    package = one_small_cell_package()  # the same services as the leak city's
     units = package.services.set_index("service_id")["units_per_case"].astype(float).fillna(1.0)
     names = package.services.set_index("service_id")["name"]
     with pytest.MonkeyPatch.context() as patch, caught_media() as media:
@@ -354,7 +358,7 @@ def test_the_overview_and_the_demand_page_do_not_give_a_hidden_count_back(leak_u
         get_settings.cache_clear()
         try:
             session = Session(ACTORS["funder"], "en", media)
-            session.carried["city"] = ONE_CELL_CITY
+            session.carried["city"] = city
             session.page("pages/overview.py")
             summaries = [
                 f
