@@ -45,7 +45,13 @@ import shapely.geometry
 from planner import geo
 from planner.cells import neutralise
 from planner.i18n import t
-from planner.package_files import PackageLimits, extracted_zip, folder_problems
+from planner.package_files import (
+    PackageLimits,
+    extracted_zip,
+    folder_problems,
+    shown_name,
+    shown_value,
+)
 from planner.problems import InvalidInput, MoreProblems, Problem
 from planner.schema import (
     CITY_FIELDS,
@@ -298,7 +304,10 @@ def _read_city(folder: Path) -> tuple[CityInfo | None, list[Problem]]:
         if key not in known:
             problems.append(
                 Problem(
-                    file, column=str(key), message=t("unknown key (ignored)"), severity="warning"
+                    file,
+                    column=shown_name(str(key)),
+                    message=t("unknown key (ignored)"),
+                    severity="warning",
                 )
             )
     if any(p.is_error for p in problems):
@@ -322,11 +331,14 @@ def _city_value(data: dict[str, Any], column: Column) -> tuple[str | None, str |
     if value is None or value == "":
         return None, "required value is empty" if column.required else None
     if not isinstance(value, str):
-        return None, f"{value!r} is not text"
+        return None, f"{shown_value(value)} is not text"
     if column.choices is not None and value not in column.choices:
-        return None, f"{value!r} is not one of: {', '.join(column.choices)}"
+        return None, f"{shown_value(value)} is not one of: {', '.join(column.choices)}"
     if column.name == "currency" and not _CURRENCY.match(value):
-        return None, f"{value!r} is not an ISO 4217 currency code (3 capital letters, e.g. USD)"
+        return (
+            None,
+            f"{shown_value(value)} is not an ISO 4217 currency code (3 capital letters, e.g. USD)",
+        )
     return value, None
 
 

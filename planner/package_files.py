@@ -73,6 +73,12 @@ def shown_name(name: str) -> str:
     return clean if len(clean) <= _SHOWN_NAME else clean[: _SHOWN_NAME - 1] + "…"
 
 
+def shown_value(value: object) -> str:
+    """A value quoted for a message (its repr), cut short."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
 # --- A folder ----------------------------------------------------------------------------
 
 
@@ -194,6 +200,10 @@ def directory_problems(
     seen: set[str] = set()
     total = compressed = 0
     for info in infos:
+        if not info.filename.strip("/"):
+            message = t("holds an entry without a name (not extracted)")
+            problems.append(Problem(zip_name, message=message))
+            continue
         name = shown_name(info.filename)
         message = entry_name_message(info.filename) or kind_message(info.external_attr >> 16)
         if message is None and info.filename.rstrip("/") in seen:
@@ -202,7 +212,7 @@ def directory_problems(
         if message is not None:
             problems.append(Problem(name, message=message))
             continue
-        if info.is_dir():
+        if info.filename.endswith("/"):
             continue
         total += info.file_size
         compressed += info.compress_size
@@ -242,15 +252,15 @@ def _extract(
     total = 0
     for info in archive.infolist():
         parts = PurePosixPath(info.filename.replace("\\", "/")).parts
-        if info.is_dir() or not parts or parts[0] in _IGNORED_TOPS:
+        if info.filename.endswith("/") or not parts or parts[0] in _IGNORED_TOPS:
             continue
         target = root.joinpath(*parts)
         if not target.resolve().is_relative_to(root.resolve()):  # pragma: no cover - checked
             return [Problem(shown_name(info.filename), message=entry_name_message("..") or "")]
-        target.parent.mkdir(parents=True, exist_ok=True)
         allowed = min(info.file_size, limits.max_file_bytes)
         written = 0
         try:
+            target.parent.mkdir(parents=True, exist_ok=True)
             with archive.open(info) as source, target.open("xb") as sink:
                 while chunk := source.read(CHUNK):
                     written += len(chunk)
@@ -263,7 +273,7 @@ def _extract(
                         )
                         return [Problem(shown_name(info.filename), message=message)]
                     sink.write(chunk)
-        except FileExistsError:
+        except (FileExistsError, NotADirectoryError, IsADirectoryError):  # a file and a folder
             return [Problem(shown_name(info.filename), message=t("appears twice in the .zip"))]
         except (zipfile.BadZipFile, RuntimeError, ValueError, EOFError) as exc:
             return [_unreadable(path, exc)]

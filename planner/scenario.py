@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 EquityMode = Literal["soft", "hard"]
 SolverName = Literal["highs", "cbc"]
 
+MAX_SCENARIO_BYTES = 1_000_000
+"""A scenario file is a few keys; a larger one is refused unread (a wrong path, /dev/zero)."""
+
 PYDANTIC_MESSAGES = {
     "string_too_short": N_("String should have at least {min_length} character(s)"),
     "float_parsing": N_("Input should be a valid number, unable to parse string as a number"),
@@ -175,19 +178,34 @@ class Scenario(BaseModel):
         path = Path(path)
         source = path.name
         try:
-            text = path.read_text(encoding="utf-8-sig")
+            with path.open("rb") as handle:
+                data_bytes = handle.read(MAX_SCENARIO_BYTES + 1)
+            if len(data_bytes) > MAX_SCENARIO_BYTES:
+                message = t(
+                    "is larger than {size}; a scenario is a few keys",
+                    size=f"{MAX_SCENARIO_BYTES // 1000} kB",
+                )
+                raise InvalidInput([Problem(source, message=message)])
+            text = data_bytes.decode("utf-8-sig")
         except FileNotFoundError:
             raise InvalidInput([Problem(source, message=t("file not found"))]) from None
         except (OSError, UnicodeDecodeError) as exc:
             message = t("cannot be read: {error}", error=exc)
             raise InvalidInput([Problem(source, message=message)]) from None
+        kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
         try:
-            data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+            data = json.loads(text) if kind == "JSON" else yaml.safe_load(text)
         except (json.JSONDecodeError, yaml.YAMLError) as exc:
-            kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
             message = t("is not valid {kind}: {error}", kind=kind, error=exc).splitlines()[0]
             raise InvalidInput([Problem(source, message=message)]) from None
-        return cls.from_dict(data, source=source)
+        except RecursionError:  # thousands of nested brackets
+            message = t("is nested too deeply to be a scenario ({kind})", kind=kind)
+            raise InvalidInput([Problem(source, message=message)]) from None
+        try:
+            return cls.from_dict(data, source=source)
+        except RecursionError:  # deep nesting that parsed, under a scenario key
+            message = t("is nested too deeply to be a scenario ({kind})", kind=kind)
+            raise InvalidInput([Problem(source, message=message)]) from None
 
     def validate_for(self, package: CityPackage) -> list[str]:
         """Problems of this scenario against one city (unknown services and funders)."""

@@ -23,7 +23,7 @@ import pandas as pd
 
 from planner.cells import restore
 from planner.i18n import N_, fmt_number, t
-from planner.package_files import PackageLimits, kind_message, size_text
+from planner.package_files import PackageLimits, kind_message, shown_name, size_text
 from planner.problems import MoreProblems, Problem, Severity
 from planner.schema import Column
 from planner.settings import get_settings
@@ -239,14 +239,14 @@ def _check_header(
     for name in header:
         if name in seen:
             problems.append(
-                Problem(file, line=line, column=name, message=t("column appears twice"))
+                Problem(file, line=line, column=shown_name(name), message=t("column appears twice"))
             )
         elif name and name not in known:
             problems.append(
                 Problem(
                     file,
                     line=line,
-                    column=name,
+                    column=shown_name(name),
                     message=t("unknown column (ignored)"),
                     severity="warning",
                 )
@@ -307,7 +307,7 @@ def person_column_problems(text: str, table: Table, columns: Sequence[Column]) -
                 "looks like a record about a person ({reason}); Haven holds aggregate counts only",
                 reason=reason,
             )
-            found.append(Problem(table.file, line=line, column=name, message=message))
+            found.append(Problem(table.file, line=line, column=shown_name(name), message=message))
     if not found:
         return table.problems
     refused = {p.column for p in found}
