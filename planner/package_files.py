@@ -190,22 +190,25 @@ def directory_problems(
     """Every reason to refuse a zip, from its central directory alone (nothing is read)."""
     zip_name = shown_name(path.name)
     if len(infos) > limits.max_entries:
-        message = t(
+        too_many = t(
             "holds {count} entries, above the limit of {limit} (HAVEN_MAX_ENTRIES)",
             count=fmt_number(len(infos)),
             limit=fmt_number(limits.max_entries),
         )
-        return [Problem(zip_name, message=message)]
+        return [Problem(zip_name, message=too_many)]
     problems: list[Problem] = []
     seen: set[str] = set()
     total = compressed = 0
     for info in infos:
         if not info.filename.strip("/"):
-            message = t("holds an entry without a name (not extracted)")
-            problems.append(Problem(zip_name, message=message))
+            problems.append(
+                Problem(zip_name, message=t("holds an entry without a name (not extracted)"))
+            )
             continue
         name = shown_name(info.filename)
-        message = entry_name_message(info.filename) or kind_message(info.external_attr >> 16)
+        message: str | None = entry_name_message(info.filename) or kind_message(
+            info.external_attr >> 16
+        )
         if message is None and info.filename.rstrip("/") in seen:
             message = t("appears twice in the .zip")
         seen.add(info.filename.rstrip("/"))

@@ -99,7 +99,7 @@ def test_random_bytes_as_a_whole_file(file: str, data: bytes) -> None:
 
 
 ENTRY_NAMES = st.one_of(
-    st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=60),
+    st.text(st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=60),
     st.lists(
         st.sampled_from(["..", ".", "", "a", "city.json", "services.csv", "C:", "\\..", "~", "/"]),
         min_size=1,
