@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from typing import TypeVar
 
+import pandas as pd
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """What a spreadsheet takes as the start of a formula (OWASP's list)."""
 
@@ -54,3 +56,15 @@ def restore(text: str) -> str:
 def is_dangerous(text: str) -> bool:
     """True when a spreadsheet would take this cell's text as a formula."""
     return text.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.match(text)
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `frame` whose text cells (and column names) pass through `neutralise`;
+    number, boolean and date columns are left as they are, typed."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
+            out[column] = values.map(neutralise, na_action="ignore")
+    out.columns = [neutralise(c) for c in out.columns]
+    return out

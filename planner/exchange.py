@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from planner.cells import neutralise_frame
 from planner.optimiser import Plan
 from planner.package import CityPackage, read_package, validate_package, write_package
 from planner.problems import InvalidInput, Problem
@@ -144,14 +145,15 @@ def plan_tables(plan: Plan, package: CityPackage) -> dict[str, pd.DataFrame]:
 
 
 def csv_bytes(table: pd.DataFrame) -> bytes:
-    """UTF-8 CSV with a header row and no index."""
-    return table.to_csv(index=False).encode("utf-8")
+    """UTF-8 CSV with a header row and no index; formula-like text quoted (planner.cells)."""
+    return neutralise_frame(table).to_csv(index=False).encode("utf-8")
 
 
 def xlsx_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
-    """One Excel workbook with a sheet per table (sheet names cut to Excel's 31 characters)."""
+    """One Excel workbook with a sheet per table (sheet names cut to Excel's 31 characters);
+    formula-like text quoted (planner.cells), so no cell is a live formula."""
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, table in tables.items():
-            table.to_excel(writer, sheet_name=name[:31], index=False)
+            neutralise_frame(table).to_excel(writer, sheet_name=name[:31], index=False)
     return buffer.getvalue()

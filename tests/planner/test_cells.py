@@ -71,3 +71,28 @@ def test_the_package_export_quotes_formulas_and_reads_back_the_same(tmp_path: Pa
     assert again.agencies["name"].tolist()[:3] == names
     assert again.services.loc[0, "name"] == "+cmd|' /C calc'!A0"
     assert again.capacity.equals(package.capacity)
+
+
+def test_the_csv_and_excel_downloads_hold_no_live_formula() -> None:
+    import io
+
+    import openpyxl
+    import pandas as pd
+
+    from planner.exchange import csv_bytes, xlsx_bytes
+
+    table = pd.DataFrame(
+        {
+            "Agency": ['=HYPERLINK("http://evil.example","x")', "Safe Harbor", None],
+            "Units": [-3.0, 2.5, 1.0],
+            "Opened": [True, False, True],
+        }
+    )
+    rows = list(csv.reader(io.StringIO(csv_bytes(table).decode("utf-8"))))
+    assert rows[1] == ['\'=HYPERLINK("http://evil.example","x")', "-3.0", "True"]
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes({"plan": table})))
+    cells = [cell for row in book["plan"].iter_rows() for cell in row]
+    assert not any(cell.data_type == "f" for cell in cells)
+    assert book["plan"]["A2"].value == '\'=HYPERLINK("http://evil.example","x")'
+    assert book["plan"]["B2"].value == -3
+    assert table.loc[0, "Agency"].startswith("=")  # the caller's frame is not changed
