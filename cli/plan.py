@@ -133,7 +133,10 @@ def _human(summary: dict[str, Any], out: Path, book: Any = None) -> str:
         t(
             "{name}: {status}",
             name=summary["scenario"]["name"],
-            status=words.status_line(status, summary.get("gap"), diagnostics.solver_message),
+            # without a plan, the solver's message is said once, on stderr
+            status=words.status_line(
+                status, summary.get("gap"), diagnostics.solver_message if solved else ""
+            ),
         )
     ]
     if solved:
