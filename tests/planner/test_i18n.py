@@ -346,6 +346,10 @@ MESSAGE_ALLOWED = {
     ("planner/optimise/solvers.py", "unknown solver : use one of "): (
         "a programming error: Scenario.solver only admits highs and cbc"
     ),
+    (
+        "planner/optimise/highs.py",
+        "no HiGHS model is kept on this model: solve it with HiGHS first",
+    ): ("a programming error: only code that just ran HiGHS on the model keeps it"),
     ("reports/content.py", "audience:  is not one of "): (
         "a programming error: the CLI and the app offer only the known audiences"
     ),
