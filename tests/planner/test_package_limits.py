@@ -311,3 +311,20 @@ def test_a_large_bad_csv_lists_a_few_lines(package: Path) -> None:
     problems = validate_package(package)
     assert len([p for p in problems if p.file == "demand.csv"]) == 51
     assert str(problems[-1]) == "and 99,950 more problems in demand.csv"
+
+
+def test_a_full_disk_while_extracting_is_a_message(
+    package: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    path = zip_of(package, tmp_path / "city.zip")
+    real_open = Path.open
+
+    def full(self: Path, mode: str = "r", *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        if "x" in mode:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(self, mode, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(Path, "open", full)
+    assert messages(path) == ["city.zip: cannot be extracted (No space left on device)"]
