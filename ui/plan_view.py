@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from planner.i18n import N_, fmt_number, fmt_percent, get_language, t, use_language
@@ -292,6 +294,20 @@ MIME = {
     "html": "text/html",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+FORMAT_NAMES = {"pdf": "PDF", "html": "HTML", "xlsx": "Excel"}
+AUDIENCE_CAPTIONS = {
+    "analyst": N_(
+        "For an analyst: exact counts, and confidential places named; charts are drawn offline."
+    ),
+    "funder": N_(
+        "For a funder: small counts are suppressed and confidential places hidden; charts "
+        "are drawn offline."
+    ),
+    "public": N_(
+        "For the public: city totals only, small counts suppressed and confidential places "
+        "hidden; charts are drawn offline."
+    ),
+}
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -304,23 +320,21 @@ def _report(
 
 
 def draw_report_download(plan: Plan, package: CityPackage, key: str, audience: str) -> None:
-    """One click: the plan as a report a funder can forward (PDF, HTML or Excel)."""
-    left, right = st.columns([1, 3])
-    fmt = left.radio(t("Format"), ["pdf", "html", "xlsx"], horizontal=True, key="report_format")
-    right.caption(
-        t(
-            "For a {audience}: small counts are suppressed and confidential places "
-            "hidden as that audience requires; charts are drawn offline.",
-            audience=t(audience),
-        )
-    )
-    if right.button(t("Prepare the report"), key="report_prepare"):
-        with st.spinner(t("Writing the report…")):
-            data = _report(plan, package, key, fmt, audience, get_language())
-        right.download_button(
-            t("Download the report ({value})", value=fmt.upper()),
-            data,
-            file_name=f"haven-{plan.scenario.name}.{fmt}".replace(" ", "-"),
+    """One click per format: the plan as a report a funder can forward (PDF, HTML, Excel).
+
+    Each button's file is written when it is clicked (a callable `data`, cached per plan,
+    format, audience and language), so drawing the page writes no report; the click does
+    not rerun the page, so the buttons stay for the next download.
+    """
+    st.caption(t(AUDIENCE_CAPTIONS.get(audience, AUDIENCE_CAPTIONS["funder"])))
+    language = get_language()
+    stem = f"haven-{plan.scenario.name}".replace(" ", "-")
+    for column, fmt in zip(st.columns(len(MIME)), MIME, strict=True):
+        column.download_button(
+            t("Download the report ({value})", value=FORMAT_NAMES[fmt]),
+            data=partial(_report, plan, package, key, fmt, audience, language),
+            file_name=f"{stem}.{fmt}",
             mime=MIME[fmt],
-            key="report_download",
+            key=f"report_{fmt}",
+            on_click="ignore",
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -102,13 +103,31 @@ def test_save_scenario(app_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert "saved already" in app.error[0].value
 
 
-def test_one_click_report(app_env: str) -> None:
+def test_one_click_report(app_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One download button per format, each a single click; drawing the page writes no
+    report (the file is written when its button is clicked), and the caption's grammar
+    is right ("For an analyst", never "For a analyst")."""
+    import ui.plan_view
+
+    written: list[str] = []
+    real = ui.plan_view.build_report
+
+    def counting(*args: Any, **kwargs: Any) -> bytes:
+        written.append(kwargs.get("fmt", "?"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ui.plan_view, "build_report", counting)
     app = run_default(AppTest.from_file(PAGE, default_timeout=180))
-    app.radio(key="report_format").set_value("xlsx").run()
-    app.button(key="report_prepare").click().run()
-    assert not app.exception
-    download = app.get("download_button")
-    assert download, "no download offered"
+    downloads = app.get("download_button")
+    labels = [d.proto.label for d in downloads]
+    assert labels == [
+        "Download the report (PDF)",
+        "Download the report (HTML)",
+        "Download the report (Excel)",
+    ]
+    assert not written, "the page wrote a report before anyone asked for one"
+    assert any(c.value.startswith("For an analyst:") for c in app.caption)
+    assert not any("For a analyst" in c.value for c in app.caption)
 
 
 def test_the_same_scenario_in_another_language_is_told_in_that_language(
@@ -131,3 +150,55 @@ def test_the_same_scenario_in_another_language_is_told_in_that_language(
     assert not french.exception
     (told,) = (m.value for m in french.markdown if m.value.startswith("**La valeur du budget"))
     assert "$ de plus" in told and "one more" not in told
+
+
+def budget_field(app: AppTest) -> Any:
+    """The budget field: a text input (grouped thousands) or, on the old page, a number."""
+    fields = [*app.text_input, *app.number_input]
+    return next(f for f in fields if f.label.startswith("Total new budget"))
+
+
+def run_button(app: AppTest) -> Any:
+    return next(b for b in app.button if b.label == "Run")
+
+
+def linked_budget(app: AppTest) -> float:
+    return float(json.loads(app.query_params["budget"]))
+
+
+def test_the_form_keeps_each_edit_after_a_run(app_env: str) -> None:
+    """Issue 14: after a run, the next edit of the budget was dropped (the field's default
+    came back from the link, which made Streamlit a new widget) and the old plan ran again;
+    the edit after that worked, the third was dropped again."""
+    app = AppTest.from_file(PAGE, default_timeout=180)
+    app.run()
+    assert not app.exception
+    for budget in (1_600_000, 1_700_000, 1_800_000, 1_650_000):
+        field = budget_field(app)
+        field.set_value(f"{budget:,}" if field.type == "text_input" else float(budget))
+        run_button(app).click()
+        app.run()
+        assert not app.exception
+        assert linked_budget(app) == budget, f"{budget:,} was typed, the link ran another"
+        assert str(budget_field(app).value).replace(".0", "") in (f"{budget:,}", str(budget))
+        spent = next(m for m in app.metric if m.label == "Money spent")
+        assert spent.value.startswith(f"${budget / 1e6:.1f}".rstrip("0").rstrip(".")), spent.value
+
+
+def test_the_budget_and_floor_show_as_people_write_them(app_env: str) -> None:
+    app = AppTest.from_file(PAGE, default_timeout=120)
+    app.run()
+    budget = budget_field(app)
+    assert budget.type == "text_input" and "," in budget.value, budget.value
+    floor = next(s for s in app.slider if s.label.startswith("Equity floor"))
+    assert floor.value == 0 and floor.proto.format == "%d%%"
+    budget.set_value("1 250 000")
+    run_button(app).click()
+    app.run()
+    assert linked_budget(app) == 1_250_000
+    assert budget_field(app).value == "1,250,000"
+    budget_field(app).set_value("a lot")
+    run_button(app).click()
+    app.run()
+    assert any("is not an amount" in e.value for e in app.error)
+    assert linked_budget(app) == 1_250_000, "nothing new ran"
