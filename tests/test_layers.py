@@ -56,8 +56,7 @@ def test_each_layer_imports_only_downwards(layer: str) -> None:
     files = files_of(layer)
     assert files, f"no Python files under {layer}"
     offenders = {
-        str(f.relative_to(ROOT)): sorted(imported_modules(f) & MAY_NOT_IMPORT[layer])
-        for f in files
+        str(f.relative_to(ROOT)): sorted(imported_modules(f) & MAY_NOT_IMPORT[layer]) for f in files
     }
     assert {name: bad for name, bad in offenders.items() if bad} == {}
 
