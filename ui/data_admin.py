@@ -10,13 +10,14 @@ Errors come back as text for the page to show, never as exceptions.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
 import streamlit as st
 
 from planner.exchange import CheckedUpload, check_upload
-from planner.i18n import fmt_number, get_language, t, use_language
+from planner.i18n import N_, fmt_number, get_language, t, use_language
 from planner.package import CityPackage
 from planner.scenario import Scenario
 from service import edits, exports, plans
@@ -81,6 +82,64 @@ def import_checked(actor: Actor, package: CityPackage, *, replace: bool) -> tupl
     return message, True
 
 
+@dataclass(frozen=True)
+class CapacityOutcome:
+    """What a capacity form's Save did: `saved` when it wrote, else `problem` (the form's
+    message) and `fields` (a message per field, to show beside it); nothing written."""
+
+    saved: edits.CapacitySaved | None = None
+    problem: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+FIELD_WORDS = {
+    "negative": N_("Must be 0 or more, not {value}."),
+    "not_whole": N_("Whole {unit}s only, not {value}."),
+    "above_capacity": N_("More than the capacity, {limit}: occupied cannot exceed it."),
+    "not_a_number": N_("Not a number."),
+}
+
+
+def figure(value: float | None) -> str:
+    """A capacity figure as people write it: whole without decimals, else up to two."""
+    if value is None:
+        return t("unknown")
+    if float(value).is_integer():
+        return fmt_number(value)
+    return fmt_number(value, 2).rstrip("0")
+
+
+def field_message(problem: edits.CapacityProblem) -> str:
+    return t(
+        FIELD_WORDS[problem.code],
+        value=figure(problem.value) if problem.value == problem.value else "",
+        unit=problem.unit,
+        limit=figure(problem.limit),
+    )
+
+
+def saved_message(saved: edits.CapacitySaved, agency_name: str) -> str:
+    """ "Saved: … has 18 beds as of …, was 20." in the reader's language."""
+    after = saved.after
+    if saved.before is None:
+        return t(
+            "Saved: {agency} has {capacity} {unit}s as of {as_of}, its first figure for "
+            "this service.",
+            agency=agency_name,
+            capacity=figure(after.capacity),
+            unit=saved.unit,
+            as_of=after.as_of,
+        )
+    return t(
+        "Saved: {agency} has {capacity} {unit}s as of {as_of}, was {before}.",
+        agency=agency_name,
+        capacity=figure(after.capacity),
+        unit=saved.unit,
+        as_of=after.as_of,
+        before=figure(saved.before.capacity),
+    )
+
+
 def record_capacity_update(
     actor: Actor,
     city_name: str,
@@ -92,18 +151,19 @@ def record_capacity_update(
     max_expansion: float | None,
     as_of: date,
     expected_version: str | None,
-) -> str | None:
-    """Record a new capacity row as the actor (audited); None when done, else what to fix
-    (nothing is written).
+) -> CapacityOutcome:
+    """Record a new capacity row as the actor (audited, checked by `service.edits`); what
+    was saved, or what to fix (nothing is written).
 
     `expected_version` is the data version the form's figures were read at: when the city
     changed since (someone else's update, an import), nothing is saved (checked under the
     city's lock by `repository.record_capacity`).
     """
     if capacity is None:
-        return t("Capacity is required: enter the number of units the agency has now.")
+        required = t("Capacity is required: enter the number of units the agency has now.")
+        return CapacityOutcome(problem=required, fields={"capacity": required})
     try:
-        edits.update_capacity(
+        saved = edits.update_capacity(
             actor,
             city_name=city_name,
             agency_id=agency_id,
@@ -114,25 +174,38 @@ def record_capacity_update(
             as_of=as_of,
             expected_version=expected_version,
         )
+    except edits.InvalidCapacity as exc:
+        fields: dict[str, str] = {}
+        for problem in exc.problems:
+            fields.setdefault(problem.field, field_message(problem))
+        return CapacityOutcome(
+            problem=t("Nothing was changed: correct the figures marked below."), fields=fields
+        )
     except AccessDenied as exc:
-        return t("Nothing was changed: {reason}.", reason=exc)
+        return CapacityOutcome(problem=t("Nothing was changed: {reason}.", reason=exc))
     except ConcurrentEdit:
-        return t(
-            "Nothing was changed: the city's data changed since this form was shown (someone "
-            "else's update or an import). Check the current figures in the history below, then "
-            "save again."
+        return CapacityOutcome(
+            problem=t(
+                "Nothing was changed: the city's data changed since this form was shown "
+                "(someone else's update or an import). Check the current figures in the "
+                "history below, then save again."
+            )
         )
     except InvalidRecord as exc:
-        return t("Nothing was changed: {reason}. Correct it and save again.", reason=exc)
+        return CapacityOutcome(
+            problem=t("Nothing was changed: {reason}. Correct it and save again.", reason=exc)
+        )
     except StorageError as exc:
-        return t("Nothing was changed: {reason}.", reason=exc)
+        return CapacityOutcome(problem=t("Nothing was changed: {reason}.", reason=exc))
     except DatabaseError as exc:
         reason = str(exc).splitlines()[0]
-        return t(
-            "Nothing was changed: the database refused the update ({reason}). Try again.",
-            reason=reason,
+        return CapacityOutcome(
+            problem=t(
+                "Nothing was changed: the database refused the update ({reason}). Try again.",
+                reason=reason,
+            )
         )
-    return None
+    return CapacityOutcome(saved=saved)
 
 
 def capacity_history(actor: Actor, city_name: str, agency_id: str, service_id: str) -> pd.DataFrame:

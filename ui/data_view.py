@@ -19,7 +19,6 @@ from service.access import Action, Actor
 from ui import data_admin
 from ui.data import city_names, data_version, run_plan
 
-SEEN = "data_page_seen_version"  # (city, data version) the capacity form was last drawn at
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -74,9 +73,43 @@ def draw_import(actor: Actor) -> None:
         (st.success if imported else st.error)(message)
 
 
+FORM_AT = "capacity_form_at"  # (city, agency, service, data version) the fields were set at
+OUTCOME = "capacity_outcome"  # what the last Save did, for the next run to show
+FIELDS = ("capacity", "occupied", "max_expansion", "as_of")
+
+
+def field_key(agency_id: str, service_id: str, name: str) -> str:
+    return f"capacity_{agency_id}_{service_id}_{name}"
+
+
+def _save(actor: Actor, city: str, agency_id: str, service_id: str, version: str) -> None:
+    """Save's callback, before the page runs: what the fields hold is what is saved; after
+    a save the fields keep it (they were set at the new version)."""
+    state = st.session_state
+    values = {name: state.get(field_key(agency_id, service_id, name)) for name in FIELDS}
+    outcome = data_admin.record_capacity_update(
+        actor,
+        city,
+        agency_id=agency_id,
+        service_id=service_id,
+        capacity=values["capacity"],
+        occupied=values["occupied"],
+        max_expansion=values["max_expansion"],
+        as_of=values["as_of"] or date.today(),
+        expected_version=version,  # the figures the fields were set from
+    )
+    state[OUTCOME] = (agency_id, service_id, outcome)
+    if outcome.saved is not None:
+        state[FORM_AT] = (city, agency_id, service_id, data_version(city, actor))
+
+
 def draw_capacity_editor(actor: Actor, city: str, package: CityPackage) -> None:
-    """Choose an agency and a service, record new figures, show the history."""
-    seen = st.session_state.get(SEEN)
+    """Choose an agency and a service, record new figures, show the history.
+
+    The fields have stable keys and take the current figures only when the agency, the
+    service or the city's data changed (`FORM_AT`); so what the user typed is what Save
+    saves (issue 14: a widget made again with the new figures as its default dropped it).
+    """
     version = data_version(city, actor)
     names = package.agencies.set_index("agency_id")["name"]
     editable = [
@@ -109,43 +142,38 @@ def draw_capacity_editor(actor: Actor, city: str, package: CityPackage) -> None:
         value = None if row is None else row[column]
         return None if value is None or value != value else float(value)
 
+    keys = {name: field_key(agency_id, service_id, name) for name in FIELDS}
+    at = (city, agency_id, service_id, version)
+    if st.session_state.get(FORM_AT) != at:
+        st.session_state[keys["capacity"]] = now("capacity")
+        st.session_state[keys["occupied"]] = now("occupied")
+        st.session_state[keys["max_expansion"]] = now("max_expansion") or 0.0
+        st.session_state[keys["as_of"]] = date.today()
+        st.session_state[FORM_AT] = at
+    shown = st.session_state.pop(OUTCOME, None)
+    outcome = shown[2] if shown and shown[:2] == (agency_id, service_id) else None
+    errors = outcome.fields if outcome is not None else {}
+
     with st.form(f"capacity_{agency_id}_{service_id}"):
         c1, c2, c3, c4 = st.columns(4)
-        capacity = c1.number_input(
-            t("Capacity ({unit}s)", unit=unit), value=now("capacity"), step=1.0
+        c1.number_input(t("Capacity ({unit}s)", unit=unit), step=1.0, key=keys["capacity"])
+        c2.number_input(t("Occupied ({unit}s; empty: unknown)", unit=unit), key=keys["occupied"])
+        c3.number_input(
+            t("May add at most ({unit}s)", unit=unit), step=1.0, key=keys["max_expansion"]
         )
-        occupied = c2.number_input(
-            t("Occupied ({unit}s; empty: unknown)", unit=unit), value=now("occupied")
+        c4.date_input(t("As of"), key=keys["as_of"])
+        for column, name in zip((c1, c2, c3), FIELDS, strict=False):
+            if name in errors:
+                column.error(errors[name])
+        st.form_submit_button(
+            t("Save capacity"),
+            on_click=_save,
+            args=(actor, city, agency_id, service_id, version),
         )
-        expansion = c3.number_input(
-            t("May add at most ({unit}s)", unit=unit), value=now("max_expansion") or 0.0, step=1.0
-        )
-        as_of = c4.date_input(t("As of"), value=date.today())
-        if st.form_submit_button(t("Save capacity")):
-            problem = data_admin.record_capacity_update(
-                actor,
-                city,
-                agency_id=agency_id,
-                service_id=service_id,
-                capacity=capacity,
-                occupied=occupied,
-                max_expansion=expansion,
-                as_of=as_of,
-                expected_version=seen[1] if seen and seen[0] == city else version,
-            )
-            if problem:
-                st.error(problem)
-            else:
-                st.success(
-                    t(
-                        "Saved: {value} has {capacity} {unit}s as of {as_of}.",
-                        value=names[agency_id],
-                        capacity=fmt_number(capacity or 0.0),
-                        unit=unit,
-                        as_of=as_of,
-                    )
-                )
-    st.session_state[SEEN] = (city, data_version(city, actor))
+    if outcome is not None and outcome.saved is not None:
+        st.success(data_admin.saved_message(outcome.saved, names[agency_id]))
+    elif outcome is not None and outcome.problem:
+        st.error(outcome.problem)
     st.caption(
         t(
             "History of {value}: {value2}, newest first.",

@@ -22,7 +22,7 @@ from models.db import get_engine, session_scope
 from models.repository import capacity_history, list_cities, record_capacity
 from planner.package import read_package
 from planner.scenario import Scenario
-from planner.settings import get_settings
+from planner.settings import DEMO_PACKAGE, get_settings
 from tests.app.conftest import ROOT
 from tests.app.scratch import copy_database, row_counts, use_database
 from tests.package_factory import CITY, set_cell, write_tiny_package, zip_package
@@ -175,7 +175,7 @@ def test_a_capacity_update_adds_a_history_row(scratch_env: str) -> None:
     app.number_input[0].set_value(-4.0)
     button(app, "Save capacity").click().run()
     assert not app.exception
-    assert "capacity: -4.0 is below 0" in app.error[0].value
+    assert "Must be 0 or more, not -4." in app.error[0].value
     assert len(history()) == rows
 
     app.number_input[0].set_value(31.0)
@@ -213,11 +213,81 @@ def test_a_capacity_update_on_stale_figures_is_refused(scratch_env: str) -> None
     app.number_input[0].set_value(12.0)
     button(app, "Save capacity").click().run()
     assert not app.exception
-    assert "changed since this form was shown" in app.error[0].value
+    assert any("changed since this form was shown" in e.value for e in app.error)
     assert row_counts(scratch_env) == before
     button(app, "Save capacity").click().run()  # now on the current figures
     assert app.success[0].value.startswith("Saved:")
     assert row_counts(scratch_env)["capacity"] == before["capacity"] + 1
+
+
+def choose_beds(app: AppTest) -> tuple[str, str]:
+    """Pick an agency that offers a service counted in beds; (agency_id, service_id)."""
+    package = read_package(DEMO_PACKAGE)
+    beds = set(package.services.loc[package.services["unit"] == "bed", "service_id"])
+    current = package.current_capacity()
+    row = current[current["service_id"].isin(beds)].iloc[0]
+    agency_id, service_id = str(row["agency_id"]), str(row["service_id"])
+    next(s for s in app.selectbox if s.label == "Agency").set_value(agency_id).run()
+    next(s for s in app.selectbox if s.label == "Service").set_value(service_id).run()
+    assert not app.exception
+    return agency_id, service_id
+
+
+def field(app: AppTest, label: str):  # type: ignore[no-untyped-def]
+    return next(n for n in app.number_input if n.label.startswith(label))
+
+
+def test_the_capacity_form_saves_what_was_typed(scratch_env: str) -> None:
+    """Issue 14: a partner saves 20 beds, corrects to 18 and saves: the page said "Saved …
+    20 beds" and the database held 20 (the field was made again with the saved figure as
+    its default, which dropped the correction)."""
+    app = page()
+    agency_id, service_id = choose_beds(app)
+
+    def latest() -> float:
+        with session_scope(get_engine(scratch_env)) as session:
+            rows = capacity_history(
+                session, city_name=DEMO, agency_id=agency_id, service_id=service_id
+            )
+        return rows[-1].capacity
+
+    field(app, "Occupied").set_value(None)
+    for typed, was in ((20.0, None), (18.0, 20.0), (19.0, 18.0)):
+        field(app, "Capacity").set_value(typed)
+        button(app, "Save capacity").click().run()
+        assert not app.exception
+        assert latest() == typed
+        message = app.success[0].value
+        assert message.startswith("Saved:") and f"has {typed:.0f} beds" in message, message
+        if was is not None:
+            assert message.endswith(f"was {was:.0f}."), message
+        assert field(app, "Capacity").value == typed
+
+
+def test_capacity_figures_are_checked_beside_their_field(scratch_env: str) -> None:
+    app = page()
+    choose_beds(app)
+    before = row_counts(scratch_env)
+    field(app, "Capacity").set_value(13.5)
+    button(app, "Save capacity").click().run()
+    assert not app.exception
+    assert any(e.value == "Whole beds only, not 13.5." for e in app.error)
+    assert row_counts(scratch_env) == before
+    assert field(app, "Capacity").value == 13.5, "the typed figure stays to be corrected"
+
+    field(app, "Capacity").set_value(10.0)
+    field(app, "Occupied").set_value(25.0)
+    button(app, "Save capacity").click().run()
+    assert any(
+        e.value == "More than the capacity, 10: occupied cannot exceed it." for e in app.error
+    )
+    assert row_counts(scratch_env) == before
+
+    field(app, "May add at most").set_value(-1.0)
+    field(app, "Occupied").set_value(4.0)
+    button(app, "Save capacity").click().run()
+    assert any(e.value == "Must be 0 or more, not -1." for e in app.error)
+    assert row_counts(scratch_env) == before
 
 
 @pytest.fixture
