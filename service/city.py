@@ -38,7 +38,7 @@ from planner.geo import display_geometry
 from planner.i18n import N_, t
 from planner.overview import service_outlook
 from planner.package import CityPackage
-from service import store
+from service import forecasts, store
 from service.access import AccessDenied, Action, Actor, require
 from service.audience import Audience, audience_for
 from service.published import (
@@ -58,6 +58,7 @@ def cities_for(actor: Actor | None) -> list[str]:
     """The cities the actor may pick: a partner its own; every other role all of them."""
     if actor is None:
         return []
+    forecasts.warm_at_start()
     with store.session() as opened:
         names = repository.list_cities(opened)
     if actor.role == "partner":
@@ -329,11 +330,19 @@ def _published_measures(
 
 
 def _outlook(city_name: str, version: str, horizon_months: int) -> DemandOutlook:
-    return store.cached(
+    """The outlook (joint sample paths), stored per demand history (service.forecasts)."""
+    return forecasts.stored(
         "outlook",
-        (city_name, version, horizon_months),
+        city_name,
+        version,
+        (horizon_months,),
         lambda: demand_outlook(store.exact_package(city_name, version), horizon_months),
     )
+
+
+def outlook_exact(city_name: str, version: str) -> DemandOutlook:
+    """Service use only: the city's outlook over the pages' horizon."""
+    return _outlook(city_name, version, FORECAST_MONTHS)
 
 
 def _service_forecast(city_name: str, version: str) -> pd.DataFrame:
@@ -344,6 +353,22 @@ def _service_forecast(city_name: str, version: str) -> pd.DataFrame:
             store.exact_package(city_name, version),
             _outlook(city_name, version, FORECAST_MONTHS).paths,
         ),
+    )
+
+
+def service_forecast_exact(city_name: str, version: str) -> pd.DataFrame:
+    """Service use only: city-wide forecast per service and month, with the gap."""
+    return _service_forecast(city_name, version)
+
+
+def backtest_exact(city_name: str, version: str) -> BacktestResult:
+    """Service use only: the backtest, stored per demand history."""
+    return forecasts.stored(
+        "backtest",
+        city_name,
+        version,
+        (),
+        lambda: model_backtest(store.exact_package(city_name, version)),
     )
 
 
@@ -408,8 +433,4 @@ def forecast_per_resident(
 def backtest(actor: Actor, city_name: str) -> BacktestResult:
     """How each forecasting model did on the city's history (scores only)."""
     _, version = _checked(actor, city_name, Action.VIEW_AGGREGATES, N_("see forecasts"))
-    return store.cached(
-        "backtest",
-        (city_name, version),
-        lambda: model_backtest(store.exact_package(city_name, version)),
-    )
+    return backtest_exact(city_name, version)

@@ -1,0 +1,287 @@
+"""Forecasts computed when the data changes and stored, so that no visitor waits for them.
+
+A city's forecasts (the demand outlook with its joint sample paths, the backtest, the
+planner's demand per horizon and quantile) depend on its demand history, not on its
+capacity. They are stored keyed by a fingerprint of what they are computed from: the demand
+history, the services' units per case, the district ids, and the forecaster's own source
+(planner/forecast.py, demand.py, demand_view.py), so that a capacity edit reuses them, a
+re-import of the same history reuses them, and a change of the forecaster recomputes them.
+
+- `stored(kind, city, version, params, make)`: `make()` once per fingerprint and params,
+  kept in the process (`service.store.cached`) and on disk.
+- `data_changed(city)`: the hook of every write (`service.edits`) in the app: in a
+  background worker, compute what the new data version needs and is not stored yet
+  (nothing new after a capacity edit), then solve the status quo (the Overview and the map
+  read it), so that the next visitor finds them ready.
+- `warm_at_start()`: once per process (the first page run of a fresh server): the same for
+  every city, in the background.
+
+Where: on disk, one pickle per (city, fingerprint, kind, params) under `HAVEN_FORECAST_DIR`,
+by default the folder `forecasts/` beside an SQLite database file (var/forecasts/ for the
+default var/haven.db), else var/forecasts/. Disk rather than the database: no migration, a
+content-addressed file is never stale (its name is its key) and may be deleted at any time,
+and reading one is a quarter of a second where recomputing takes 15 s. The files are written
+by the app itself (never uploaded), replaced atomically, and the newest three per city and
+kind kept. Plain pickles: the demo city's outlook (1.5 million sample rows) is 95 MB; parquet
+(0.75 MB) and compressed or categorical pickles were 4 to 10 times slower to read. With
+several app instances on one database, give them a shared HAVEN_FORECAST_DIR or each
+computes its own once.
+
+Nightly refresh (new code or a cleared folder; data edits already trigger it):
+`python -c "from service import forecasts; forecasts.refresh_all()"`.
+`HAVEN_PRECOMPUTE=0` turns the background worker off (computed on first use instead); it
+is off by default inside pytest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import logging
+import os
+import pickle
+import queue
+import re
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Hashable
+from pathlib import Path
+from typing import TypeVar
+
+import pandas as pd
+from sqlalchemy.engine import make_url
+
+from planner.package import CityPackage
+from planner.settings import PROJECT_ROOT
+from service import store
+
+T = TypeVar("T")
+
+log = logging.getLogger(__name__)
+
+FORECASTER_MODULES = ("planner.forecast", "planner.demand", "planner.demand_view")
+DEFAULT_HORIZON = 12
+DEFAULT_QUANTILE = 0.5
+
+
+def _code_fingerprint() -> bytes:
+    digest = hashlib.sha256()
+    for name in FORECASTER_MODULES:
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.origin and os.path.exists(spec.origin):
+            digest.update(Path(spec.origin).read_bytes())
+    return digest.digest()
+
+
+_CODE = _code_fingerprint()
+
+
+def fingerprint(package: CityPackage) -> str:
+    """What the city's forecasts are computed from, as 16 hex digits."""
+    digest = hashlib.sha256(_CODE)
+    demand = package.demand
+    columns = sorted(demand.columns)
+    ordered = demand[columns].astype(str).sort_values(columns).reset_index(drop=True)
+    digest.update(pd.util.hash_pandas_object(ordered, index=False).to_numpy().tobytes())
+    services = package.services[["service_id", "units_per_case"]].astype(str)
+    digest.update(pd.util.hash_pandas_object(services, index=False).to_numpy().tobytes())
+    digest.update("\n".join(sorted(package.districts["district_id"].astype(str))).encode())
+    return digest.hexdigest()[:16]
+
+
+def demand_key(city_name: str, version: str) -> str:
+    """The fingerprint of the city's demand at a data version (once per version)."""
+    return store.cached(
+        "demand_key",
+        (city_name, version),
+        lambda: fingerprint(store.exact_package(city_name, version)),
+    )
+
+
+def folder() -> Path | None:
+    """Where forecasts are stored (None: an in-memory database, kept in memory only)."""
+    configured = os.environ.get("HAVEN_FORECAST_DIR")
+    if configured:
+        return Path(configured)
+    url = make_url(store.database_url())
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:":
+            return None
+        return Path(url.database).resolve().parent / "forecasts"
+    return PROJECT_ROOT / "var" / "forecasts"
+
+
+def _file_name(kind: str, city_name: str, key: str, params: tuple[Hashable, ...]) -> str:
+    slug = re.sub(r"[^A-Za-z0-9]+", "_", city_name).strip("_")[:40] or "city"
+    city_hash = hashlib.sha256(city_name.encode()).hexdigest()[:6]
+    tail = "-".join(re.sub(r"[^A-Za-z0-9.]+", "", str(p)) for p in params)
+    return f"{slug}.{city_hash}-{key}-{kind}{'-' + tail if tail else ''}.pkl"
+
+
+KEEP_VERSIONS = 3
+"""Files kept per city, kind and params (the newest): older demand histories go."""
+
+
+def _prune(path: Path) -> None:
+    city, _, rest = path.name.partition("-")
+    _key, _, kind_params = rest.partition("-")
+    siblings = sorted(
+        path.parent.glob(f"{city}-*-{kind_params}"),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for old in siblings[KEEP_VERSIONS:]:
+        old.unlink(missing_ok=True)
+
+
+def _from_disk(path: Path, make: Callable[[], T]) -> T:
+    try:
+        with path.open("rb") as handle:
+            return pickle.load(handle)  # type: ignore[no-any-return]
+    except FileNotFoundError:
+        pass
+    except Exception:  # a truncated or outdated file: computed again and replaced
+        log.warning("forecast store: %s unreadable, recomputed", path.name)
+    value = make()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as out:
+            pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(out.name, path)
+        _prune(path)
+    except OSError as error:  # a read-only disk: still served from memory
+        log.warning("forecast store: cannot write %s: %s", path, error)
+    return value
+
+
+def stored(
+    kind: str,
+    city_name: str,
+    version: str,
+    params: tuple[Hashable, ...],
+    make: Callable[[], T],
+) -> T:
+    """`make()` once per (city, demand fingerprint, kind, params): from memory, else from
+    disk, else computed and stored."""
+    key = demand_key(city_name, version)
+    where = folder()
+
+    def load() -> T:
+        if where is None:
+            return make()
+        return _from_disk(where / _file_name(kind, city_name, key, params), make)
+
+    return store.cached(f"stored:{kind}", (city_name, key, *params), load)
+
+
+def is_stored(city_name: str, version: str) -> bool:
+    """True when the city's default outlook is on disk for this data version."""
+    where = folder()
+    if where is None:
+        return False
+    name = _file_name("outlook", city_name, demand_key(city_name, version), (DEFAULT_HORIZON,))
+    return (where / name).exists()
+
+
+# --- precomputing ---------------------------------------------------------------------------
+
+
+def precompute(city_name: str) -> None:
+    """What the pages of the city's current data version need: its outlook, backtest and
+    planner demand (stored, so reused across versions with the same demand), and the status
+    quo plan (in memory: it depends on capacity)."""
+    from service import city, plans
+
+    version = store.data_version(city_name)
+    city.outlook_exact(city_name, version)
+    city.service_forecast_exact(city_name, version)
+    plans.status_quo_coverage_exact(city_name, version)
+    city.backtest_exact(city_name, version)
+
+
+def refresh_all() -> None:
+    """Precompute every city now, in this thread (the nightly one-liner)."""
+    for name in _city_names():
+        precompute(name)
+
+
+def _city_names() -> list[str]:
+    from models import repository
+
+    with store.session() as opened:
+        return list(repository.list_cities(opened))
+
+
+_queue: queue.Queue[tuple[str, str | None]] = queue.Queue()
+_worker: threading.Thread | None = None
+_worker_lock = threading.Lock()
+_started = False
+
+
+def enabled() -> bool:
+    """`HAVEN_PRECOMPUTE` (1/0); unset: on, except in a test process (pytest), where a
+    background worker would race the tests' own databases and patches."""
+    setting = os.environ.get("HAVEN_PRECOMPUTE")
+    if setting is None:
+        return "pytest" not in sys.modules
+    return setting.strip().lower() not in {"0", "false", "no", "off"}
+
+
+def _work() -> None:
+    while True:
+        city_name, url = _queue.get()
+        try:
+            if url is None or url == store.database_url():
+                precompute(city_name)
+        except Exception:  # a background refresh never breaks a page: logged, tried on use
+            log.exception("forecast store: precomputing %s failed", city_name)
+        finally:
+            _queue.task_done()
+
+
+def schedule(city_name: str) -> None:
+    """Precompute the city in the background worker (one thread per process, in turn)."""
+    global _worker
+    if not enabled():
+        return
+    with _worker_lock:
+        if _worker is None or not _worker.is_alive():
+            _worker = threading.Thread(target=_work, name="haven-forecasts", daemon=True)
+            _worker.start()
+    _queue.put((city_name, store.database_url()))
+
+
+def data_changed(city_name: str) -> None:
+    """The hook of every write to a city's data (service.edits): precomputed in the
+    background in a serving process (the app, once `warm_at_start` ran). A command-line
+    import does not wait for it: the app computes it at its start or first use."""
+    if _started:
+        schedule(city_name)
+
+
+def warm_at_start() -> None:
+    """Once per process: precompute every city in the background."""
+    global _started
+    with _worker_lock:
+        if _started or not enabled():
+            return
+        _started = True
+    try:
+        names = _city_names()
+    except Exception:  # no database yet: nothing to warm
+        return
+    for name in names:
+        schedule(name)
+
+
+def wait_idle(timeout_s: float = 120.0) -> bool:
+    """Wait until the worker has nothing left (tests, benchmarks); True when idle."""
+    done = threading.Event()
+
+    def join() -> None:
+        _queue.join()
+        done.set()
+
+    threading.Thread(target=join, daemon=True).start()
+    return done.wait(timeout_s)
