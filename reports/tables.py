@@ -7,8 +7,10 @@ from __future__ import annotations
 import pandas as pd
 
 from planner import disclosure
+from planner.findings import Baselines
 from planner.i18n import N_, t
 from planner.plan_words import baseline_name
+from reports import words
 from reports.view import UNIT_MONTHS, ReportTable, ReportView
 
 AGENCY_KIND_WORDS = {
@@ -63,8 +65,21 @@ def baselines_table(view: ReportView) -> ReportTable:
         "Against baselines",
         t("Headline figures against the baselines"),
         pd.DataFrame(rows),
-        note=t("Baselines spend the same budget by simple rules, for comparison."),
+        note=baselines_note(view),
     )
+
+
+def baselines_note(view: ReportView) -> str:
+    """What the baselines are and, for each that could not place the whole budget, how
+    much it left and why (never "they spend the same budget" when they do not)."""
+    baselines = Baselines.from_dict(view.summary.get("baselines"))
+    unspent = [
+        words.unspent_note(result.name, result.totals, view.book)
+        for result in baselines
+        if result.totals is not None
+    ]
+    lines = [t("Baselines are given the same budget and spend it by simple rules, for comparison.")]
+    return " ".join(lines + [f"{note}." for note in unspent if note])
 
 
 def service_table(view: ReportView) -> ReportTable:
