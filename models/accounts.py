@@ -21,7 +21,15 @@ from sqlmodel import Session, col, select
 
 from models.errors import InvalidRecord, StorageError
 from models.repository import as_utc
-from models.tables import ROLE_NAMES, AuditEvent, AuditEventPublic, UserAccount, UserPublic
+from models.tables import (
+    ROLE_NAMES,
+    AuditEvent,
+    AuditEventPublic,
+    LoginSession,
+    LoginSessionPublic,
+    UserAccount,
+    UserPublic,
+)
 from planner.i18n import t
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$")
@@ -127,6 +135,71 @@ def user_public(user: UserAccount) -> UserPublic:
         created_at=as_utc(user.created_at),
         last_login_at=None if user.last_login_at is None else as_utc(user.last_login_at),
     )
+
+
+# --- login sessions -------------------------------------------------------------------------
+
+
+def add_login_session(
+    session: Session, *, session_id: str, username: str, now: datetime, expires_at: datetime
+) -> None:
+    """Record a login: `session_id` is the token's hash (the caller hashes it)."""
+    session.add(
+        LoginSession(
+            id=session_id,
+            username=username,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=expires_at,
+        )
+    )
+    session.flush()
+
+
+def find_login_session(session: Session, *, session_id: str) -> LoginSessionPublic | None:
+    row = session.get(LoginSession, session_id)
+    if row is None:
+        return None
+    return LoginSessionPublic(
+        username=row.username,
+        created_at=as_utc(row.created_at),
+        last_seen_at=as_utc(row.last_seen_at),
+        expires_at=as_utc(row.expires_at),
+        revoked_at=None if row.revoked_at is None else as_utc(row.revoked_at),
+    )
+
+
+def touch_login_session(session: Session, *, session_id: str, now: datetime) -> None:
+    """The login was active at `now`."""
+    row = session.get(LoginSession, session_id)
+    if row is not None:
+        row.last_seen_at = now
+        session.add(row)
+        session.flush()
+
+
+def revoke_login_session(session: Session, *, session_id: str, now: datetime) -> bool:
+    """End one login; False when there was none or it had ended already."""
+    row = session.get(LoginSession, session_id)
+    if row is None or row.revoked_at is not None:
+        return False
+    row.revoked_at = now
+    session.add(row)
+    session.flush()
+    return True
+
+
+def revoke_login_sessions(session: Session, *, username: str, now: datetime) -> int:
+    """End every login of an account that has not ended yet; how many were ended."""
+    query = select(LoginSession).where(
+        col(LoginSession.username) == username, col(LoginSession.revoked_at).is_(None)
+    )
+    rows = list(session.exec(query).all())
+    for row in rows:
+        row.revoked_at = now
+        session.add(row)
+    session.flush()
+    return len(rows)
 
 
 # --- audit ----------------------------------------------------------------------------------

@@ -436,3 +436,36 @@ class AuditEventPublic(StoredModel):
     target: str | None
     before: Any
     after: Any
+
+
+class LoginSession(StoredModel, table=True):
+    """One login, as long as it lasts: the browser holds a random token in a signed cookie,
+    the database only the token's SHA-256 (`id`), so a copy of the table logs nobody in.
+
+    A login ends when it is revoked (logout, which ends every login of the account), when
+    it has been idle longer than `HAVEN_SESSION_IDLE_MINUTES` (`last_seen_at`), or at
+    `expires_at` (`HAVEN_SESSION_MAX_HOURS` after it began). Made by migration 0004.
+    `username` is no foreign key: a login of an account gone is simply not resumed, and
+    the account table stays free to be locked or truncated on its own.
+    """
+
+    __tablename__ = "login_session"
+
+    id: str = Field(primary_key=True, description="SHA-256 of the token, hex")
+    username: str = Field(index=True)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
+    last_seen_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True))
+    revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class LoginSessionPublic(StoredModel):
+    """A login as `models.accounts.find_login_session` returns it (detached)."""
+
+    model_config = ConfigDict(frozen=True)  # type: ignore[assignment]
+
+    username: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None

@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     session_idle_minutes: float = Field(
         default=30.0, gt=0, description="A login expires after this long without activity."
     )
+    session_max_hours: float = Field(
+        default=12.0, gt=0, description="A login expires this long after it began, active or not."
+    )
+    secret_key: str | None = Field(
+        default=None,
+        description="Key that signs the login cookie; generated into var/secret_key if unset.",
+    )
     # Hostile input (planner.package, planner.tables): limits a city may raise or lower.
     max_package_mb: float = Field(
         default=250.0, gt=0, description="Largest package, in MB, once uncompressed (all files)."

@@ -29,6 +29,7 @@ TABLES = {
     "plan_run",
     "user_account",
     "audit_event",
+    "login_session",
 }
 
 
