@@ -1,8 +1,11 @@
 """The "served against budget" curve: the city's and each district's, and where the next
 dollar helps most. Chart builders take frames and return Altair charts; `draw_budget_curve`
-runs the sweep (with a progress bar) and draws them."""
+runs the sweep in a background thread (a progress bar polls it) and draws them."""
 
 from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
 
 import altair as alt
 import pandas as pd
@@ -73,19 +76,59 @@ def marginal_heatmap(marginal: pd.DataFrame) -> alt.Chart:
     )
 
 
-def run_sweep(
-    city: str, scenario: Scenario, factors: tuple[float, ...], actor: Actor
-) -> SweepResult:
-    """Run the sweep in this session's process (service.plans.run_sweep), with a progress
-    bar."""
-    bar = st.progress(0.0, text=t("Solving the budget sweep…"))
+@dataclass(eq=False)
+class SweepJob:
+    """A sweep solving in a background thread: its share done, then its result or error.
+    The thread touches no Streamlit: it only sets these fields, which the page polls."""
+
+    key: tuple[object, ...]
+    share: float = 0.0
+    result: SweepResult | None = None
+    error: Exception | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.result is not None or self.error is not None
+
+
+def start_sweep(
+    city: str,
+    scenario: Scenario,
+    factors: tuple[float, ...],
+    actor: Actor,
+    key: tuple[object, ...],
+) -> SweepJob:
+    """Run the sweep (service.plans.run_sweep) in a background thread, so that the page is
+    drawn at once and the user may go elsewhere meanwhile."""
+    job = SweepJob(key)
 
     def advance(share: float) -> None:
-        bar.progress(min(1.0, share), text=t("Solved {share:.0%} of the sweep", share=share))
+        job.share = min(1.0, max(job.share, share))
 
-    result = plans.run_sweep(actor, city, scenario, factors, progress=advance)
-    bar.empty()
-    return result
+    def work() -> None:
+        try:
+            job.result = plans.run_sweep(actor, city, scenario, factors, progress=advance)
+        except Exception as error:  # shown on the page, never lost in the thread
+            job.error = error
+
+    threading.Thread(target=work, name="haven-sweep", daemon=True).start()
+    return job
+
+
+POLL_SECONDS = 0.5
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def _progress(job: SweepJob) -> None:
+    """The progress bar, redrawn every half second; the page again once the sweep is done."""
+    if job.done:
+        st.rerun()
+    st.progress(
+        job.share,
+        text=t("Solving the budget sweep…")
+        if job.share <= 0
+        else t("Solved {share:.0%} of the sweep", share=job.share),
+    )
 
 
 def draw_budget_curve(
@@ -93,14 +136,23 @@ def draw_budget_curve(
 ) -> SweepResult | None:
     """Sweep the budget from 0 to 2x the scenario's, then draw the city's curve, each
     district's, and the marginal served per 1,000 per district (where the next dollar helps).
-    The result is kept in the session for this city's data version and scenario."""
+    The sweep runs in the background with a progress bar; its result is kept in the session
+    for this city's data version and scenario."""
     key = ("budget_sweep", city, data_version(city, actor), hash(scenario), factors, actor)
-    if st.session_state.get("budget_sweep_key") != key:
+    job = st.session_state.get("budget_sweep_job")
+    if not isinstance(job, SweepJob) or job.key != key:
         if not st.button(t("Run the budget sweep"), type="primary"):
             return None
-        st.session_state["budget_sweep"] = run_sweep(city, scenario, factors, actor)
-        st.session_state["budget_sweep_key"] = key
-    result: SweepResult = st.session_state["budget_sweep"]
+        job = start_sweep(city, scenario, factors, actor, key)
+        st.session_state["budget_sweep_job"] = job
+    if not job.done:
+        _progress(job)
+        return None
+    if job.error is not None or job.result is None:
+        st.error(t("The budget sweep failed: {error}", error=str(job.error)))
+        del st.session_state["budget_sweep_job"]
+        return None
+    result: SweepResult = job.result
     currency = visible_package(city, actor).city.currency
     points = result.points
     failed = points[~points["status"].isin(["optimal", "time_limit"])]

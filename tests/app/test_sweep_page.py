@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import ROOT
@@ -12,7 +14,13 @@ PAGE = str(ROOT / "pages/sweep.py")
 def test_sweep_page_renders_and_runs(app_env: str) -> None:
     app = AppTest.from_file(PAGE, default_timeout=600).run()
     assert not app.exception
-    if app.button:  # the sweep starts on a button press
+    if app.button:  # the sweep starts on a button press, and runs in the background
         app.button[0].click().run()
     assert not app.exception
-    assert app.get("vega_lite_chart") or app.get("arrow_vega_lite_chart")
+    assert app.get("progress"), "the page shows the sweep's progress at once"
+    deadline = time.monotonic() + 600
+    while not (app.get("vega_lite_chart") or app.get("arrow_vega_lite_chart")):
+        assert time.monotonic() < deadline, "the sweep never finished"
+        time.sleep(0.5)
+        app.run()
+        assert not app.exception
