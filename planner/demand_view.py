@@ -2,7 +2,9 @@
 their totals, forecast demand per resident, and the backtest that chose the models.
 
 Fans of a total (the city, or all services) come from the joint sample paths summed, so
-they are coherent: a quantile of a sum is not the sum of the quantiles.
+they are coherent: a quantile of a sum is not the sum of the quantiles. The paths are the
+plan's (planner.demand.case_paths): the expected demand of a fan (`mean`) and of a district
+is the one the default plan plans for.
 """
 
 from __future__ import annotations
@@ -12,13 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planner.forecast import (
-    BacktestResult,
-    backtest,
-    demand_history,
-    forecast_package,
-    sample_paths,
-)
+from planner.demand import PATH_SAMPLES, PATH_SEED, case_paths
+from planner.forecast import BacktestResult, backtest, demand_history, forecast_package
 from planner.package import CityPackage
 
 FAN_QUANTILES = (0.1, 0.5, 0.9)
@@ -33,26 +30,18 @@ class DemandOutlook:
 
 
 def demand_outlook(
-    package: CityPackage, horizon_months: int = 12, n_samples: int = 200, seed: int = 0
+    package: CityPackage,
+    horizon_months: int = 12,
+    n_samples: int = PATH_SAMPLES,
+    seed: int = PATH_SEED,
 ) -> DemandOutlook:
     history = demand_history(package)
-    ids = history[["series_id", "district_id", "service_id"]].drop_duplicates()
-    if history.empty:
-        empty = pd.DataFrame(columns=["sample", "district_id", "service_id", "period", "cases"])
-        return DemandOutlook(
-            history.rename(columns={"y": "cases"}),
-            forecast_package(package, horizon_months),
-            empty,
-            horizon_months,
-        )
-    paths = sample_paths(history, horizon_months, n_samples, seed)
-    paths = paths.merge(ids, on="series_id").rename(columns={"y": "cases"})
     return DemandOutlook(
         history=history[["district_id", "service_id", "period", "y"]].rename(
             columns={"y": "cases"}
         ),
         forecast=forecast_package(package, horizon_months, FAN_QUANTILES),
-        paths=paths[["sample", "district_id", "service_id", "period", "cases"]],
+        paths=case_paths(package, horizon_months, n_samples, seed),
         horizon_months=horizon_months,
     )
 
@@ -60,8 +49,9 @@ def demand_outlook(
 def fan(
     outlook: DemandOutlook, district_id: str | None = None, service_id: str | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """History (`period, cases`) and forecast (`period, q0.1, q0.5, q0.9`) of one district
-    and service, or of the totals when either is None."""
+    """History (`period, cases`) and forecast (`period, mean, q0.1, q0.5, q0.9`) of one
+    district and service, or of the totals when either is None. `mean` is the expected
+    demand in cases (what the default plan plans for, in cases)."""
 
     def pick(frame: pd.DataFrame) -> pd.DataFrame:
         keep = np.ones(len(frame), dtype=bool)
@@ -74,7 +64,8 @@ def fan(
     history = pd.DataFrame(pick(outlook.history).groupby("period", as_index=False)["cases"].sum())
     totals = pick(outlook.paths).groupby(["sample", "period"])["cases"].sum()
     grouped = totals.groupby(level="period")
-    forecast = pd.DataFrame({f"q{q:g}": grouped.quantile(q) for q in FAN_QUANTILES}).reset_index()
+    columns = {"mean": grouped.mean(), **{f"q{q:g}": grouped.quantile(q) for q in FAN_QUANTILES}}
+    forecast = pd.DataFrame(columns).reset_index()
     return history, forecast
 
 
@@ -82,11 +73,14 @@ def forecast_per_resident(
     package: CityPackage, outlook: DemandOutlook, service_id: str | None = None
 ) -> pd.DataFrame:
     """Per district (indexed by district_id): name, population, forecast cases per month
-    (mean over the horizon) and per 10,000 residents."""
-    forecast = outlook.forecast
+    (the expected demand of the sample paths, mean over the horizon) and per 10,000
+    residents."""
+    paths = outlook.paths
     if service_id is not None:
-        forecast = forecast[forecast["service_id"] == service_id]
-    per_month = forecast.groupby("district_id")["mean"].sum() / max(outlook.horizon_months, 1)
+        paths = paths[paths["service_id"] == service_id]
+    samples = max(int(paths["sample"].nunique()), 1) if len(paths) else 1
+    per_month = paths.groupby("district_id")["cases"].sum() / samples
+    per_month = per_month / max(outlook.horizon_months, 1)
     table = package.districts.set_index("district_id")[["name", "population"]].copy()
     table["cases_per_month"] = per_month.reindex(table.index).fillna(0.0)
     population = table["population"].astype(float).where(table["population"] > 0)

@@ -7,6 +7,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from planner.demand import city_demand
 from planner.geo import at_district_points
 from planner.package import CityPackage
 
@@ -30,8 +31,9 @@ def recent_demand_cases(package: CityPackage, months: int = RECENT_MONTHS) -> pd
 
 def service_summary(package: CityPackage, forecast: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per service: current capacity and occupancy, recent demand in units, and the gap;
-    with a `service_outlook` frame, also the forecast demand (the mean over the forecast
-    months of the monthly medians, units per month) and the gap it would leave."""
+    with a `service_outlook` frame, also the forecast demand (the expected demand, units per
+    month averaged over the forecast months: the default plan's demand) and the gap it
+    would leave."""
     capacity = package.current_capacity()
     by_service = capacity.groupby("service_id").agg(
         capacity=("capacity", "sum"),
@@ -50,7 +52,7 @@ def service_summary(package: CityPackage, forecast: pd.DataFrame | None = None) 
     )
     table["gap"] = table["demand_units"] - table["capacity"]
     if forecast is not None:
-        expected = forecast.groupby("service_id")["q0.5"].mean()
+        expected = forecast.groupby("service_id")["mean"].mean()
         table["forecast_units"] = expected.reindex(table.index)
         table["forecast_gap"] = table["forecast_units"] - table["capacity"]
     return table.drop(columns="units_per_case").reset_index()
@@ -59,33 +61,34 @@ def service_summary(package: CityPackage, forecast: pd.DataFrame | None = None) 
 def service_outlook(
     package: CityPackage, paths: pd.DataFrame, quantiles: tuple[float, ...] = (0.1, 0.5, 0.9)
 ) -> pd.DataFrame:
-    """Per service and forecast month: the city's demand in units at `quantiles` (columns
-    `q0.1`, ...), today's capacity, and the gap at the median.
+    """Per service and forecast month: the city's expected demand in units (`mean`, the
+    default plan's demand), its demand at `quantiles` (columns `q0.1`, ...), today's
+    capacity, and the gap at the expected demand.
 
     `paths` are joint sample paths of cases (`sample, district_id, service_id, period,
-    cases`, planner.demand_view.DemandOutlook.paths): summed over districts first, so each
+    cases`, planner.demand.case_paths, the plan's own): summed over districts first
+    (`planner.demand.city_demand`, the function the plan's totals come from), so each
     figure is a quantile of the city's total, not a sum of the districts' quantiles.
     """
-    columns = ["service_id", "period", *(f"q{q:g}" for q in quantiles)]
+    columns = ["service_id", "period", "mean", *(f"q{q:g}" for q in quantiles)]
     columns += ["capacity_units", "gap_units", "service"]
     if paths.empty:
         return pd.DataFrame(columns=columns)
     services = package.services.set_index("service_id")
-    totals = paths.groupby(["service_id", "period", "sample"])["cases"].sum()
-    by_month = totals.groupby(level=["service_id", "period"])
-    frame = pd.DataFrame({f"q{q:g}": by_month.quantile(q) for q in quantiles}).reset_index()
-    units_per_case = frame["service_id"].map(services["units_per_case"]).astype(float)
+    keys = ["service_id", "period"]
+    frame = city_demand(package, paths).rename(columns={"demand": "mean"})
     for q in quantiles:
-        frame[f"q{q:g}"] = frame[f"q{q:g}"] * units_per_case
+        at_q = city_demand(package, paths, q).rename(columns={"demand": f"q{q:g}"})
+        frame = frame.merge(at_q, on=keys)
     capacity = package.current_capacity().groupby("service_id")["capacity"].sum()
     frame["capacity_units"] = frame["service_id"].map(capacity).fillna(0.0)
-    frame["gap_units"] = frame["q0.5"] - frame["capacity_units"]
+    frame["gap_units"] = frame["mean"] - frame["capacity_units"]
     frame["service"] = frame["service_id"].map(services["name"])
     return pd.DataFrame(frame[columns])
 
 
 def gap_trend(package: CityPackage, forecast: pd.DataFrame) -> pd.DataFrame:
-    """The gap per service and month, observed then forecast (at the median): `period,
+    """The gap per service and month, observed then forecast (at the expected demand): `period,
     service_id, service, gap_units, observed` (a bool). Each service's forecast also starts
     at its last observed month, so that its line continues the observed one."""
     observed = gap_by_month(package)[["period", "service_id", "service", "gap_units"]]

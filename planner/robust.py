@@ -532,13 +532,14 @@ def compare_out_of_sample(
     samples: int = 200,
     workers: int | None = 1,
 ) -> pd.DataFrame:
-    """The P50 plan (the ordinary solve at quantile 0.5) against the robust plan, on the same
-    fresh samples: expected and P90 weighted unmet demand, and the money each spends."""
-    from planner.forecast import forecast_demand_units
+    """The P50 plan (the ordinary solve at quantile 0.5: the median of the city's demand per
+    service, planner.demand) against the robust plan, on the same fresh samples: expected
+    and P90 weighted unmet demand, and the money each spends."""
+    from planner.demand import horizon_demand
     from planner.optimise.solve import SolveOptions, solve
 
-    p50_demand = forecast_demand_units(package, scenario.horizon_months, 0.5)
     p50_scenario = scenario.model_copy(update={"demand_quantile": 0.5})
+    p50_demand = horizon_demand(package, p50_scenario)
     p50 = solve(
         package,
         p50_scenario,

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 EquityMode = Literal["soft", "hard"]
 SolverName = Literal["highs", "cbc"]
 
+MEAN_WORDS = ("mean", "expected", "")
+"""What `demand_quantile` may say for the expected demand, besides null."""
+
 MAX_SCENARIO_BYTES = 1_000_000
 """A scenario file is a few keys; a larger one is refused unread (a wrong path, /dev/zero)."""
 
@@ -80,7 +83,15 @@ class Scenario(BaseModel):
         default_factory=dict, description="Overrides of some funders' budgets."
     )
     horizon_months: int = Field(default=12, ge=1, le=120)
-    demand_quantile: float = Field(default=0.5, gt=0, lt=1)
+    demand_quantile: float | None = Field(
+        default=None,
+        gt=0,
+        lt=1,
+        description=(
+            'Empty (or "mean"): plan for the expected demand. A quantile q: plan for the '
+            "q-quantile of the city's demand per service and month (planner.demand)."
+        ),
+    )
     equity_floor: float = Field(default=0.0, ge=0, le=1)
     equity_mode: EquityMode = "soft"
     weights: dict[str, float] = Field(
@@ -95,6 +106,14 @@ class Scenario(BaseModel):
     allow_new_services: bool = False
     solver: SolverName = "highs"
     time_limit_s: float = Field(default=60.0, gt=0)
+
+    @field_validator("demand_quantile", mode="before")
+    @classmethod
+    def _mean_is_empty(cls, value: Any) -> Any:
+        """ "mean" (or "expected"), as a scenario file or a link may write it, is empty."""
+        if isinstance(value, str) and value.strip().lower() in MEAN_WORDS:
+            return None
+        return value
 
     @field_validator("budget", "distance_weight", "cost_weight", "time_limit_s")
     @classmethod

@@ -118,12 +118,14 @@ def sweep(
     client: Any = None,
     mip_gap: float = DEFAULT_MIP_GAP,
     progress: Callable[[float], None] | None = None,
-    demand_for: Callable[[float], pd.DataFrame] | None = None,
+    demand_for: Callable[[float | None], pd.DataFrame] | None = None,
 ) -> SweepResult:
     """Solve the grid quantile x floor x budget factor (None: the scenario's own value).
 
-    Demand at a quantile comes from `demand_for(q)` (the forecast at q by default; the
-    scenario's own demand, `horizon_demand`, when no quantile is swept).
+    Demand at a quantile comes from `demand_for(q)` (by default `horizon_demand` at q: the
+    q-quantile of the city's demand per service from one draw of joint sample paths; the
+    scenario's own demand when no quantile is swept). A point planned for the expected
+    demand has quantile NaN.
     """
     _check(budget_factors, floors, quantiles)
     started = time.perf_counter()
@@ -133,12 +135,13 @@ def sweep(
     tasks: list[ChainTask] = []
     point = 0
     factors = sorted(float(f) for f in budget_factors)
+    paths = _paths(package, scenario) if quantiles is not None and demand_for is None else None
     for q in quantile_values:
         if q is None:
             demand = demand_for(scenario.demand_quantile) if demand_for else None
             demand = demand if demand is not None else horizon_demand(package, scenario)
         else:
-            demand = demand_for(q) if demand_for else _forecast(package, scenario, q)
+            demand = demand_for(q) if demand_for else _demand_at(package, scenario, q, paths)
         inputs = prepare_inputs(package, scenario, demand)
         for alpha in floor_values:
             chain = []
@@ -152,7 +155,7 @@ def sweep(
                         solver=scenario.solver,
                         time_limit_s=scenario.time_limit_s,
                         mip_gap=mip_gap,
-                        quantile=float(q if q is not None else scenario.demand_quantile),
+                        quantile=_quantile_label(q, scenario),
                         equity_floor=float(alpha),
                         points=tuple(piece),
                         reuse=reuse,
@@ -253,8 +256,8 @@ def marginal_served(result: SweepResult) -> pd.DataFrame:
         ["quantile", "equity_floor", "district_id", "budget"], kind="stable"
     )
     keys = ["quantile", "equity_floor", "district_id"]
-    frame["budget_from"] = frame.groupby(keys)["budget"].shift(1)
-    frame["served_from"] = frame.groupby(keys)["served"].shift(1)
+    frame["budget_from"] = frame.groupby(keys, dropna=False)["budget"].shift(1)
+    frame["served_from"] = frame.groupby(keys, dropna=False)["served"].shift(1)
     frame = frame.dropna(subset=["budget_from"])
     step = (frame["budget"] - frame["budget_from"]).to_numpy(float)
     gained = (frame["served"] - frame["served_from"]).to_numpy(float)
@@ -304,10 +307,26 @@ def _by_district(inputs: ModelInputs, coverage: pd.DataFrame, point: int) -> pd.
     return frame
 
 
-def _forecast(package: CityPackage, scenario: Scenario, quantile: float) -> pd.DataFrame:
-    from planner.forecast import forecast_demand_units
+def _quantile_label(q: float | None, scenario: Scenario) -> float:
+    """A point's quantile: the swept one, else the scenario's; NaN for the expected demand."""
+    value = q if q is not None else scenario.demand_quantile
+    return float(value) if value is not None else math.nan
 
-    return forecast_demand_units(package, scenario.horizon_months, quantile)
+
+def _paths(package: CityPackage, scenario: Scenario) -> pd.DataFrame | None:
+    """The joint sample paths every swept quantile's demand comes from (drawn once)."""
+    from planner.demand import MIN_FORECAST_MONTHS, case_paths, history_months
+
+    if history_months(package) < MIN_FORECAST_MONTHS:
+        return None
+    return case_paths(package, scenario.horizon_months)
+
+
+def _demand_at(
+    package: CityPackage, scenario: Scenario, quantile: float, paths: pd.DataFrame | None
+) -> pd.DataFrame:
+    at_q = scenario.model_copy(update={"demand_quantile": quantile})
+    return horizon_demand(package, at_q, paths)
 
 
 def _pieces(workers: int | None, client: Any) -> int:

@@ -66,7 +66,7 @@ def assumptions(view: ReportView) -> list[tuple[str, str]]:
     return [
         (t("Scenario"), str(scenario["name"])),
         (t("Data freshness"), _freshness(view)),
-        (t("Forecast quantile"), _quantile(float(scenario["demand_quantile"]))),
+        (t("Demand planned for"), _quantile(scenario.get("demand_quantile"))),
         (t("Horizon"), t("{months} months", months=scenario["horizon_months"])),
         (t("Budget"), view.money(view.totals.get("budget"))),
         (
@@ -101,15 +101,20 @@ def _freshness(view: ReportView) -> str:
     )
 
 
-def _quantile(quantile: float) -> str:
+def _quantile(quantile: float | None) -> str:
+    if quantile is None:
+        return t(
+            "the expected demand: the mean of the forecast's sample paths, district by district"
+        )
     kind = (
-        t("median") if quantile == 0.5 else (t("cautious") if quantile > 0.5 else t("optimistic"))
+        t("cautious") if quantile > 0.5 else (t("median") if quantile == 0.5 else t("optimistic"))
     )
     return t(
-        "P{percentile} ({kind}): demand is planned at the {quantile} quantile of the forecast",
+        "P{percentile} ({kind}): the city's demand for each service stays under the plan's in "
+        "{percent} of the forecast's futures",
         percentile=f"{quantile * 100:g}",
         kind=kind,
-        quantile=fmt_percent(quantile, 0),
+        percent=fmt_percent(quantile, 0),
     )
 
 

@@ -444,10 +444,24 @@ def _agency_unreachable(f: Finding, book: NameBook) -> str:
     )
 
 
+def demand_basis_name(quantile: float | None) -> str:
+    """What a plan plans for, in a few words: the expected demand, or a quantile of the
+    city's demand per service (planner.demand)."""
+    if quantile is None:
+        return t("expected demand")
+    return t("P{percentile} of the city's demand per service", percentile=f"{quantile * 100:g}")
+
+
 def _demand_forecast(f: Finding, book: NameBook) -> str:
+    if f.share is None:
+        return t(
+            "demand is the expected demand of the forecast from {months} months of history",
+            months=f.count or 0,
+        )
     return t(
-        "demand is the forecast at P{quantile} from {months} months of history",
-        quantile=round((f.share or 0.5) * 100),
+        "demand is the forecast at P{quantile} of the city's demand per service and month, "
+        "from {months} months of history",
+        quantile=f"{f.share * 100:g}",
         months=f.count or 0,
     )
 

@@ -12,7 +12,7 @@ def test_defaults_follow_the_data_package():
     scenario = Scenario(name="Default")
     assert scenario.budget is None
     assert scenario.horizon_months == 12
-    assert scenario.demand_quantile == 0.5
+    assert scenario.demand_quantile is None  # the expected demand
     assert scenario.equity_mode == "soft"
     assert scenario.solver == "highs"
     assert scenario.allow_new_services is False

@@ -35,7 +35,7 @@ def test_xlsx_in_french_keeps_the_numbers(plan_dir: Path) -> None:
     assert french.sheetnames[:3] == ["Résumé", "Face aux références", "Par service"]
     summary = "\n".join(str(c.value) for row in french["Résumé"].iter_rows() for c in row)
     assert "Comment répartir" in summary
-    assert "Quantile de prévision" in summary
+    assert "Demande planifiée" in summary
     headers = [c.value for c in french["Face aux références"][1]]
     assert "servi (unités-mois)" in headers
     english_rows = list(english["Against baselines"].iter_rows(min_row=2, values_only=True))
