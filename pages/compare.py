@@ -64,6 +64,16 @@ package = comparison.package  # as this role may see it: confidential agencies m
 currency = package.city.currency
 first, second = tables.plans[0], tables.plans[1]
 
+basis_warning = compare_view.demand_basis_warning(tables)
+if basis_warning:
+    st.warning(basis_warning)
+st.subheader(t("What the scenarios set differently"))
+parameters = compare_view.parameter_table(tables, package)
+if parameters.empty:
+    st.caption(t("The scenarios set every parameter alike: only their names differ."))
+else:
+    st.dataframe(parameters, hide_index=True)
+
 st.subheader(t("Side by side"))
 st.caption(
     t(

@@ -1,7 +1,11 @@
 """Two or more plans side by side: totals, equity between districts, money per agency.
 
 The funders' view of saved scenarios. Every plan is compared with the first one given (the
-reference): differences are `plan − reference`. Coverage per district is served / demand over
+reference): differences are `plan − reference`. What the scenarios set differently is listed
+(`parameter_differences`, as GAMS MIRO's scenario comparison does), and so is the demand
+each plan is measured against (`demand_bases`): a plan for the expected demand and a P80
+plan measure coverage against different demand, so their coverages are not comparable
+figure for figure. Coverage per district is served / demand over
 all services in their own units (as `plan_tables.coverage_by_district`); districts without
 demand have no coverage (NaN) and take no part in the equity measures.
 """
@@ -10,7 +14,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,6 +54,10 @@ class ComparisonTables:
     - funding_difference: long, `agency_id, agency_name, plan, difference` for every plan
       but the reference (`plan − reference`), agencies as in `funding`.
     - funding_by_funder: index funder_id, `funder_name` then one column per plan.
+    - parameters: the scenario parameters that differ between the plans
+      (`parameter_differences`).
+    - demand_bases: per plan, the demand it plans for: None for the expected demand, else
+      its quantile of the city's demand per service (planner.demand).
     """
 
     plans: tuple[str, ...]
@@ -57,10 +66,19 @@ class ComparisonTables:
     funding: pd.DataFrame
     funding_difference: pd.DataFrame
     funding_by_funder: pd.DataFrame
+    parameters: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["parameter", "key"])
+    )
+    demand_bases: Mapping[str, float | None] = field(default_factory=dict)
 
     @property
     def reference(self) -> str:
         return self.plans[0]
+
+    @property
+    def demand_basis_differs(self) -> bool:
+        """True when the plans are measured against different demand."""
+        return len(set(self.demand_bases.values())) > 1
 
 
 def compare_plans(plans: Mapping[str, Plan], package: CityPackage) -> ComparisonTables:
@@ -87,7 +105,76 @@ def compare_plans(plans: Mapping[str, Plan], package: CityPackage) -> Comparison
         funding=funding,
         funding_difference=_funding_difference(funding, names),
         funding_by_funder=_funding_by_funder(plans, package),
+        parameters=parameter_differences(plans),
+        demand_bases={name: plans[name].scenario.demand_quantile for name in names},
     )
+
+
+PARAMETERS = (
+    "budget",
+    "funder_budgets",
+    "demand_quantile",
+    "horizon_months",
+    "equity_floor",
+    "equity_mode",
+    "weights",
+    "radius_km",
+    "allow_new_services",
+    "distance_weight",
+    "cost_weight",
+    "solver",
+    "time_limit_s",
+)
+"""The scenario keys compared, in the order listed (every key of a scenario but its name)."""
+
+PER_ENTRY = ("funder_budgets", "weights", "radius_km")
+"""Keys that set a value per funder or service: compared entry by entry."""
+
+UNSET = "unset"
+"""A per-entry key a scenario does not set (the city's own value holds), in
+`parameter_differences`; a radius set to null (reachable from anywhere) stays None."""
+
+
+def parameter_differences(plans: Mapping[str, Plan]) -> pd.DataFrame:
+    """The scenario parameters that differ between the plans: `parameter` (a scenario key),
+    `key` (the funder or service of a per-entry key, else ""), then one column of raw values
+    per plan (a scenario's own value; `UNSET` where a per-entry key leaves the city's value;
+    None for an empty budget or quantile: the funders' total, the expected demand). Keys in
+    `PARAMETERS` order, entries sorted; no row where every plan agrees."""
+    names = list(plans)
+    settings = {name: plans[name].scenario.to_dict() for name in names}
+    rows: list[dict[str, Any]] = []
+    for parameter in PARAMETERS:
+        if parameter in PER_ENTRY:
+            entries = sorted({k for d in settings.values() for k in d.get(parameter) or {}})
+            for entry in entries:
+                values = [(settings[n].get(parameter) or {}).get(entry, UNSET) for n in names]
+                if _differ(values):
+                    rows.append(
+                        {
+                            "parameter": parameter,
+                            "key": entry,
+                            **dict(zip(names, values, strict=True)),
+                        }
+                    )
+            continue
+        values = [settings[n].get(parameter) for n in names]
+        if _differ(values):
+            rows.append(
+                {"parameter": parameter, "key": "", **dict(zip(names, values, strict=True))}
+            )
+    return pd.DataFrame(rows, columns=["parameter", "key", *names], dtype=object)
+
+
+def _differ(values: list[Any]) -> bool:
+    first = values[0]
+    return any(not _same(first, other) for other in values[1:])
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, int | float) and isinstance(b, int | float) and not isinstance(a, bool):
+        return math.isclose(float(a), float(b), rel_tol=1e-12, abs_tol=1e-12)
+    return bool(a == b)
 
 
 def district_coverage(plans: Mapping[str, Plan], package: CityPackage) -> pd.DataFrame:

@@ -5,17 +5,25 @@ data version and scenario), for the actor's audience: confidential agencies mask
 suppressed. A saved summary is not used: it holds totals only (no funding per agency, no
 coverage per district, which the chart and the map need), and it does not record the data
 version it was solved on.
+
+What the scenarios set differently (`parameter_table`) and the demand each plan is measured
+against (`demand_basis_warning`) are said before the figures, as GAMS MIRO does: two plans
+for different demand cover different denominators.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from planner.compare import ComparisonTables
+from planner.compare import UNSET, ComparisonTables
 from planner.i18n import fmt_number, fmt_percent, t
+from planner.package import CityPackage
+from reports.words import demand_basis_name
 from service import plans
 from service.access import Actor
 from service.plans import Comparison, SavedScenario
@@ -101,3 +109,101 @@ def draw_funding_tables(tables: ComparisonTables, currency: str) -> None:
         hide_index=True,
         column_config={"funder_name": t("Funder"), **money_columns},
     )
+
+
+def demand_basis_warning(tables: ComparisonTables) -> str | None:
+    """In words, when the plans plan for different demand (None when they all plan for the
+    same): "“A” plans for expected demand; “B” plans for P80 …: their coverage is measured
+    against different demand"."""
+    if not tables.demand_basis_differs:
+        return None
+    parts = [
+        t(
+            "“{plan}” plans for {basis}",
+            plan=plan,
+            basis=demand_basis_name(tables.demand_bases.get(plan)),
+        )
+        for plan in tables.plans
+    ]
+    return t(
+        "{plans}: their coverage is measured against different demand, so a higher coverage "
+        "is not more served. Compare what they serve and spend, or save them with the same "
+        "demand.",
+        plans="; ".join(parts),
+    )
+
+
+def parameter_table(tables: ComparisonTables, package: CityPackage) -> pd.DataFrame:
+    """What the scenarios set differently: `Parameter`, `For` (a service or funder, by the
+    name this reader may see), then one column of formatted values per plan."""
+    services = package.services.set_index(package.services["service_id"].astype(str))["name"]
+    funders = package.funders.set_index(package.funders["funder_id"].astype(str))["name"]
+    currency = package.city.currency
+    labels, formats = _parameter_words(currency)
+    rows = []
+    for record in tables.parameters.to_dict("records"):
+        parameter, key = str(record["parameter"]), str(record["key"])
+        names = funders if parameter == "funder_budgets" else services
+        row = {
+            t("Parameter"): labels.get(parameter, parameter),
+            t("For"): str(names.get(key, key)) if key else "",
+        }
+        fmt = formats.get(parameter, _plain)
+        for plan in tables.plans:
+            row[plan] = fmt(record[plan])
+        rows.append(row)
+    return pd.DataFrame(rows, columns=[t("Parameter"), t("For"), *tables.plans])
+
+
+def _plain(value: Any) -> str:
+    return "—" if value is None else str(value)
+
+
+def _figure(value: Any) -> str:
+    """A number as typed: 12, 0.5, 15.5 (no trailing zeros), in the app's language."""
+    number = float(value)
+    return fmt_number(number, 0 if number.is_integer() else 2)
+
+
+def _parameter_words(
+    currency: str,
+) -> tuple[dict[str, str], dict[str, Callable[[Any], str]]]:
+    def own(fmt: Callable[[Any], str]) -> Callable[[Any], str]:
+        return lambda value: t("the city's own") if value == UNSET else fmt(value)
+
+    def cash(value: Any) -> str:
+        return t("the funders' total") if value is None else money(float(value), currency)
+
+    def radius(value: Any) -> str:
+        return t("anywhere") if value is None else t("{km} km", km=_figure(value))
+
+    labels = {
+        "budget": t("Budget"),
+        "funder_budgets": t("Funder's budget"),
+        "demand_quantile": t("Demand planned for"),
+        "horizon_months": t("Horizon"),
+        "equity_floor": t("Equity floor"),
+        "equity_mode": t("Equity floor mode"),
+        "weights": t("Priority weight"),
+        "radius_km": t("Radius"),
+        "allow_new_services": t("New services"),
+        "distance_weight": t("Weight of distance"),
+        "cost_weight": t("Weight of money"),
+        "solver": t("Solver"),
+        "time_limit_s": t("Time limit"),
+    }
+    formats: dict[str, Callable[[Any], str]] = {
+        "budget": cash,
+        "funder_budgets": own(cash),
+        "demand_quantile": lambda value: demand_basis_name(value),
+        "horizon_months": lambda value: t("{months} months", months=value),
+        "equity_floor": lambda value: fmt_percent(float(value), 0),
+        "equity_mode": lambda value: t(str(value)),
+        "weights": own(_figure),
+        "radius_km": own(radius),
+        "allow_new_services": lambda value: t("allowed") if value else t("not allowed"),
+        "distance_weight": lambda value: f"{float(value):g}",
+        "cost_weight": lambda value: f"{float(value):g}",
+        "time_limit_s": lambda value: t("{seconds} s", seconds=fmt_number(float(value), 0)),
+    }
+    return labels, formats

@@ -61,6 +61,20 @@ def page() -> AppTest:
     return app
 
 
+def side_by_side(app: AppTest):
+    """The side-by-side table (the one with a `Measure` column), by measure."""
+    tables = [frame.value for frame in app.dataframe if "Measure" in frame.value.columns]
+    assert len(tables) == 1
+    return tables[0].set_index("Measure")
+
+
+def parameters(app: AppTest):
+    """The table of what the scenarios set differently."""
+    tables = [frame.value for frame in app.dataframe if "Parameter" in frame.value.columns]
+    assert len(tables) == 1
+    return tables[0]
+
+
 def chart_specs(app: AppTest) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in app.get("vega_lite_chart")]
 
@@ -79,7 +93,7 @@ def test_fewer_than_two_saved_scenarios_says_how_to_save_one(
 def test_two_saved_scenarios_side_by_side_with_chart_and_maps(saved_env: str) -> None:
     app = page()
     assert app.multiselect[0].value == [FULL.name, HALF.name]
-    table = app.dataframe[0].value.set_index("Measure")
+    table = side_by_side(app)
     assert list(table.columns) == [FULL.name, HALF.name]
     assert table.loc["New money spent (USD)", FULL.name].startswith("$3.")
     assert table.loc["Budget (USD)", HALF.name] == "$1.9M"
@@ -92,6 +106,12 @@ def test_two_saved_scenarios_side_by_side_with_chart_and_maps(saved_env: str) ->
     ):
         assert measure in table.index
     assert table.loc["Coverage (share of demand served)", FULL.name].endswith("%")
+    differ = parameters(app).set_index("Parameter")
+    assert list(differ.index) == ["Budget", "Equity floor"]
+    assert differ.loc["Budget", FULL.name] == "the funders' total"
+    assert differ.loc["Budget", HALF.name] == "$1.9M"
+    assert differ.loc["Equity floor", HALF.name] == "50%"
+    assert not app.warning  # both plan for the expected demand
 
     specs = chart_specs(app)
     assert len(specs) == 4  # funding difference, difference map, a coverage map per plan
@@ -134,7 +154,7 @@ def test_three_scenarios_compare_against_the_first(saved_env: str) -> None:
     app = page()
     app.multiselect[0].set_value([HALF.name, FULL.name, cheap.name]).run()
     assert not app.exception
-    table = app.dataframe[0].value.set_index("Measure")
+    table = side_by_side(app)
     assert list(table.columns) == [HALF.name, FULL.name, cheap.name]
     assert table.loc["New money spent (USD)", cheap.name] == "$0"
     chart = app.get("vega_lite_chart")[0].proto
@@ -152,3 +172,29 @@ def test_a_public_visitor_is_told_who_may_compare(
     app = page()
     assert app.info[0].value.startswith("Comparing plans is for funders, analysts and admins")
     assert not app.multiselect and not app.dataframe
+
+
+def test_plans_for_different_demand_are_said_to_be_measured_differently(saved_env: str) -> None:
+    cautious = Scenario(name="E: cautious P80", demand_quantile=0.8)
+    with session_scope(get_engine(saved_env)) as session:
+        save_scenario(
+            session,
+            city_name=DEMO,
+            name=cautious.name,
+            note=None,
+            parameters=cautious.to_dict(),
+            created_by="test",
+        )
+    app = page()
+    app.multiselect[0].set_value([FULL.name, cautious.name]).run()
+    assert not app.exception
+    warning = app.warning[0].value
+    assert f"“{FULL.name}” plans for expected demand" in warning
+    assert f"“{cautious.name}” plans for P80 of the city's demand per service" in warning
+    assert "measured against different demand" in warning
+    differ = parameters(app).set_index("Parameter")
+    assert differ.loc["Demand planned for", FULL.name] == "expected demand"
+    assert differ.loc["Demand planned for", cautious.name].startswith("P80")
+    totals = side_by_side(app)
+    demand = "Demand over the horizon (units)"
+    assert totals.loc[demand, FULL.name] != totals.loc[demand, cautious.name]

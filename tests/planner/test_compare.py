@@ -7,12 +7,19 @@ A1 1,000. Plan "rich": D1 10 of 10, D2 15 of 20; city_fund gives A1 3,000 and st
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pandas as pd
 import pytest
 
-from planner.compare import TOTAL_COLUMNS, compare_plans, coverage_difference
+from planner.compare import (
+    TOTAL_COLUMNS,
+    UNSET,
+    compare_plans,
+    coverage_difference,
+    parameter_differences,
+)
 from planner.findings import BaselineResult, Baselines, Diagnostics, Totals
 from planner.optimiser import Plan, solve
 from planner.scenario import Scenario
@@ -24,6 +31,7 @@ def hand_plan(
     coverage: list[tuple[str, str, float, float]],
     funding: list[tuple[str, str, str, float]],
     status: str = "optimal",
+    scenario: Scenario | None = None,
 ) -> Plan:
     cover = pd.DataFrame(coverage, columns=["district_id", "service_id", "demand", "served"])
     cover["unmet"] = cover["demand"] - cover["served"]
@@ -31,7 +39,7 @@ def hand_plan(
     money = pd.DataFrame(funding, columns=["funder_id", "agency_id", "service_id", "amount"])
     demand, served = float(cover["demand"].sum()), float(cover["served"].sum())
     return Plan(
-        scenario=Scenario(name=name),
+        scenario=scenario or Scenario(name=name),
         status=status,
         solver="highs",
         solver_version="test",
@@ -155,3 +163,72 @@ def test_two_solves_of_the_tiny_city() -> None:
     for column in ("none", "full"):
         shares = tables.district_coverage[column].dropna()
         assert ((shares >= -1e-9) & (shares <= 1 + 1e-9)).all()
+
+
+def with_scenario(plan: Plan, scenario: Scenario) -> Plan:
+    return dataclasses.replace(plan, scenario=scenario)
+
+
+def test_the_parameters_that_differ_are_listed_and_only_those() -> None:
+    first = Scenario(
+        name="A",
+        budget=1_000_000,
+        equity_floor=0.5,
+        weights={"legal_aid": 2.0},
+        radius_km={"legal_aid": 10.0},
+        funder_budgets={"city_fund": 500.0},
+    )
+    second = first.model_copy(
+        update={
+            "name": "B",
+            "demand_quantile": 0.8,
+            "horizon_months": 24,
+            "weights": {"legal_aid": 2.0, "counselling": 3.0},
+            "radius_km": {"legal_aid": None},
+            "funder_budgets": {},
+            "allow_new_services": True,
+        }
+    )
+    plans = {"A": with_scenario(CHEAP, first), "B": with_scenario(RICH, second)}
+    table = parameter_differences(plans)
+    rows = {(r.parameter, r.key): (r.A, r.B) for r in table.itertuples()}
+    assert rows == {
+        ("funder_budgets", "city_fund"): (500.0, UNSET),
+        ("demand_quantile", ""): (None, 0.8),
+        ("horizon_months", ""): (12, 24),
+        ("weights", "counselling"): (UNSET, 3.0),
+        ("radius_km", "legal_aid"): (10.0, None),
+        ("allow_new_services", ""): (False, True),
+    }
+    # budget, floor and the shared weight agree: no row; the order is the scenario keys'.
+    assert list(table["parameter"]) == [
+        "funder_budgets",
+        "demand_quantile",
+        "horizon_months",
+        "weights",
+        "radius_km",
+        "allow_new_services",
+    ]
+    tables = compare_plans(plans, tiny_package())
+    assert tables.parameters.equals(table)
+    assert dict(tables.demand_bases) == {"A": None, "B": 0.8}
+    assert tables.demand_basis_differs
+
+
+def test_plans_for_the_same_demand_raise_no_basis_warning() -> None:
+    plans = {
+        "cheap": with_scenario(CHEAP, Scenario(name="cheap", budget=10.0)),
+        "rich": with_scenario(RICH, Scenario(name="rich", budget=20.0)),
+    }
+    tables = compare_plans(plans, tiny_package())
+    assert not tables.demand_basis_differs
+    assert list(tables.parameters["parameter"]) == ["budget"]
+    unset = compare_plans(
+        {"cheap": CHEAP, "rich": with_scenario(RICH, Scenario(name="rich", budget=20.0))},
+        tiny_package(),
+    )
+    assert unset.parameters.iloc[0].tolist() == ["budget", "", None, 20.0]  # None, not NaN
+    same = compare_plans(
+        {"cheap": CHEAP, "rich": with_scenario(RICH, CHEAP.scenario)}, tiny_package()
+    )
+    assert same.parameters.empty
