@@ -59,6 +59,15 @@ st.caption(
         "(P10–P90), from 200 joint sample paths, so a total's band is the band of the total."
     )
 )
+if len(forecast) and "mean" in forecast.columns:
+    st.caption(
+        t(
+            "Expected over the next {months} months: {cases} cases, the demand a plan for "
+            "the expected demand plans for (in cases; the Overview shows it in units).",
+            months=len(forecast),
+            cases=fmt_number(float(forecast["mean"].sum())),
+        )
+    )
 
 st.subheader(t("Forecast demand per resident"))
 per_resident = forecast_per_resident(city, actor, service_id)  # small figures hidden

@@ -54,8 +54,8 @@ st.subheader(t("Capacity and demand by service"))
 st.caption(
     t(
         "In each service's unit (cases × units per case). Demand: the mean of the last 12 "
-        "months; forecast: the mean of the next 12 months' medians, from the models chosen "
-        "on the Demand page."
+        "months; forecast: the expected demand of the next 12 months, per month (what a plan "
+        "for the expected demand plans for), from the models chosen on the Demand page."
     )
 )
 st.dataframe(
@@ -103,7 +103,7 @@ st.dataframe(
             format="localized",
             step=1,
             width=105,
-            help=t("Units per month, the mean of the next 12 months' forecast medians."),
+            help=t("Units per month, the expected demand of the next 12 months."),
         ),
         "forecast_gap": st.column_config.NumberColumn(
             t("Forecast gap"),
