@@ -1,13 +1,9 @@
-"""Log in: the only page before a login when the city does not open a public view."""
+"""Log in: the only page before a login when the city does not open a public view, and
+the "Log in" link of the public view (`/login`)."""
 
-import streamlit as st
-
-from planner.i18n import t
-from ui.auth import login_form
+from ui.auth import login_page
 from ui.navigation import through_the_app
 
 through_the_app()
 
-st.title(t("Haven"))
-st.caption(t("Planning the city's services for survivors of trafficking. Please log in."))
-login_form()
+login_page()

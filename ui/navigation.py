@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from planner.i18n import N_
-from service.access import Action, Actor, can
+from service.access import PUBLIC_VISITOR, Action, Actor, can
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,27 @@ def pages_for(actor: Actor | None) -> list[PageSpec]:
     if actor is None:
         return [LOGIN]
     return [page for page in PAGES if can(actor, page.shown_with)]
+
+
+def registered_for(actor: Actor | None) -> list[PageSpec]:
+    """The pages app.py registers with `st.navigation` (their addresses are found).
+
+    Without a login (nobody, or the public visitor) every page: a shared link such as
+    `/plan?budget=...` then opens the login form in place of the page, at the same address,
+    and after the login the page runs with the link's query string. With a login, the
+    user's pages and the login page (which sends a logged-in user to the first page).
+    """
+    if actor is None or actor == PUBLIC_VISITOR:
+        return [*PAGES, LOGIN]
+    return [*pages_for(actor), LOGIN]
+
+
+def needs_login(actor: Actor | None, page: PageSpec) -> bool:
+    """Whether the page asked for is shown only after a login: nobody is logged in, or the
+    public visitor asked for a page the public role does not see."""
+    if actor is None:
+        return True
+    return actor == PUBLIC_VISITOR and not can(actor, page.shown_with)
 
 
 def through_the_app() -> None:
