@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from models.db import dispose_engines, get_engine, session_scope, upgrade_database
+from models.tables import LoginSession
 from planner import passwords
 from planner.settings import get_settings
 from service import access
@@ -36,6 +38,7 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     url = f"sqlite:///{tmp_path / 'haven.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("HAVEN_AUTH", "local")
+    monkeypatch.setenv("HAVEN_SECRET_KEY", "test key, not a secret")
     monkeypatch.setattr(
         passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     )
@@ -86,7 +89,11 @@ def test_an_idle_login_expires(app_env: None) -> None:
     app = log_in(AppTest.from_function(script).run(), "ann", PASSWORD)
     assert "acting as ann (analyst)" in texts(app)
     idle = get_settings().session_idle_minutes
-    app.session_state["haven_last_activity"] = datetime.now(UTC) - timedelta(minutes=idle + 1)
+    last_seen = datetime.now(UTC) - timedelta(minutes=idle + 1)
+    with session_scope(get_engine(get_settings().database_url)) as session:
+        for row in session.exec(select(LoginSession)).all():
+            row.last_seen_at = last_seen
+            session.add(row)
     app = app.run()
     assert not texts(app)
     assert any("logged out after" in i.value for i in app.info)
