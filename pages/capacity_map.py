@@ -33,11 +33,8 @@ left, middle, right = st.columns(3)
 if not can(actor, Action.VIEW_AGGREGATES):  # the public: capacity only
     MEASURES = {k: v for k, v in MEASURES.items() if v[0] in ("capacity_units", "population")}
 label = left.selectbox(t("Colour the districts by"), list(MEASURES), format_func=t)
-service_id = middle.selectbox(
-    t("Service"),
-    [None, *services],
-    format_func=lambda s: t("All services") if s is None else services[s],
-)
+# One service at a time: beds, slots, hours and calls are never added up on one scale.
+service_id = middle.selectbox(t("Service"), list(services), format_func=lambda s: services[s])
 kinds = right.multiselect(
     t("Kinds of agency"), AGENCY_KINDS, format_func=t, placeholder=t("All kinds")
 )
@@ -45,7 +42,7 @@ column, fmt = MEASURES[label]
 
 shown = capacity_map(city, actor, service_id, tuple(kinds))  # as this role may see it
 measures, points = shown.measures, shown.points
-scope = t("all services") if service_id is None else services[service_id]
+scope = services[service_id]
 st.vega_lite_chart(
     spec=localised(
         charts.district_map_with_points(
@@ -61,10 +58,18 @@ st.vega_lite_chart(
             ),
             value_title=t(label),
             value_format=fmt,
+            diverging=column == "gap_units",
         )
     ),
     width="stretch",
 )
+if column == "gap_units":
+    st.caption(
+        t(
+            "Red: more demand than the capacity located in the district (a shortage); blue: "
+            "more capacity than demand (a surplus); white: about even."
+        )
+    )
 st.caption(
     t(
         "{count} agencies drawn, sized by capacity. Confidential shelters are "

@@ -21,6 +21,7 @@ from planner.geo import clockwise
 from planner.i18n import N_, t
 
 COLOR_SCHEME = "viridis"  # reads in greyscale and for colour-blind users
+DIVERGING_SCHEME = "redblue"  # reversed: red for a shortage (above 0), blue for a surplus
 DATASET = "districts"  # the name of the features' dataset in a map's spec
 
 
@@ -83,6 +84,8 @@ def _choropleth(
 
 def _scale(scheme: str, domain: tuple[float, float] | None) -> alt.Scale:
     # Altair types `scheme` as a Literal of Vega's names; ours are written in the code.
+    if scheme == DIVERGING_SCHEME:  # centred on 0: white where demand meets capacity
+        return alt.Scale(scheme=scheme, reverse=True, domainMid=0)  # type: ignore[arg-type]
     if domain is None:
         return alt.Scale(scheme=scheme)  # type: ignore[arg-type]
     return alt.Scale(scheme=scheme, domain=list(domain))  # type: ignore[arg-type]
@@ -131,16 +134,17 @@ def district_map_with_points(
     value_format: str = ",.0f",
     size_title: str = N_("Capacity (units)"),
     height: int = 560,
+    diverging: bool = False,
 ) -> dict[str, Any]:
     """The choropleth with agencies on top, as a Vega-Lite spec: `points` has lon, lat, name,
     kind, capacity and located (where the point stands), sized by capacity and coloured by
-    kind."""
+    kind. `diverging`: a value around 0 (a gap), red above and blue below."""
     base = _choropleth(
         value,
         value_title=value_title,
         value_format=value_format,
         tooltip_fields=None,
-        scheme="greys",
+        scheme=DIVERGING_SCHEME if diverging else "greys",
     )
     circles = (
         alt.Chart(points)
@@ -177,6 +181,21 @@ def district_map_with_points(
     return with_features(chart, districts, values)
 
 
+LABEL_LIMIT = 0
+"""Axis labels are never cut (Vega-Lite's default cuts them at 180 pixels, about 16
+characters of an agency's name); the full name is in the tooltip too."""
+
+
+def top_categories(
+    frame: pd.DataFrame, category: str, value: str, limit: int
+) -> tuple[pd.DataFrame, int]:
+    """The rows of the `limit` categories with the largest sum of `value`, and how many
+    categories there are in all (a chart of the top ones says "the 40 largest of 110")."""
+    totals = frame.groupby(category, sort=False)[value].sum().sort_values(ascending=False)
+    keep = totals.index[:limit]
+    return frame[frame[category].isin(keep)], len(totals)
+
+
 def bar_chart(
     frame: pd.DataFrame,
     *,
@@ -187,10 +206,23 @@ def bar_chart(
     color: str | None = None,
     color_title: str | None = None,
     value_format: str = ",.0f",
+    limit: int | None = None,
+    title: str | None = None,
 ) -> alt.Chart:
-    """Horizontal bars, largest first; optional stacked colour."""
+    """Horizontal bars, largest first; optional stacked colour. With `limit`, only the
+    `limit` largest categories, and a subtitle that says so ("The 40 largest of 110.")."""
+    subtitle = None
+    if limit is not None:
+        frame, count = top_categories(frame, category, value, limit)
+        if count > limit:
+            subtitle = t("The {shown} largest of {count}.", shown=limit, count=count)
     encoding: dict[str, Any] = {
-        "y": alt.Y(f"{category}:N", title=category_title, sort="-x"),
+        "y": alt.Y(
+            f"{category}:N",
+            title=category_title,
+            sort="-x",
+            axis=alt.Axis(labelLimit=LABEL_LIMIT),
+        ),
         "x": alt.X(f"sum({value}):Q", title=value_title, axis=alt.Axis(format=value_format)),
         "tooltip": [
             alt.Tooltip(f"{category}:N", title=category_title),
@@ -202,7 +234,12 @@ def bar_chart(
             f"{color}:N", title=color_title or color, scale=alt.Scale(scheme="tableau10")
         )
         encoding["tooltip"].append(alt.Tooltip(f"{color}:N", title=color_title or color))
-    return alt.Chart(frame).mark_bar().encode(**encoding)
+    chart = alt.Chart(frame).mark_bar().encode(**encoding)
+    if title is not None or subtitle is not None:
+        chart = chart.properties(
+            title=alt.TitleParams(text=title or "", subtitle=subtitle or alt.Undefined)
+        )
+    return chart
 
 
 def line_chart(
