@@ -156,7 +156,8 @@ def draw_funding(plan: Plan, package: CityPackage) -> None:
     st.altair_chart(
         localised(
             charts.bar_chart(
-                table.head(40),
+                table,
+                limit=40,  # the chart says "the 40 largest of N" (SPEED)
                 category="agency_name",
                 value="amount",
                 category_title=t("Agency"),
