@@ -47,7 +47,9 @@ SOLVER = "plan_solver"
 TIME_LIMIT = "plan_time_limit"
 RUN = "plan_scenario"  # the scenario that runs (the Data page reads it too)
 PROBLEMS = "plan_form_problems"  # what the last Run could not use, for the page to show
-QUANTILES = (0.5, 0.8, 0.9)
+EXPECTED = "mean"
+"""The form's value for the expected demand (a scenario's empty `demand_quantile`)."""
+QUANTILES: tuple[str | float, ...] = (EXPECTED, 0.5, 0.8, 0.9)
 MODES = ("soft", "hard")
 SOLVERS = ("highs", "cbc")
 _GROUPING = re.compile(r"[\s\u00a0\u202f'_]")
@@ -94,7 +96,7 @@ def values_for(scenario: Scenario, package: CityPackage) -> dict[str, Any]:
         NAME: scenario.name,
         BUDGET: fmt_amount(budget),
         HORIZON: int(min(max(scenario.horizon_months, 1), 36)),
-        QUANTILE: quantile if quantile in QUANTILES else 0.5,
+        QUANTILE: EXPECTED if quantile is None else (quantile if quantile in QUANTILES else 0.5),
         FLOOR: round(scenario.equity_floor * 100),
         MODE: scenario.equity_mode,
         ALLOW_NEW: scenario.allow_new_services,
@@ -194,22 +196,21 @@ def draw(package: CityPackage) -> None:
         left, middle, right = st.columns(3)
         left.text_input(
             t("Total new budget ({currency})", currency=package.city.currency),
-            key=BUDGET,
-            help=t(
-                "Digits, with or without thousands separators: {example}.",
-                example=fmt_amount(1_600_000),
-            ),
+            key=BUDGET,  # no help icon: its label would be the field's too
         )
         middle.slider(t("Horizon (months)"), 1, 36, key=HORIZON)
         right.select_slider(
             t("Plan for demand at"),
             options=list(QUANTILES),
             key=QUANTILE,
-            format_func=lambda q: f"P{round(q * 100)}",
+            format_func=lambda q: t("Expected") if q == EXPECTED else f"P{round(float(q) * 100)}",
             help=t(
-                "P50: plan for the middle forecast, as likely to be exceeded as not. P80 "
-                "and P90: plan for more, a demand the forecast exceeds only one time in "
-                "five, or one in ten."
+                "Expected: the demand the forecast expects, district by district (the "
+                "Overview's forecast). P50: the city's demand for each service stays under "
+                "it in half of the forecast's futures. P80: demand the city's total will "
+                "stay under in 8 years out of 10. P90: in 9 out of 10. A P80 or P90 plan "
+                "asks for more capacity, and its coverage is measured against that higher "
+                "demand."
             ),
         )
         left.slider(

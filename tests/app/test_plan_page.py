@@ -202,3 +202,48 @@ def test_the_budget_and_floor_show_as_people_write_them(app_env: str) -> None:
     app.run()
     assert any("is not an amount" in e.value for e in app.error)
     assert linked_budget(app) == 1_250_000, "nothing new ran"
+
+
+def test_a_link_says_which_data_it_was_run_on(app_env: str) -> None:
+    """Issue 14: the same link gave other figures after a capacity edit, silently. A link
+    carries the data version (v); opened on other data it says what the figures are."""
+    app = AppTest.from_file(PAGE, default_timeout=120)
+    app.query_params["name"] = "Versioned"
+    app.query_params["budget"] = "1000000"
+    app.run()
+    assert not app.exception
+    today = app.query_params["v"]
+    assert today, "the link does not carry the data version"
+    assert not app.warning
+    link = next(c.value for c in app.code if "budget=1000000" in c.value)
+    assert f"v={today}" in link and "name=Versioned" in link
+
+    old = AppTest.from_file(PAGE, default_timeout=120)
+    old.query_params["name"] = "Versioned"
+    old.query_params["budget"] = "1000000"
+    old.query_params["v"] = "0.1"
+    old.run()
+    assert not old.exception
+    (warning,) = (w.value for w in old.warning if "earlier data" in w.value)
+    assert "figures below use today's data" in warning and today in warning
+    assert old.success[0].value.startswith("Optimal plan found"), "today's figures are shown"
+    assert old.query_params["v"] == "0.1", "the link still says what it was made on"
+    next(b for b in old.button if b.label == "Link to this plan on today's data").click()
+    old.run()
+    assert old.query_params["v"] == today
+    assert not any("earlier data" in w.value for w in old.warning)
+
+
+def test_the_page_says_what_each_baseline_could_not_place(app_env: str) -> None:
+    app = run_default(AppTest.from_file(PAGE, default_timeout=120))
+    baselines = app.dataframe[0].value.set_index("plan")
+    spent = next(m for m in app.metric if m.label == "Money spent").value
+    budget = float(json.loads(app.query_params.get("budget", "0")) or 0) or None
+    captions = [c.value for c in app.caption]
+    for name, row in baselines.iloc[2:].iterrows():  # the rules given the whole budget
+        if budget and row["money_spent"] < 0.99 * budget:
+            assert any(c.startswith(f"{name} leaves") and "unspent" in c for c in captions), (
+                name,
+                spent,
+                captions,
+            )
