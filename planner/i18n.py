@@ -212,7 +212,7 @@ def fmt_money(
 def _compact(amount: float, language: str) -> tuple[float, int, str]:
     """The amount scaled for `fmt_money(compact=True)`, its decimals and its suffix."""
     french = language == "fr"
-    if abs(amount) >= 1e6:
+    if abs(amount) >= 999_500:  # what would round to "1,000K" is "1.0M"
         return amount / 1e6, 1, f"{NBSP}M" if french else "M"
     if abs(amount) >= 1e4:
         return amount / 1e3, 0, f"{NBSP}k" if french else "K"
