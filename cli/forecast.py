@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from planner.cells import neutralise_frame
 from planner.i18n import N_, fmt_number, t
 from planner.problems import InvalidInput, Problem
 
@@ -114,6 +115,7 @@ def run_forecast(args: argparse.Namespace) -> int:
         return _fail(exc.problems)
     except ValueError as exc:
         return _fail([Problem(path.name, message=str(exc))])
+    result = neutralise_frame(result)
     if args.out is None:
         result.to_csv(sys.stdout, index=False)
     else:

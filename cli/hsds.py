@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from cli.failures import writing
 from planner.hsds import (
     HSDS_VERSION,
     hsds_to_package,
@@ -120,7 +121,8 @@ def _import(args: argparse.Namespace) -> int:
         return _fail([*exc.problems], t("the merged package is invalid"))
     for warning in package.warnings:
         print(warning, file=sys.stderr)
-    write_package(package, args.out)
+    with writing(args.out, folder=True):
+        write_package(package, args.out)
     print(
         t(
             "wrote {out}: {agencies} agencies and {capacity} capacity rows from HSDS into "
@@ -146,7 +148,8 @@ def _export(args: argparse.Namespace) -> int:
     shown = args.include_confidential_locations
     audience = args.audience or ("analyst" if shown else "public")
     try:
-        out = write_hsds_for(package, args.out, audience, include_confidential_locations=shown)
+        with writing(args.out, folder=True):
+            out = write_hsds_for(package, args.out, audience, include_confidential_locations=shown)
     except AccessDenied as exc:
         print(t("error: {message}", message=exc), file=sys.stderr)
         return 1
@@ -169,7 +172,8 @@ def _export(args: argparse.Namespace) -> int:
             )
         )
     if args.write_mapping is not None:
-        write_mapping(identity_mapping(package), args.write_mapping)
+        with writing(args.write_mapping):
+            write_mapping(identity_mapping(package), args.write_mapping)
         print(t("wrote the mapping that reads it back to {path}", path=args.write_mapping))
     return 0
 

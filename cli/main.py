@@ -24,14 +24,15 @@ from cli import plan as plan_cli
 from cli import report as report_cli
 from cli import sweep as sweep_cli
 from cli import users as users_cli
+from cli.failures import CommandFailed, database_message, os_reason, using_database, writing
 from planner.i18n import LANGUAGES, N_, fmt_number, get_language, t, use_language
 from planner.package import CityPackage, read_package, validate_package, write_package
-from planner.problems import InvalidInput, errors
+from planner.problems import InvalidInput, error_count
 from planner.settings import DEMO_PACKAGE
 from service import city as city_service
 from service import edits, exports
 from service.audience import AUDIENCE_NAMES
-from service.errors import CityExists, UnknownCity
+from service.errors import CityExists, DatabaseError, StorageError, UnknownCity
 
 T = TypeVar("T")
 
@@ -52,6 +53,20 @@ def _main(argv: Sequence[str] | None) -> int:
         return int(args.handler(args))
     except InvalidInput as exc:
         _print_problems(exc)
+        return 1
+    except StorageError as exc:  # storage's own refusal (e.g. ImportFailed), already in words
+        print(t("error: {message}", message=exc), file=sys.stderr)
+        return 1
+    except CommandFailed as exc:
+        print(t("error: {message}", message=exc), file=sys.stderr)
+        return 1
+    except DatabaseError as exc:  # the last guard: a command that did not wrap its calls
+        print(t("error: {message}", message=database_message(exc)), file=sys.stderr)
+        return 1
+    except OSError as exc:
+        where = exc.filename if exc.filename is not None else t("a file")
+        message = t("cannot use {path}: {reason}", path=where, reason=os_reason(exc))
+        print(t("error: {message}", message=message), file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # pragma: no cover - interactive only
         return 130
@@ -173,12 +188,12 @@ def _validate(args: argparse.Namespace) -> int:
     problems = validate_package(args.path)
     for problem in problems:
         print(problem, file=sys.stderr)
-    if errors(problems):
+    if error_count(problems):
         print(
             t(
                 "{path}: {count} error(s); nothing imported.",
                 path=args.path,
-                count=len(errors(problems)),
+                count=error_count(problems),
             ),
             file=sys.stderr,
         )
@@ -193,7 +208,8 @@ def _import(args: argparse.Namespace) -> int:
     for warning in package.warnings:
         print(warning, file=sys.stderr)
     try:
-        edits.import_city(users_cli.cli_actor(), package, replace=args.replace)
+        with using_database():
+            edits.import_city(users_cli.cli_actor(), package, replace=args.replace)
     except CityExists as exc:
         print(t("error: {message}", message=_city_exists(exc.name)), file=sys.stderr)
         return 1
@@ -204,7 +220,8 @@ def _import(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     try:
-        package = exports.city_package_for(users_cli.cli_actor(), args.city, args.audience)
+        with using_database():
+            package = exports.city_package_for(users_cli.cli_actor(), args.city, args.audience)
     except UnknownCity as exc:
         known = ", ".join(repr(k) for k in exc.known) if exc.known else t("none yet")
         message = t(
@@ -214,18 +231,21 @@ def _export(args: argparse.Namespace) -> int:
         )
         print(t("error: {message}", message=message), file=sys.stderr)
         return 1
-    out = write_package(package, args.out)
+    with writing(args.out, folder=True):
+        out = write_package(package, args.out)
     print(t("exported {city} to {out}", city=package.city.name, out=out))
     return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
-    if args.if_empty and not city_service.database_is_empty():
-        print(t("the database already holds a city; nothing loaded"))
-        return 0
+    with using_database():
+        if args.if_empty and not city_service.database_is_empty():
+            print(t("the database already holds a city; nothing loaded"))
+            return 0
     package = read_package(DEMO_PACKAGE)
     try:
-        edits.import_city(users_cli.cli_actor(), package, replace=args.replace)
+        with using_database():
+            edits.import_city(users_cli.cli_actor(), package, replace=args.replace)
     except CityExists as exc:
         print(t("error: {message}", message=_city_exists(exc.name)), file=sys.stderr)
         return 1
@@ -259,5 +279,5 @@ def _describe(package: CityPackage) -> str:
 def _print_problems(exc: InvalidInput) -> None:
     for problem in exc.problems:
         print(problem, file=sys.stderr)
-    count = len(errors(exc.problems))
+    count = error_count(exc.problems)
     print(t("{count} error(s); nothing was changed.", count=count), file=sys.stderr)

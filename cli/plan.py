@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from cli.failures import writing
 from planner.i18n import fmt_number, fmt_percent, t
 from planner.package import read_package
 from planner.problems import InvalidInput
@@ -83,8 +84,9 @@ def run(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(str(problem), file=sys.stderr)
         return 1
-    plan.write(args.out)
-    write_report_context(package, args.out)  # what `report` needs: names, outlines, freshness
+    with writing(args.out, folder=True):
+        plan.write(args.out)
+        write_report_context(package, args.out)  # what `report` needs: names, outlines, freshness
     summary = plan.summary()
     # Whoever runs the command line holds the whole package: every name is theirs to read.
     book = NameBook.from_package(package, confidential_places=True)

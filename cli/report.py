@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from cli.failures import writing
 from planner.i18n import LANGUAGES, fmt_number, get_language, t, use_language
 from planner.problems import InvalidInput
 from reports import AUDIENCES, FORMATS, build_report
@@ -84,8 +85,9 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(t("error: {message}", message=exc), file=sys.stderr)
         return 1
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(data)
+    with writing(out):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(data)
     print(
         t(
             "{fmt} report for {audience}s written to {out} ({size} bytes)",

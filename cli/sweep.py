@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from cli.failures import writing
+from planner.cells import neutralise_frame
 from planner.i18n import fmt_number, t
 from planner.package import read_package
 from planner.problems import InvalidInput
@@ -79,9 +81,10 @@ def run(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(str(problem), file=sys.stderr)
         return 1
-    args.out.mkdir(parents=True, exist_ok=True)
-    result.points.to_csv(args.out / "points.csv", index=False)
-    result.districts.to_csv(args.out / "districts.csv", index=False)
+    with writing(args.out, folder=True):
+        args.out.mkdir(parents=True, exist_ok=True)
+        neutralise_frame(result.points).to_csv(args.out / "points.csv", index=False)
+        neutralise_frame(result.districts).to_csv(args.out / "districts.csv", index=False)
     failed = result.points[~result.points["status"].isin(["optimal", "time_limit"])]
     print(
         t(

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cli.failures import using_database, writing
+from planner.cells import neutralise
 from planner.i18n import t
 from planner.passwords import WeakPassword
 from service import access, accounts, exports
@@ -115,7 +117,8 @@ def _read_password(args: argparse.Namespace) -> str:
 def _guarded(work: Callable[[], int]) -> int:
     """Expected refusals as one line on stderr and exit code 1, never a stack trace."""
     try:
-        return work()
+        with using_database():
+            return work()
     except (
         access.AccessDenied,
         InvalidRecord,
@@ -146,7 +149,8 @@ def _add(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     del args
-    users = accounts.list_users(cli_actor())
+    with using_database():
+        users = accounts.list_users(cli_actor())
     if not users:
         print(t("no accounts yet; add one with: python -m planner users add NAME --role admin"))
     for user in users:
@@ -193,10 +197,12 @@ def _set_password(args: argparse.Namespace) -> int:
 
 def _audit(args: argparse.Namespace) -> int:
     limit = None if args.csv else args.limit
-    frame = exports.audit_log(cli_actor(), city=args.city, limit=limit)
+    with using_database():
+        frame = exports.audit_log(cli_actor(), city=args.city, limit=limit)
     if args.csv:
         safe = frame.astype(object).map(_spreadsheet_safe)
-        safe.to_csv(args.csv, index=False, quoting=csv.QUOTE_NONNUMERIC)
+        with writing(args.csv):
+            safe.to_csv(args.csv, index=False, quoting=csv.QUOTE_NONNUMERIC)
         print(t("wrote {count} audit events to {path}", count=len(frame), path=args.csv))
         return 0
     for row in frame.itertuples(index=False):
@@ -207,10 +213,9 @@ def _audit(args: argparse.Namespace) -> int:
 
 
 def _spreadsheet_safe(value: object) -> object:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe (the one
+    rule of planner.cells)."""
+    return neutralise(value)
 
 
 def _describe(user: User) -> str:

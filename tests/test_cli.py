@@ -278,3 +278,19 @@ def test_users_refusals_in_french(
     )
     assert main(["--lang", "fr", "users", "disable", "ghost"]) == 1
     assert capsys.readouterr().err.strip() == "erreur : aucun compte nommé 'ghost'"
+
+
+def test_validate_counts_the_errors_it_does_not_list(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file with more errors than are listed: the total says how many there are in all."""
+    from planner.package import validate_package
+    from planner.problems import error_count, errors
+    from tests.fuzz.cases import noisy_csv
+
+    path = noisy_csv(tmp_path)
+    problems = validate_package(path)
+    assert error_count(problems) > len(errors(problems))  # some are only counted
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}: {error_count(problems)} error(s); nothing imported." in err
