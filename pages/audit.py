@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from planner.exchange import csv_bytes
 from planner.i18n import t
 from service import access, exports
 from ui.auth import actor_or_login
@@ -27,7 +28,7 @@ table = exports.audit_log(actor, limit=int(limit))
 st.dataframe(table, hide_index=True)
 st.download_button(
     t("Download as CSV"),
-    table.to_csv(index=False).encode("utf-8"),
+    csv_bytes(table),  # formula-like text quoted (planner.cells)
     file_name="haven-audit-log.csv",
     mime="text/csv",
 )

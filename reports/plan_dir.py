@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from planner.cells import restore
 from planner.i18n import t
 from planner.problems import InvalidInput, Problem
 
@@ -79,8 +80,12 @@ def _read_summary(path: Path) -> dict[str, Any]:
 
 def _read_table(path: Path, ids: list[str]) -> pd.DataFrame:
     try:
-        return pd.read_csv(path, dtype={column: str for column in ids})
+        frame = pd.read_csv(path, dtype={column: str for column in ids})
     except (OSError, ValueError) as exc:
         raise InvalidInput(
             [Problem(path.name, message=t("cannot be read: {error}", error=exc))]
         ) from None
+    for column in frame.columns:  # the quote `Plan.write` put before a formula-like text
+        if frame[column].dtype == object or isinstance(frame[column].dtype, pd.StringDtype):
+            frame[column] = frame[column].map(restore, na_action="ignore")
+    return frame

@@ -1,5 +1,6 @@
 """A report as an xlsx workbook: a Summary sheet, then one sheet per table (units in the
-headers), numbers as numbers."""
+headers), numbers as numbers; text that a spreadsheet would run as a formula is quoted
+(planner.cells), so no cell is a live formula."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from planner.cells import neutralise
 from planner.i18n import t
 from reports.content import ReportContent
 from reports.layout import header, sheet
@@ -47,7 +49,7 @@ def _summary_sheet(summary: Any, content: ReportContent) -> None:
         ],
     ]
     for row in rows:
-        summary.append(list(row))
+        summary.append([neutralise(value) for value in row])
     summary["A1"].font = Font(bold=True, size=14)
     summary.column_dimensions["A"].width = 20
     summary.column_dimensions["B"].width = 120
@@ -60,11 +62,11 @@ def _table_sheet(target: Any, frame: Any) -> None:
     from openpyxl.utils import get_column_letter
 
     columns = [header(c) for c in frame.columns]
-    target.append(columns)
+    target.append([neutralise(column) for column in columns])
     for cell in target[1]:
         cell.font = Font(bold=True)
     for values in frame.itertuples(index=False):
-        target.append([_xlsx_value(v) for v in values])
+        target.append([neutralise(_xlsx_value(v)) for v in values])
     for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
         target.column_dimensions[letter].width = min(60, max(12, len(column) + 2))

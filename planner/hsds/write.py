@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner.cells import neutralise
 from planner.hsds.schema import (
     AGENCY_ID_TYPE,
     ATTRIBUTES,
@@ -254,7 +255,7 @@ def _cell(value: object) -> str:
     if isinstance(value, float | np.floating):
         number = float(value)
         return str(int(number)) if number.is_integer() else repr(number)
-    return str(value)
+    return str(neutralise(str(value)))  # the HSDS reader takes the quote off (planner.tables)
 
 
 def _datapackage(package: CityPackage) -> dict[str, Any]:
@@ -299,7 +300,7 @@ def _datapackage(package: CityPackage) -> dict[str, Any]:
         )
     return {
         "name": "haven_hsds_export",
-        "title": f"{package.city.name}: agencies and capacity (HSDS {HSDS_VERSION})",
+        "title": neutralise(f"{package.city.name}: agencies and capacity (HSDS {HSDS_VERSION})"),
         "profile": "tabular-data-package",
         "version": HSDS_VERSION,
         "homepage": "https://docs.openreferral.org",

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner.cells import neutralise_frame
 from planner.findings import (
     Baselines,
     Diagnostics,
@@ -102,7 +103,8 @@ class Plan:
         )
         for name, frame, columns in tables:
             path = out / name
-            frame[columns].to_csv(path, index=False, float_format="%.12g")
+            # names a spreadsheet would run as formulas are quoted; reports.plan_dir restores
+            neutralise_frame(frame[columns]).to_csv(path, index=False, float_format="%.12g")
             paths.append(path)
         return paths
 
