@@ -49,7 +49,8 @@ if len(chosen) < 2:
     st.stop()
 for name in chosen:
     if by_name[name].note:
-        st.caption(t("**{name}**: {note}", name=name, note=by_name[name].note))
+        # as text, not Markdown: a note is anyone's words (no outside image, no link)
+        st.text(t("{name}: {note}", name=name, note=by_name[name].note))
 
 with st.spinner(t("Solving the scenarios (once per data version)…")):
     comparison = compare_view.compare(city, actor, chosen)
