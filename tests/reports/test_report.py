@@ -103,7 +103,7 @@ def test_pdf_opens_with_the_expected_pages_and_the_headline_figures(
     assert f"${totals['money_spent']:,.0f}" in flat  # the city's currency, fmt_money's way
     assert f"{summary['baselines']['status_quo']['served']:,.0f}" in flat
     assert "SYNTHETIC DATA" in flat
-    assert "P50" in flat and "Data freshness" in flat
+    assert "the expected demand" in flat and "Data freshness" in flat
     assert "City general fund (demo)" in flat
 
 
