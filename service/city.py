@@ -346,9 +346,11 @@ def outlook_exact(city_name: str, version: str) -> DemandOutlook:
 
 
 def _service_forecast(city_name: str, version: str) -> pd.DataFrame:
-    return store.cached(
+    return forecasts.by_version(
         "service_forecast",
-        (city_name, version, FORECAST_MONTHS),
+        city_name,
+        version,
+        (FORECAST_MONTHS,),
         lambda: service_outlook(
             store.exact_package(city_name, version),
             _outlook(city_name, version, FORECAST_MONTHS).paths,

@@ -175,6 +175,29 @@ def stored(
     return store.cached(f"stored:{kind}", (city_name, key, *params), load)
 
 
+def by_version(
+    kind: str,
+    city_name: str,
+    version: str,
+    params: tuple[Hashable, ...],
+    make: Callable[[], T],
+) -> T:
+    """Like `stored`, for what depends on capacity too (the status quo, the gap): keyed by
+    the data version and the demand fingerprint, so that a restarted server reads it back
+    instead of solving again; a write makes a new version."""
+    key = demand_key(city_name, version)
+    where = folder()
+    tag = hashlib.sha256(version.encode()).hexdigest()[:12]
+
+    def load() -> T:
+        if where is None:
+            return make()
+        name = _file_name(kind, city_name, f"{key}.{tag}", params)
+        return _from_disk(where / name, make)
+
+    return store.cached(f"by_version:{kind}", (city_name, version, *params), load)
+
+
 def is_stored(city_name: str, version: str) -> bool:
     """True when the city's default outlook is on disk for this data version."""
     where = folder()
@@ -192,11 +215,14 @@ def precompute(city_name: str) -> None:
     planner demand (stored, so reused across versions with the same demand), and the status
     quo plan (in memory: it depends on capacity)."""
     from service import city, plans
+    from service.access import Actor
+    from service.audience import audience_for
 
     version = store.data_version(city_name)
     city.outlook_exact(city_name, version)
     city.service_forecast_exact(city_name, version)
     plans.status_quo_coverage_exact(city_name, version)
+    plans.status_quo_coverage_for(audience_for(Actor("system", "analyst")), city_name, version)
     city.backtest_exact(city_name, version)
 
 
