@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -46,8 +47,22 @@ def caught_media() -> Iterator[dict[str, tuple[bytes, str]]]:
         media[file_id] = (bytes(data), filename or "")
         return file_id
 
+    original_deferred = MediaFileManager.add_deferred
+
+    def add_deferred(self: Any, data: Any, mimetype: Any, *args: Any, **kwargs: Any) -> str:
+        # A download written on click (the Plan page's reports): written here, so that
+        # what it would hand out is scanned too.
+        made = data()
+        file_id = str(original_deferred(self, data, mimetype, *args, **kwargs))
+        media[file_id] = (
+            made.encode() if isinstance(made, str) else bytes(made),
+            str(kwargs.get("file_name") or ""),
+        )
+        return file_id
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(MemoryMediaFileStorage, "load_and_get_id", load_and_get_id)
+        patch.setattr(MediaFileManager, "add_deferred", add_deferred)
         yield media
 
 
@@ -168,14 +183,14 @@ def visit_every_page(session: Session) -> None:
             if not session.click("Run", path):
                 session.problems.append(f"{session.role}/{session.language}: no Run button")
                 continue
-            formats = [r for r in app.radio if r.key == "report_format"]
-            if not formats:
+            # One download button per report format, each written on click: the media
+            # spy (`caught_media`) writes and keeps them when the page offers them.
+            reports = [d for d in app.get("download_button") if d.proto.deferred_file_id]
+            if len(reports) < 3:
                 session.problems.append(f"{session.role}/{session.language}: no report formats")
-            for fmt in formats[0].options if formats else []:
-                app.radio(key="report_format").set_value(fmt)
-                session.run(f"{path}[report {fmt}]")
-                if not session.click("Prepare the report", f"{path}[report {fmt}]"):
-                    session.problems.append(f"{session.role}: no report button")
+            for report in reports:
+                data, name = session.media.get(report.proto.deferred_file_id, (b"", ""))
+                session.received.file(f"{path}[report]", name, data)
         elif path == "pages/sweep.py":
             if not session.click("Run the budget sweep", path):
                 session.problems.append(f"{session.role}/{session.language}: no sweep button")
