@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from planner.i18n import t
-from service.errors import DatabaseError
+from service.errors import AccessDenied, DatabaseError
 
 
 class CommandFailed(Exception):
@@ -49,6 +49,8 @@ def using_database() -> Iterator[None]:
     OSError of making an SQLite file's folder, as `CommandFailed`."""
     try:
         yield
+    except AccessDenied:  # a PermissionError, but the rules' refusal, said as it is
+        raise
     except (DatabaseError, OSError) as exc:
         raise CommandFailed(database_message(exc)) from exc
 
@@ -68,5 +70,7 @@ def writing(path: Path | str, *, folder: bool = False) -> Iterator[None]:
         )
     try:
         yield
+    except AccessDenied:  # a PermissionError, but the rules' refusal, said as it is
+        raise
     except OSError as exc:
         raise CommandFailed(write_message(path, exc)) from exc

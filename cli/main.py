@@ -32,7 +32,7 @@ from planner.settings import DEMO_PACKAGE
 from service import city as city_service
 from service import edits, exports
 from service.audience import AUDIENCE_NAMES
-from service.errors import CityExists, DatabaseError, StorageError, UnknownCity
+from service.errors import AccessDenied, CityExists, DatabaseError, StorageError, UnknownCity
 
 T = TypeVar("T")
 
@@ -54,7 +54,7 @@ def _main(argv: Sequence[str] | None) -> int:
     except InvalidInput as exc:
         _print_problems(exc)
         return 1
-    except StorageError as exc:  # storage's own refusal (e.g. ImportFailed), already in words
+    except (StorageError, AccessDenied) as exc:  # refusals (e.g. ImportFailed), in words
         print(t("error: {message}", message=exc), file=sys.stderr)
         return 1
     except CommandFailed as exc:
