@@ -174,6 +174,102 @@ def suppress_frame(
     return pd.concat([body, last], ignore_index=True)
 
 
+@dataclass(frozen=True, eq=False)
+class CoverageTable:
+    """A plan's coverage (district × service) as an audience without exact counts sees it.
+
+    `units`: per coverage row, the protected figures in units (cases × units per case) of
+    served, unmet and demand (= served + unmet), hidden ones included: what every shown
+    figure and every shown total is made of. `coverage`: the same rows with hidden figures
+    NaN (and coverage = served / demand). `status`: per row, the SHOWN, PRIMARY, COMPLEMENT or
+    WITHHELD of served, unmet and demand. `city`: the table's column totals in cases, per
+    "<service_id>\t<served_cases | unmet_cases>", NaN when hidden, with their `city_status`.
+    """
+
+    units: pd.DataFrame
+    coverage: pd.DataFrame
+    status: pd.DataFrame
+    city: pd.Series
+    city_status: pd.Series
+
+
+def suppress_coverage(coverage: pd.DataFrame, units_per_case: pd.Series, k: int) -> CoverageTable:
+    """Suppress a plan's coverage (district_id, service_id, served, unmet, ...) at `k` cases.
+
+    Served and unmet per district and service become cases (units / the service's units per
+    case, rounded), suppressed as one table of districts × (service, served | unmet) with its
+    row and column totals. Every figure is given back as its cases × units per case, so what
+    is shown is exactly what was checked; a cell's demand is its served + unmet, shown when
+    both are (hidden as "<k" when the other is a shown 0, as "x" otherwise).
+    """
+    frame = coverage.reset_index(drop=True)
+    units = units_per_case.astype(float)
+    per_case = frame["service_id"].map(units).astype(float).replace(0.0, np.nan)
+    cases = pd.DataFrame(
+        {
+            kind: (frame[column] / per_case).fillna(0.0).round().astype("int64")
+            for kind, column in (("served_cases", "served"), ("unmet_cases", "unmet"))
+        }
+    )
+    long = pd.concat([frame[["district_id", "service_id"]], cases], axis=1)
+    wide = long.pivot_table(
+        index="district_id",
+        columns="service_id",
+        values=["served_cases", "unmet_cases"],
+        aggfunc="sum",
+        fill_value=0,
+    )
+    wide.columns = [f"{pair[1]}\t{pair[0]}" for pair in wide.columns]
+    table = suppress_table(wide.astype("int64"), k, row_totals=True, column_totals=True)
+    status_body = table.status.drop(index=TOTAL).drop(columns=TOTAL)
+    keys = list(zip(frame["district_id"], frame["service_id"].astype(str), strict=True))
+
+    def status_of(kind: str) -> pd.Series:
+        return pd.Series(
+            [status_body.at[d, f"{s}\t{kind}"] for d, s in keys], index=frame.index, dtype=object
+        )
+
+    result_units = frame[["district_id", "service_id"]].copy()
+    result_units["served"] = cases["served_cases"] * per_case
+    result_units["unmet"] = cases["unmet_cases"] * per_case
+    result_units["demand"] = result_units["served"] + result_units["unmet"]
+    status = pd.DataFrame({"served": status_of("served_cases"), "unmet": status_of("unmet_cases")})
+    status["demand"] = _sum_status(status["served"], status["unmet"], cases)
+    shown = result_units.copy()
+    for column in ("served", "unmet", "demand"):
+        shown[column] = shown[column].where(status[column] == SHOWN)
+    result = frame[["district_id", "service_id"]].copy()
+    result["demand"] = shown["demand"]
+    result["served"] = shown["served"]
+    result["unmet"] = shown["unmet"]
+    result["coverage"] = result["served"] / result["demand"].where(result["demand"] > 0)
+    for column in [c for c in frame.columns if c not in result.columns]:
+        result[column] = frame[column]
+    city = pd.Series(
+        table.shown.loc[TOTAL].astype("Float64").astype(float).to_numpy(),
+        index=table.shown.columns,
+    ).drop(TOTAL)
+    city_status = pd.Series(
+        table.status.loc[TOTAL].to_numpy(), index=table.status.columns, dtype=object
+    ).drop(TOTAL)
+    return CoverageTable(result_units, result, status, city, city_status)
+
+
+def _sum_status(served: pd.Series, unmet: pd.Series, cases: pd.DataFrame) -> pd.Series:
+    """The status of served + unmet: shown when both are; "<k" when one is "<k" and the
+    other a shown 0 (the sum is that small count); "x" otherwise."""
+    both = (served == SHOWN) & (unmet == SHOWN)
+    small = ((served == PRIMARY) & (unmet == SHOWN) & (cases["unmet_cases"] == 0)) | (
+        (unmet == PRIMARY) & (served == SHOWN) & (cases["served_cases"] == 0)
+    )
+    withheld = (served == WITHHELD) | (unmet == WITHHELD)
+    status = pd.Series(COMPLEMENT, index=served.index, dtype=object)
+    status[small] = PRIMARY
+    status[withheld] = WITHHELD
+    status[both] = SHOWN
+    return status
+
+
 # --- the algorithm ----------------------------------------------------------------------
 
 

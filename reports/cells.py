@@ -1,10 +1,11 @@
 """District cells of a report and their suppression for an audience.
 
 Figures are units of service, not people: demand, served and unmet are summed over the
-horizon in unit-months. For every audience but the analyst a cell is protected as a count of
-cases (its units divided by the service's units_per_case, rounded), and
-`planner.disclosure` hides the small ones, with complementary suppression over the
-districts and the city total of each service.
+horizon in unit-months. For every audience but the analyst the cells are protected by the
+service layer's rule for a plan's coverage (`planner.disclosure.suppress_coverage`): served
+and unmet become counts of cases (units / units_per_case, rounded), suppressed as one table
+with complementary suppression, and every figure shown is its protected count times the
+units per case (demand: served + unmet).
 """
 
 from __future__ import annotations
@@ -50,12 +51,14 @@ class DistrictCells:
     def _hidden_label(self, status: object) -> str:
         if status == disclosure.COMPLEMENT:
             return disclosure.COMPLEMENT_LABEL
+        if status == disclosure.WITHHELD:
+            return disclosure.WITHHELD_LABEL
         return disclosure.primary_label(self.k)
 
 
 def protect_cells(coverage: pd.DataFrame, units_per_case: pd.Series, k: int) -> DistrictCells:
     """The plan's coverage (district_id, service_id, demand, served, unmet, coverage) with
-    each service's district table suppressed at `k` cases (nothing hidden when k <= 1)."""
+    its district cells suppressed at `k` cases (nothing hidden when k <= 1)."""
     cells = coverage.copy()
     for column in COLUMNS:
         cells[f"{column}_shown"] = True
@@ -63,14 +66,11 @@ def protect_cells(coverage: pd.DataFrame, units_per_case: pd.Series, k: int) -> 
         return DistrictCells(cells, k)
     if cells[list(COLUMNS)].isna().to_numpy().any():
         return _disclosed_cells(cells, k)
-    parts = []
-    city_status: dict[str, dict[str, str]] = {}
-    for service_id, rows in cells.groupby("service_id", sort=False):
-        per_case = float(units_per_case.get(service_id, 1.0) or 1.0)
-        protected, city_status[str(service_id)] = _protect_service(rows, per_case, k)
-        parts.append(protected)
-    frame = pd.concat(parts).sort_index().reset_index(drop=True)
-    return DistrictCells(frame, k, city_status)
+    ids = cells["service_id"].astype(str).unique()
+    per_case = pd.Series(
+        {sid: float(units_per_case.get(sid, 1.0) or 1.0) for sid in ids}, dtype=float
+    )
+    return _suppressed_cells(cells, per_case, k)
 
 
 def _disclosed_cells(cells: pd.DataFrame, k: int) -> DistrictCells:
@@ -92,28 +92,27 @@ def _disclosed_cells(cells: pd.DataFrame, k: int) -> DistrictCells:
     return DistrictCells(cells.reset_index(drop=True), k, city_status)
 
 
-def _protect_service(
-    rows: pd.DataFrame, per_case: float, k: int
-) -> tuple[pd.DataFrame, dict[str, str]]:
-    """One service's districts as case counts (served and unmet, demand their row total)
-    suppressed together with the city total."""
-    demand_cases = (rows["demand"] / per_case).round().astype("int64").clip(lower=0)
-    served_cases = (rows["served"] / per_case).round().astype("int64").clip(lower=0)
-    served_cases = served_cases.clip(upper=demand_cases)
-    counts = pd.DataFrame(
-        {"served": served_cases.to_numpy(), "unmet": (demand_cases - served_cases).to_numpy()},
-        index=rows["district_id"].to_numpy(),
-    )
-    table = disclosure.suppress_table(counts, k, row_totals=True, column_totals=True)
-    city = table.status.loc[disclosure.TOTAL]
-    city_status = {
-        "served": str(city["served"]),
-        "unmet": str(city["unmet"]),
-        "demand": str(city[disclosure.TOTAL]),
-    }
-    status = table.status.drop(index=disclosure.TOTAL)
-    rows = rows.copy()
-    for column, source in (("served", "served"), ("unmet", "unmet"), ("demand", disclosure.TOTAL)):
-        rows[f"{column}_shown"] = (status[source] == disclosure.SHOWN).to_numpy()
-        rows[f"status_{column}"] = status[source].to_numpy()
-    return rows, city_status
+def _suppressed_cells(cells: pd.DataFrame, per_case: pd.Series, k: int) -> DistrictCells:
+    """The plan's exact coverage suppressed by the rule the service layer applies to a plan
+    for an audience without exact counts (`planner.disclosure.suppress_coverage`): every
+    figure is its protected count of cases times the units per case, so what the report
+    shows (and sums into a service's city total) is exactly what was checked."""
+    table = disclosure.suppress_coverage(cells, per_case, k)
+    frame = cells.reset_index(drop=True).copy()
+    for column in COLUMNS:
+        frame[column] = table.units[column].to_numpy()
+        status = table.status[column]
+        frame[f"{column}_shown"] = (status == disclosure.SHOWN).to_numpy()
+        frame[f"status_{column}"] = status.to_numpy()
+    frame["coverage"] = table.coverage["coverage"].to_numpy()
+    city_status: dict[str, dict[str, str]] = {}
+    for service_id in per_case.index:
+        served = str(table.city_status.get(f"{service_id}\tserved_cases", disclosure.SHOWN))
+        unmet = str(table.city_status.get(f"{service_id}\tunmet_cases", disclosure.SHOWN))
+        demand = disclosure.SHOWN
+        if disclosure.WITHHELD in (served, unmet):
+            demand = disclosure.WITHHELD
+        elif served != disclosure.SHOWN or unmet != disclosure.SHOWN:
+            demand = disclosure.COMPLEMENT
+        city_status[str(service_id)] = {"served": served, "unmet": unmet, "demand": demand}
+    return DistrictCells(frame, k, city_status)
