@@ -62,7 +62,6 @@ log = logging.getLogger(__name__)
 
 FORECASTER_MODULES = ("planner.forecast", "planner.demand", "planner.demand_view")
 DEFAULT_HORIZON = 12
-DEFAULT_QUANTILE = 0.5
 
 
 def _code_fingerprint() -> bytes:

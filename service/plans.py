@@ -35,7 +35,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from models import scenarios
@@ -53,10 +52,10 @@ from planner.package import CityPackage
 from planner.problems import InvalidInput
 from planner.scenario import Scenario
 from planner.sweep import SweepResult, sweep
-from service import access, store
+from service import access, forecasts, store
 from service.access import Action, Actor, require
 from service.audience import Audience, audience_for
-from service.city import _visible, require_city
+from service.city import FORECAST_MONTHS, _visible, outlook_exact, require_city
 from service.published import hidden_agency_ids
 
 SavedScenario = ScenarioPublic
@@ -75,9 +74,11 @@ def _exact_plan(city_name: str, version: str, scenario: Scenario) -> Plan:
 
     def make() -> Plan:
         package = store.exact_package(city_name, version)
-        demand = store.cached(
+        demand = forecasts.stored(
             "horizon_demand",
-            (city_name, version, scenario.horizon_months, scenario.demand_quantile),
+            city_name,
+            version,
+            (scenario.horizon_months, scenario.demand_quantile),
             lambda: horizon_demand(
                 package,
                 Scenario(
@@ -85,6 +86,7 @@ def _exact_plan(city_name: str, version: str, scenario: Scenario) -> Plan:
                     horizon_months=scenario.horizon_months,
                     demand_quantile=scenario.demand_quantile,
                 ),
+                _shared_paths(city_name, version, scenario.horizon_months),
             ),
         )
         plan = solve(package, scenario, demand=demand)
@@ -94,18 +96,41 @@ def _exact_plan(city_name: str, version: str, scenario: Scenario) -> Plan:
     return store.cached("plan", key, make)
 
 
+def _shared_paths(city_name: str, version: str, horizon_months: int) -> pd.DataFrame | None:
+    """The Overview's and the Demand page's joint sample paths when the plan's horizon is
+    theirs: the plan's demand and the city's forecast figures are then one figure
+    (planner.demand). Other horizons draw their own (None)."""
+    if horizon_months != FORECAST_MONTHS:
+        return None
+    return outlook_exact(city_name, version).paths
+
+
 def _status_quo_scenario() -> Scenario:
     return Scenario(name=STATUS_QUO, budget=0.0)
 
 
 def status_quo_coverage_exact(city_name: str, version: str) -> pd.DataFrame:
-    """Service use only: the status quo's exact coverage, for exact audiences."""
-    return _exact_plan(city_name, version, _status_quo_scenario()).coverage
+    """Service use only: the status quo's exact coverage, for exact audiences (on disk per
+    data version, so that a restarted server does not solve it again: SPEED)."""
+    return forecasts.by_version(
+        "status_quo_coverage",
+        city_name,
+        version,
+        (),
+        lambda: _exact_plan(city_name, version, _status_quo_scenario()).coverage,
+    )
 
 
 def status_quo_coverage_for(audience: Audience, city_name: str, version: str) -> pd.DataFrame:
-    """The status quo's coverage table as `audience` may see it."""
-    return _disclosed(city_name, version, _status_quo_scenario(), audience).coverage
+    """The status quo's coverage table as `audience` may see it (on disk per data version
+    and audience, as above)."""
+    return forecasts.by_version(
+        "status_quo_coverage_for",
+        city_name,
+        version,
+        (audience.key,),
+        lambda: _disclosed(city_name, version, _status_quo_scenario(), audience).coverage,
+    )
 
 
 def _disclosed(city_name: str, version: str, scenario: Scenario, audience: Audience) -> Plan:
@@ -226,48 +251,9 @@ def suppressed_coverage(
     """
     services = package.services.set_index("service_id")
     units = services["units_per_case"].astype(float)
-    frame = coverage.copy()
-    per_case = frame["service_id"].map(units).astype(float).replace(0.0, np.nan)
-    frame["served_cases"] = (frame["served"] / per_case).fillna(0.0).round().astype("int64")
-    frame["unmet_cases"] = (frame["unmet"] / per_case).fillna(0.0).round().astype("int64")
-    wide = frame.pivot_table(
-        index="district_id",
-        columns="service_id",
-        values=["served_cases", "unmet_cases"],
-        aggfunc="sum",
-        fill_value=0,
-    )
-    wide.columns = [f"{pair[1]}\t{pair[0]}" for pair in wide.columns]
-    table = disclosure.suppress_table(wide.astype("int64"), k, row_totals=True, column_totals=True)
-    body = table.shown.drop(index=disclosure.TOTAL).drop(columns=disclosure.TOTAL)
-    shown = body.astype("Float64").astype(float)
-
-    def cell(kind: str) -> pd.Series:
-        keys = list(zip(frame["district_id"], frame["service_id"] + "\t" + kind, strict=True))
-        return pd.Series(
-            [
-                shown.at[d, c] if d in shown.index and c in shown.columns else np.nan
-                for d, c in keys
-            ],
-            index=frame.index,
-            dtype=float,
-        )
-
-    served = cell("served_cases") * per_case
-    unmet = cell("unmet_cases") * per_case
-    result = frame[["district_id", "service_id"]].copy()
-    result["demand"] = served + unmet
-    result["served"] = served
-    result["unmet"] = unmet
-    result["coverage"] = served / result["demand"].where(result["demand"] > 0)
-    for column in [c for c in coverage.columns if c not in result.columns]:
-        result[column] = coverage[column]
-    city = pd.Series(
-        table.shown.loc[disclosure.TOTAL].astype("Float64").astype(float).to_numpy(),
-        index=table.shown.columns,
-    )
-    totals = _table_totals(city.drop(disclosure.TOTAL), units, services["weight"].astype(float))
-    return result.reset_index(drop=True), totals
+    table = disclosure.suppress_coverage(coverage, units, k)
+    totals = _table_totals(table.city, units, services["weight"].astype(float))
+    return table.coverage, totals
 
 
 def _table_totals(city: pd.Series, units: pd.Series, weights: pd.Series) -> dict[str, float | None]:
