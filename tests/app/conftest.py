@@ -1,10 +1,14 @@
-"""A database with the demo city, shared by the app tests of one worker."""
+"""A database with the demo city, shared by the app tests of one worker; one Chromium for
+every browser test of a worker (a second Playwright in the same process cannot start while
+the first one runs, so the browser fixture is defined here once)."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -12,6 +16,10 @@ from models.db import dispose_engines, get_engine, session_scope, upgrade_databa
 from models.repository import import_package
 from planner.package import read_package
 from planner.settings import DEMO_PACKAGE, get_settings
+from tests.app.browser_helpers import CHROMIUM, CHROMIUM_ARGS, browser_unavailable
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,3 +53,18 @@ def app_env(demo_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str
     get_settings.cache_clear()
     yield demo_database
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    reason = browser_unavailable()
+    if reason is not None:
+        if os.environ.get("HAVEN_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"HAVEN_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

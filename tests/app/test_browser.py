@@ -12,7 +12,6 @@ Without Chromium (or Playwright) the tests skip with the reason; with HAVEN_REQU
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,14 +22,11 @@ import pytest
 
 from tests.app.browser_helpers import (
     CHART,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     EXCEPTION,
     PAGE_HEIGHT,
     ROOT,
     RUN_OBSERVER,
     VIEWPORT,
-    browser_unavailable,
     chart_paint,
     expect_run,
     is_local,
@@ -71,21 +67,6 @@ def navigation_pages() -> list[tuple[str, str]]:
 
 def navigation_titles() -> list[str]:
     return [title for title, _ in navigation_pages()]
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    reason = browser_unavailable()
-    if reason is not None:
-        if os.environ.get("HAVEN_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"HAVEN_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,6 @@ from tests.app.browser_helpers import (
     streamlit_server,
     wait_idle,
 )
-from tests.app.test_browser import browser  # noqa: F401  (the session's Chromium)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -43,7 +42,7 @@ DEMO = "Chicago (demo)"
 
 @pytest.fixture(scope="module")
 def forms_app(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[str, str]]:
     """(the app's URL, its database URL): the demo city in a database of its own."""
@@ -55,7 +54,7 @@ def forms_app(
 
 
 @pytest.fixture
-def page(browser: Browser, forms_app: tuple[str, str]) -> Iterator[Page]:  # noqa: F811
+def page(browser: Browser, forms_app: tuple[str, str]) -> Iterator[Page]:
     context = browser.new_context(viewport=VIEWPORT, base_url=forms_app[0])
     context.add_init_script(RUN_OBSERVER)
     context.route(lambda url: not is_local(url), lambda route: route.abort())

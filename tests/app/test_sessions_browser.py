@@ -12,7 +12,6 @@ it fails instead.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -20,12 +19,9 @@ import pytest
 
 from tests.app import browser_helpers
 from tests.app.browser_helpers import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     EXCEPTION,
     RUN_OBSERVER,
     VIEWPORT,
-    browser_unavailable,
     expect_run,
     is_local,
     load_demo,
@@ -42,21 +38,6 @@ TIMEOUT_MS = 180_000
 USERNAME = "ann"
 PASSWORD = "correct horse battery staple"
 LINK = "/plan?name=Shared+link&budget=1234567"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    reason = browser_unavailable()
-    if reason is not None:
-        if os.environ.get("HAVEN_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"HAVEN_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def add_account(database_url: str) -> None:
