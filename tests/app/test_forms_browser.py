@@ -131,6 +131,8 @@ def test_the_report_downloads_in_one_click_per_format_and_stays(page: Page) -> N
 
 
 def test_the_capacity_form_saves_what_was_typed(page: Page, forms_app: tuple[str, str]) -> None:
+    from playwright.sync_api import expect
+
     from models.db import get_engine, session_scope
     from models.repository import capacity_history
 
@@ -140,7 +142,10 @@ def test_the_capacity_form_saves_what_was_typed(page: Page, forms_app: tuple[str
     for typed in (20, 18, 19):
         capacity.fill(str(typed))
         click_and_wait(page, "Save capacity")
-        saved = page.locator('[data-testid="stAlertContentSuccess"]').inner_text()
+        message = page.locator('[data-testid="stAlertContentSuccess"]')
+        # A loaded machine may still show the last save's message: wait for this one.
+        expect(message).to_contain_text(f" has {typed} ", timeout=60_000)
+        saved = message.inner_text()
         assert saved.startswith("Saved:") and f" has {typed} " in saved, saved
         if previous is not None:
             assert saved.rstrip().endswith(f"was {previous}."), saved

@@ -4,6 +4,7 @@ with no string the translation table knows left in English."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -236,6 +237,12 @@ def test_every_page_shows_no_english_the_table_translates(
     assert not app.exception
     if name in ("plan", "sweep"):  # what the page shows after its main button
         next(b for b in app.button if b.label.startswith(("Lancer", "Résoudre"))).click().run()
+        assert not app.exception
+    deadline = time.monotonic() + 600
+    while name == "sweep" and not chart_specs(app):  # the sweep runs in the background
+        assert time.monotonic() < deadline, "the sweep never finished"
+        time.sleep(0.5)
+        app.run()
         assert not app.exception
     if name == "compare":
         app.multiselect[0].set_value(["A", "B"]).run()
