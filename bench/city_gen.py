@@ -129,6 +129,9 @@ def generate_city(scale: float = 1.0, *, seed: int = 7, reach: float = 40.0) -> 
             "budget": [total_cost * 0.2, total_cost * 0.12, total_cost * 0.08],
         }
     )
+    # The city fund has no row in eligibility.csv, so it may pay for anything: the one rule
+    # of the validator, the model and docs/model.md ("Eligibility"); the benchmark's
+    # figures depend on it (tests/planner/test_eligibility_rule.py).
     eligibility = pd.DataFrame(
         {
             "funder_id": ["state", "state", "state", "foundation"],

@@ -522,11 +522,15 @@ def _consistency_warnings(tables: dict[str, Table | None]) -> list[Problem]:
             )
     funders, eligibility = tables["funders.csv"], tables["eligibility.csv"]
     eligible = _known_ids(eligibility, "funder_id")
-    if funders is not None and eligible is not None:
+    # A funder with no row in eligibility.csv may pay for anything (docs/model.md, as the
+    # optimiser reads it): said as a warning only when other funders are restricted, where
+    # a forgotten row is the likelier story.
+    if funders is not None and eligible:
         for funder_id, line in zip(funders.frame["funder_id"], funders.frame[LINE], strict=True):
             if isinstance(funder_id, str) and funder_id not in eligible:
                 message = t(
-                    "{funder_id} has no row in eligibility.csv, so it can fund nothing",
+                    "{funder_id} has no row in eligibility.csv, so it may pay for any service "
+                    "at any agency",
                     funder_id=repr(funder_id),
                 )
                 problems.append(
