@@ -181,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     report_cli.register(sub)
     users_cli.register(sub)
     sweep_cli.register(sub)
+    __import__("cli.quality").quality.register(sub)  # `quality PATH` (LIVE; lazy)
     return parser
 
 

@@ -89,6 +89,11 @@ class PackagePart:
     def table(self) -> Table:
         return table_of(self.model)
 
+    @property
+    def stored_columns(self) -> tuple[Column, ...]:
+        """The schema's columns that the table stores (all of them once migrated)."""
+        return tuple(c for c in self.columns if c.name in self.table.c)
+
 
 PACKAGE_PARTS = (
     PackagePart("districts", District, DISTRICT_COLUMNS, "districts.geojson", ("district_id",)),
@@ -327,7 +332,7 @@ def _package_records(
     package: CityPackage, part: PackagePart, *, city_id: int, recorded_by: str
 ) -> list[dict[str, Any]]:
     frame: pd.DataFrame = getattr(package, part.frame)
-    records = frame_records(frame, part.columns, file=part.file, city_id=city_id)
+    records = frame_records(frame, part.stored_columns, file=part.file, city_id=city_id)
     if part.frame == "districts":
         geometries = district_geometries_wgs84(frame)
         for record, geometry in zip(records, geometries, strict=True):
@@ -436,14 +441,14 @@ def load_package(session: Session, city_name: str) -> CityPackage:
     frames: dict[str, pd.DataFrame] = {}
     for part in PACKAGE_PARTS:
         table = part.table
-        selected = [table.c[column.name] for column in part.columns]
+        selected = [table.c[column.name] for column in part.stored_columns]
         if part.frame == "districts":
             selected.append(table.c[GEOMETRY])
         query = sa.select(*selected).where(table.c.city_id == city.id).order_by(table.c.id)
         rows: Sequence[Any] = connection.execute(query).all()
         if part.frame == "capacity":
             rows = _latest_per_date(rows)
-        frame = rows_frame(rows, part.columns)
+        frame = rows_frame(rows, part.stored_columns)
         if part.frame == "districts":
             frame = districts_frame(frame, [row[-1] for row in rows])
         frames[part.frame] = frame

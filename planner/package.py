@@ -18,6 +18,10 @@ Canonical frames (after reading: defaults filled, types normalised, ids as text)
 - demand: `district_id, service_id, period ('YYYY-MM'), cases (int), source (NaN)`.
 - funders: `funder_id, name, budget`.
 - eligibility: `funder_id, service_id (NaN: any), agency_kind (NaN: any)`.
+- hotline (version 2, optional file): `period, channel, contacts (int), district_id (NaN:
+  the city), language (NaN), exploitation (NaN: unknown), referred (NaN: not known)`.
+- capacity's `funded` (version 2): units funded (NaN: not said); `capacity` is what is in
+  service, and the planner plans on it.
 
 Text columns use pandas' string dtype (NaN when empty), ints int64, numbers float64, flags
 bool. Which problems are errors and which are warnings, and the exact messages, are in
@@ -55,9 +59,13 @@ from planner.package_files import (
 from planner.problems import InvalidInput, MoreProblems, Problem
 from planner.schema import (
     CITY_FIELDS,
+    CITY_SMALL_COUNT_K,
     CSV_FILES,
     DISTRICT_COLUMNS,
     DISTRICT_FILES,
+    HOTLINE_COLUMNS,
+    HOTLINE_OPTIONAL_KEY_COLUMNS,
+    OPTIONAL_CSV_FILES,
     OPTIONAL_KEY_COLUMNS,
     UNIQUE_KEYS,
     Column,
@@ -82,6 +90,8 @@ class CityInfo:
     period: str = "month"
     country: str | None = None
     notes: str | None = None
+    small_count_k: int | None = None
+    """Version 2: the city's own small-count threshold (None: HAVEN_SMALL_COUNT_K)."""
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"name": self.name, "currency": self.currency, "period": self.period}
@@ -89,7 +99,15 @@ class CityInfo:
             data["country"] = self.country
         if self.notes:
             data["notes"] = self.notes
+        if self.small_count_k is not None:
+            data[CITY_SMALL_COUNT_K] = int(self.small_count_k)
         return data
+
+
+def empty_hotline() -> pd.DataFrame:
+    """The hotline frame of a package without hotline.csv: its columns, no rows."""
+    header = ",".join(column_names(HOTLINE_COLUMNS)) + "\n"
+    return parse_csv(header, "hotline.csv", HOTLINE_COLUMNS).frame.drop(columns=LINE)
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,6 +121,8 @@ class CityPackage:
     funders: pd.DataFrame
     eligibility: pd.DataFrame
     warnings: tuple[str, ...] = field(default=())
+    hotline: pd.DataFrame = field(default_factory=empty_hotline)
+    """Version 2: aggregate hotline contacts (empty without hotline.csv)."""
 
     def current_capacity(self) -> pd.DataFrame:
         """One row per (agency_id, service_id): the newest by `as_of`."""
@@ -113,7 +133,7 @@ class CityPackage:
         return current.drop(columns="_order").reset_index(drop=True)
 
 
-PACKAGE_FILES = ("city.json", *DISTRICT_FILES, *CSV_FILES)
+PACKAGE_FILES = ("city.json", *DISTRICT_FILES, *CSV_FILES, *OPTIONAL_CSV_FILES)
 """Every file of a package, in the order problems are reported."""
 
 T = TypeVar("T")
@@ -157,6 +177,10 @@ def write_package(package: CityPackage, out_dir: str | Path) -> Path:
     _write_districts(package.districts, out / DISTRICT_FILES[0])
     for file, columns in CSV_FILES.items():
         _write_csv(getattr(package, Path(file).stem), columns, out / file)
+    for file, columns in OPTIONAL_CSV_FILES.items():
+        frame = getattr(package, Path(file).stem)
+        if len(frame):  # a version-1 city exports as a version-1 package
+            _write_csv(frame, columns, out / file)
     return out
 
 
@@ -237,6 +261,8 @@ def _load_folder(folder: Path) -> tuple[CityPackage | None, list[Problem]]:
             key = UNIQUE_KEYS.get(file)
             if key:
                 problems.extend(duplicate_problems(table, key, optional=OPTIONAL_KEY_COLUMNS))
+    hotline, hotline_problems = _read_hotline(folder, districts, district_file_name)
+    problems.extend(hotline_problems)
     problems.extend(_cross_file_problems(tables, districts, district_file_name))
     agencies = tables["agencies.csv"]
     if agencies is not None:
@@ -258,8 +284,48 @@ def _load_folder(folder: Path) -> tuple[CityPackage | None, list[Problem]]:
         demand=frames["demand"],
         funders=frames["funders"],
         eligibility=frames["eligibility"],
+        hotline=hotline if hotline is not None else empty_hotline(),
     )
     return package, problems
+
+
+def _read_hotline(
+    folder: Path, districts: gpd.GeoDataFrame | None, district_file: str
+) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """hotline.csv when the package has it (version 2): every cell checked like the other
+    files', its districts known, its languages ISO 639-1, `referred` at most `contacts`."""
+    file = "hotline.csv"
+    if not (folder / file).exists() and not (folder / file).is_symlink():
+        return None, []
+    table, problems = _guarded(file, _read_table, folder, file, HOTLINE_COLUMNS)
+    if table is None:
+        return None, problems
+    problems.extend(
+        duplicate_problems(table, UNIQUE_KEYS[file], optional=HOTLINE_OPTIONAL_KEY_COLUMNS)
+    )
+    district_ids = _district_ids(districts)
+    if district_ids is not None:
+        problems.extend(
+            unknown_id_problems(table, "district_id", district_ids, "a district", district_file)
+        )
+    frame = table.frame
+    for value, line in zip(frame["language"], frame[LINE], strict=True):
+        if isinstance(value, str) and not _LANGUAGE.match(value):
+            message = t(
+                "{code} is not an ISO 639-1 language code (2 letters, e.g. en)", code=repr(value)
+            )
+            problems.append(Problem(file, line=int(line), column="language", message=message))
+    over = frame["referred"].astype(float) > frame["contacts"].astype(float)
+    for referred, contacts, line in zip(
+        frame.loc[over, "referred"], frame.loc[over, "contacts"], frame.loc[over, LINE], strict=True
+    ):
+        message = t(
+            "{value} is above the contacts {value2}",
+            value=_number(referred),
+            value2=_number(contacts),
+        )
+        problems.append(Problem(file, line=int(line), column="referred", message=message))
+    return frame.drop(columns=LINE).reset_index(drop=True), problems
 
 
 def _guarded(
@@ -299,7 +365,10 @@ def _read_city(folder: Path) -> tuple[CityInfo | None, list[Problem]]:
         if message is not None:
             problems.append(Problem(file, column=column.name, message=message))
         values[column.name] = value
-    known = {c.name for c in CITY_FIELDS}
+    small_count_k, k_message = _small_count_k(data)
+    if k_message is not None:
+        problems.append(Problem(file, column=CITY_SMALL_COUNT_K, message=k_message))
+    known = {c.name for c in CITY_FIELDS} | {CITY_SMALL_COUNT_K}
     for key in data:
         if key not in known:
             problems.append(
@@ -318,8 +387,25 @@ def _read_city(folder: Path) -> tuple[CityInfo | None, list[Problem]]:
         period=values["period"] or "month",
         country=values["country"],
         notes=values["notes"],
+        small_count_k=small_count_k,
     )
     return city, problems
+
+
+def _small_count_k(data: dict[str, Any]) -> tuple[int | None, str | None]:
+    """city.json's small_count_k (version 2): a whole number >= 1 other than 2, or absent."""
+    value = data.get(CITY_SMALL_COUNT_K)
+    if value is None:
+        return None, None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        return None, t("{value} is not a whole number", value=shown_value(value))
+    if int(value) < 1:
+        return None, t(
+            "{value} must be at least 1 (1 turns suppression off)", value=shown_value(value)
+        )
+    if int(value) == 2:
+        return None, t("2 hides nothing (every count of 1 shows as '<2'): use 1, or 3 or more")
+    return int(value), None
 
 
 def _city_value(data: dict[str, Any], column: Column) -> tuple[str | None, str | None]:
@@ -499,6 +585,21 @@ def _consistency_warnings(tables: dict[str, Table | None]) -> list[Problem]:
     capacity = tables["capacity.csv"]
     if capacity is not None:
         frame = capacity.frame
+        below = frame["funded"] < frame["capacity"]
+        for funded, cap, line in zip(
+            frame.loc[below, "funded"],
+            frame.loc[below, "capacity"],
+            frame.loc[below, LINE],
+            strict=True,
+        ):
+            message = t(
+                "{value} is below the capacity in service {value2} (funded >= capacity)",
+                value=_number(funded),
+                value2=_number(cap),
+            )
+            problems.append(
+                Problem(capacity.file, line=int(line), column="funded", message=message)
+            )
         over = frame["occupied"] > frame["capacity"]
         for occupied, cap, line in zip(
             frame.loc[over, "occupied"],

@@ -15,6 +15,8 @@ AGENCY_KINDS = ("ngo", "city", "county", "health", "legal", "shelter", "police",
 SEGMENTS = ("women", "men", "youth", "any")
 DEMAND_SOURCES = ("hotline", "police", "ngo", "health", "other")
 PERIODS = ("month",)
+HOTLINE_CHANNELS = ("phone", "sms", "chat", "email", "web", "app")
+EXPLOITATION_TYPES = ("labour", "sex", "domestic_servitude", "criminal", "other", "unknown")
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ CAPACITY_COLUMNS = (
     Column("max_expansion", "float", minimum=0, default=0.0),
     Column("unit_cost", "float", minimum=0),
     Column("as_of", "date"),
+    Column("funded", "float", minimum=0),  # version 2: units funded, >= capacity (in service)
 )
 
 DEMAND_COLUMNS = (
@@ -98,6 +101,20 @@ ELIGIBILITY_COLUMNS = (
     Column("agency_kind", "text", choices=AGENCY_KINDS),
 )
 
+HOTLINE_COLUMNS = (
+    Column("period", "period", required=True),
+    Column("channel", "text", required=True, choices=HOTLINE_CHANNELS),
+    Column("contacts", "int", required=True, minimum=0),
+    Column("district_id", "text"),
+    Column("language", "text"),
+    Column("exploitation", "text", choices=EXPLOITATION_TYPES),
+    Column("referred", "int", minimum=0),
+)
+"""hotline.csv (version 2): aggregate contacts, never one per person."""
+
+CITY_SMALL_COUNT_K = "small_count_k"
+"""city.json's version-2 key (an integer >= 1, not 2): overrides HAVEN_SMALL_COUNT_K."""
+
 CSV_FILES: dict[str, tuple[Column, ...]] = {
     "services.csv": SERVICE_COLUMNS,
     "agencies.csv": AGENCY_COLUMNS,
@@ -106,6 +123,9 @@ CSV_FILES: dict[str, tuple[Column, ...]] = {
     "funders.csv": FUNDER_COLUMNS,
     "eligibility.csv": ELIGIBILITY_COLUMNS,
 }
+
+OPTIONAL_CSV_FILES: dict[str, tuple[Column, ...]] = {"hotline.csv": HOTLINE_COLUMNS}
+"""Files a package may leave out (version 2): without one, its frame is empty."""
 
 DISTRICT_FILES = ("districts.geojson", "districts.gpkg", "districts.shp")
 
@@ -121,8 +141,12 @@ UNIQUE_KEYS: dict[str, tuple[str, ...]] = {
     "capacity.csv": ("agency_id", "service_id", "as_of"),
     "demand.csv": ("district_id", "service_id", "period", "source"),
     "funders.csv": ("funder_id",),
+    "hotline.csv": ("period", "channel", "district_id", "language", "exploitation"),
 }
 """The columns that identify a row; two rows with the same values are an error."""
 
 OPTIONAL_KEY_COLUMNS = ("as_of", "source")
 """Parts of a key that may be empty: an empty cell is then one value like any other."""
+
+HOTLINE_OPTIONAL_KEY_COLUMNS = ("district_id", "language", "exploitation")
+"""hotline.csv's key parts that may be empty (the city's contacts, any language, unknown)."""

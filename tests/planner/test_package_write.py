@@ -59,7 +59,7 @@ def test_the_files_have_schema_columns_and_empty_cells(tmp_path: Path) -> None:
         header = (out / file).read_text(encoding="utf-8").splitlines()[0]
         assert header == ",".join(column_names(columns))
     capacity = (out / "capacity.csv").read_text(encoding="utf-8").splitlines()
-    assert capacity[-1] == "A3,legal_aid,40,,10,,"
+    assert capacity[-1] == "A3,legal_aid,40,,10,,,"  # as_of and funded empty
     services = (out / "services.csv").read_text(encoding="utf-8").splitlines()
     assert services[1] == "shelter_women,Shelter beds for women,bed,true,36000,10,,3,women,50000,8"
     assert (out / "agencies.csv").read_text(encoding="utf-8").splitlines()[1] == (
