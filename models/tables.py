@@ -459,6 +459,46 @@ class LoginSession(StoredModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
+class ApiToken(StoredModel, table=True):
+    """A bearer token of the REST API (`api/`), made for one account by an admin.
+
+    The token itself is shown once, when it is made; the table holds only its keyed hash
+    (HMAC-SHA256 under a key derived from `HAVEN_SECRET_KEY`: `service.tokens`), which is
+    unique and looked up by index, and a short `prefix` that names the token in listings.
+    A request with it acts as the account (its role, city and agency as they are now, so a
+    disabled account's tokens stop at once). `revoked_at` ends it for good. Made by
+    migration 0005; `username` is no foreign key, as for `login_session`.
+    """
+
+    __tablename__ = "api_token"
+    __table_args__ = (UniqueConstraint("token_hash"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(index=True)
+    name: str
+    token_hash: str = Field(description="HMAC-SHA256 of the token, hex")
+    prefix: str = Field(description="the token's first characters, to recognise it")
+    created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
+    created_by: str
+    last_used_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class ApiTokenPublic(StoredModel):
+    """A token as listed: everything but its hash."""
+
+    model_config = ConfigDict(frozen=True)  # type: ignore[assignment]
+
+    id: int
+    username: str
+    name: str
+    prefix: str
+    created_at: datetime
+    created_by: str
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
 class LoginSessionPublic(StoredModel):
     """A login as `models.accounts.find_login_session` returns it (detached)."""
 

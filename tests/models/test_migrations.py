@@ -30,6 +30,7 @@ TABLES = {
     "user_account",
     "audit_event",
     "login_session",
+    "api_token",
 }
 
 

@@ -29,9 +29,9 @@ def test_table_names_are_singular_snake_case() -> None:
         assert not name.endswith("s"), name
 
 
-NOT_PER_CITY = {"city", "user_account", "audit_event", "login_session"}
-"""Accounts (and their logins) span cities, and the audit log names its city as text so that
-it outlives it."""
+NOT_PER_CITY = {"city", "user_account", "audit_event", "login_session", "api_token"}
+"""Accounts (and their logins and API tokens) span cities, and the audit log names its city
+as text so that it outlives it."""
 
 
 def test_every_child_table_refers_to_its_city() -> None:
