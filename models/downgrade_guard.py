@@ -64,6 +64,10 @@ def forced() -> bool:
 DROPPED_BY: dict[str, dict[str, str]] = {
     "0001": {"city": N_("cities"), "scenario": N_("scenarios"), "plan_run": N_("plan runs")},
     "0002": {"audit_event": N_("audit events"), "user_account": N_("accounts")},
+    "0006": {
+        "capacity_archive": N_("archived capacity rows"),
+        "hotline_contact": N_("hotline rows"),
+    },
 }
 """The tables whose rows a revision's downgrade drops, and what their rows are called."""
 

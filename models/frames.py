@@ -125,6 +125,8 @@ def typed_series(values: list[Any], kind: Kind) -> pd.Series:
     if kind in ("text", "date", "period"):
         return pd.Series(values, dtype="str")
     if kind == "int":
+        if any(v is None for v in values):  # an optional count (hotline's referred)
+            return pd.Series([math.nan if v is None else v for v in values], dtype="float64")
         return pd.Series(values, dtype="int64")
     if kind == "float":
         return pd.Series([math.nan if v is None else v for v in values], dtype="float64")

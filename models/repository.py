@@ -42,12 +42,14 @@ from models.frames import (
 from models.tables import (
     Agency,
     Capacity,
+    CapacityArchive,
     CapacityPublic,
     City,
     DemandObservation,
     District,
     Eligibility,
     Funder,
+    HotlineContact,
     Service,
     StoredModel,
     stored_id,
@@ -61,6 +63,7 @@ from planner.schema import (
     DISTRICT_COLUMNS,
     ELIGIBILITY_COLUMNS,
     FUNDER_COLUMNS,
+    HOTLINE_COLUMNS,
     SERVICE_COLUMNS,
     Column,
 )
@@ -130,6 +133,14 @@ PACKAGE_PARTS = (
         "eligibility.csv",
         ("funder_id", "service_id", "agency_kind"),
         (("funder_id", "funders"), ("service_id", "services")),
+    ),
+    PackagePart(
+        "hotline",
+        HotlineContact,
+        HOTLINE_COLUMNS,
+        "hotline.csv",
+        ("period", "channel", "district_id", "language", "exploitation"),
+        (("district_id", "districts"),),
     ),
 )
 """Parents before children: the order of inserts (and, reversed, of deletes)."""
@@ -290,6 +301,7 @@ def _import_package(
     elif not replace:
         raise CityExists(info.name)
     else:
+        _archive_capacity(session.connection(), city_id=city.id, archived_by=recorded_by)
         _delete_package_rows(session.connection(), city_id=city.id)
         for name, value in _city_fields(info).items():
             setattr(city, name, value)
@@ -309,7 +321,8 @@ def _import_package(
             except IntegrityError as exc:
                 details = _refused_rows(package, part)
                 raise _refused(exc, file=part.file, city_name=info.name, details=details) from exc
-        counts[part.table.name] = len(records)
+        if records or part.frame != "hotline":  # an optional file is counted when given
+            counts[part.table.name] = len(records)
     return ImportSummary(city=info.name, counts=counts, replaced=replaced)
 
 
@@ -320,7 +333,30 @@ def _city_fields(info: CityInfo) -> dict[str, Any]:
         "period": info.period,
         "country": info.country or None,
         "notes": info.notes or None,
+        "small_count_k": info.small_count_k,
     }
+
+
+def _archive_capacity(connection: Connection, *, city_id: int | None, archived_by: str) -> None:
+    """Copy the city's capacity rows into `capacity_archive` before a replace deletes them:
+    every earlier figure stays with its as_of (`capacity_history` reads both)."""
+    live = table_of(Capacity)
+    archive = table_of(CapacityArchive)
+    copied = [c.name for c in live.c if c.name != "id"]
+    rows = connection.execute(
+        sa.select(*[live.c[name] for name in copied]).where(live.c.city_id == city_id)
+    ).all()
+    if rows:
+        archived_at = datetime.now(UTC)
+        records = [
+            {
+                **dict(zip(copied, row, strict=True)),
+                "archived_at": archived_at,
+                "archived_by": archived_by,
+            }
+            for row in rows
+        ]
+        connection.execute(sa.insert(archive), records)
 
 
 def _delete_package_rows(connection: Connection, *, city_id: int | None) -> None:
@@ -458,6 +494,7 @@ def load_package(session: Session, city_name: str) -> CityPackage:
         period=city.period,
         country=city.country,
         notes=city.notes,
+        small_count_k=city.small_count_k,
     )
     return CityPackage(
         city=info,
@@ -468,6 +505,7 @@ def load_package(session: Session, city_name: str) -> CityPackage:
         demand=frames["demand"],
         funders=frames["funders"],
         eligibility=frames["eligibility"],
+        hotline=frames["hotline"],
     )
 
 
@@ -493,13 +531,16 @@ def record_capacity(
     as_of: date,
     recorded_by: str,
     expected_version: str | None = None,
+    funded: float | None = None,
 ) -> None:
     """Add a row to an agency's capacity history for one service; older rows are kept.
 
     `occupied` None means not known. `max_expansion` None and the agency's own unit cost
-    carry over from the current row (0 and the service's cost when there is none). An
-    agency may start offering a service it had no row for. Bad input raises an
-    `InvalidRecord` (a ValueError) that names the field.
+    carry over from the current row (0 and the service's cost when there is none); so does
+    `funded` None (units funded, at least `capacity`: a carried-over figure below the new
+    capacity becomes unknown, a given one is refused). An agency may start offering a service
+    it had no row for. Bad input raises an `InvalidRecord` (a ValueError) that names the
+    field.
 
     Concurrent updates of one city are serialised (the city row is locked until the
     transaction ends), so none is lost: each adds its row. `expected_version`, the
@@ -535,6 +576,20 @@ def record_capacity(
         max_expansion_value = current.max_expansion if current is not None else 0.0
     else:
         max_expansion_value = _non_negative("max_expansion", max_expansion)
+    if funded is None:
+        funded_value = current.funded if current is not None else None
+        if funded_value is not None and funded_value < capacity:
+            funded_value = None
+    else:
+        funded_value = _non_negative("funded", funded)
+    if funded_value is not None and funded_value < capacity:
+        raise InvalidRecord(
+            t(
+                "funded: {value} is below the capacity in service {capacity}",
+                value=repr(funded_value),
+                capacity=repr(capacity),
+            )
+        )
     session.add(
         Capacity(
             city_id=stored_id(city),
@@ -545,6 +600,7 @@ def record_capacity(
             max_expansion=max_expansion_value,
             unit_cost=current.unit_cost if current is not None else None,
             as_of=as_of,
+            funded=funded_value,
             recorded_by=recorded_by.strip(),
         )
     )
@@ -556,17 +612,37 @@ def capacity_history(
 ) -> list[CapacityPublic]:
     """Every capacity row of an agency for a service, oldest first; the last is current.
 
-    Undated rows come first, then by `as_of`, then by the order they were recorded.
+    Undated rows come first, then by `as_of`, then by the order they were recorded: rows a
+    replacing import archived (`capacity_archive`) come before all rows stored since, so
+    that the last is still the current one.
     """
     city = find_city(session, city_name=city_name)
     _require_agency(session, city=city, agency_id=agency_id)
     _require_service(session, city=city, service_id=service_id)
     rows = _capacity_rows(session, city=city, agency_id=agency_id, service_id=service_id)
+    archived = session.exec(
+        select(CapacityArchive).where(
+            col(CapacityArchive.city_id) == city.id,
+            col(CapacityArchive.agency_id) == agency_id,
+            col(CapacityArchive.service_id) == service_id,
+        )
+    ).all()
+    ordered = sorted(
+        [(0, row) for row in archived] + [(1, row) for row in rows],
+        key=lambda pair: (
+            pair[0],
+            pair[1].as_of is not None,
+            pair[1].as_of or date.min,
+            pair[0],
+            pair[1].id or 0,
+        ),
+    )
+    exclude = {"id", "city_id", "archived_at", "archived_by"}
     return [
         CapacityPublic.model_validate(
-            {**row.model_dump(exclude={"id", "city_id"}), "recorded_at": as_utc(row.recorded_at)}
+            {**row.model_dump(exclude=exclude), "recorded_at": as_utc(row.recorded_at)}
         )
-        for row in rows
+        for _, row in ordered
     ]
 
 

@@ -94,6 +94,9 @@ class City(CityBase, table=True):
     data_version: int = Field(
         default=1, description="bumped by every write to the city's package data (cache key)"
     )
+    small_count_k: int | None = Field(
+        default=None, description="city.json's small_count_k (migration 0006); None: the setting"
+    )
 
 
 # --- the package tables (planner.schema column specs) ---------------------------------------
@@ -177,6 +180,9 @@ class CapacityBase(StoredModel):
     max_expansion: float = 0.0
     unit_cost: float | None = None
     as_of: date | None = None
+    funded: float | None = Field(
+        default=None, description="units funded, >= capacity (in service); migration 0006"
+    )
 
 
 class Capacity(CapacityBase, table=True):
@@ -208,6 +214,47 @@ class CapacityPublic(CapacityBase):
 
     recorded_at: datetime
     recorded_by: str
+
+
+class CapacityArchive(CapacityBase, table=True):
+    """Capacity rows a replacing import took out of `capacity`, kept with their `as_of`
+    (migration 0006): with the rows of `capacity` (each edit adds one there), the whole
+    history of an agency's figures survives imports. Append-only; no natural foreign keys,
+    as the agency or the service may be gone from the new package."""
+
+    __tablename__ = "capacity_archive"
+    __table_args__ = (_city_fk(),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    city_id: int = Field(index=True)
+    recorded_at: datetime = Field(sa_type=DateTime(timezone=True))
+    recorded_by: str
+    archived_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
+    archived_by: str
+
+
+class HotlineContactBase(StoredModel):
+    period: str = Field(description="YYYY-MM")
+    channel: str
+    contacts: int
+    district_id: str | None = None
+    language: str | None = None
+    exploitation: str | None = None
+    referred: int | None = None
+
+
+class HotlineContact(HotlineContactBase, table=True):
+    """hotline.csv (version 2): aggregate contacts per period and channel; migration 0006."""
+
+    __tablename__ = "hotline_contact"
+    __table_args__ = (
+        _city_fk(),
+        _natural_fk("district_id", "district"),
+        *_non_negative("contacts", "referred"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    city_id: int = Field(index=True)
 
 
 class DemandObservationBase(StoredModel):
@@ -346,6 +393,7 @@ PACKAGE_TABLES: dict[str, type[StoredModel]] = {
     "capacity": Capacity,
     "demand": DemandObservation,
     "eligibility": Eligibility,
+    "hotline": HotlineContact,
 }
 """The table of each frame of a `CityPackage`, parents before children (insert order)."""
 

@@ -124,6 +124,11 @@ class CityPackage:
     hotline: pd.DataFrame = field(default_factory=empty_hotline)
     """Version 2: aggregate hotline contacts (empty without hotline.csv)."""
 
+    def __post_init__(self) -> None:
+        # A package made in code before version 2 has no `funded`: not known, as when read.
+        if "funded" not in self.capacity.columns:
+            object.__setattr__(self, "capacity", self.capacity.assign(funded=np.nan))
+
     def current_capacity(self) -> pd.DataFrame:
         """One row per (agency_id, service_id): the newest by `as_of`."""
         cap = self.capacity.copy()

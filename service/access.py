@@ -458,6 +458,7 @@ def update_capacity(
     occupied: float | None = None,
     max_expansion: float | None = None,
     expected_version: str | None = None,
+    funded: float | None = None,
 ) -> None:
     """Record an agency's capacity for a service as of a date (a new row of its history).
 
@@ -502,6 +503,7 @@ def update_capacity(
         as_of=as_of,
         recorded_by=actor.username,
         expected_version=expected_version,
+        funded=funded,
     )
     after = repository.capacity_history(
         session, city_name=city_name, agency_id=agency_id, service_id=service_id

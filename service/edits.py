@@ -43,14 +43,14 @@ __all__ = [
 DIVISIBLE_UNITS = frozenset({"minute", "hour", "day", "week", "month", "year"})
 """Units that measure time: a capacity in them may be fractional (1.5 hours)."""
 
-Field = Literal["capacity", "occupied", "max_expansion"]
-Code = Literal["negative", "not_whole", "above_capacity", "not_a_number"]
+Field = Literal["capacity", "occupied", "max_expansion", "funded"]
+Code = Literal["negative", "not_whole", "above_capacity", "below_capacity", "not_a_number"]
 
 
 @dataclass(frozen=True)
 class CapacityProblem:
     """One figure of a capacity update that cannot be saved: `code` says why; `limit` is
-    the capacity an occupancy exceeds."""
+    the capacity an occupancy exceeds, or a funded figure falls short of."""
 
     field: Field
     code: Code
@@ -77,6 +77,13 @@ class CapacityProblem:
                 value=value,
                 limit=fmt_number(self.limit or 0.0, 2).rstrip("0").rstrip(".,"),
             )
+        if self.code == "below_capacity":
+            return t(
+                "{field}: {value} funded is fewer than the capacity in service, {limit}",
+                field=self.field,
+                value=value,
+                limit=fmt_number(self.limit or 0.0, 2).rstrip("0").rstrip(".,"),
+            )
         return t("{field}: {value} is not a number", field=self.field, value=value)
 
 
@@ -94,6 +101,7 @@ class CapacityFigures:
     occupied: float | None
     max_expansion: float
     as_of: date | None
+    funded: float | None = None
 
 
 @dataclass(frozen=True)
@@ -123,13 +131,16 @@ def check_capacity(
     capacity: float,
     occupied: float | None = None,
     max_expansion: float | None = None,
+    funded: float | None = None,
 ) -> list[CapacityProblem]:
-    """Every problem of the figures, by field; [] when they may be saved."""
+    """Every problem of the figures, by field; [] when they may be saved. Three levels:
+    funded >= capacity (in service) >= occupied."""
     problems: list[CapacityProblem] = []
     figures: list[tuple[Field, float | None]] = [
         ("capacity", capacity),
         ("occupied", occupied),
         ("max_expansion", max_expansion),
+        ("funded", funded),
     ]
     for name, value in figures:
         if value is None:
@@ -148,6 +159,10 @@ def check_capacity(
     ):
         problems.append(
             CapacityProblem("occupied", "above_capacity", float(occupied), unit, float(capacity))
+        )
+    if funded is not None and not bad & {"capacity", "funded"} and float(funded) < float(capacity):
+        problems.append(
+            CapacityProblem("funded", "below_capacity", float(funded), unit, float(capacity))
         )
     return problems
 
@@ -168,6 +183,7 @@ def _figures(row: repository.CapacityPublic | None) -> CapacityFigures | None:
         occupied=None if row.occupied is None else float(row.occupied),
         max_expansion=float(row.max_expansion or 0.0),
         as_of=row.as_of,
+        funded=None if row.funded is None else float(row.funded),
     )
 
 
@@ -192,9 +208,11 @@ def update_capacity(
     occupied: float | None = None,
     max_expansion: float | None = None,
     expected_version: str | None = None,
+    funded: float | None = None,
 ) -> CapacitySaved:
     """Record an agency's capacity as of a date (`access.update_capacity`), after checking
-    the figures for the service's unit (`InvalidCapacity`, nothing written)."""
+    the figures for the service's unit (`InvalidCapacity`, nothing written). `funded`
+    None keeps the current funded figure (version 2; at least `capacity`)."""
     unit = "unit"
     if access.can_edit_capacity(actor, city_name=city_name, agency_id=agency_id):
         unit, whole = _unit(city_name, service_id)  # the refusal comes first, from access
@@ -204,6 +222,7 @@ def update_capacity(
             capacity=capacity,
             occupied=occupied,
             max_expansion=max_expansion,
+            funded=funded,
         )
         if problems:
             raise InvalidCapacity(problems)
@@ -226,6 +245,7 @@ def update_capacity(
             occupied=occupied,
             max_expansion=max_expansion,
             expected_version=expected_version,
+            funded=funded,
         )
         after = repository.capacity_history(
             opened, city_name=city_name, agency_id=agency_id, service_id=service_id

@@ -30,6 +30,8 @@ TABLES = {
     "user_account",
     "audit_event",
     "login_session",
+    "capacity_archive",
+    "hotline_contact",
     "api_token",
 }
 
