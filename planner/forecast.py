@@ -56,7 +56,6 @@ from __future__ import annotations
 
 import functools
 import math
-import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -64,7 +63,6 @@ from typing import TYPE_CHECKING, Literal, ParamSpec, TypeVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from planner.i18n import t
 
@@ -74,18 +72,29 @@ if TYPE_CHECKING:
 P = ParamSpec("P")
 R = TypeVar("R")
 Freq = Literal["M", "Q"]
-Family = Literal["normal", "nbinom", "zero"]
+Family = Literal["normal", "nbinom", "zero", "mixed"]
 Select = Literal["series", "pool"]
 
 MODELS: tuple[str, ...] = ("seasonal_naive", "drift", "ets", "pooled_glm")
 SEASON_LENGTH: dict[str, int] = {"M": 12, "Q": 4}
-ETS_MIN_LENGTH = 10
+ETS_MIN_LENGTH = 8
 ETS_MIN_MEAN = 2.0
+# The grid the ETS fit searches (see _ets_grid).
+ETS_ALPHAS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.45, 0.6, 0.75, 0.9, 0.99)
+ETS_BETA_SHARES = (0.0, 0.02, 0.08, 0.25)
+ETS_PHIS = (0.8, 0.9, 0.95, 0.98)
+ETS_GAMMA_SHARES = (0.0, 0.05, 0.15, 0.35)
 GLM_MIN_POOL_SERIES = 2
 CALIBRATION_LEVEL = 0.8
 CALIBRATION_MIN = 1.0
 CALIBRATION_MAX = 10.0
 CALIBRATION_MIN_POINTS = 6
+# Choice per lead: leads 1, 2-3, 4-6, 7-12, 13-24 and 25+ are chosen for separately.
+LEAD_BUCKETS = (1, 2, 4, 7, 13, 25)
+SELECTION_FOLDS_FEW = 12
+SELECTION_FOLDS_MANY = 6
+SELECTION_FEW_SERIES = 20
+SELECTION_MIN_TRAIN = 4
 # Sample paths: a z-score per period is a mix of a shock shared by every series of a pool
 # for the whole horizon, a level shock of the series for the whole horizon, and monthly
 # noise. Assumed, not estimated: see docs/forecasting.md.
@@ -94,27 +103,69 @@ PATH_LEVEL_SHARE = 0.3
 TABLE_PPF_MAX = 20_000
 
 
+def _ndtri(p: np.ndarray | float) -> np.ndarray:
+    """The standard normal quantile (scipy.special, imported here: cheaper than stats)."""
+    from scipy.special import ndtri
+
+    return np.asarray(ndtri(p), dtype=float)
+
+
+def _ndtr(x: np.ndarray) -> np.ndarray:
+    """The standard normal CDF."""
+    from scipy.special import ndtr
+
+    return np.asarray(ndtr(x), dtype=float)
+
+
 @dataclass(frozen=True)
 class Predictive:
-    """A predictive distribution per horizon step: normal (censored at 0), NB2, or 0."""
+    """A predictive distribution per horizon step: normal (censored at 0), NB2, or 0; or
+    `mixed`: per step, the distribution of one of `parts` (`pick[step]`), when the model
+    chosen differs by lead."""
 
     family: Family
     mean: np.ndarray
-    scale: np.ndarray  # sd for normal; NB2 alpha for nbinom; unused for zero
+    scale: np.ndarray  # sd for normal; NB2 alpha for nbinom; unused for zero and mixed
+    parts: tuple[Predictive, ...] = ()
+    pick: np.ndarray | None = None
+
+    @staticmethod
+    def stitch(parts: Sequence[Predictive], pick: np.ndarray) -> Predictive:
+        """Step j from `parts[pick[j]]` (all parts of the same length)."""
+        used = np.unique(pick)
+        if used.size == 1:
+            return parts[int(used[0])]
+        mean = np.choose(pick, [p.mean for p in parts])
+        return Predictive("mixed", mean, np.zeros_like(mean), tuple(parts), pick)
+
+    def _select(self, arrays: Sequence[np.ndarray]) -> np.ndarray:
+        assert self.pick is not None
+        stacked = np.broadcast_arrays(*arrays)
+        out = np.array(stacked[0], dtype=float)
+        for i in range(1, len(stacked)):
+            cols = self.pick == i
+            out[..., cols] = stacked[i][..., cols]
+        return out
 
     def quantile(self, q: float | np.ndarray) -> np.ndarray:
         q_arr = np.asarray(q, dtype=float)
         if self.family == "zero":
             return np.zeros(np.broadcast(q_arr, self.mean).shape)
+        if self.family == "mixed":
+            return self._select([p.quantile(q_arr) for p in self.parts])
         if self.family == "normal":
-            return np.maximum(0.0, self.mean + stats.norm.ppf(q_arr) * self.scale)
+            return np.maximum(0.0, self.mean + _ndtri(q_arr) * self.scale)
         return _nbinom_ppf(q_arr, self.mean, self.scale)
 
     def quantiles_of(self, u: np.ndarray) -> np.ndarray:
         """Quantiles at many probabilities `u` (samples x horizon) at once: for counts by
         a table of the CDF and a search, much faster than a ppf per value."""
+        if self.family == "mixed":
+            return self._select([p.quantiles_of(u) for p in self.parts])
         if self.family != "nbinom":
             return self.quantile(u)
+        from scipy.special import betainc
+
         mu = np.maximum(self.mean, 0.0)
         top = int(np.ceil(np.max(mu + 12.0 * self.sd()))) + 10 if mu.size else 0
         if top > TABLE_PPF_MAX:
@@ -122,20 +173,25 @@ class Predictive:
         ks = np.arange(top + 1)[:, None]
         alpha = np.maximum(self.scale, 1e-8)
         size = 1.0 / alpha
-        cdf = stats.nbinom.cdf(ks, size, size / (size + np.maximum(mu, 1e-12)))
+        # The NB2 CDF, as scipy.stats.nbinom.cdf computes it: I_p(size, k + 1).
+        cdf = betainc(size, ks + 1.0, size / (size + np.maximum(mu, 1e-12)))
         out = np.empty(u.shape)
         for j in range(u.shape[1]):
             out[:, j] = np.searchsorted(cdf[:, j], u[:, j], side="left")
         return out
 
-    def widen(self, factor: float) -> Predictive:
-        """The same centre with the sd times `factor` (for NB: the variance times factor²)."""
+    def widen(self, factor: float | np.ndarray) -> Predictive:
+        """The same centre with the sd times `factor` (for NB: the variance times factor²);
+        `factor` is a number or one per step."""
         if self.family == "normal":
             return Predictive("normal", self.mean, self.scale * factor)
         if self.family == "nbinom":
             mu = np.maximum(self.mean, 1e-12)
-            variance = factor**2 * (mu + self.scale * mu**2)
+            variance = np.square(factor) * (mu + self.scale * mu**2)
             return Predictive("nbinom", self.mean, np.maximum((variance - mu) / mu**2, 0.0))
+        if self.family == "mixed":
+            parts = tuple(p.widen(factor) for p in self.parts)
+            return Predictive("mixed", self.mean, self.scale, parts, self.pick)
         return self
 
     def sd(self) -> np.ndarray:
@@ -144,6 +200,8 @@ class Predictive:
         if self.family == "nbinom":
             mu = np.maximum(self.mean, 0.0)
             return np.sqrt(mu + self.scale * mu**2)
+        if self.family == "mixed":
+            return self._select([p.sd() for p in self.parts])
         return np.zeros_like(self.mean)
 
     def point(self) -> np.ndarray:
@@ -155,8 +213,18 @@ class Predictive:
             return np.zeros_like(self.mean)
         return np.maximum(self.mean, 0.0)
 
+    def head(self, steps: int) -> Predictive:
+        """The first `steps` steps."""
+        if self.family == "mixed":
+            assert self.pick is not None
+            parts = tuple(p.head(steps) for p in self.parts)
+            return Predictive.stitch(parts, self.pick[:steps])
+        return Predictive(self.family, self.mean[:steps], self.scale[:steps])
+
 
 def _nbinom_ppf(q: np.ndarray, mu: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    from scipy import stats
+
     mu = np.maximum(np.asarray(mu, dtype=float), 0.0)
     alpha = np.asarray(alpha, dtype=float)
     q, mu, alpha = np.broadcast_arrays(q, mu, alpha)
@@ -234,14 +302,15 @@ def _with_one_blas_thread(func: Callable[P, R]) -> Callable[P, R]:
 
 
 def _to_ordinals(period: pd.Series, freq: Freq) -> np.ndarray:
+    codes, uniques = pd.factorize(pd.Series(period), use_na_sentinel=False)  # each one once
     try:
-        periods = pd.PeriodIndex(pd.Series(period).astype(str), freq=freq)
+        periods = pd.PeriodIndex(pd.Index(uniques).astype(str), freq=freq)
     except (ValueError, TypeError) as exc:
         message = t(
             "period: cannot read {value} as a {freq} period", value=repr(period.iloc[0]), freq=freq
         )
         raise ValueError(message) from exc
-    return np.asarray(periods.asi8, dtype=np.int64)
+    return np.asarray(periods.asi8, dtype=np.int64)[codes]
 
 
 def _period_labels(ordinals: Iterable[int], freq: Freq) -> list[str]:
@@ -292,16 +361,23 @@ def _prepare(history: pd.DataFrame, freq: Freq) -> tuple[list[_Series], int]:
     work = work.groupby(["series_id", "t"], sort=True, as_index=False).agg(
         y=("y", "sum"), pool=("pool", "last"), exposure=("exposure", "last")
     )
+    # Rows are sorted by series and period: cut the arrays where the series changes.
+    sids = work["series_id"].to_numpy()
+    ts = work["t"].to_numpy()
+    ys = work["y"].to_numpy(float)
+    pools = work["pool"].to_numpy()
+    exposures = work["exposure"].to_numpy(float)
+    cuts = np.flatnonzero(sids[1:] != sids[:-1]) + 1
     series = []
-    for sid, rows in work.groupby("series_id", sort=True):
-        start = int(rows["t"].min())
-        values = np.full(int(rows["t"].max()) - start + 1, np.nan)
-        values[rows["t"].to_numpy() - start] = rows["y"].to_numpy()
-        exposure = float(rows["exposure"].iloc[-1])
+    for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(work)], strict=True):
+        start = int(ts[lo])
+        values = np.full(int(ts[hi - 1]) - start + 1, np.nan)
+        values[ts[lo:hi] - start] = ys[lo:hi]
+        exposure = float(exposures[hi - 1])
         series.append(
-            _Series(str(sid), start, values, str(rows["pool"].iloc[-1]), max(exposure, 1e-9))
+            _Series(str(sids[lo]), start, values, str(pools[hi - 1]), max(exposure, 1e-9))
         )
-    return series, int(work["t"].max()) + 1
+    return series, int(ts.max()) + 1
 
 
 def _interpolate(y: np.ndarray) -> np.ndarray:
@@ -347,37 +423,102 @@ def drift(y: np.ndarray, horizon: int) -> Predictive:
 
 
 def ets(y: np.ndarray, horizon: int, season: int) -> Predictive | None:
-    """statsmodels ETS(A,Ad,A) (or A,Ad,N when shorter than two seasons); None if unfit."""
-    n = y.size
-    if n < ETS_MIN_LENGTH or float(np.mean(y)) < ETS_MIN_MEAN:
-        return None
-    if float(np.ptp(y)) == 0.0:
-        mean = np.full(horizon, float(y[0]))
-        return Predictive("normal", mean, _poisson_floor(mean, np.zeros(horizon)))
-    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+    """ETS(A,Ad,A) (or A,Ad,N when shorter than two seasons); None if not fitted here."""
+    return _ets_many([np.asarray(y, dtype=float)], horizon, season)[0]
 
-    seasonal = season > 1 and n >= 2 * season
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model = ETSModel(
-                pd.Series(y),
-                error="add",
-                trend="add",
-                damped_trend=True,
-                seasonal="add" if seasonal else None,
-                seasonal_periods=season if seasonal else None,
-                initialization_method="heuristic",
-            )
-            fit = model.fit(disp=False)
-            pred = fit.get_prediction(start=n, end=n + horizon - 1)
-            mean = np.asarray(pred.predicted_mean, dtype=float)
-            var = np.asarray(pred.forecast_variance, dtype=float)
-    except (ValueError, np.linalg.LinAlgError, IndexError):
-        return None
-    if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(var))):
-        return None
-    return Predictive("normal", mean, _poisson_floor(mean, np.sqrt(np.maximum(var, 0.0))))
+
+def _ets_grid(seasonal: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every (alpha, beta, phi, gamma) the fit tries: beta as a share of alpha and gamma of
+    1 - alpha, so every point is an admissible (forecastable) model."""
+    gammas = ETS_GAMMA_SHARES if seasonal else (0.0,)
+    a, b, p, g = np.meshgrid(ETS_ALPHAS, ETS_BETA_SHARES, ETS_PHIS, gammas, indexing="ij")
+    alpha = a.ravel()
+    return alpha, b.ravel() * alpha, p.ravel(), g.ravel() * (1.0 - alpha)
+
+
+def _ets_initial(y: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Initial level, trend and season (rows: series) by the classical heuristic: with two
+    seasons, the yearly means give the level and trend and the detrended values averaged
+    by period the season; without, a line through the first values."""
+    n_series, n = y.shape
+    if m > 1:
+        first = y[:, :m].mean(axis=1)
+        second = y[:, m : 2 * m].mean(axis=1)
+        trend = (second - first) / m
+        level = first - trend * (m + 1) / 2  # the level just before the first value
+        steps = np.arange(1, 2 * m + 1)
+        detrended = y[:, : 2 * m] - (level[:, None] + trend[:, None] * steps)
+        season = 0.5 * (detrended[:, :m] + detrended[:, m:])
+        return level, trend, season - season.mean(axis=1, keepdims=True)
+    k = min(n, 10)
+    slope, intercept = np.polyfit(np.arange(k, dtype=float), y[:, :k].T, 1)
+    return intercept - slope, slope, np.zeros((n_series, 1))
+
+
+def _ets_many(ys: Sequence[np.ndarray], horizon: int, season: int) -> list[Predictive | None]:
+    """ETS with additive errors and an additive damped trend, plus an additive season when
+    a series has two full seasons, for many series at once: every point of a grid of
+    smoothing parameters is run on every series as one array recursion, and each series
+    keeps the point with the least one-step squared error (least squares: the maximum
+    likelihood of the additive model). Analytic prediction variance (Hyndman et al. 2008,
+    class 1). None for a series too short or too small (ETS_MIN_LENGTH, ETS_MIN_MEAN)."""
+    out: list[Predictive | None] = [None] * len(ys)
+    groups: dict[int, list[int]] = {}
+    for i, y in enumerate(ys):
+        n = y.size
+        if n < ETS_MIN_LENGTH or float(np.mean(y)) < ETS_MIN_MEAN:
+            continue
+        if float(np.ptp(y)) == 0.0:
+            mean = np.full(horizon, float(y[0]))
+            out[i] = Predictive("normal", mean, _poisson_floor(mean, np.zeros(horizon)))
+            continue
+        groups.setdefault(n, []).append(i)
+    for members in groups.values():
+        y = np.vstack([ys[i] for i in members])
+        for i, pred in zip(members, _ets_fit(y, horizon, season), strict=True):
+            out[i] = pred
+    return out
+
+
+def _ets_fit(y: np.ndarray, horizon: int, season: int) -> list[Predictive | None]:
+    n_series, n = y.shape
+    m = season if season > 1 and n >= 2 * season else 1
+    alpha, beta, phi, gamma = _ets_grid(m > 1)
+    level0, trend0, season0 = _ets_initial(y, m)
+    n_grid = alpha.size
+    level = np.repeat(level0[:, None], n_grid, axis=1)
+    trend = np.repeat(trend0[:, None], n_grid, axis=1)
+    seasons = np.repeat(season0[:, None, :], n_grid, axis=1)
+    sse = np.zeros((n_series, n_grid))
+    for k in range(n):
+        j = k % m
+        expected = level + phi * trend + seasons[:, :, j]
+        error = y[:, k : k + 1] - expected
+        sse += error * error
+        level = expected - seasons[:, :, j] + alpha * error
+        trend = phi * trend + beta * error
+        seasons[:, :, j] += gamma * error
+    best = np.argmin(sse, axis=1)
+    rows = np.arange(n_series)
+    a, b, p, g = alpha[best], beta[best], phi[best], gamma[best]
+    lv, tr, se = level[rows, best], trend[rows, best], seasons[rows, best]
+    n_params = 4 + (m if m > 1 else 0)
+    sigma2 = sse[rows, best] / max(n - n_params, n / 2)
+    h = np.arange(1, horizon + 1)
+    damp = np.cumsum(p[:, None] ** h[None, :], axis=1)  # phi + ... + phi^h
+    mean = lv[:, None] + damp * tr[:, None] + se[:, (n + h - 1) % m]
+    # c_j = alpha + beta (phi + ... + phi^j) + gamma [j a multiple of m], j = 1..h-1
+    c = a[:, None] + b[:, None] * damp[:, :-1] + g[:, None] * ((h[:-1] % m) == 0)
+    var = sigma2[:, None] * np.concatenate(
+        [np.ones((n_series, 1)), 1.0 + np.cumsum(c * c, axis=1)], axis=1
+    )
+    preds: list[Predictive | None] = []
+    for i in range(n_series):
+        if not (np.all(np.isfinite(mean[i])) and np.all(np.isfinite(var[i]))):
+            preds.append(None)
+            continue
+        preds.append(Predictive("normal", mean[i], _poisson_floor(mean[i], np.sqrt(var[i]))))
+    return preds
 
 
 def pooled_glm(
@@ -410,7 +551,7 @@ def pooled_glm(
     use_trend = n_periods >= (season + 6 if use_season else 6)
 
     def design(t: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        cols = [np.eye(len(rows))[idx]]
+        cols: list[np.ndarray] = [np.eye(len(rows))[idx]]
         if use_trend:
             cols.append(((t - origin) / season)[:, None])
         if use_season:
@@ -423,16 +564,23 @@ def pooled_glm(
         return {}
     params, cov, mu_fit = fitted
     alpha = max(0.0, float(np.sum((y_all - mu_fit) ** 2 - y_all) / np.sum(mu_fit**2)))
+    # Every series at once: x = [its indicator, the common columns w_h], so
+    # x'b = b_i + w_h'c and x'Vx = V_ii + 2 V_ic w_h + w_h'V_cc w_h.
     t_future = origin + np.arange(horizon)
+    k = len(rows)
+    common = design(t_future, np.zeros(horizon, dtype=int))[:, k:]
+    exposure = np.log([s.exposure for s, _values in rows])
+    eta = params[:k, None] + (common @ params[k:])[None, :] + exposure[:, None]
+    var_eta = (
+        np.diag(cov)[:k, None]
+        + 2.0 * cov[:k, k:] @ common.T
+        + np.einsum("hj,jl,hl->h", common, cov[k:, k:], common)[None, :]
+    )
+    mean = np.exp(np.minimum(eta, 30.0))
     out = {}
     for i, (s, _values) in enumerate(rows):
-        x = design(t_future, np.full(horizon, i))
-        eta = x @ params + math.log(s.exposure)
-        var_eta = np.einsum("ij,jk,ik->i", x, cov, x)
-        mean = np.exp(np.minimum(eta, 30.0))
-        if not np.all(np.isfinite(var_eta)):
-            continue
-        out[s.series_id] = Predictive("nbinom", mean, alpha + np.maximum(var_eta, 0.0))
+        if np.all(np.isfinite(var_eta[i])):
+            out[s.series_id] = Predictive("nbinom", mean[i], alpha + np.maximum(var_eta[i], 0.0))
     return out
 
 
@@ -487,15 +635,18 @@ def _predict_all(
     freq: Freq,
     models: Sequence[str],
     ets_only: set[str] | None = None,
+    min_train: int = 1,
 ) -> dict[str, dict[str, Predictive]]:
-    """Every model's predictive for every series that exists before `origin` (ETS only
-    for the series in `ets_only` when given: it is the one slow model)."""
+    """Every model's predictive for every series with at least `min_train` periods before
+    `origin` (ETS only for the series in `ets_only` when given). ETS is fitted for all
+    series at once (`_ets_many`)."""
     season = SEASON_LENGTH[freq]
     by_model: dict[str, dict[str, Predictive]] = {m: {} for m in (*models, "zeros")}
     pools: dict[str, list[tuple[_Series, np.ndarray]]] = {}
+    ets_requests: list[tuple[str, np.ndarray, int, int]] = []
     for s in series:
         values = s.until(origin)
-        if values.size == 0:
+        if values.size == 0 or values.size < min_train:
             continue
         if np.nansum(values) == 0:
             zeros = np.zeros(horizon)
@@ -512,11 +663,19 @@ def _predict_all(
         if "drift" in models:
             candidates["drift"] = drift(filled, steps)
         if "ets" in models and (ets_only is None or s.series_id in ets_only):
-            candidates["ets"] = ets(filled, steps, season)
+            ets_requests.append((s.series_id, filled, steps, lead))
         for name, pred in candidates.items():
             if pred is not None:
                 by_model[name][s.series_id] = Predictive(
                     pred.family, pred.mean[lead:], pred.scale[lead:]
+                )
+    if ets_requests:
+        longest = max(steps for _sid, _y, steps, _lead in ets_requests)
+        fitted = _ets_many([y for _sid, y, _steps, _lead in ets_requests], longest, season)
+        for (sid, _y, steps, lead), ets_pred in zip(ets_requests, fitted, strict=True):
+            if ets_pred is not None:
+                by_model["ets"][sid] = Predictive(
+                    "normal", ets_pred.mean[lead:steps], ets_pred.scale[lead:steps]
                 )
     if "pooled_glm" in models:
         for members in pools.values():
@@ -526,6 +685,14 @@ def _predict_all(
 
 
 # --------------------------------------------------------------------------- scoring
+
+Selection = Sequence[tuple[int, Mapping[str, Mapping[str, Predictive]]]]
+Choice = dict[str, tuple[str, ...]]
+
+
+def _bucket(lead: int | np.ndarray) -> np.ndarray:
+    """The lead bucket (LEAD_BUCKETS) of a lead of 1 or more."""
+    return np.searchsorted(LEAD_BUCKETS, lead, side="right") - 1
 
 
 def _scale(values: np.ndarray, season: int) -> float:
@@ -546,143 +713,241 @@ def _actuals(s: _Series, origin: int, horizon: int) -> np.ndarray:
     return out
 
 
-def _errors(
-    series: Sequence[_Series],
-    preds: Mapping[str, Mapping[str, Predictive]],
-    origin: int,
-    horizon: int,
-) -> dict[tuple[str, str], float]:
-    """Mean absolute error of the median per (model, series) where actuals exist."""
-    out = {}
-    for s in series:
-        actual = _actuals(s, origin, horizon)
-        seen = ~np.isnan(actual)
-        if not seen.any():
-            continue
+def _points(by_series: Mapping[str, Predictive]) -> dict[str, np.ndarray]:
+    """The median of every predictive; one quantile call for all the count models."""
+    out = {sid: p.point() for sid, p in by_series.items() if p.family != "nbinom"}
+    counts = [(sid, p) for sid, p in by_series.items() if p.family == "nbinom"]
+    if counts:
+        mean = np.concatenate([p.mean for _sid, p in counts])
+        alpha = np.concatenate([p.scale for _sid, p in counts])
+        medians = _nbinom_ppf(np.full(mean.shape, 0.5), mean, alpha)
+        cuts = np.cumsum([p.mean.size for _sid, p in counts])[:-1]
+        out.update(zip((sid for sid, _p in counts), np.split(medians, cuts), strict=True))
+    return out
+
+
+def _lead_errors(
+    series: Sequence[_Series], selection: Selection
+) -> dict[tuple[str, str, int], float]:
+    """Mean absolute error of the median per (model, series, lead bucket) over the
+    selection folds, where actuals exist."""
+    by_id = {s.series_id: s for s in series}
+    sums: dict[tuple[str, str, int], list[float]] = {}
+    for origin, preds in selection:
+        actuals: dict[str, np.ndarray] = {}
         for model, by_series in preds.items():
-            pred = by_series.get(s.series_id)
-            if pred is not None:
-                out[(model, s.series_id)] = float(
-                    np.mean(np.abs(pred.point()[seen] - actual[seen]))
-                )
+            if model == "zeros" or not by_series:
+                continue
+            points = _points(by_series)
+            sids = list(points)
+            point = np.vstack([points[sid] for sid in sids])
+            n = point.shape[1]
+            actual = np.vstack(
+                [actuals.setdefault(sid, _actuals(by_id[sid], origin, n)) for sid in sids]
+            )
+            error = np.abs(point - actual)
+            buckets = _bucket(np.arange(1, n + 1))
+            for b in np.unique(buckets):
+                block = error[:, buckets == b]
+                counts = np.sum(~np.isnan(block), axis=1)
+                totals = np.nansum(block, axis=1)
+                for sid, total, count in zip(sids, totals, counts, strict=True):
+                    if count:
+                        acc = sums.setdefault((model, sid, int(b)), [0.0, 0.0])
+                        acc[0] += float(total)
+                        acc[1] += float(count)
+    return {key: total / count for key, (total, count) in sums.items()}
+
+
+def _fill_buckets(winners: Mapping[int, str], n_buckets: int, default: str) -> list[str]:
+    """A model per bucket: a bucket without a winner takes the nearest shorter lead's,
+    else the nearest longer one's, else `default`."""
+    out = []
+    for b in range(n_buckets):
+        lower = [winners[k] for k in range(b, -1, -1) if k in winners]
+        upper = [winners[k] for k in range(b, n_buckets) if k in winners]
+        out.append(lower[0] if lower else upper[0] if upper else default)
     return out
 
 
 def _choose(
     series: Sequence[_Series],
-    selection_preds: Sequence[tuple[int, Mapping[str, Mapping[str, Predictive]]]],
+    selection: Selection,
     horizon: int,
     models: Sequence[str],
     available: Mapping[str, Mapping[str, Predictive]],
     select: Select = "pool",
-) -> dict[str, str]:
-    """Per series, the model with the least selection error that is available now.
+) -> Choice:
+    """Per series, a model per forecast step: for each lead bucket, the model with the least
+    selection error at those leads that is available now.
 
     With `select="pool"` a model is scored on the summed error of every series of the
     pool (using seasonal naive for a series where the model cannot be fitted), and the
     pool's winner is used for each of its series where it can be fitted.
     """
-    totals: dict[tuple[str, str], list[float]] = {}
-    for origin, preds in selection_preds:
-        for key, err in _errors(series, preds, origin, horizon).items():
-            totals.setdefault(key, []).append(err)
-    score = {key: float(np.mean(errs)) for key, errs in totals.items()}
+    score = _lead_errors(series, selection)
+    n_buckets = int(_bucket(horizon)) + 1
     members: dict[str, list[str]] = {}
     for s in series:
         members.setdefault(s.pool, []).append(s.series_id)
-    pool_winner: dict[str, str] = {}
-    if select == "pool":
-        for pool, sids in members.items():
+    groups = members if select == "pool" else {s.series_id: [s.series_id] for s in series}
+    winners: dict[str, dict[int, str]] = {}
+    for key, sids in groups.items():
+        for b in range(n_buckets):
             scored = []
             for rank, m in enumerate(models):
-                total, seen = 0.0, 0
+                total, seen, own = 0.0, 0, False
                 for sid in sids:
-                    series_err = score.get((m, sid), score.get(("seasonal_naive", sid)))
-                    if series_err is not None:
-                        total += series_err
+                    err = score.get((m, sid, b))
+                    own = own or err is not None
+                    if err is None:
+                        err = score.get(("seasonal_naive", sid, b))
+                    if err is not None:
+                        total += err
                         seen += 1
-                if seen and any((m, sid) in score for sid in sids):
+                if own and seen:
                     scored.append((total, rank, m))
             if scored:
-                pool_winner[pool] = min(scored)[2]
-    choice = {}
+                winners.setdefault(key, {})[b] = min(scored)[2]
+    steps_bucket = _bucket(np.arange(1, horizon + 1))
+    choice: Choice = {}
     for s in series:
         sid = s.series_id
         if sid in available.get("zeros", {}):
-            choice[sid] = "zeros"
+            choice[sid] = ("zeros",) * horizon
             continue
-        preferred: list[str] = []
-        if s.pool in pool_winner:
-            preferred = [pool_winner[s.pool]]
-        elif select == "series":
-            ranked = sorted(
-                (score[(m, sid)], rank, m)
-                for rank, m in enumerate(models)
-                if (m, sid) in score and sid in available.get(m, {})
-            )
-            preferred = [m for _, _, m in ranked[:1]]
-        if not preferred and len(members[s.pool]) >= GLM_MIN_POOL_SERIES:
-            preferred = ["pooled_glm"]
-        for m in [*preferred, "seasonal_naive", *models]:
-            if sid in available.get(m, {}):
-                choice[sid] = m
-                break
+        default = "pooled_glm" if len(members[s.pool]) >= GLM_MIN_POOL_SERIES else "seasonal_naive"
+        key = s.pool if select == "pool" else sid
+        per_bucket = _fill_buckets(winners.get(key, {}), n_buckets, default)
+        usable = []
+        for preferred in per_bucket:
+            for m in [preferred, "seasonal_naive", *models]:
+                if sid in available.get(m, {}):
+                    usable.append(m)
+                    break
+            else:
+                usable.append("")
+        if "" in usable:
+            continue
+        choice[sid] = tuple(usable[b] for b in steps_bucket)
     return choice
 
 
 def _calibration(
     series: Sequence[_Series],
-    selection_preds: Sequence[tuple[int, Mapping[str, Mapping[str, Predictive]]]],
+    selection: Selection,
     horizon: int,
-    choice: Mapping[str, str],
+    choice: Mapping[str, tuple[str, ...]],
     select: Select = "pool",
-) -> dict[str, float]:
-    """Per series, the factor that makes the chosen model's central CALIBRATION_LEVEL
-    interval cover that share of the selection folds' actuals (pooled over the pool's
-    series with `select="pool"`), within [CALIBRATION_MIN, CALIBRATION_MAX]; 1 without
-    selection folds. Models' own intervals assume the model is right; this widens them by
-    what the rolling-origin errors show."""
-    z_crit = float(stats.norm.ppf(0.5 + CALIBRATION_LEVEL / 2))
-    scores: dict[str, list[np.ndarray]] = {}
+) -> dict[str, np.ndarray]:
+    """Per series and step, the factor that makes the chosen model's central
+    CALIBRATION_LEVEL interval cover that share of the selection folds' actuals at leads of
+    the same bucket (pooled over the pool's series with `select="pool"`), within
+    [CALIBRATION_MIN, CALIBRATION_MAX]; a bucket without enough points takes the nearest
+    shorter bucket's factor, else 1. Models' own intervals assume the model is right; this
+    widens them by what the rolling-origin errors show."""
+    z_crit = float(_ndtri(0.5 + CALIBRATION_LEVEL / 2))
     by_id = {s.series_id: s for s in series}
-    for origin, preds in selection_preds:
-        for sid, model in choice.items():
-            pred = preds.get(model, {}).get(sid)
-            if pred is None or pred.family == "zero":
+    scores: dict[tuple[str, str, int], list[np.ndarray]] = {}
+
+    def group(sid: str) -> str:
+        return by_id[sid].pool if select == "pool" else sid
+
+    step_models = {sid: np.asarray(steps) for sid, steps in choice.items()}
+    used = sorted({m for steps in choice.values() for m in steps} - {"zeros"})
+    for origin, preds in selection:
+        for model in used:
+            by_series = preds.get(model, {})
+            sids = [
+                sid
+                for sid, steps in choice.items()
+                if model in steps and sid in by_series and by_series[sid].family != "zero"
+            ]
+            if not sids:
                 continue
-            actual = _actuals(by_id[sid], origin, horizon)
-            seen = ~np.isnan(actual)
-            sd = pred.sd()
-            seen &= sd > 0
-            if not seen.any():
-                continue
-            key = f"{by_id[sid].pool}\x1f{model}" if select == "pool" else sid
-            scores.setdefault(key, []).append(np.abs(actual[seen] - pred.mean[seen]) / sd[seen])
-    factors = {}
+            mean = np.vstack([by_series[sid].mean for sid in sids])
+            n = mean.shape[1]
+            sd = np.vstack([by_series[sid].sd() for sid in sids])
+            actual = np.vstack([_actuals(by_id[sid], origin, n) for sid in sids])
+            chosen_here = np.vstack([step_models[sid][:n] == model for sid in sids])
+            seen = ~np.isnan(actual) & (sd > 0) & chosen_here
+            z = np.abs(actual - mean) / np.where(sd > 0, sd, 1.0)
+            groups = np.array([group(sid) for sid in sids])
+            buckets = _bucket(np.arange(1, n + 1))
+            for g in np.unique(groups[seen.any(axis=1)]):
+                rows = groups == g
+                for b in np.unique(buckets):
+                    keep = seen[rows][:, buckets == b]
+                    if keep.any():
+                        values = z[rows][:, buckets == b][keep]
+                        scores.setdefault((str(g), model, int(b)), []).append(values)
+    factors: dict[tuple[str, str, int], float] = {}
     for key, parts in scores.items():
         z = np.concatenate(parts)
         if z.size >= CALIBRATION_MIN_POINTS:
             raw = float(np.quantile(z, CALIBRATION_LEVEL)) / z_crit
             factors[key] = min(max(raw, CALIBRATION_MIN), CALIBRATION_MAX)
     out = {}
-    for sid, model in choice.items():
-        key = f"{by_id[sid].pool}\x1f{model}" if select == "pool" else sid
-        out[sid] = factors.get(key, 1.0)
+    steps_bucket = _bucket(np.arange(1, horizon + 1))
+    for sid, steps in choice.items():
+        factor = np.ones(horizon)
+        for j, (model, b) in enumerate(zip(steps, steps_bucket, strict=True)):
+            for k in range(int(b), -1, -1):
+                if (group(sid), model, k) in factors:
+                    factor[j] = factors[(group(sid), model, k)]
+                    break
+        out[sid] = factor
     return out
+
+
+def _assemble(
+    preds: Mapping[str, Mapping[str, Predictive]], sid: str, steps: tuple[str, ...]
+) -> Predictive:
+    names = list(dict.fromkeys(steps))
+    parts = [preds[m][sid] for m in names]
+    pick = np.array([names.index(m) for m in steps])
+    return Predictive.stitch(parts, pick)
 
 
 def _chosen(
     series: Sequence[_Series],
     preds: Mapping[str, Mapping[str, Predictive]],
-    selection: Sequence[tuple[int, Mapping[str, Mapping[str, Predictive]]]],
+    selection: Selection,
     horizon: int,
     models: Sequence[str],
     select: Select,
-) -> tuple[dict[str, str], dict[str, Predictive]]:
-    """The chosen model per series and its calibrated predictive."""
+) -> tuple[Choice, dict[str, Predictive]]:
+    """The chosen model per series and step, and the calibrated predictive."""
     choice = _choose(series, selection, horizon, models, preds, select)
     factors = _calibration(series, selection, horizon, choice, select)
-    return choice, {sid: preds[m][sid].widen(factors[sid]) for sid, m in choice.items()}
+    return choice, {
+        sid: _assemble(preds, sid, steps).widen(factors[sid]) for sid, steps in choice.items()
+    }
+
+
+def _selection(
+    series: Sequence[_Series],
+    origin: int,
+    horizon: int,
+    freq: Freq,
+    models: Sequence[str],
+    folds: int | None,
+    cache: dict[tuple[int, int], dict[str, dict[str, Predictive]]] | None = None,
+) -> list[tuple[int, Mapping[str, Mapping[str, Predictive]]]]:
+    """Every model's forecasts from the selection origins before `origin`, each only as far
+    as `origin` (no actual at or after it is ever used)."""
+    out: list[tuple[int, Mapping[str, Mapping[str, Predictive]]]] = []
+    first = min((s.start for s in series), default=origin)
+    for o, steps in _selection_origins(origin, horizon, _auto_folds(folds, series), first):
+        key = (o, steps)
+        if cache is not None and key in cache:
+            out.append((o, cache[key]))
+            continue
+        preds = _predict_all(series, o, steps, freq, models, min_train=SELECTION_MIN_TRAIN)
+        if cache is not None:
+            cache[key] = preds
+        out.append((o, preds))
+    return out
 
 
 def _final(
@@ -691,34 +956,51 @@ def _final(
     horizon: int,
     freq: Freq,
     models: Sequence[str],
-    selection_folds: int,
+    selection_folds: int | None,
     select: Select,
-) -> tuple[dict[str, str], dict[str, Predictive]]:
-    """Choose on the selection folds, then fit at the origin only what was chosen."""
-    selection = [
-        (o, _predict_all(series, o, horizon, freq, models))
-        for o in _selection_origins(origin, horizon, selection_folds)
-    ]
+) -> tuple[Choice, dict[str, Predictive]]:
+    """Choose on the selection folds, then fit ETS at the origin only where it was chosen."""
+    selection = _selection(series, origin, horizon, freq, models, selection_folds)
     if not selection:
-        return _chosen(
-            series, _predict_all(series, origin, horizon, freq, models), [], horizon, models, select
-        )
+        preds = _predict_all(series, origin, horizon, freq, models)
+        return _chosen(series, preds, [], horizon, models, select)
     # A series can have ETS at the origin only if it had it (or nothing) at selection.
     scored_ets = set().union(*(set(p.get("ets", {})) for _, p in selection))
-    tentative = _predict_all(series, origin, horizon, freq, models, ets_only=set())
+    preds = _predict_all(series, origin, horizon, freq, models, ets_only=set())
     placeholder = Predictive("zero", np.zeros(horizon), np.zeros(horizon))
-    tentative["ets"] = dict.fromkeys(scored_ets, placeholder)
-    choice = _choose(series, selection, horizon, models, tentative, select)
-    wants_ets = {sid for sid, m in choice.items() if m == "ets"}
-    preds = _predict_all(series, origin, horizon, freq, models, ets_only=wants_ets)
-    for sid in wants_ets - set(preds.get("ets", {})):
-        choice[sid] = "seasonal_naive"  # ETS could not be fitted at the origin after all
+    preds["ets"] = dict.fromkeys(scored_ets, placeholder)
+    choice = _choose(series, selection, horizon, models, preds, select)
+    wants_ets = {sid for sid, steps in choice.items() if "ets" in steps}
+    preds["ets"] = _predict_all(series, origin, horizon, freq, ("ets",), ets_only=wants_ets)["ets"]
+    for sid in wants_ets - set(preds["ets"]):  # ETS could not be fitted at the origin after all
+        choice[sid] = tuple("seasonal_naive" if m == "ets" else m for m in choice[sid])
     factors = _calibration(series, selection, horizon, choice, select)
-    return choice, {sid: preds[m][sid].widen(factors[sid]) for sid, m in choice.items()}
+    return choice, {
+        sid: _assemble(preds, sid, steps).widen(factors[sid]) for sid, steps in choice.items()
+    }
 
 
-def _selection_origins(origin: int, horizon: int, folds: int) -> list[int]:
-    return [origin - horizon * k for k in range(1, folds + 1)]
+def _auto_folds(folds: int | None, series: Sequence[_Series]) -> int:
+    """The number of selection origins: given, or SELECTION_FOLDS_FEW for a few series
+    (one series needs many origins to say anything), SELECTION_FOLDS_MANY for a city (a
+    pool of 77 districts gives 77 errors per origin)."""
+    if folds is not None:
+        return folds
+    return SELECTION_FOLDS_FEW if len(series) <= SELECTION_FEW_SERIES else SELECTION_FOLDS_MANY
+
+
+def _selection_origins(origin: int, horizon: int, folds: int, first: int) -> list[tuple[int, int]]:
+    """`folds` origins before `origin`, with the steps each is forecast: 1, 1 + k, 1 + 2k,
+    ... periods back (k so that half of them reach a full horizon back), each forecast up to
+    `origin`, so the first lead is scored at every origin and the last at half of them.
+    Origins with fewer than SELECTION_MIN_TRAIN periods of history are left out."""
+    step = max(1, math.ceil(horizon / max(folds // 2, 1)))
+    out = []
+    for j in range(folds):
+        back = 1 + j * step
+        if origin - back - first >= SELECTION_MIN_TRAIN:
+            out.append((origin - back, min(horizon, back)))
+    return out
 
 
 # --------------------------------------------------------------------------- public API
@@ -744,21 +1026,23 @@ def forecast(
     freq: Freq = "M",
     *,
     models: Sequence[str] = MODELS,
-    selection_folds: int = 1,
+    selection_folds: int | None = None,
     select: Select = "pool",
     all_models: bool = False,
 ) -> pd.DataFrame:
     """Forecast every series `horizon` periods past the last period of `history`.
 
     Returns `series_id, period, model, mean` and one column per quantile (`q0.1`, ...),
-    one row per series and period, for the model chosen per series (every model when
-    `all_models`). Periods are 'YYYY-MM' (or 'YYYYQn' for quarters).
+    one row per series and period, from the model chosen for that series and lead (every
+    model when `all_models`). Periods are 'YYYY-MM' (or 'YYYYQn' for quarters).
+    `selection_folds`: the number of selection origins (None: SELECTION_FOLDS_FEW for up
+    to SELECTION_FEW_SERIES series, else SELECTION_FOLDS_MANY).
     """
     _check_args(horizon, quantiles)
     series, origin = _prepare(history, freq)
     if all_models:
         preds = _predict_all(series, origin, horizon, freq, models)
-        choice_sets = {m: {sid: m for sid in by} for m, by in preds.items()}
+        choice_sets = {m: {sid: (m,) * horizon for sid in by} for m, by in preds.items()}
         frames = [
             _frame(preds[m], choice, origin, horizon, quantiles, freq)
             for m, choice in choice_sets.items()
@@ -773,7 +1057,7 @@ def forecast(
 
 def _frame(
     preds: Mapping[str, Predictive],
-    choice: Mapping[str, str],
+    choice: Mapping[str, tuple[str, ...]],
     origin: int,
     horizon: int,
     quantiles: Sequence[float],
@@ -782,10 +1066,15 @@ def _frame(
     labels = _period_labels(range(origin, origin + horizon), freq)
     qs = np.sort(np.asarray(quantiles, dtype=float))
     parts = []
-    for sid, model in sorted(choice.items()):
+    for sid, steps in sorted(choice.items()):
         pred = preds[sid]
         part = pd.DataFrame(
-            {"series_id": sid, "period": labels, "model": model, "mean": pred.mean_nonnegative()}
+            {
+                "series_id": sid,
+                "period": labels,
+                "model": list(steps),
+                "mean": pred.mean_nonnegative(),
+            }
         )
         values = pred.quantile(qs[:, None])  # (quantiles, horizon), monotone in q
         for q, row in zip(qs, values, strict=True):
@@ -808,7 +1097,7 @@ def backtest(
     quantiles: Sequence[float] = (0.1, 0.5, 0.9),
     step: int | None = None,
     models: Sequence[str] = MODELS,
-    selection_folds: int = 1,
+    selection_folds: int | None = None,
     select: Select = "pool",
 ) -> BacktestResult:
     """Rolling-origin backtest: `folds` origins `step` periods apart (default: horizon),
@@ -821,20 +1110,20 @@ def backtest(
     season = SEASON_LENGTH[freq]
     lo_q, hi_q = min(quantiles), max(quantiles)
     outer = [end - horizon - step * k for k in reversed(range(folds))]
-    cache: dict[int, dict[str, dict[str, Predictive]]] = {}
-
-    def preds_at(o: int) -> dict[str, dict[str, Predictive]]:
-        if o not in cache:
-            cache[o] = _predict_all(series, o, horizon, freq, models)
-        return cache[o]
+    cache: dict[tuple[int, int], dict[str, dict[str, Predictive]]] = {}
 
     records = []
     choices = []
     for origin in outer:
-        preds = preds_at(origin)
-        selection = [(o, preds_at(o)) for o in _selection_origins(origin, horizon, selection_folds)]
+        if (origin, horizon) not in cache:
+            cache[(origin, horizon)] = _predict_all(series, origin, horizon, freq, models)
+        preds = cache[(origin, horizon)]
+        selection = _selection(series, origin, horizon, freq, models, selection_folds, cache)
         chosen, calibrated = _chosen(series, preds, selection, horizon, models, select)
-        choices += [{"series_id": sid, "origin": origin, "model": m} for sid, m in chosen.items()]
+        choices += [
+            {"series_id": sid, "origin": origin, "model": _main_model(steps)}
+            for sid, steps in chosen.items()
+        ]
         scored: dict[str, Mapping[str, Predictive]] = dict(preds)
         scored["chosen"] = calibrated
         for s in series:
@@ -903,7 +1192,7 @@ def sample_paths(
     freq: Freq = "M",
     *,
     models: Sequence[str] = MODELS,
-    selection_folds: int = 1,
+    selection_folds: int | None = None,
     select: Select = "pool",
 ) -> pd.DataFrame:
     """Joint sample paths `sample, series_id, period, y` from each series' chosen model.
@@ -940,24 +1229,35 @@ def sample_paths(
             + idio * rng.standard_normal((n_samples, horizon))
         )
         ids.append(s.series_id)
-        blocks.append(pred.quantiles_of(stats.norm.cdf(z)))
+        blocks.append(pred.quantiles_of(_ndtr(z)))
     if not blocks:
         return pd.DataFrame(columns=["sample", "series_id", "period", "y"])
     per_series = n_samples * horizon
+    # Strings by taking from the few distinct ones (building 10^6 of them is the slow part).
     return pd.DataFrame(
         {
             "sample": np.tile(np.repeat(np.arange(n_samples), horizon), len(ids)),
-            "series_id": np.repeat(np.array(ids, dtype=object), per_series),
-            "period": np.tile(np.array(labels, dtype=object), n_samples * len(ids)),
+            "series_id": pd.array(ids, dtype="str").take(
+                np.repeat(np.arange(len(ids)), per_series)
+            ),
+            "period": pd.array(labels, dtype="str").take(
+                np.tile(np.arange(horizon), n_samples * len(ids))
+            ),
             "y": np.concatenate([b.ravel() for b in blocks]),
         }
     )
 
 
+def _main_model(steps: tuple[str, ...]) -> str:
+    """The model used for the most steps (the first one on a tie)."""
+    names = list(dict.fromkeys(steps))
+    return max(names, key=lambda m: (steps.count(m), -names.index(m)))
+
+
 def _stratified_normal(rng: np.random.Generator, n: int) -> np.ndarray:
     """`n` standard normal draws, one in each of `n` equally likely slices, shuffled."""
     u = (rng.permutation(n) + rng.uniform(size=n)) / n
-    return np.asarray(stats.norm.ppf(u), dtype=float)
+    return _ndtri(u)
 
 
 # --------------------------------------------------------------------------- city packages

@@ -126,14 +126,18 @@ def test_poisson_irls_matches_statsmodels() -> None:
 # --------------------------------------------------------------------------- contract
 
 
-def test_forecast_contract_columns_periods_and_one_model_per_series() -> None:
+def test_forecast_contract_columns_periods_and_one_model_per_series_and_lead() -> None:
     rng = np.random.default_rng(1)
     history = long_frame({f"s{i}": rng.poisson(5, 30).astype(float) for i in range(3)})
     out = fc.forecast(history, 4, quantiles=(0.9, 0.1, 0.5))
     assert list(out.columns) == ["series_id", "period", "model", "mean", "q0.1", "q0.5", "q0.9"]
     assert len(out) == 3 * 4
     assert sorted(out["period"].unique()) == ["2024-07", "2024-08", "2024-09", "2024-10"]
-    assert (out.groupby("series_id")["model"].nunique() == 1).all()
+    # The model is chosen per lead bucket (fc.LEAD_BUCKETS): one per series and bucket.
+    bucket = fc._bucket(out.groupby("series_id").cumcount().to_numpy() + 1)
+    assert (
+        out.assign(bucket=bucket).groupby(["series_id", "bucket"])["model"].nunique() == 1
+    ).all()
     assert set(out["model"]) <= {*fc.MODELS, "zeros"}
 
 
