@@ -82,7 +82,7 @@ st.caption(
         "district coverage counts only districts with demand."
     )
 )
-st.dataframe(compare_view.side_by_side(tables, currency), hide_index=True)
+st.dataframe(compare_view.side_by_side(tables, currency, package), hide_index=True)
 
 st.subheader(t("Funding per agency"))
 if tables.funding_difference["difference"].abs().max() > 0.5:

@@ -58,6 +58,8 @@ class ComparisonTables:
       (`parameter_differences`).
     - demand_bases: per plan, the demand it plans for: None for the expected demand, else
       its quantile of the city's demand per service (planner.demand).
+    - units_added: index service_id, one column of units added per plan, for the services
+      some plan adds to (each in its own unit: beds, slots, hours are never summed).
     """
 
     plans: tuple[str, ...]
@@ -70,6 +72,7 @@ class ComparisonTables:
         default_factory=lambda: pd.DataFrame(columns=["parameter", "key"])
     )
     demand_bases: Mapping[str, float | None] = field(default_factory=dict)
+    units_added: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def reference(self) -> str:
@@ -107,7 +110,21 @@ def compare_plans(plans: Mapping[str, Plan], package: CityPackage) -> Comparison
         funding_by_funder=_funding_by_funder(plans, package),
         parameters=parameter_differences(plans),
         demand_bases={name: plans[name].scenario.demand_quantile for name in names},
+        units_added=units_added_by_service(plans),
     )
+
+
+def units_added_by_service(plans: Mapping[str, Plan]) -> pd.DataFrame:
+    """Units added per service (rows, index service_id) and plan (columns, in order); only
+    the services some plan adds to, zeros where a plan adds none."""
+    table = pd.DataFrame(
+        {
+            name: pd.Series(plan.totals.units_added_by_service, dtype=float)
+            for name, plan in plans.items()
+        }
+    ).fillna(0.0)
+    table.index.name = "service_id"
+    return table.loc[table.abs().sum(axis=1) > 0].sort_index()
 
 
 PARAMETERS = (

@@ -123,6 +123,41 @@ def district_map(
     return with_features(chart, districts, values)
 
 
+def added_capacity_map(
+    districts: gpd.GeoDataFrame,
+    added: pd.DataFrame,
+    services: pd.DataFrame,
+    *,
+    currency: str,
+    height: int = 420,
+) -> dict[str, Any]:
+    """The capacity a plan adds, by the district of the agency that gets it: coloured by its
+    cost (money sums across services; beds, slots and hours do not), each service's units in
+    its own unit in the tooltip. `added` is planner.plan_tables.added_by_district (name,
+    units, cost, then one column per service_id); `services` the package's services."""
+    names = services.set_index("service_id")
+    shown = added[["name", "cost"]].copy()
+    fields: dict[str, str] = {}
+    per_service = [column for column in added.columns if column not in ("name", "units", "cost")]
+    for number, service_id in enumerate(per_service):
+        column = f"added_{number}"  # a service id may hold characters Vega reads as paths
+        shown[column] = added[service_id].astype(float)
+        fields[column] = t(
+            "{service} added ({unit})",
+            service=names["name"].get(service_id, service_id),
+            unit=names["unit"].get(service_id, ""),
+        )
+    return district_map(
+        districts,
+        shown,
+        "cost",
+        title=t("New capacity, by the district of the agency: its cost and units per service"),
+        value_title=t("Cost ({currency})", currency=currency),
+        tooltip_fields=fields,
+        height=height,
+    )
+
+
 def district_map_with_points(
     districts: gpd.GeoDataFrame,
     values: pd.DataFrame,

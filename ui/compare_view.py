@@ -41,8 +41,12 @@ def compare(city_name: str, actor: Actor, names: list[str]) -> Comparison:
     return plans.compare(actor, city_name, names)
 
 
-def side_by_side(tables: ComparisonTables, currency: str) -> pd.DataFrame:
-    """One row per measure (with its unit), one column of formatted figures per plan."""
+def side_by_side(
+    tables: ComparisonTables, currency: str, package: CityPackage | None = None
+) -> pd.DataFrame:
+    """One row per measure (with its unit), one column of formatted figures per plan. Units
+    added are one row per service in its own unit (beds, slots and hours are never summed),
+    named from `package` (as this reader may see it)."""
     totals: dict[str, dict[str, float]] = tables.totals.to_dict("index")  # type: ignore[assignment]
 
     def units(value: float) -> str:
@@ -64,7 +68,6 @@ def side_by_side(tables: ComparisonTables, currency: str) -> pd.DataFrame:
         (t("Coverage (share of demand served)"), "coverage", share),
         (t("Budget ({currency})", currency=currency), "budget", cash),
         (t("New money spent ({currency})", currency=currency), "money_spent", cash),
-        (t("Units added (beds, slots, hours)"), "units_added", units),
         (
             t("New money per unit served ({currency})", currency=currency),
             "money_per_unit_served",
@@ -79,14 +82,43 @@ def side_by_side(tables: ComparisonTables, currency: str) -> pd.DataFrame:
         (t("Spread between districts (max − min)"), "coverage_spread", points),
         (t("Spread between districts (interquartile range)"), "coverage_iqr", points),
     ]
-    table = pd.DataFrame(
-        {
-            plan: [fmt(float(totals[plan][column])) for _, column, fmt in rows]
-            for plan in tables.plans
-        },
-        index=pd.Index([label for label, _, _ in rows], name=t("Measure")),
-    )
+    figures = {
+        plan: [fmt(float(totals[plan][column])) for _, column, fmt in rows] for plan in tables.plans
+    }
+    labels = [label for label, _, _ in rows]
+    at = labels.index(t("New money spent ({currency})", currency=currency)) + 1
+    added = _units_added_rows(tables, package)
+    labels[at:at] = list(added)
+    for plan in tables.plans:
+        figures[plan][at:at] = [units(float(row[plan])) for row in added.values()]
+    table = pd.DataFrame(figures, index=pd.Index(labels, name=t("Measure")))
     return table.reset_index()
+
+
+def _units_added_rows(
+    tables: ComparisonTables, package: CityPackage | None
+) -> dict[str, pd.Series]:
+    """Per service some plan adds to: its label ("Units added: Shelter (bed-nights)") and
+    its units per plan; one "Units added" row of zeros when no plan adds any."""
+    added = tables.units_added
+    if added.empty or not set(tables.plans) <= set(added.columns):
+        return {t("Units added"): pd.Series(0.0, index=list(tables.plans))}
+    services = (
+        package.services.set_index("service_id")
+        if package is not None
+        else pd.DataFrame(columns=["name", "unit"])
+    )
+    rows = {}
+    for service_id, row in added.iterrows():
+        name = services["name"].get(service_id, service_id)
+        unit = services["unit"].get(service_id, "")
+        label = (
+            t("Units added: {service} ({unit})", service=name, unit=unit)
+            if unit
+            else t("Units added: {service}", service=name)
+        )
+        rows[label] = row
+    return rows
 
 
 def draw_funding_tables(tables: ComparisonTables, currency: str) -> None:

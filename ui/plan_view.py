@@ -217,14 +217,8 @@ def draw_maps(plan: Plan, package: CityPackage, book: NameBook | None = None) ->
     added = added_by_district(plan, package)
     left.vega_lite_chart(
         spec=localised(
-            charts.district_map(
-                package.districts,
-                added,
-                "units",
-                title=t("Beds and slots added, by the district of the agency"),
-                value_title=t("Units added"),
-                tooltip_fields={"cost": t("Cost")},
-                height=420,
+            charts.added_capacity_map(
+                package.districts, added, package.services, currency=package.city.currency
             )
         ),
         width="stretch",

@@ -15,8 +15,9 @@ from streamlit.testing.v1 import AppTest
 
 from models.db import get_engine, session_scope
 from models.scenarios import save_scenario
+from planner.package import read_package
 from planner.scenario import Scenario
-from planner.settings import get_settings
+from planner.settings import DEMO_PACKAGE, get_settings
 from tests.app.conftest import ROOT
 from tests.app.scratch import copy_database, use_database
 
@@ -106,6 +107,12 @@ def test_two_saved_scenarios_side_by_side_with_chart_and_maps(saved_env: str) ->
     ):
         assert measure in table.index
     assert table.loc["Coverage (share of demand served)", FULL.name].endswith("%")
+    # Units added one service at a time, each in its own unit: never beds + slots + hours.
+    added = [measure for measure in table.index if measure.startswith("Units added")]
+    assert added and all(measure.startswith("Units added: ") for measure in added)
+    services = read_package(DEMO_PACKAGE).services
+    named = {f"Units added: {row.name} ({row.unit})" for row in services.itertuples()}
+    assert set(added) <= named
     differ = parameters(app).set_index("Parameter")
     assert list(differ.index) == ["Budget", "Equity floor"]
     assert differ.loc["Budget", FULL.name] == "the funders' total"
