@@ -43,7 +43,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
 
 from planner.i18n import t
 from planner.settings import get_settings
@@ -431,6 +430,8 @@ class _Layout:
             (0.0, 1.0) if low else (-1.0, 0.0) if high else (-1.0, 1.0)
             for low, high in zip(at_lower, at_upper, strict=True)
         ]
+
+        from scipy.optimize import linprog  # here: scipy costs every page half a second
 
         def push(objective: np.ndarray) -> bool:
             """Maximise objective·d; true when it moved a count not yet known to be free."""
