@@ -293,7 +293,8 @@ def read_package_for(actor: Actor, session: Session, city_name: str) -> CityPack
 
     require(actor, Action.VIEW_MAP, N_("see the city"))
     _require_city(actor, city_name)
-    return disclosed_package(repository.load_package(session, city_name), audience_for(actor))
+    package = repository.load_package(session, city_name)
+    return disclosed_package(package, audience_for(actor, k=package.city.small_count_k))
 
 
 def planning_package_for(actor: Actor, session: Session, city_name: str) -> CityPackage:

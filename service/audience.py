@@ -59,9 +59,26 @@ class Audience:
         )
 
 
-def audience_for(actor: Actor, *, k: int | None = None) -> Audience:
-    """The actor's own audience (k: the setting `HAVEN_SMALL_COUNT_K` unless given)."""
+def city_k(city_name: str | None) -> int | None:
+    """The city's own small-count threshold (city.json's `small_count_k`, version 2), or
+    None when the city has none (or is unknown: the caller's own checks refuse it)."""
+    if city_name is None:
+        return None
+    from service import store  # lazily: store opens the database
+
+    try:
+        value = store.exact_package(city_name).city.small_count_k
+    except LookupError:
+        return None
+    return None if value is None else int(value)
+
+
+def audience_for(actor: Actor, *, k: int | None = None, city_name: str | None = None) -> Audience:
+    """The actor's own audience. k: as given, else the city's `small_count_k` (with
+    `city_name`), else the setting `HAVEN_SMALL_COUNT_K`."""
     exact = can(actor, Action.READ_EXACT_COUNTS)
+    if k is None and not exact:
+        k = city_k(city_name)
     return Audience(
         role=actor.role,
         exact_counts=exact,
@@ -71,7 +88,7 @@ def audience_for(actor: Actor, *, k: int | None = None) -> Audience:
     )
 
 
-def audience_named(name: str, *, k: int | None = None) -> Audience:
+def audience_named(name: str, *, k: int | None = None, city_name: str | None = None) -> Audience:
     """The audience of a role by its name ("analyst", "funder", "partner", "public")."""
     if name not in ROLES:
         raise ValueError(
@@ -81,16 +98,23 @@ def audience_named(name: str, *, k: int | None = None) -> Audience:
                 names=", ".join(AUDIENCE_NAMES),
             )
         )
-    return audience_for(Actor(username=f"audience:{name}", role=name), k=k)  # type: ignore[arg-type]
+    return audience_for(
+        Actor(username=f"audience:{name}", role=name),  # type: ignore[arg-type]
+        k=k,
+        city_name=city_name,
+    )
 
 
-def narrowed(actor: Actor, name: str | None, *, k: int | None = None) -> Audience:
+def narrowed(
+    actor: Actor, name: str | None, *, k: int | None = None, city_name: str | None = None
+) -> Audience:
     """The audience `name` when the actor may make something for it (never wider than the
-    actor's own); the actor's own audience when `name` is None."""
-    own = audience_for(actor, k=k)
+    actor's own); the actor's own audience when `name` is None. `city_name`: its k is the
+    city's `small_count_k` when it has one."""
+    own = audience_for(actor, k=k, city_name=city_name)
     if name is None:
         return own
-    wanted = audience_named(name, k=k)
+    wanted = audience_named(name, k=k, city_name=city_name)
     if not wanted.narrower_than_or_equal(own):
         raise AccessDenied(
             t(

@@ -105,7 +105,7 @@ def _history(city_name: str, version: str, k: int) -> PublishedHistory:
 def _checked(actor: Actor, city_name: str, action: Action, what: str) -> tuple[Audience, str]:
     require(actor, action, what)
     require_city(actor, city_name)
-    return audience_for(actor), store.data_version(city_name)
+    return audience_for(actor, city_name=city_name), store.data_version(city_name)
 
 
 def published_history(actor: Actor, city_name: str) -> PublishedHistory:

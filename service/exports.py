@@ -51,7 +51,7 @@ def city_package_for(actor: Actor, city_name: str, audience: str | None = None) 
     """The city's package as `audience` (default: the actor's own) may receive it."""
     require(actor, Action.VIEW_MAP, N_("see the city"))
     require_city(actor, city_name)
-    target = narrowed(actor, audience)
+    target = narrowed(actor, audience, city_name=city_name)
     version = store.data_version(city_name)
     package = store.exact_package(city_name, version)
     history = None if target.exact_counts else _history(city_name, version, target.k)
@@ -69,7 +69,11 @@ def package_zip(actor: Actor, city_name: str, audience: str | None = None) -> by
     _require_export(actor)
     return store.cached(
         "package_zip",
-        (city_name, store.data_version(city_name), narrowed(actor, audience).key),
+        (
+            city_name,
+            store.data_version(city_name),
+            narrowed(actor, audience, city_name=city_name).key,
+        ),
         lambda: zip_of_package(city_package_for(actor, city_name, audience)),
     )
 
@@ -122,7 +126,7 @@ def hsds_export(
     include_confidential_locations: bool = False,
 ) -> Path:
     """The city's HSDS tables for `audience` (default: the public), as the actor may make."""
-    target = narrowed(actor, audience or HSDS_DEFAULT_AUDIENCE)
+    target = narrowed(actor, audience or HSDS_DEFAULT_AUDIENCE, city_name=city_name)
     package = city_package_for(actor, city_name, target.role)
     return write_hsds_for(
         package, out, target, include_confidential_locations=include_confidential_locations

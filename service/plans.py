@@ -151,7 +151,7 @@ def run_plan(actor: Actor, city_name: str, scenario: Scenario) -> Plan:
     require(actor, Action.RUN_SCENARIOS, N_("run scenarios"))
     require_city(actor, city_name)
     version = store.data_version(city_name)
-    return _disclosed(city_name, version, scenario, audience_for(actor))
+    return _disclosed(city_name, version, scenario, audience_for(actor, city_name=city_name))
 
 
 def status_quo_plan(actor: Actor, city_name: str) -> Plan:
@@ -308,7 +308,7 @@ def plan_files(actor: Actor, city_name: str, scenario: Scenario) -> dict[str, by
     `capacity_added.csv`, `coverage.csv` and one `plan_tables.xlsx` (names as the visible
     package has them; coverage suppressed for an audience without exact counts)."""
     plan = run_plan(actor, city_name, scenario)
-    audience = audience_for(actor)
+    audience = audience_for(actor, city_name=city_name)
     version = store.data_version(city_name)
     visible = _visible(city_name, version, audience)
     tables = plan_tables(plan, visible)
@@ -380,7 +380,7 @@ def compare(actor: Actor, city_name: str, names: Sequence[str]) -> Comparison:
     """Re-solve the chosen saved scenarios (cached) and compare them for the actor."""
     require(actor, Action.RUN_SCENARIOS, N_("run scenarios"))
     require_city(actor, city_name)
-    audience = audience_for(actor)
+    audience = audience_for(actor, city_name=city_name)
     version = store.data_version(city_name)
     visible = _visible(city_name, version, audience)
     by_name = {s.name: s for s in saved_scenarios(actor, city_name)}
@@ -442,7 +442,7 @@ def run_sweep(
     version = store.data_version(city_name)
     package = store.exact_package(city_name, version)
     result = sweep(package, scenario, budget_factors=tuple(factors), workers=1, progress=progress)
-    audience = audience_for(actor)
+    audience = audience_for(actor, city_name=city_name)
     if audience.exact_counts:
         return result
     districts = result.districts.copy()
