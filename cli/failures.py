@@ -8,12 +8,12 @@ not wrap (a database error or an OSError) with the same words, as the last guard
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from planner.i18n import t
-from service.errors import AccessDenied, DatabaseError
 
 
 class CommandFailed(Exception):
@@ -47,6 +47,10 @@ def os_reason(exc: OSError) -> str:
 def using_database() -> Iterator[None]:
     """Database errors (unreachable server, a file that cannot be opened or is full) and the
     OSError of making an SQLite file's folder, as `CommandFailed`."""
+    # The service layer's errors are imported when a command uses the database, not before:
+    # `plan` and `validate` never load the database's modules.
+    from service.errors import AccessDenied, DatabaseError
+
     try:
         yield
     except AccessDenied:  # a PermissionError, but the rules' refusal, said as it is
@@ -70,7 +74,13 @@ def writing(path: Path | str, *, folder: bool = False) -> Iterator[None]:
         )
     try:
         yield
-    except AccessDenied:  # a PermissionError, but the rules' refusal, said as it is
-        raise
     except OSError as exc:
+        if _is_refusal(exc):  # a PermissionError, but the rules' refusal, said as it is
+            raise
         raise CommandFailed(write_message(path, exc)) from exc
+
+
+def _is_refusal(exc: BaseException) -> bool:
+    """Whether `exc` is the service layer's AccessDenied (only raised once it is loaded)."""
+    errors = sys.modules.get("service.errors")
+    return errors is not None and isinstance(exc, errors.AccessDenied)

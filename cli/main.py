@@ -12,27 +12,42 @@ table while `main` runs.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from cli import forecast as forecast_cli
-from cli import hsds as hsds_cli
-from cli import plan as plan_cli
-from cli import report as report_cli
-from cli import sweep as sweep_cli
-from cli import users as users_cli
 from cli.failures import CommandFailed, database_message, os_reason, using_database, writing
 from planner.i18n import LANGUAGES, N_, fmt_number, get_language, t, use_language
-from planner.package import CityPackage, read_package, validate_package, write_package
 from planner.problems import InvalidInput, error_count
-from planner.settings import DEMO_PACKAGE
-from service import city as city_service
-from service import edits, exports
-from service.audience import AUDIENCE_NAMES
-from service.errors import AccessDenied, CityExists, DatabaseError, StorageError, UnknownCity
+
+if TYPE_CHECKING:
+    from planner.package import CityPackage
+
+# Commands import what they use when they run (the service layer and the database's
+# modules, the report writers): `plan` on a folder never loads the database's modules.
+
+#: Each command's module (its `register(subparsers)` adds it). Only the module of the command
+#: being run is imported, unless help or an unknown command needs them all.
+COMMAND_MODULES = {
+    "plan": "cli.plan",
+    "forecast": "cli.forecast",
+    "hidden": "cli.forecast",
+    "hsds-import": "cli.hsds",
+    "hsds-export": "cli.hsds",
+    "report": "cli.report",
+    "users": "cli.users",
+    "sweep": "cli.sweep",
+    "quality": "cli.quality",
+    "tokens": "cli.tokens",
+    "api": "cli.api",
+}
+
+#: The audiences an export may be made for: service.audience.AUDIENCE_NAMES (a test holds
+#: them equal), named here so that building the parser does not load the service layer.
+EXPORT_AUDIENCES = ("analyst", "funder", "partner", "public")
 
 T = TypeVar("T")
 
@@ -44,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
+    parser = build_parser(_command(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     if not hasattr(args, "handler"):
         parser.print_help()
@@ -54,22 +69,31 @@ def _main(argv: Sequence[str] | None) -> int:
     except InvalidInput as exc:
         _print_problems(exc)
         return 1
-    except (StorageError, AccessDenied) as exc:  # refusals (e.g. ImportFailed), in words
-        print(t("error: {message}", message=exc), file=sys.stderr)
-        return 1
     except CommandFailed as exc:
         print(t("error: {message}", message=exc), file=sys.stderr)
         return 1
-    except DatabaseError as exc:  # the last guard: a command that did not wrap its calls
+    except KeyboardInterrupt:  # pragma: no cover - interactive only
+        return 130
+    except Exception as exc:
+        return _service_failure(exc)
+
+
+def _service_failure(exc: Exception) -> int:
+    """The service layer's refusals and the database's errors in words (exit 1), an OSError
+    as `cannot use PATH`; anything else is a bug and goes on up."""
+    errors = sys.modules.get("service.errors")  # loaded by any command that used the service
+    if errors is not None and isinstance(exc, errors.StorageError | errors.AccessDenied):
+        print(t("error: {message}", message=exc), file=sys.stderr)  # e.g. ImportFailed
+        return 1
+    if errors is not None and isinstance(exc, errors.DatabaseError):  # a command did not wrap
         print(t("error: {message}", message=database_message(exc)), file=sys.stderr)
         return 1
-    except OSError as exc:
+    if isinstance(exc, OSError):
         where = exc.filename if exc.filename is not None else t("a file")
         message = t("cannot use {path}: {reason}", path=where, reason=os_reason(exc))
         print(t("error: {message}", message=message), file=sys.stderr)
         return 1
-    except KeyboardInterrupt:  # pragma: no cover - interactive only
-        return 130
+    raise exc
 
 
 def _language_option() -> argparse.ArgumentParser:
@@ -112,7 +136,21 @@ def _argparse_translated() -> Iterator[None]:
         argparse._ = original  # type: ignore[attr-defined]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command(argv: Sequence[str]) -> str | None:
+    """The command named in `argv` (the first word that is not an option), if any."""
+    words = list(argv)
+    while words:
+        word = words.pop(0)
+        if word == "--lang":
+            words = words[1:]
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command; with `command` one of COMMAND_MODULES, only that
+    command's module is imported among them (the others' help is not needed)."""
     parser = argparse.ArgumentParser(
         prog="python -m planner",
         description=t("Haven: plan a city's anti-trafficking services from its data package."),
@@ -154,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--for",
         "--audience",
         dest="audience",
-        choices=AUDIENCE_NAMES,
+        choices=EXPORT_AUDIENCES,
         default="analyst",
         help=t(
             "the audience the package is for (default: analyst, exact); for the others "
@@ -175,17 +213,18 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--replace", action="store_true", help=t("reload it if already there"))
     p.set_defaults(handler=_demo)
 
-    plan_cli.register(sub)
-    forecast_cli.register(sub)
-    hsds_cli.register(sub)
-    report_cli.register(sub)
-    users_cli.register(sub)
-    sweep_cli.register(sub)
-    __import__("cli.quality").quality.register(sub)  # `quality PATH` (LIVE; lazy)
+    if command in COMMAND_MODULES:
+        modules = [COMMAND_MODULES[command]]
+    else:
+        modules = list(dict.fromkeys(COMMAND_MODULES.values()))
+    for name in modules:
+        importlib.import_module(name).register(sub)
     return parser
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from planner.package import read_package, validate_package
+
     problems = validate_package(args.path)
     for problem in problems:
         print(problem, file=sys.stderr)
@@ -205,12 +244,16 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from planner.package import read_package
+    from service import edits
+    from service.errors import CityExists
+
     package = read_package(args.path)
     for warning in package.warnings:
         print(warning, file=sys.stderr)
     try:
         with using_database():
-            edits.import_city(users_cli.cli_actor(), package, replace=args.replace)
+            edits.import_city(_cli_actor(), package, replace=args.replace)
     except CityExists as exc:
         print(t("error: {message}", message=_city_exists(exc.name)), file=sys.stderr)
         return 1
@@ -220,9 +263,13 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from planner.package import write_package
+    from service import exports
+    from service.errors import UnknownCity
+
     try:
         with using_database():
-            package = exports.city_package_for(users_cli.cli_actor(), args.city, args.audience)
+            package = exports.city_package_for(_cli_actor(), args.city, args.audience)
     except UnknownCity as exc:
         known = ", ".join(repr(k) for k in exc.known) if exc.known else t("none yet")
         message = t(
@@ -239,6 +286,12 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from planner.package import read_package
+    from planner.settings import DEMO_PACKAGE
+    from service import city as city_service
+    from service import edits
+    from service.errors import CityExists
+
     with using_database():
         if args.if_empty and not city_service.database_is_empty():
             print(t("the database already holds a city; nothing loaded"))
@@ -246,12 +299,18 @@ def _demo(args: argparse.Namespace) -> int:
     package = read_package(DEMO_PACKAGE)
     try:
         with using_database():
-            edits.import_city(users_cli.cli_actor(), package, replace=args.replace)
+            edits.import_city(_cli_actor(), package, replace=args.replace)
     except CityExists as exc:
         print(t("error: {message}", message=_city_exists(exc.name)), file=sys.stderr)
         return 1
     print(t("loaded the demo city: {description}", description=_describe(package)))
     return 0
+
+
+def _cli_actor() -> Any:
+    from cli.users import cli_actor
+
+    return cli_actor()
 
 
 def _city_exists(name: str) -> str:

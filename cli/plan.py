@@ -5,6 +5,12 @@ sentences) and funding.csv, capacity_added.csv, coverage.csv into --out; prints 
 words (reports.words). Exit codes: 0 on a plan (optimal, or stopped at the time limit with
 a plan), 1 on invalid data or scenario (messages on stderr) and on an infeasible scenario
 (plan.json still written, with the explanation) or no plan found in time.
+
+`--robust [K]` (or a scenario's `robust` key) also makes the plan for bad months
+(planner.robust: K demand scenarios, `--risk mean|cvar`, `--alpha`) and judges it and the
+plan on the same fresh samples: robust.json (the comparison), robust_funding.csv and
+robust_capacity_added.csv, and the comparison in words. `--latent-demand M,S` plans for a
+share S of the unseen population a multiple-systems estimate puts at M times those observed.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from cli.failures import writing
 from planner.i18n import fmt_number, fmt_percent, t
 from planner.package import read_package
 from planner.problems import InvalidInput
-from planner.scenario import Scenario
+from planner.scenario import EVALUATION_SAMPLES, ROBUST_SCENARIOS, Scenario
 
 DEFAULT_OUT = Path("plan_out")
 
@@ -66,12 +72,55 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--json", action="store_true", help=t("print the plan's summary as JSON on stdout")
     )
+    parser.add_argument(
+        "--robust",
+        type=int,
+        nargs="?",
+        const=0,
+        default=None,
+        metavar="K",
+        help=t(
+            "also plan for bad months on K demand scenarios (default: the scenario's, else "
+            "{k}) and compare it with the plan on fresh samples",
+            k=ROBUST_SCENARIOS,
+        ),
+    )
+    parser.add_argument(
+        "--risk",
+        choices=("mean", "cvar"),
+        default=None,
+        help=t("what the plan for bad months minimises (default: the scenario's, else mean)"),
+    )
+    parser.add_argument(
+        "--alpha",
+        type=float,
+        default=None,
+        help=t("CVaR level of the plan for bad months (default: the scenario's, else 0.9)"),
+    )
+    parser.add_argument(
+        "--evaluation-samples",
+        type=int,
+        default=None,
+        metavar="N",
+        help=t(
+            "fresh demand samples both plans are judged on (default: {n})",
+            n=EVALUATION_SAMPLES,
+        ),
+    )
+    parser.add_argument(
+        "--latent-demand",
+        default=None,
+        metavar="M,S",
+        help=t(
+            "plan for a share S (0 to 1) of the unseen population, M times those observed "
+            "(a multiple-systems estimate): demand times 1 + S (M - 1)"
+        ),
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Handle `plan`; returns the exit code. Invalid input is reported on stderr (exit 1)."""
-    from planner.optimiser import solve
     from reports.context import write_report_context
     from reports.words import NameBook, infeasible_summary, status_line
 
@@ -79,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
         package = read_package(args.path)
         scenario = _scenario(args)
         scenario.ensure_valid_for(package)
-        plan = solve(package, scenario)
+        plan = _solve(package, scenario)
     except InvalidInput as exc:
         for problem in exc.problems:
             print(str(problem), file=sys.stderr)
@@ -101,7 +150,72 @@ def run(args: argparse.Namespace) -> int:
     if not plan.has_plan:
         print(status_line(plan.status, plan.gap, plan.diagnostics.solver_message), file=sys.stderr)
         return 1
+    if scenario.robust is not None:
+        return _robust(args, package, scenario, plan, book)
     return 0
+
+
+def _robust(
+    args: argparse.Namespace, package: Any, scenario: Scenario, plan: Any, book: Any
+) -> int:
+    """The plan for bad months against the plan: written beside it and said in words."""
+    from planner.exchange import csv_bytes
+    from planner.robust import compare_with_plan
+    from reports.robust_words import comparison_lines
+    from reports.words import status_line
+
+    def progress(share: float, step: str) -> None:
+        text = (
+            t("plan for bad months: solving")
+            if step == "robust"
+            else t("plan for bad months: judging both plans on fresh samples")
+        )
+        print(t("{text} ({share})", text=text, share=fmt_percent(share, 0)), file=sys.stderr)
+
+    try:
+        comparison = compare_with_plan(
+            package,
+            scenario,
+            plan,
+            evaluation_samples=args.evaluation_samples or EVALUATION_SAMPLES,
+            progress=progress,
+        )
+    except InvalidInput as exc:
+        for problem in exc.problems:
+            print(str(problem), file=sys.stderr)
+        return 1
+    robust_plan = comparison.robust.plan
+    with writing(args.out, folder=True):
+        (args.out / "robust.json").write_text(
+            json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False) + "\n",
+            encoding="utf-8",
+        )
+        (args.out / "robust_funding.csv").write_bytes(csv_bytes(robust_plan.funding))
+        (args.out / "robust_capacity_added.csv").write_bytes(csv_bytes(robust_plan.capacity_added))
+    if not args.json:
+        lines = comparison_lines(comparison.to_dict(), scenario.demand_quantile, book.money)
+        print("\n".join(lines))
+    if not robust_plan.has_plan:
+        print(
+            status_line(
+                robust_plan.status, robust_plan.gap, robust_plan.diagnostics.solver_message
+            ),
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _solve(package: Any, scenario: Scenario) -> Any:
+    """The plan on the demand stored for this package's history (service.forecasts): the
+    forecast runs once per demand history, not once per plan."""
+    from dataclasses import replace
+
+    from planner.optimiser import demand_basis, solve
+    from service.forecasts import package_demand
+
+    plan = solve(package, scenario, demand=package_demand(package, scenario))
+    return replace(plan, findings=(demand_basis(package, scenario), *plan.findings))
 
 
 def _scenario(args: argparse.Namespace) -> Scenario:
@@ -114,6 +228,18 @@ def _scenario(args: argparse.Namespace) -> Scenario:
         changes["solver"] = args.solver
     if args.time_limit is not None:
         changes["time_limit_s"] = args.time_limit
+    robust_flags = (args.robust, args.risk, args.alpha)
+    if any(flag is not None for flag in robust_flags) or scenario.robust is not None:
+        robust = dict(scenario.robust.model_dump()) if scenario.robust is not None else {}
+        if args.robust:
+            robust["scenarios"] = args.robust
+        if args.risk is not None:
+            robust["risk"] = args.risk
+        if args.alpha is not None:
+            robust["alpha"] = args.alpha
+        changes["robust"] = robust
+    if args.latent_demand is not None:
+        changes["latent_demand"] = _latent(args.latent_demand)
     if changes:
         data = scenario.to_dict()
         data.update(changes)
@@ -121,10 +247,22 @@ def _scenario(args: argparse.Namespace) -> Scenario:
     return scenario
 
 
+def _latent(text: str) -> Any:
+    """`M,S` as the scenario's latent_demand (the scenario's own checks then apply); text
+    that is not two numbers is passed on as it is, for the scenario to name."""
+    parts = [part.strip() for part in text.split(",")]
+    try:
+        multiplier, share = (float(part) for part in parts)
+    except ValueError:
+        return text
+    return {"multiplier": multiplier, "share": share}
+
+
 def _human(summary: dict[str, Any], out: Path, book: Any = None) -> str:
     """plan.json's summary in a few lines for the reader of a terminal."""
     from planner.optimise.plan import summary_findings, summary_parts
     from reports import words
+    from reports.robust_words import latent_demand_words
 
     book = book or words.NameBook()
     totals, diagnostics, baselines = summary_parts(summary)
@@ -171,6 +309,9 @@ def _human(summary: dict[str, Any], out: Path, book: Any = None) -> str:
                 lines.append(t("- and {count} more", count=section.more))
         lines += words.baseline_lines(baselines, book)
     lines += words.notes(findings, book)
+    latent = latent_demand_words(summary["scenario"].get("latent_demand"))
+    if latent:
+        lines.append(t("Assumption: {sentence}.", sentence=latent))
     times = summary["times_s"]
     lines.append(
         t(

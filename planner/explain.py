@@ -203,13 +203,21 @@ def binding_constraints(
     strongest of each, and one finding per family and service (agencies and districts
     strongest first, each once)."""
     by_kind: dict[str, list[tuple[float, str]]] = {}
+    total = model.inputs.total_budget
     for name, constraint in model.constraints.items():
         kind = model.kinds[name]
         if kind == "balance":
             continue
         dual = abs(constraint.pi or 0.0)
-        if dual > DUAL_TOLERANCE:
-            by_kind.setdefault(kind, []).append((dual, name))
+        if dual <= DUAL_TOLERANCE:
+            continue
+        if kind == "funder" and model.inputs.funder_budget.get(_ids(name)[0], 0.0) >= total:
+            # A funder who could pay the whole budget limits nothing the total does not: the
+            # relaxation's dual lands on either row (degenerate), the reader is told the total.
+            kind, name = "budget", "budget"
+            if any(entry[1] == name for entry in by_kind.get(kind, [])):
+                continue
+        by_kind.setdefault(kind, []).append((dual, name))
     counts: dict[str, int] = {}
     top: list[BindingConstraint] = []
     found: list[Finding] = []

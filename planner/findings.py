@@ -47,6 +47,11 @@ SERVICE_UNAVAILABLE: Final = "service_unavailable"  # service_id: nobody offers 
 AGENCY_UNREACHABLE: Final = "agency_unreachable"  # agency_ids: reaches no district with demand
 DEMAND_FORECAST: Final = "demand_forecast"  # share: the quantile; count: months of history
 DEMAND_RECENT_MEAN: Final = "demand_recent_mean"  # count: months of history; limit: months needed
+# Steps of the search that stopped at their own time limit (planner.optimise.search): what
+# their figures would have said is missing, never guessed.
+DIAGNOSIS_UNFINISHED: Final = "diagnosis_unfinished"  # limit: the step's seconds
+BASELINE_UNFINISHED: Final = "baseline_unfinished"  # baseline: its name; limit: the seconds
+PLAN_IS_BASELINE: Final = "plan_is_baseline"  # baseline: the rule whose plan is kept; limit: s
 
 FindingKind = Literal[
     "budget_value",
@@ -68,6 +73,9 @@ FindingKind = Literal[
     "agency_unreachable",
     "demand_forecast",
     "demand_recent_mean",
+    "diagnosis_unfinished",
+    "baseline_unfinished",
+    "plan_is_baseline",
 ]
 """Every kind of finding this planner makes (see each constant above)."""
 ConstraintFamily = Literal[
@@ -85,6 +93,7 @@ INFEASIBLE_KINDS = (
     INFEASIBLE_FLOOR,
 )
 NOTE_KINDS = (SERVICE_UNAVAILABLE, AGENCY_UNREACHABLE, DEMAND_FORECAST, DEMAND_RECENT_MEAN)
+UNFINISHED_KINDS = (DIAGNOSIS_UNFINISHED, BASELINE_UNFINISHED, PLAN_IS_BASELINE)
 
 
 @dataclass(frozen=True)
@@ -110,6 +119,7 @@ class Finding:
     distance_km: float | None = None
     radius_km: float | None = None
     count: int | None = None
+    baseline: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able, without the empty fields."""
@@ -132,7 +142,7 @@ class Finding:
                 value = tuple(str(v) for v in value or ())
             elif key == "kind":
                 value = cast(FindingKind, str(value))  # a newer planner's kind reads as is
-            elif key in ("service_id", "funder_id"):
+            elif key in ("service_id", "funder_id", "baseline"):
                 value = None if value is None else str(value)
             elif key == "count":
                 value = None if value is None else int(value)

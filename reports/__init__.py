@@ -7,7 +7,26 @@ see), `sections`, `tables`, `figures` (the content, `content`), `charts` (pure A
 builders), `pdf`, `html`, `xlsx` (formats), `build` (the entry point).
 """
 
-from reports.build import FORMATS, build_report
-from reports.view import AUDIENCES
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from reports.build import FORMATS, build_report
+    from reports.view import AUDIENCES
 
 __all__ = ["AUDIENCES", "FORMATS", "build_report"]
+
+
+def __getattr__(name: str) -> Any:
+    """`build_report` and its constants on first use: `reports.words` alone (what the command
+    line's `plan` prints with) does not load the PDF, HTML and spreadsheet writers."""
+    if name in ("FORMATS", "build_report"):
+        from reports import build
+
+        return getattr(build, name)
+    if name == "AUDIENCES":
+        from reports import view
+
+        return view.AUDIENCES
+    raise AttributeError(f"module 'reports' has no attribute {name!r}")

@@ -480,6 +480,33 @@ def _demand_recent_mean(f: Finding, book: NameBook) -> str:
     )
 
 
+def _diagnosis_unfinished(f: Finding, book: NameBook) -> str:
+    return t(
+        "what limits the plan is not shown: its LP relaxation did not finish within its own "
+        "{seconds} s, and no figure is given from an unfinished solve",
+        seconds=fmt_number(f.limit or 0, 0),
+    )
+
+
+def _baseline_unfinished(f: Finding, book: NameBook) -> str:
+    return t(
+        'the baseline "{name}" is not compared: its solve did not finish within its own '
+        "{seconds} s",
+        name=baseline_name(f.baseline or ""),
+        seconds=fmt_number(f.limit or 0, 0),
+    )
+
+
+def _plan_is_baseline(f: Finding, book: NameBook) -> str:
+    return t(
+        "the search stopped at its time limit ({seconds} s) before it found a better plan than "
+        'the baseline "{name}": the plan shown is that baseline\'s; a longer time limit may '
+        "find a better one",
+        name=baseline_name(f.baseline or ""),
+        seconds=fmt_number(f.limit or 0, 1),
+    )
+
+
 _SAYERS = {
     F.BUDGET_VALUE: _budget_value,
     F.MONEY_NOT_LIMITING: _money_not_limiting,
@@ -500,6 +527,9 @@ _SAYERS = {
     F.AGENCY_UNREACHABLE: _agency_unreachable,
     F.DEMAND_FORECAST: _demand_forecast,
     F.DEMAND_RECENT_MEAN: _demand_recent_mean,
+    F.DIAGNOSIS_UNFINISHED: _diagnosis_unfinished,
+    F.BASELINE_UNFINISHED: _baseline_unfinished,
+    F.PLAN_IS_BASELINE: _plan_is_baseline,
 }
 
 
@@ -702,8 +732,9 @@ def infeasible_summary(findings: Iterable[Finding], book: NameBook) -> str:
 
 
 def notes(findings: Iterable[Finding], book: NameBook) -> list[str]:
-    """Notes on the inputs and the demand the plan was made from."""
-    return [_capital(sentence(f, book)) for f in F.findings_of(findings, *F.NOTE_KINDS)]
+    """Notes on the search (a step that did not finish), the inputs and the demand."""
+    kinds = (*F.UNFINISHED_KINDS, *F.NOTE_KINDS)
+    return [_capital(sentence(f, book)) for f in F.findings_of(findings, *kinds)]
 
 
 def baseline_lines(baselines: Baselines, book: NameBook) -> list[str]:

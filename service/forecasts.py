@@ -47,14 +47,17 @@ import tempfile
 import threading
 from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import pandas as pd
-from sqlalchemy.engine import make_url
 
+from planner.demand import horizon_demand
 from planner.package import CityPackage
-from planner.settings import PROJECT_ROOT
-from service import store
+from planner.scenario import Scenario
+from planner.settings import PROJECT_ROOT, get_settings
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 T = TypeVar("T")
 
@@ -62,6 +65,14 @@ log = logging.getLogger(__name__)
 
 FORECASTER_MODULES = ("planner.forecast", "planner.demand", "planner.demand_view")
 DEFAULT_HORIZON = 12
+
+
+def _store() -> ModuleType:
+    """service.store, imported on first use: the command line's `plan` reads and writes its
+    stored demand (`package_demand`) without loading the database's modules."""
+    from service import store
+
+    return store
 
 
 def _code_fingerprint() -> bytes:
@@ -91,10 +102,10 @@ def fingerprint(package: CityPackage) -> str:
 
 def demand_key(city_name: str, version: str) -> str:
     """The fingerprint of the city's demand at a data version (once per version)."""
-    return store.cached(
+    return _store().cached(
         "demand_key",
         (city_name, version),
-        lambda: fingerprint(store.exact_package(city_name, version)),
+        lambda: fingerprint(_store().exact_package(city_name, version)),
     )
 
 
@@ -103,7 +114,9 @@ def folder() -> Path | None:
     configured = os.environ.get("HAVEN_FORECAST_DIR")
     if configured:
         return Path(configured)
-    url = make_url(store.database_url())
+    from sqlalchemy.engine import make_url
+
+    url = make_url(get_settings().database_url)
     if url.get_backend_name() == "sqlite":
         if not url.database or url.database == ":memory:":
             return None
@@ -171,7 +184,7 @@ def stored(
             return make()
         return _from_disk(where / _file_name(kind, city_name, key, params), make)
 
-    return store.cached(f"stored:{kind}", (city_name, key, *params), load)
+    return _store().cached(f"stored:{kind}", (city_name, key, *params), load)
 
 
 def by_version(
@@ -194,7 +207,26 @@ def by_version(
         name = _file_name(kind, city_name, f"{key}.{tag}", params)
         return _from_disk(where / name, make)
 
-    return store.cached(f"by_version:{kind}", (city_name, version, *params), load)
+    return _store().cached(f"by_version:{kind}", (city_name, version, *params), load)
+
+
+def package_demand(package: CityPackage, scenario: Scenario) -> pd.DataFrame:
+    """The plan's demand for a package read from a folder or a zip (the command line's
+    `plan`), stored on disk by the package's own fingerprint: a second plan on the same
+    demand history reads it back (a fraction of a second) instead of forecasting again."""
+    factor = scenario.demand_factor
+    params: tuple[Hashable, ...] = (scenario.horizon_months, scenario.demand_quantile)
+    if factor != 1.0:
+        params = (*params, f"latent{factor:.12g}")
+    where = folder()
+
+    def make() -> pd.DataFrame:
+        return horizon_demand(package, scenario)
+
+    if where is None:
+        return make()
+    name = _file_name("horizon_demand", package.city.name, fingerprint(package), params)
+    return _from_disk(where / name, make)
 
 
 def is_stored(city_name: str, version: str) -> bool:
@@ -217,7 +249,7 @@ def precompute(city_name: str) -> None:
     from service.access import Actor
     from service.audience import audience_for
 
-    version = store.data_version(city_name)
+    version = _store().data_version(city_name)
     city.outlook_exact(city_name, version)
     city.service_forecast_exact(city_name, version)
     plans.status_quo_coverage_exact(city_name, version)
@@ -234,7 +266,7 @@ def refresh_all() -> None:
 def _city_names() -> list[str]:
     from models import repository
 
-    with store.session() as opened:
+    with _store().session() as opened:
         return list(repository.list_cities(opened))
 
 
@@ -257,7 +289,7 @@ def _work() -> None:
     while True:
         city_name, url = _queue.get()
         try:
-            if url is None or url == store.database_url():
+            if url is None or url == _store().database_url():
                 precompute(city_name)
         except Exception:  # a background refresh never breaks a page: logged, tried on use
             log.exception("forecast store: precomputing %s failed", city_name)
@@ -274,7 +306,7 @@ def schedule(city_name: str) -> None:
         if _worker is None or not _worker.is_alive():
             _worker = threading.Thread(target=_work, name="haven-forecasts", daemon=True)
             _worker.start()
-    _queue.put((city_name, store.database_url()))
+    _queue.put((city_name, _store().database_url()))
 
 
 def data_changed(city_name: str) -> None:

@@ -165,6 +165,14 @@ def test_help_on_every_command() -> None:
         assert "usage: python -m planner " + command in result.stdout
 
 
+def _no_plan_step(*_args: object, **_kwargs: object) -> object:
+    from planner.optimise.highs import HighsResult
+
+    return HighsResult(
+        "not_solved", "time limit reached before a feasible solution", None, None, None
+    )
+
+
 def _no_plan_run(*_args: object, **_kwargs: object) -> object:
     from planner.optimise.solvers import SolverRun
 
@@ -199,6 +207,9 @@ def test_plan_without_a_solution_says_no_plan_once(
     # planner.optimise exports the function `solve`, which hides the module of that name
     solve_module = importlib.import_module("planner.optimise.solve")
     monkeypatch.setattr(solve_module, "run_solver", _no_plan_run)
+    # HiGHS's search: every step stops at its limit without a plan (no baseline either)
+    search_module = importlib.import_module("planner.optimise.search")
+    monkeypatch.setattr(search_module, "_timed", _no_plan_step)
     path = write_tiny_package(tmp_path / "city")
     argv = ["--lang", language, "plan", str(path), "--out", str(tmp_path / "plan")]
     assert main(argv) == 1

@@ -209,6 +209,17 @@ def run_highs(
     )
 
 
+def hand_over(model: HavenModel, *, mip_gap: float, options: dict[str, object]) -> float:
+    """Hand `model` to HiGHS once (integers kept), without solving, for `KeptModel`; returns
+    the seconds it took. Every solve after this one has its own time limit (`set_time_limit`)."""
+    engine = TimedHiGHS(mip=True, msg=False, gapRel=mip_gap, **{"random_seed": 0, **options})
+    highs_version()  # before the first solve: keeps HiGHS's banner off stdout
+    start = time.perf_counter()
+    engine.createAndConfigureSolver(model.problem)
+    engine.buildSolverModel(model.problem)
+    return time.perf_counter() - start
+
+
 class KeptModel:
     """The HiGHS model an earlier `run_highs` left on a `HavenModel`, changed and solved again.
 
@@ -234,7 +245,10 @@ class KeptModel:
     # --- options -------------------------------------------------------------------------
 
     def set_time_limit(self, seconds: float) -> None:
-        self._highs.setOptionValue("time_limit", float(seconds))
+        """Give the next `solve` `seconds` of its own. HiGHS measures its time limit on a kept
+        model from the model's first run, not from each run: without this, a re-solve after a
+        long solve would stop at once with "Time limit reached"."""
+        self._highs.setOptionValue("time_limit", self._highs.getRunTime() + float(seconds))
 
     def set_gap(self, relative_gap: float) -> None:
         self._highs.setOptionValue("mip_rel_gap", float(relative_gap))
@@ -246,6 +260,14 @@ class KeptModel:
         n = self._highs.getNumCol()
         kinds = np.full(n, highspy.HighsVarType.kContinuous)
         self._highs.changeColsIntegrality(n, np.arange(n, dtype=np.int32), kinds)
+
+    def restore_integers(self, variables: Sequence[pulp.LpVariable]) -> None:
+        """Make these columns integer again (after `relax_integers`)."""
+        if not variables:
+            return
+        columns = self._columns(variables)
+        kinds = np.full(len(columns), highspy.HighsVarType.kInteger)
+        self._highs.changeColsIntegrality(len(columns), columns, kinds)
 
     def set_column_bounds(
         self, variables: Sequence[pulp.LpVariable], lower: Iterable[float], upper: Iterable[float]
@@ -314,6 +336,12 @@ class KeptModel:
         TimedHiGHS(msg=False).findSolutionValues(self._model.problem)
         return time.perf_counter() - start
 
+    def write_values(self, values: np.ndarray) -> None:
+        """Put a full column vector (as `values()` gave it) on the PuLP variables, leaving the
+        constraints' duals as they are (those of the last LP read back)."""
+        for var in self._model.problem.variables():
+            var.varValue = float(values[var.index])
+
     def values(self, variables: Sequence[pulp.LpVariable] | None = None) -> np.ndarray:
         """The last solution's values of these variables (of every column when None)."""
         values = np.asarray(self._highs.getSolution().col_value)
@@ -380,6 +408,7 @@ __all__ = [
     "Rows",
     "RunStatus",
     "TimedHiGHS",
+    "hand_over",
     "highs_version",
     "run_highs",
 ]

@@ -153,9 +153,20 @@ def define_capacity_variables(model: HavenModel, fixed_units: pd.DataFrame | Non
 def fix_capacity(
     model: HavenModel, fixed_units: pd.DataFrame
 ) -> list[tuple[pulp.LpVariable, float]]:
-    """Fix k to `fixed_units` (agency_id, service_id, units; capped by the expansion limit,
-    0 where absent) and y to whether anything is added, on the PuLP variables; returns the
+    """Fix k to `fixed_units` on the PuLP variables (see `capacity_values`); returns the
     (variable, value) pairs, for a solver that holds the model already (`refix_highs`)."""
+    changed = capacity_values(model, fixed_units)
+    for var, value in changed:
+        var.lowBound = var.upBound = value
+    return changed
+
+
+def capacity_values(
+    model: HavenModel, fixed_units: pd.DataFrame
+) -> list[tuple[pulp.LpVariable, float]]:
+    """k at `fixed_units` (agency_id, service_id, units; capped by the expansion limit, 0
+    where absent) and y at whether anything is added, as (variable, value) pairs; the PuLP
+    variables are left as they are."""
     fixed = fixed_units.set_index(["agency_id", "service_id"])["units"].to_dict()
     grow = model.pairs[model.pairs["k_pos"] >= 0]
     changed: list[tuple[pulp.LpVariable, float]] = []
@@ -164,8 +175,6 @@ def fix_capacity(
         changed.append((model.k[row.k_pos], value))
         if row.k_pos in model.y:
             changed.append((model.y[row.k_pos], 1.0 if value > 0 else 0.0))
-    for var, value in changed:
-        var.lowBound = var.upBound = value
     return changed
 
 

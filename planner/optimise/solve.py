@@ -14,7 +14,7 @@ from planner import findings as F
 from planner.demand import MIN_FORECAST_MONTHS, history_months, horizon_demand
 from planner.findings import Baselines, Diagnostics, Finding, Totals
 from planner.optimise.inputs import ModelInputs, prepare_inputs
-from planner.optimise.model import build_model
+from planner.optimise.model import HavenModel, build_model
 from planner.optimise.plan import Plan, empty_frames
 from planner.optimise.readback import (
     assignments_table,
@@ -23,6 +23,7 @@ from planner.optimise.readback import (
     plan_totals,
     read_solution,
 )
+from planner.optimise.search import search
 from planner.optimise.solvers import SolverRun, resolve_relaxed_highs, run_solver
 
 if TYPE_CHECKING:
@@ -93,6 +94,134 @@ def solve_inputs(inputs: ModelInputs, scenario: Scenario, options: SolveOptions)
     started = time.perf_counter()
     model = build_model(inputs)
     build_s = time.perf_counter() - started
+    if solver == "highs" and model.floor_mode != "hard":
+        return _searched(inputs, scenario, options, model, build_s, time_limit)
+    return _solved_apart(inputs, scenario, options, model, build_s, solver, time_limit)
+
+
+def _searched(
+    inputs: ModelInputs,
+    scenario: Scenario,
+    options: SolveOptions,
+    model: HavenModel,
+    build_s: float,
+    time_limit: float,
+) -> Plan:
+    """HiGHS on one kept model (planner.optimise.search): relaxation, baselines, rounding and
+    the MIP from the best of them, each step with its own time limit."""
+    found = search(
+        model,
+        time_limit_s=time_limit,
+        mip_gap=options.mip_gap,
+        diagnostics=options.diagnostics,
+        baselines=options.baselines,
+        highs_options=options.highs_options,
+    )
+    run = found.run
+    times = {"build": build_s, **found.times}
+    steps = ("relaxation", "diagnosis", "baselines", "rounding", "mip")
+    times["solve"] = sum(times.get(step, 0.0) for step in steps)
+    if not run.has_plan:
+        plan = _no_plan(inputs, scenario, options, model, run, "highs", time_limit, times)
+        return replace(plan, findings=plan.findings + found.findings)
+    started = time.perf_counter()
+    solution = read_solution(model)
+    funding, capacity, coverage = plan_tables(model, solution)
+    assignments = assignments_table(model, solution)
+    times["readback"] = time.perf_counter() - started
+    totals = Totals.from_dict(plan_totals(inputs, funding, capacity, coverage))
+    diagnostics, diagnosed = explain.diagnose(
+        model, found.relaxed, coverage, more_money_unmet=found.more_money
+    )
+    relaxed_run = found.relaxed_run
+    diagnostics = replace(
+        diagnostics,
+        lp_relaxation_status=relaxed_run.status if relaxed_run else None,
+        lp_relaxation_objective=relaxed_run.objective if relaxed_run else None,
+    )
+    baselines = found.baselines
+    if options.baselines:
+        totals, checks = _compare(totals, baselines)
+        diagnostics = replace(diagnostics, no_worse_than_baselines=checks)
+        beaten = not all(checks.values())
+        if beaten and options.mip_gap > 0 and run.status == "optimal":
+            return solve_inputs(inputs, scenario, replace(options, mip_gap=0.0))
+    return Plan(
+        scenario=scenario,
+        status=run.status,
+        solver="highs",
+        solver_version=run.version,
+        gap=run.gap,
+        objective=run.objective,
+        times=times,
+        size=model.size(),
+        funding=funding,
+        capacity_added=capacity,
+        coverage=coverage,
+        totals=replace(totals, objective=run.objective),
+        diagnostics=diagnostics,
+        baselines=baselines,
+        findings=inputs.notes + found.findings + diagnosed,
+        assignments=assignments,
+        status_quo_coverage=found.coverages.get("status_quo", pd.DataFrame()),
+    )
+
+
+def _no_plan(
+    inputs: ModelInputs,
+    scenario: Scenario,
+    options: SolveOptions,
+    model: HavenModel,
+    run: SolverRun,
+    solver: str,
+    time_limit: float,
+    times: dict[str, float],
+) -> Plan:
+    """The plan of a run without one: infeasible (with why) or nothing found in time."""
+    funding, capacity, _ = empty_frames()
+    coverage = coverage_table(inputs, model.flows.iloc[:0], _zeros())
+    totals = replace(
+        Totals.from_dict(plan_totals(inputs, funding, capacity, coverage)), served=None
+    )
+    diagnostics = Diagnostics(solver_message=run.message)
+    found: tuple[Finding, ...] = ()
+    if run.status == "infeasible":
+        started = time.perf_counter()
+        found, cells = explain.explain_infeasible(
+            inputs, solver=solver, time_limit_s=time_limit, mip_gap=options.mip_gap
+        )
+        times["explain"] = time.perf_counter() - started
+        diagnostics = replace(diagnostics, relaxed_cells=cells)
+    return Plan(
+        scenario=scenario,
+        status=run.status,
+        solver=solver,
+        solver_version=run.version,
+        gap=run.gap,
+        objective=run.objective,
+        times=times,
+        size=model.size(),
+        funding=funding,
+        capacity_added=capacity,
+        coverage=coverage,
+        totals=replace(totals, objective=run.objective),
+        diagnostics=diagnostics,
+        baselines=Baselines(),
+        findings=inputs.notes + found,
+    )
+
+
+def _solved_apart(
+    inputs: ModelInputs,
+    scenario: Scenario,
+    options: SolveOptions,
+    model: HavenModel,
+    build_s: float,
+    solver: str,
+    time_limit: float,
+) -> Plan:
+    """CBC, or a hard equity floor (which a baseline's plan may not meet): the MIP, then the
+    relaxation and the baselines each on a model of their own, each with its own limit."""
     size = model.size()
     run = run_solver(
         model,
@@ -107,50 +236,36 @@ def solve_inputs(inputs: ModelInputs, scenario: Scenario, options: SolveOptions)
         "solve": run.solve_s,
         "readback": run.readback_s,
     }
-    funding, capacity, coverage = empty_frames()
-    assignments = pd.DataFrame()
+    if not run.has_plan:
+        return _no_plan(inputs, scenario, options, model, run, solver, time_limit, times)
+    started = time.perf_counter()
+    solution = read_solution(model)
+    funding, capacity, coverage = plan_tables(model, solution)
+    assignments = assignments_table(model, solution)
+    times["readback"] += time.perf_counter() - started
+    totals = Totals.from_dict(plan_totals(inputs, funding, capacity, coverage))
     diagnostics = Diagnostics()
     found: tuple[Finding, ...] = ()
-    baselines = Baselines()
-    if run.has_plan:
+    if options.diagnostics:
         started = time.perf_counter()
-        solution = read_solution(model)
-        funding, capacity, coverage = plan_tables(model, solution)
-        assignments = assignments_table(model, solution)
-        times["readback"] += time.perf_counter() - started
-        totals = Totals.from_dict(plan_totals(inputs, funding, capacity, coverage))
-        if options.diagnostics:
-            started = time.perf_counter()
-            relaxed_run, relaxed = _relaxation(model, run, solver, time_limit)
-            more_money = (
-                explain.unmet_with_more_money(model, solver, time_limit_s=time_limit)
-                if relaxed is not None
-                else None
-            )
-            times["lp_relaxation"] = time.perf_counter() - started
-            diagnostics, found = explain.diagnose(
-                model, relaxed, coverage, more_money_unmet=more_money
-            )
-            diagnostics = replace(
-                diagnostics,
-                lp_relaxation_status=relaxed_run.status,
-                lp_relaxation_objective=relaxed_run.objective,
-            )
-    else:
-        coverage = coverage_table(inputs, model.flows.iloc[:0], _zeros())
-        totals = replace(
-            Totals.from_dict(plan_totals(inputs, funding, capacity, coverage)), served=None
+        relaxed_run, relaxed = _relaxation(model, run, solver, time_limit)
+        more_money = (
+            explain.unmet_with_more_money(model, solver, time_limit_s=time_limit)
+            if relaxed is not None
+            else None
         )
-        diagnostics = Diagnostics(solver_message=run.message)
-        if run.status == "infeasible":
-            started = time.perf_counter()
-            found, cells = explain.explain_infeasible(
-                inputs, solver=solver, time_limit_s=time_limit, mip_gap=options.mip_gap
-            )
-            times["explain"] = time.perf_counter() - started
-            diagnostics = replace(diagnostics, relaxed_cells=cells)
+        times["lp_relaxation"] = time.perf_counter() - started
+        diagnostics, found = explain.diagnose(model, relaxed, coverage, more_money_unmet=more_money)
+        if relaxed is None:
+            found = (Finding(F.DIAGNOSIS_UNFINISHED, limit=time_limit), *found)
+        diagnostics = replace(
+            diagnostics,
+            lp_relaxation_status=relaxed_run.status,
+            lp_relaxation_objective=relaxed_run.objective,
+        )
     coverages: dict[str, pd.DataFrame] = {}
-    if run.has_plan and options.baselines:
+    baselines = Baselines()
+    if options.baselines:
         started = time.perf_counter()
         baselines = baseline_rules.evaluate_baselines(
             inputs,
@@ -160,12 +275,16 @@ def solve_inputs(inputs: ModelInputs, scenario: Scenario, options: SolveOptions)
             coverages=coverages,
         )
         times["baselines"] = time.perf_counter() - started
+        found += tuple(
+            Finding(F.BASELINE_UNFINISHED, baseline=b.name, limit=time_limit)
+            for b in baselines
+            if b.totals is None
+        )
         totals, checks = _compare(totals, baselines)
         diagnostics = replace(diagnostics, no_worse_than_baselines=checks)
         beaten = not all(checks.values())
-        if beaten and options.mip_gap > 0 and run.status == "optimal":
+        if beaten and options.mip_gap > 0:
             return solve_inputs(inputs, scenario, replace(options, mip_gap=0.0))
-    totals = replace(totals, objective=run.objective)
     return Plan(
         scenario=scenario,
         status=run.status,
@@ -178,7 +297,7 @@ def solve_inputs(inputs: ModelInputs, scenario: Scenario, options: SolveOptions)
         funding=funding,
         capacity_added=capacity,
         coverage=coverage,
-        totals=totals,
+        totals=replace(totals, objective=run.objective),
         diagnostics=diagnostics,
         baselines=baselines,
         findings=inputs.notes + found,
@@ -199,8 +318,9 @@ def _relaxation(
     """The LP relaxation on the same model, for duals (the integer run itself when pure LP)."""
     if model.n_integer == 0:
         if solver == "highs" and model.problem.variables():
-            return resolve_relaxed_highs(model, time_limit), read_solution(model)
-        return run, read_solution(model)
+            relaxed_run = resolve_relaxed_highs(model, time_limit)
+            return relaxed_run, read_solution(model) if relaxed_run.status == "optimal" else None
+        return run, read_solution(model) if run.status == "optimal" else None
     if solver == "highs":
         relaxed_run = resolve_relaxed_highs(model, time_limit)
     else:
@@ -214,7 +334,8 @@ def _relaxation(
         finally:
             for var in integer:
                 var.cat = "Integer"
-    relaxed = read_solution(model) if relaxed_run.has_plan else None
+    # Duals and values only from a relaxation solved to the end: a stopped LP gives none.
+    relaxed = read_solution(model) if relaxed_run.status == "optimal" else None
     return relaxed_run, relaxed
 
 
