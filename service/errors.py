@@ -12,8 +12,10 @@ from models.errors import (
     InvalidRecord,
     ScenarioExists,
     StorageError,
+    UnknownAgency,
     UnknownCity,
     UnknownScenario,
+    UnknownService,
 )
 from service.access import AccessDenied
 
@@ -26,7 +28,9 @@ __all__ = [
     "InvalidRecord",
     "ScenarioExists",
     "StorageError",
+    "UnknownAgency",
     "UnknownCity",
     "UnknownScenario",
+    "UnknownService",
     "UnknownUser",
 ]

@@ -15,6 +15,7 @@ API (names kept stable; tests attack them):
   out, audience=None) -> Path`, `export_file_name(city) -> str`;
 - `write_hsds_for(package, out, audience="public" by default, ...) -> Path` and
   `hsds_export(actor, city, out, audience=None -> public) -> Path`;
+  `hsds_tables_for(actor, city, audience=None -> public) -> {table: rows}` (the REST API);
 - `capacity_history(actor, city, agency_id, service_id) -> DataFrame`;
 - `audit_log(actor, city=None, limit=None) -> DataFrame`.
 """
@@ -130,6 +131,38 @@ def hsds_export(
     package = city_package_for(actor, city_name, target.role)
     return write_hsds_for(
         package, out, target, include_confidential_locations=include_confidential_locations
+    )
+
+
+def hsds_tables_for(
+    actor: Actor,
+    city_name: str,
+    audience: str | None = None,
+    *,
+    include_confidential_locations: bool = False,
+) -> dict[str, list[dict[str, object]]]:
+    """The city's HSDS rows per table for `audience` (default: the public), as `hsds_export`
+    writes them (the same disclosure), read-only and cached per data version: the REST API's
+    HSDS endpoints. Do not change the rows: they are shared."""
+    from planner.hsds.write import hsds_tables
+
+    target = narrowed(actor, audience or HSDS_DEFAULT_AUDIENCE, city_name=city_name)
+    if include_confidential_locations and not target.confidential_places:
+        raise AccessDenied(
+            t(
+                "the {audience} audience may not see confidential locations",
+                audience=t(target.role),
+            )
+        )
+    require(actor, Action.VIEW_MAP, N_("see the city"))
+    require_city(actor, city_name)
+    return store.cached(
+        "hsds_tables",
+        (city_name, store.data_version(city_name), target.key, include_confidential_locations),
+        lambda: hsds_tables(
+            disclosed_package(city_package_for(actor, city_name, target.role), target),
+            include_confidential_locations=include_confidential_locations,
+        ),
     )
 
 

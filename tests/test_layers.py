@@ -1,10 +1,12 @@
-"""The one way down, read from the imports: pages/app -> ui -> service <- cli,
+"""The one way down, read from the imports: pages/app -> ui -> service <- cli, api,
 service -> models -> planner (the domain).
 
 - planner/ (the domain) imports none of the others, and never Streamlit;
 - models/ (storage) imports the domain only;
 - service/ (the one door) imports models and the domain, never a client;
 - cli/ and ui/ are clients: they reach storage only through service/;
+- api/ (the REST API) is a client too: service/ and the domain's types only, never
+  models/, ui/, pages/, cli/, Streamlit or the database's libraries;
 - reports/ (report builders and the words of a plan) is an edge over the domain, used by
   ui/ and cli/: it imports the domain only;
 - pages/ and app.py draw: they call ui/ and service/, never models/.
@@ -19,18 +21,19 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ("planner", "models", "service", "cli", "ui", "pages", "reports")
+LAYERS = ("planner", "models", "service", "cli", "ui", "pages", "reports", "api")
 ENTRY_POINTS = {"planner/__main__.py"}
 
 MAY_NOT_IMPORT: dict[str, set[str]] = {
-    "planner": {"models", "service", "cli", "ui", "pages", "streamlit", "reports"},
-    "models": {"service", "cli", "ui", "pages", "streamlit"},
-    "service": {"cli", "ui", "pages", "streamlit", "reports"},
+    "planner": {"models", "service", "cli", "ui", "pages", "streamlit", "reports", "api"},
+    "models": {"service", "cli", "ui", "pages", "streamlit", "api"},
+    "service": {"cli", "ui", "pages", "streamlit", "reports", "api"},
     "cli": {"models", "ui", "pages", "streamlit"},
     "reports": {"models", "service", "cli", "ui", "pages", "streamlit", "sqlmodel", "sqlalchemy"},
-    "ui": {"models", "cli", "pages", "sqlmodel", "sqlalchemy"},
-    "pages": {"models", "cli", "sqlmodel", "sqlalchemy"},
-    "app.py": {"models", "cli", "sqlmodel", "sqlalchemy"},
+    "ui": {"models", "cli", "pages", "sqlmodel", "sqlalchemy", "api"},
+    "pages": {"models", "cli", "sqlmodel", "sqlalchemy", "api"},
+    "app.py": {"models", "cli", "sqlmodel", "sqlalchemy", "api"},
+    "api": {"models", "cli", "ui", "pages", "streamlit", "sqlmodel", "sqlalchemy", "reports"},
 }
 
 

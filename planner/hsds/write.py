@@ -93,6 +93,18 @@ def write_hsds(
     return out
 
 
+def hsds_tables(
+    package: CityPackage,
+    *,
+    include_confidential_locations: bool = False,
+    updated: datetime | None = None,
+) -> dict[str, list[dict[str, Any]]]:
+    """The rows `write_hsds` writes, per table file name (`HSDS_COLUMNS`), as values rather
+    than CSV cells (None for an empty cell): what the REST API serves as JSON."""
+    stamp = (updated or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _hsds_tables(package, include_confidential_locations, stamp)
+
+
 CONFIDENTIAL_NAME = "Confidential location"
 """The name an organization and its location go out under when the agency is confidential
 and its location withheld (as `service.access.CONFIDENTIAL_NAME`, in English: HSDS is data)."""

@@ -29,7 +29,7 @@ from planner.i18n import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-SCANNED = ("planner", "models", "service", "cli", "ui", "pages", "reports", "app.py")
+SCANNED = ("planner", "models", "service", "cli", "ui", "pages", "reports", "api", "app.py")
 MARKERS = ("t", "N_")
 
 
