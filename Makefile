@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint demo bench clean
+.PHONY: run api test lint demo bench clean
 
 $(BIN)/.runtime: requirements.txt
 	$(PY) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "Haven needs Python 3.11 or newer"'
@@ -21,11 +21,15 @@ run: $(BIN)/.runtime
 	$(BIN)/python -m planner demo --if-empty
 	$(BIN)/python -m streamlit run app.py --server.address localhost
 
+## Serve the REST API for partner systems on http://localhost:8600 (docs/api.md), beside `make run`.
+api: $(BIN)/.runtime
+	$(BIN)/python -m planner api --port 8600
+
 ## Run the whole test suite: lint, format, types, tests.
 test: $(BIN)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy planner models service cli reports ui pages app.py
+	$(BIN)/mypy planner models service cli reports ui pages api app.py
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(BIN)/.dev
