@@ -72,6 +72,8 @@ class ComparisonTables:
         default_factory=lambda: pd.DataFrame(columns=["parameter", "key"])
     )
     demand_bases: Mapping[str, float | None] = field(default_factory=dict)
+    demand_factors: Mapping[str, float] = field(default_factory=dict)
+    """Per plan, its latent-demand factor (1: none; planner.scenario.Scenario.demand_factor)."""
     units_added: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
@@ -81,7 +83,8 @@ class ComparisonTables:
     @property
     def demand_basis_differs(self) -> bool:
         """True when the plans are measured against different demand."""
-        return len(set(self.demand_bases.values())) > 1
+        factors = {round(f, 12) for f in self.demand_factors.values()}
+        return len(set(self.demand_bases.values())) > 1 or len(factors) > 1
 
 
 def compare_plans(plans: Mapping[str, Plan], package: CityPackage) -> ComparisonTables:
@@ -110,6 +113,7 @@ def compare_plans(plans: Mapping[str, Plan], package: CityPackage) -> Comparison
         funding_by_funder=_funding_by_funder(plans, package),
         parameters=parameter_differences(plans),
         demand_bases={name: plans[name].scenario.demand_quantile for name in names},
+        demand_factors={name: plans[name].scenario.demand_factor for name in names},
         units_added=units_added_by_service(plans),
     )
 
@@ -141,6 +145,8 @@ PARAMETERS = (
     "cost_weight",
     "solver",
     "time_limit_s",
+    "latent_demand",
+    "robust",
 )
 """The scenario keys compared, in the order listed (every key of a scenario but its name)."""
 

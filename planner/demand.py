@@ -84,13 +84,17 @@ def horizon_demand(
 
     Periods are the `scenario.horizon_months` months after the last month of history (after
     the current month when there is no history). `paths` (from `case_paths` over the same
-    horizon) saves drawing them again.
+    horizon) saves drawing them again. A scenario's `latent_demand` multiplies every cell by
+    `scenario.demand_factor` here, the one place every plan's demand is made.
     """
     if history_months(package) >= MIN_FORECAST_MONTHS:
         if paths is None:
             paths = case_paths(package, scenario.horizon_months)
-        return planned_demand(package, paths, scenario.horizon_months, scenario.demand_quantile)
-    return recent_mean_demand(package, scenario)
+        demand = planned_demand(package, paths, scenario.horizon_months, scenario.demand_quantile)
+    else:
+        demand = recent_mean_demand(package, scenario)
+    factor = scenario.demand_factor
+    return demand if factor == 1.0 else demand.assign(demand=demand["demand"] * factor)
 
 
 # --- from the joint sample paths -------------------------------------------------------------

@@ -111,6 +111,9 @@ class OutOfSample:
     p90_weighted_unmet: float
     expected_unmet: float
     times: dict[str, float] = field(default_factory=dict)
+    unfinished: int = 0
+    """Samples whose recourse did not finish in its time: the summary figures are then NaN
+    (never an average of the samples that happened to finish)."""
 
 
 @dataclass(eq=False)
@@ -164,10 +167,13 @@ class RobustModel:
 def sample_scenarios(
     package: CityPackage, scenario: Scenario, n_samples: int, seed: int
 ) -> list[pd.DataFrame]:
-    """`n_samples` demand frames (district_id, service_id, period, demand) from the forecast."""
+    """`n_samples` demand frames (district_id, service_id, period, demand) from the forecast,
+    times the scenario's latent-demand factor (as planner.demand does for the plan)."""
     from planner.forecast import sample_demand_paths
 
     paths = sample_demand_paths(package, scenario.horizon_months, n_samples, seed)
+    if scenario.demand_factor != 1.0 and not paths.empty:
+        paths = paths.assign(demand=paths["demand"] * scenario.demand_factor)
     if paths.empty:
         raise InvalidInput(
             [
@@ -440,12 +446,15 @@ def evaluate_out_of_sample(
         columns=["sample", "status", "demand", "served", "unmet", "weighted_unmet"]
     )
     weighted = per_sample["weighted_unmet"].astype(float)
+    unfinished = int((per_sample["status"] != "optimal").sum())
+    nothing = float("nan")
     return OutOfSample(
         per_sample=per_sample,
-        expected_weighted_unmet=float(weighted.mean()),
-        p90_weighted_unmet=float(weighted.quantile(0.9)),
-        expected_unmet=float(per_sample["unmet"].astype(float).mean()),
+        expected_weighted_unmet=nothing if unfinished else float(weighted.mean()),
+        p90_weighted_unmet=nothing if unfinished else float(weighted.quantile(0.9)),
+        expected_unmet=nothing if unfinished else float(per_sample["unmet"].astype(float).mean()),
         times={"total": time.perf_counter() - started},
+        unfinished=unfinished,
     )
 
 
@@ -506,6 +515,7 @@ def _recourse_reused(
             totals = np.bincount(floor_owner, weights=demand, minlength=len(floors))
             rhs = (1.0 - alpha) * totals
             kept.set_row_bounds(floors, np.full(len(floors), -np.inf), rhs)
+        kept.set_time_limit(scenario.time_limit_s)  # each sample's own budget
         result = kept.solve()
         row: dict[str, Any] = {"sample": i, "status": "optimal"}
         if not result.optimal:
@@ -590,3 +600,116 @@ def _mean_coverage(coverages: list[pd.DataFrame]) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         mean["coverage"] = np.where(mean["demand"] > 0, mean["served"] / mean["demand"], np.nan)
     return mean
+
+
+# --- the robust plan against the plan, for the Plan page, the CLI and the report -------------
+
+PLAN = "plan"
+ROBUST = "robust"
+COMPARISON_COLUMNS = [
+    "plan",
+    "status",
+    "money_spent",
+    "units_added",
+    "expected_weighted_unmet",
+    "p90_weighted_unmet",
+    "expected_unmet",
+]
+"""`RobustComparison.table`: one row per plan (`plan` is the code PLAN or ROBUST)."""
+
+
+@dataclass(frozen=True, eq=False)
+class RobustComparison:
+    """The robust plan of a scenario's `robust` choice and the scenario's own plan, judged on
+    the same fresh samples that neither saw: codes and figures, no sentences."""
+
+    robust: RobustPlan
+    table: pd.DataFrame  # COMPARISON_COLUMNS
+    evaluation_samples: int
+    times: dict[str, float] = field(default_factory=dict)
+
+    def row(self, which: str) -> dict[str, Any]:
+        rows = self.table[self.table["plan"] == which].to_dict("records")
+        return {str(k): v for k, v in rows[0].items()} if rows else {}
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able (robust.json of the CLI, the report's record)."""
+        return {
+            "risk": self.robust.risk,
+            "cvar_alpha": self.robust.cvar_alpha,
+            "scenarios": self.robust.n_scenarios,
+            "evaluation_samples": self.evaluation_samples,
+            "rows": [
+                {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in r.items()}
+                for r in self.table.to_dict("records")
+            ],
+        }
+
+
+def _units_added(plan: Plan) -> float:
+    capacity = plan.capacity_added
+    return float(capacity["units"].sum()) if len(capacity) and "units" in capacity else 0.0
+
+
+def compare_with_plan(
+    package: CityPackage,
+    scenario: Scenario,
+    plan: Plan,
+    *,
+    evaluation_samples: int | None = None,
+    progress: Any = None,
+) -> RobustComparison:
+    """The robust plan of `scenario.robust` (K scenarios, mean or CVaR at alpha; periods from
+    the settings) against `plan`, the scenario's own plan (its demand basis: expected or a
+    quantile), both judged on `evaluation_samples` fresh samples (EVALUATION_SEED).
+    `progress(fraction, step)` is told of each step ("robust", "evaluate");
+    `evaluation_samples` None: planner.scenario.EVALUATION_SAMPLES."""
+    from planner import scenario as scenario_keys
+
+    evaluation_samples = evaluation_samples or scenario_keys.EVALUATION_SAMPLES
+    choice = scenario.robust or scenario_keys.RobustChoice()
+    started = time.perf_counter()
+
+    def tell(fraction: float, step: str) -> None:
+        if progress is not None:
+            progress(fraction, step)
+
+    tell(0.0, ROBUST)
+    robust = robust_plan(
+        package,
+        scenario,
+        RobustOptions(n_scenarios=choice.scenarios, risk=choice.risk, cvar_alpha=choice.alpha),
+    )
+    planned = time.perf_counter()
+    tell(0.6, "evaluate")
+    fresh = sample_scenarios(package, scenario, evaluation_samples, EVALUATION_SEED)
+    rows = []
+    for name, first in ((PLAN, plan), (ROBUST, robust.plan)):
+        row: dict[str, Any] = {
+            "plan": name,
+            "status": first.status,
+            "money_spent": float(first.funding["amount"].sum()) if len(first.funding) else 0.0,
+            "units_added": _units_added(first),
+            "expected_weighted_unmet": float("nan"),
+            "p90_weighted_unmet": float("nan"),
+            "expected_unmet": float("nan"),
+        }
+        if first.has_plan:
+            result = evaluate_out_of_sample(package, scenario, first.capacity_added, fresh)
+            row.update(
+                expected_weighted_unmet=result.expected_weighted_unmet,
+                p90_weighted_unmet=result.p90_weighted_unmet,
+                expected_unmet=result.expected_unmet,
+            )
+        rows.append(row)
+        tell(0.6 + 0.2 * len(rows), "evaluate")
+    return RobustComparison(
+        robust=robust,
+        table=pd.DataFrame(rows, columns=COMPARISON_COLUMNS),
+        evaluation_samples=evaluation_samples,
+        times={
+            "robust": planned - started,
+            "evaluate": time.perf_counter() - planned,
+            "total": time.perf_counter() - started,
+        },
+    )

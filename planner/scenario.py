@@ -26,6 +26,16 @@ if TYPE_CHECKING:
 
 EquityMode = Literal["soft", "hard"]
 SolverName = Literal["highs", "cbc"]
+RiskName = Literal["mean", "cvar"]
+
+ROBUST_SCENARIOS = 8
+"""K of a robust plan when a scenario asks for one without saying (small: the Plan page waits
+for it; ../shared/PERFORMANCE.md)."""
+MAX_ROBUST_SCENARIOS = 200
+EVALUATION_SAMPLES = 30
+"""Fresh demand samples the plan for bad months and the plan are judged on (planner.robust),
+unless the caller says: about a second each on the demo city's monthly recourse LP."""
+MAX_LATENT_MULTIPLIER = 100.0
 
 MEAN_WORDS = ("mean", "expected", "")
 """What `demand_quantile` may say for the expected demand, besides null."""
@@ -44,6 +54,8 @@ PYDANTIC_MESSAGES = {
     "bool_type": N_("Input should be a valid boolean"),
     "string_type": N_("Input should be a valid string"),
     "dict_type": N_("Input should be a valid dictionary"),
+    "model_type": N_("Input should be a valid dictionary"),
+    "missing": N_("Field required"),
     "less_than_equal": N_("Input should be less than or equal to {le}"),
     "less_than": N_("Input should be less than {lt}"),
     "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
@@ -68,6 +80,45 @@ def _pydantic_message(error: Any) -> str:
         return t(template, **context)
     except (KeyError, IndexError):
         return str(error["msg"])
+
+
+class LatentDemand(BaseModel):
+    """`latent_demand`: plan for part of the population a multiple-systems estimate says is
+    unseen (planner.hidden: `multiplier` = estimate / observed). Demand is multiplied by
+    `factor` = 1 + share (multiplier - 1) wherever a plan's demand is made (planner.demand)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    multiplier: float = Field(
+        ge=1, le=MAX_LATENT_MULTIPLIER, description="Estimated population / people observed."
+    )
+    share: float = Field(
+        ge=0, le=1, description="Share of the unseen population the plan provides for."
+    )
+
+    @field_validator("multiplier", "share")
+    @classmethod
+    def _finite(cls, value: float) -> float:
+        if not math.isfinite(value):
+            raise ValueError(t("must be a finite number"))
+        return value
+
+    @property
+    def factor(self) -> float:
+        """What demand is multiplied by: 1 + share (multiplier - 1)."""
+        return 1.0 + self.share * (self.multiplier - 1.0)
+
+
+class RobustChoice(BaseModel):
+    """`robust`: also plan for bad months, a two-stage plan over `scenarios` demand
+    scenarios sampled from the forecast minimising the mean or the CVaR at `alpha` of
+    weighted unmet demand (planner.robust), compared with the plan on fresh samples."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    scenarios: int = Field(default=ROBUST_SCENARIOS, ge=2, le=MAX_ROBUST_SCENARIOS)
+    risk: RiskName = "mean"
+    alpha: float = Field(default=0.9, gt=0, lt=1)
 
 
 class Scenario(BaseModel):
@@ -106,6 +157,18 @@ class Scenario(BaseModel):
     allow_new_services: bool = False
     solver: SolverName = "highs"
     time_limit_s: float = Field(default=60.0, gt=0)
+    latent_demand: LatentDemand | None = Field(
+        default=None,
+        description="Plan for part of the unseen population: demand x (1 + share (m - 1)).",
+    )
+    robust: RobustChoice | None = Field(
+        default=None, description="Also plan for bad months: K scenarios, mean or CVaR."
+    )
+
+    @property
+    def demand_factor(self) -> float:
+        """What the plan's demand is multiplied by (1 without `latent_demand`)."""
+        return self.latent_demand.factor if self.latent_demand is not None else 1.0
 
     @field_validator("demand_quantile", mode="before")
     @classmethod

@@ -7,8 +7,9 @@ report holds for that audience (`reports.content`) laid out in one format (`repo
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from planner.package import CityPackage, read_package
 from reports.content import build_content
@@ -30,16 +31,21 @@ def build_report(
     audience: Audience = "funder",
     package: CityPackage | str | Path | None = None,
     k: int | None = None,
+    robust: dict[str, Any] | None = None,
 ) -> bytes:
     """The report's file as bytes.
 
     `plan_dir_or_plan`: a folder written by `plan --out` (its context.json, or `package`,
     gives the names and geometry), or a `Plan` from the optimiser with its `package`.
     `k` defaults to the HAVEN_SMALL_COUNT_K setting (analyst reports suppress nothing).
+    `robust`: the plan for bad months against the plan (RobustComparison.to_dict()), in the
+    report when given (a plan folder's robust.json otherwise).
     """
     if fmt not in FORMATS:
         raise ValueError(f"fmt: {fmt!r} is not one of {', '.join(FORMATS)}")
     record, context = _inputs(plan_dir_or_plan, package)
+    if robust is not None:
+        record = replace(record, robust=robust)
     content = build_content(record, context, audience=audience, k=k, charts=fmt != "xlsx")
     if fmt == "pdf":
         from reports.pdf import render_pdf

@@ -23,6 +23,7 @@ SHEETS = (
     N_("Capacity added"),
     N_("Binding limits"),
     N_("By district"),
+    N_("Bad months"),
 )
 """Sheet names (31 characters at most in either language)."""
 HEADERS = (
@@ -47,6 +48,9 @@ HEADERS = (
     N_("spent ({currency})"),
     N_("spent (share of budget)"),
     N_("amount ({currency})"),
+    N_("expected weighted unmet (weighted unit-months)"),
+    N_("weighted unmet in a bad year, P90 (weighted unit-months)"),
+    N_("expected unmet (unit-months)"),
 )
 """Column headers, translated when a format writes them (`header`)."""
 

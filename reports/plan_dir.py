@@ -8,7 +8,7 @@ of a plan still in memory, so a report reads both the same way.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from planner.optimiser import Plan
 
 PLAN_FILES = ("plan.json", "funding.csv", "capacity_added.csv", "coverage.csv")
+ROBUST_FILE = "robust.json"
+"""Optional: the plan for bad months against the plan (`plan --robust`), read when present."""
 _TABLE_IDS = (
     ("funding.csv", ["funder_id", "agency_id", "service_id"]),
     ("capacity_added.csv", ["agency_id", "service_id"]),
@@ -38,11 +40,13 @@ class PlanRecord:
     funding: pd.DataFrame
     capacity_added: pd.DataFrame
     coverage: pd.DataFrame
+    robust: dict[str, Any] | None = field(default=None)
+    """The plan for bad months against this plan (planner.robust.RobustComparison.to_dict)."""
 
     @classmethod
-    def from_plan(cls, plan: Plan) -> PlanRecord:
+    def from_plan(cls, plan: Plan, robust: dict[str, Any] | None = None) -> PlanRecord:
         summary = json.loads(json.dumps(plan.summary()))
-        return cls(summary, plan.funding, plan.capacity_added, plan.coverage)
+        return cls(summary, plan.funding, plan.capacity_added, plan.coverage, robust)
 
     @property
     def has_plan(self) -> bool:
@@ -62,8 +66,23 @@ def load_plan_dir(plan_dir: str | Path) -> PlanRecord:
     if problems:
         raise InvalidInput(problems)
     summary = _read_summary(folder / "plan.json")
-    frames = [_read_table(folder / name, ids) for name, ids in _TABLE_IDS]
-    return PlanRecord(summary, *frames)
+    funding, capacity, coverage = (_read_table(folder / name, ids) for name, ids in _TABLE_IDS)
+    robust = None
+    if (folder / ROBUST_FILE).is_file():
+        robust = _read_robust(folder / ROBUST_FILE)
+    return PlanRecord(summary, funding, capacity, coverage, robust=robust)
+
+
+def _read_robust(path: Path) -> dict[str, Any]:
+    try:
+        robust = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInput(
+            [Problem(path.name, message=t("cannot be read: {error}", error=exc))]
+        ) from None
+    if not isinstance(robust, dict) or not isinstance(robust.get("rows"), list):
+        raise InvalidInput([Problem(path.name, message=t("is not a plan written by `plan`"))])
+    return robust
 
 
 def _read_summary(path: Path) -> dict[str, Any]:

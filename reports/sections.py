@@ -14,6 +14,7 @@ from planner.findings import Baselines, Diagnostics
 from planner.i18n import N_, fmt_date, fmt_month, fmt_number, fmt_percent, get_language, t
 from planner.plan_words import status_words
 from reports import words
+from reports.robust_words import latent_demand_words, robust_choice_words
 from reports.view import CONFIDENTIAL_NAME, ReportView
 
 SYNTHETIC = N_("SYNTHETIC DATA:")
@@ -87,7 +88,20 @@ def assumptions(view: ReportView) -> list[tuple[str, str]]:
         ),
         (t("Solver"), _solver(view)),
         (t("Units"), t("demand, served and unmet are unit-months of service, not people")),
+        *_latent_and_robust(scenario),
     ]
+
+
+def _latent_and_robust(scenario: dict) -> list[tuple[str, str]]:
+    """The latent-demand assumption and the plan for bad months, when the scenario has them."""
+    rows = []
+    latent = latent_demand_words(scenario.get("latent_demand"))
+    if latent:
+        rows.append((t("Latent demand"), latent))
+    robust = robust_choice_words(scenario.get("robust"))
+    if robust:
+        rows.append((t("Plan for bad months"), robust))
+    return rows
 
 
 def _freshness(view: ReportView) -> str:

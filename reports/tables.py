@@ -36,9 +36,38 @@ def report_tables(view: ReportView, binding: list[str]) -> list[ReportTable]:
     if view.audience != "public":
         tables += [funding_table(view), capacity_table(view)]
     tables.append(binding_table(binding))
+    if view.record.robust:
+        tables.append(robust_table(view))
     if view.audience != "public":
         tables.append(district_table(view))
     return tables
+
+
+def robust_table(view: ReportView) -> ReportTable:
+    """The plan for bad months against the plan, on fresh demand samples neither saw."""
+    from reports.robust_words import comparison_lines, plan_label
+
+    robust = view.record.robust or {}
+    quantile = view.scenario.get("demand_quantile")
+    rows = [
+        {
+            "plan": plan_label(str(row.get("plan")), quantile),
+            f"expected weighted unmet (weighted {UNIT_MONTHS})": row.get("expected_weighted_unmet"),
+            f"weighted unmet in a bad year, P90 (weighted {UNIT_MONTHS})": row.get(
+                "p90_weighted_unmet"
+            ),
+            f"expected unmet ({UNIT_MONTHS})": row.get("expected_unmet"),
+            f"money spent ({view.currency})": row.get("money_spent"),
+            "units added (capacity units)": row.get("units_added"),
+        }
+        for row in robust.get("rows") or []
+    ]
+    return ReportTable(
+        "Bad months",
+        t("The plan for bad months against the plan, on fresh demand samples"),
+        pd.DataFrame(rows),
+        note=comparison_lines(robust, quantile, view.money)[0],
+    )
 
 
 def baselines_table(view: ReportView) -> ReportTable:

@@ -50,6 +50,7 @@ from planner.i18n import N_, t
 from planner.optimiser import Plan, demand_basis, solve
 from planner.package import CityPackage
 from planner.problems import InvalidInput
+from planner.robust import RobustComparison, compare_with_plan
 from planner.scenario import Scenario
 from planner.sweep import SweepResult, sweep
 from service import access, forecasts, store
@@ -74,26 +75,37 @@ def _exact_plan(city_name: str, version: str, scenario: Scenario) -> Plan:
 
     def make() -> Plan:
         package = store.exact_package(city_name, version)
-        demand = forecasts.stored(
-            "horizon_demand",
-            city_name,
-            version,
-            (scenario.horizon_months, scenario.demand_quantile),
-            lambda: horizon_demand(
-                package,
-                Scenario(
-                    name="demand",
-                    horizon_months=scenario.horizon_months,
-                    demand_quantile=scenario.demand_quantile,
-                ),
-                _shared_paths(city_name, version, scenario.horizon_months),
-            ),
-        )
+        demand = _plan_demand(city_name, version, scenario)
         plan = solve(package, scenario, demand=demand)
         # The demand was given, so the solve cannot say how it was made: add its basis.
         return dataclasses.replace(plan, findings=(demand_basis(package, scenario), *plan.findings))
 
     return store.cached("plan", key, make)
+
+
+def _plan_demand(city_name: str, version: str, scenario: Scenario) -> pd.DataFrame:
+    """The plan's demand (planner.demand.horizon_demand, latent demand included), on disk
+    per horizon, quantile and latent-demand factor."""
+    factor = scenario.demand_factor
+    params: tuple[Any, ...] = (scenario.horizon_months, scenario.demand_quantile)
+    if factor != 1.0:
+        params = (*params, f"latent{factor:.12g}")
+    return forecasts.stored(
+        "horizon_demand",
+        city_name,
+        version,
+        params,
+        lambda: horizon_demand(
+            store.exact_package(city_name, version),
+            Scenario(
+                name="demand",
+                horizon_months=scenario.horizon_months,
+                demand_quantile=scenario.demand_quantile,
+                latent_demand=scenario.latent_demand,
+            ),
+            _shared_paths(city_name, version, scenario.horizon_months),
+        ),
+    )
 
 
 def _shared_paths(city_name: str, version: str, horizon_months: int) -> pd.DataFrame | None:
@@ -157,6 +169,72 @@ def run_plan(actor: Actor, city_name: str, scenario: Scenario) -> Plan:
 def status_quo_plan(actor: Actor, city_name: str) -> Plan:
     """Today's capacity assigned as well as it can be, with no new money, for the actor."""
     return run_plan(actor, city_name, _status_quo_scenario())
+
+
+# --- planning for bad months (the robust plan) ----------------------------------------------
+
+
+COUNT_COLUMNS = ("expected_weighted_unmet", "p90_weighted_unmet", "expected_unmet")
+"""The comparison's columns that are sums of demand: hidden when the plan's own are."""
+
+
+def _exact_robust(city_name: str, version: str, scenario: Scenario, progress: Any) -> Any:
+    key = (city_name, version, scenario.model_dump_json())
+
+    def make() -> RobustComparison:
+        package = store.exact_package(city_name, version)
+        plan = _exact_plan(city_name, version, scenario)
+        return compare_with_plan(package, scenario, plan, progress=progress)
+
+    return store.cached("robust_plan", key, make)
+
+
+def run_robust(
+    actor: Actor,
+    city_name: str,
+    scenario: Scenario,
+    progress: Callable[[float, str], None] | None = None,
+) -> RobustComparison:
+    """The scenario's plan for bad months (its `robust` key; K = 8 scenarios and the mean
+    when it has none) against its own plan on fresh samples, as the actor may see it: the
+    robust plan's first stage (funding, capacity added) with findings and assignments left
+    out; for an audience without exact counts its per-district coverage too, and the
+    comparison's unmet figures when the scenario's own disclosed plan hides its totals."""
+    require(actor, Action.RUN_SCENARIOS, N_("run scenarios"))
+    require_city(actor, city_name)
+    version = store.data_version(city_name)
+    exact = _exact_robust(city_name, version, scenario, progress)
+    audience = audience_for(actor, city_name=city_name)
+    if audience.exact_counts and audience.confidential_places:
+        return exact  # type: ignore[no-any-return]
+    robust_plan = exact.robust.plan
+    shown = dataclasses.replace(
+        robust_plan,
+        findings=(),
+        assignments=robust_plan.assignments.iloc[0:0],
+        coverage=robust_plan.coverage if audience.exact_counts else robust_plan.coverage.iloc[0:0],
+    )
+    losses = exact.robust.scenario_losses
+    if not audience.exact_counts:
+        shown = dataclasses.replace(
+            shown,
+            totals=dataclasses.replace(
+                shown.totals,
+                demand=None,
+                served=None,
+                unmet=None,
+                coverage=None,
+                weighted_unmet=None,
+            ),
+        )
+        losses = losses.iloc[0:0]
+    table = exact.table.copy()
+    own = _disclosed(city_name, version, scenario, audience).totals
+    if own.demand is None or own.served is None:
+        for column in COUNT_COLUMNS:
+            table[column] = math.nan
+    robust = dataclasses.replace(exact.robust, plan=shown, scenario_losses=losses)
+    return dataclasses.replace(exact, robust=robust, table=table)
 
 
 # --- disclosure -----------------------------------------------------------------------------

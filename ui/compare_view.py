@@ -23,6 +23,7 @@ import streamlit as st
 from planner.compare import UNSET, ComparisonTables
 from planner.i18n import fmt_number, fmt_percent, t
 from planner.package import CityPackage
+from reports.robust_words import latent_demand_words, robust_choice_words
 from reports.words import demand_basis_name
 from service import plans
 from service.access import Actor
@@ -223,6 +224,8 @@ def _parameter_words(
         "cost_weight": t("Weight of money"),
         "solver": t("Solver"),
         "time_limit_s": t("Time limit"),
+        "latent_demand": t("Latent demand"),
+        "robust": t("Plan for bad months"),
     }
     formats: dict[str, Callable[[Any], str]] = {
         "budget": cash,
@@ -237,5 +240,7 @@ def _parameter_words(
         "distance_weight": lambda value: f"{float(value):g}",
         "cost_weight": lambda value: f"{float(value):g}",
         "time_limit_s": lambda value: t("{seconds} s", seconds=fmt_number(float(value), 0)),
+        "latent_demand": lambda value: latent_demand_words(value) or t("none"),
+        "robust": lambda value: robust_choice_words(value) or t("none"),
     }
     return labels, formats
