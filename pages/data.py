@@ -1,4 +1,5 @@
-"""Data: import a package, update an agency's capacity, export the city, download results."""
+"""Data: import a package, update an agency's capacity, see capacity in three levels, the
+data's quality and hotline contacts, export the city, download results."""
 
 import streamlit as st
 
@@ -23,6 +24,15 @@ package = visible_package(city, actor)  # names and places as this role may see 
 
 st.subheader(t("Update an agency's capacity"))
 data_view.draw_capacity_editor(actor, city, package)
+
+st.subheader(t("Capacity now: funded, in service, free"))
+data_view.draw_capacity_status(actor, city)
+
+st.subheader(t("Data quality"))
+data_view.draw_quality(actor, city)
+
+st.subheader(t("Hotline contacts"))
+data_view.draw_hotline(actor, city)
 
 st.subheader(t("Export the city"))
 data_view.draw_export(actor, city)

@@ -20,8 +20,8 @@ from planner.exchange import CheckedUpload, check_upload
 from planner.i18n import N_, fmt_number, get_language, t, use_language
 from planner.package import CityPackage
 from planner.scenario import Scenario
-from service import edits, exports, plans
-from service.access import Actor
+from service import edits, exports, live, plans
+from service.access import Action, Actor, can
 from service.errors import (
     AccessDenied,
     CityExists,
@@ -97,6 +97,9 @@ FIELD_WORDS = {
     "not_whole": N_("Whole {unit}s only, not {value}."),
     "above_capacity": N_("More than the capacity, {limit}: occupied cannot exceed it."),
     "not_a_number": N_("Not a number."),
+    "below_capacity": N_(
+        "Fewer than the {limit} in service: funded units include those in service."
+    ),
 }
 
 
@@ -151,6 +154,7 @@ def record_capacity_update(
     max_expansion: float | None,
     as_of: date,
     expected_version: str | None,
+    funded: float | None = None,
 ) -> CapacityOutcome:
     """Record a new capacity row as the actor (audited, checked by `service.edits`); what
     was saved, or what to fix (nothing is written).
@@ -173,6 +177,7 @@ def record_capacity_update(
             max_expansion=max_expansion,
             as_of=as_of,
             expected_version=expected_version,
+            funded=funded,
         )
     except edits.InvalidCapacity as exc:
         fields: dict[str, str] = {}
@@ -228,3 +233,25 @@ def result_files(actor: Actor, city_name: str, scenario: Scenario) -> dict[str, 
     """The plan's tables as `funding.csv`, `capacity_added.csv`, `coverage.csv` and one
     `plan_tables.xlsx`, as the actor may download them (service.plans.plan_files)."""
     return plans.plan_files(actor, city_name, scenario)
+
+
+# --- live capacity, data quality and hotline contacts (issue 19) ---------------------------
+
+
+def may_see_live(actor: Actor) -> bool:
+    """Capacity levels, data quality and hotline trends: funders, partners and up."""
+    return can(actor, Action.VIEW_AGGREGATES)
+
+
+def capacity_status(actor: Actor, city_name: str, today: date | None = None) -> live.CapacityStatus:
+    return live.capacity_status(actor, city_name, today)
+
+
+def quality(actor: Actor, city_name: str, today: date | None = None) -> live.QualityView:
+    with st.spinner(t("Scoring the data…")):
+        return live.quality(actor, city_name, today)
+
+
+def hotline(actor: Actor, city_name: str) -> live.HotlineTrends:
+    with st.spinner(t("Reading hotline contacts…")):
+        return live.hotline_trends(actor, city_name)

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
 from planner.exchange import problems_frame
 from planner.i18n import fmt_number, t
 from planner.package import CityPackage
+from planner.quality import LOW_SCORE
+from reports.quality_words import dimension_text, reason_text, severity_text
 from service import access
 from service.access import Action, Actor
 from ui import data_admin
@@ -75,7 +78,7 @@ def draw_import(actor: Actor) -> None:
 
 FORM_AT = "capacity_form_at"  # (city, agency, service, data version) the fields were set at
 OUTCOME = "capacity_outcome"  # what the last Save did, for the next run to show
-FIELDS = ("capacity", "occupied", "max_expansion", "as_of")
+FIELDS = ("capacity", "occupied", "max_expansion", "funded", "as_of")
 
 
 def field_key(agency_id: str, service_id: str, name: str) -> str:
@@ -95,6 +98,7 @@ def _save(actor: Actor, city: str, agency_id: str, service_id: str, version: str
         capacity=values["capacity"],
         occupied=values["occupied"],
         max_expansion=values["max_expansion"],
+        funded=values["funded"],
         as_of=values["as_of"] or date.today(),
         expected_version=version,  # the figures the fields were set from
     )
@@ -148,6 +152,9 @@ def draw_capacity_editor(actor: Actor, city: str, package: CityPackage) -> None:
         st.session_state[keys["capacity"]] = now("capacity")
         st.session_state[keys["occupied"]] = now("occupied")
         st.session_state[keys["max_expansion"]] = now("max_expansion") or 0.0
+        st.session_state[keys["funded"]] = (
+            now("funded") if row is not None and "funded" in row else None
+        )
         st.session_state[keys["as_of"]] = date.today()
         st.session_state[FORM_AT] = at
     shown = st.session_state.pop(OUTCOME, None)
@@ -155,14 +162,19 @@ def draw_capacity_editor(actor: Actor, city: str, package: CityPackage) -> None:
     errors = outcome.fields if outcome is not None else {}
 
     with st.form(f"capacity_{agency_id}_{service_id}"):
-        c1, c2, c3, c4 = st.columns(4)
-        c1.number_input(t("Capacity ({unit}s)", unit=unit), step=1.0, key=keys["capacity"])
+        c1, c2, c3, c5, c4 = st.columns(5)
+        c1.number_input(
+            t("Capacity in service ({unit}s)", unit=unit), step=1.0, key=keys["capacity"]
+        )
         c2.number_input(t("Occupied ({unit}s; empty: unknown)", unit=unit), key=keys["occupied"])
         c3.number_input(
             t("May add at most ({unit}s)", unit=unit), step=1.0, key=keys["max_expansion"]
         )
+        c5.number_input(
+            t("Funded ({unit}s; empty: unknown)", unit=unit), step=1.0, key=keys["funded"]
+        )
         c4.date_input(t("As of"), key=keys["as_of"])
-        for column, name in zip((c1, c2, c3), FIELDS, strict=False):
+        for column, name in zip((c1, c2, c3, c5), FIELDS, strict=False):
             if name in errors:
                 column.error(errors[name])
         st.form_submit_button(
@@ -195,6 +207,9 @@ def draw_capacity_editor(actor: Actor, city: str, package: CityPackage) -> None:
             ),
             "max_expansion": st.column_config.NumberColumn(
                 t("May add ({unit}s)", unit=unit), format="localized", step=1
+            ),
+            "funded": st.column_config.NumberColumn(
+                t("Funded ({unit}s)", unit=unit), format="localized", step=1
             ),
             "unit_cost": st.column_config.NumberColumn(
                 t(
@@ -273,3 +288,189 @@ def draw_plan_downloads(actor: Actor, city: str, package: CityPackage) -> None:
             file_name=name,
             mime=XLSX if excel else "text/csv",
         )
+
+
+# --- live capacity, data quality and hotline contacts (issue 19) ---------------------------
+
+
+def _for_aggregates(actor: Actor) -> bool:
+    if data_admin.may_see_live(actor):
+        return True
+    st.info(
+        t(
+            "Capacity levels, data quality and hotline contacts are for funders, partners, "
+            "analysts and admins."
+        )
+    )
+    return False
+
+
+def draw_capacity_status(actor: Actor, city: str) -> None:
+    """Funded, in service, occupied and free now per agency and service, each with its
+    as-of date and a stale mark; the agencies funded more than 10 % above what is in service."""
+    if not _for_aggregates(actor):
+        return
+    status = data_admin.capacity_status(actor, city)
+    flagged = status.flagged
+    if not flagged.empty:
+        st.warning(
+            t(
+                "{count} agencies have more than 10 % of their funded units out of service.",
+                count=fmt_number(len(flagged)),
+            )
+        )
+        st.dataframe(  # names as data, never as Markdown (issue 13)
+            flagged[["agency", "funded", "capacity", "gap", "gap_share"]],
+            hide_index=True,
+            column_config={
+                "agency": t("Agency"),
+                "funded": st.column_config.NumberColumn(t("Funded"), format="localized"),
+                "capacity": st.column_config.NumberColumn(t("In service"), format="localized"),
+                "gap": st.column_config.NumberColumn(t("Out of service"), format="localized"),
+                "gap_share": st.column_config.NumberColumn(
+                    t("Share of funded units"), format="percent"
+                ),
+            },
+        )
+    levels = status.levels
+    stale = int(levels["stale"].sum())
+    st.caption(
+        t(
+            "Capacity as of each figure's date; {stale} of {count} figures are older than "
+            "{days} days or undated (stale). Free now = in service - occupied; the planner "
+            "plans on what is in service.",
+            stale=fmt_number(stale),
+            count=fmt_number(len(levels)),
+            days=status.stale_after_days,
+        )
+    )
+    table = levels[
+        [
+            "agency",
+            "service",
+            "funded",
+            "capacity",
+            "occupied",
+            "free",
+            "as_of",
+            "age_days",
+            "stale",
+        ]
+    ]
+    st.dataframe(
+        table.sort_values(["stale", "age_days"], ascending=False, na_position="first"),
+        hide_index=True,
+        column_config={
+            "agency": t("Agency"),
+            "service": t("Service"),
+            "funded": st.column_config.NumberColumn(t("Funded"), format="localized"),
+            "capacity": st.column_config.NumberColumn(t("In service"), format="localized"),
+            "occupied": st.column_config.NumberColumn(t("Occupied"), format="localized"),
+            "free": st.column_config.NumberColumn(t("Free now"), format="localized"),
+            "as_of": st.column_config.DateColumn(t("As of")),
+            "age_days": st.column_config.NumberColumn(t("Age (days)"), format="localized"),
+            "stale": st.column_config.CheckboxColumn(
+                t("Stale (older than {days} days)", days=status.stale_after_days)
+            ),
+        },
+    )
+
+
+def draw_quality(actor: Actor, city: str) -> None:
+    """The data-quality score per agency (and district), with its reasons, most severe first."""
+    if not _for_aggregates(actor):
+        return
+    view = data_admin.quality(actor, city)
+    low = int((view.agencies["score"] < LOW_SCORE).sum())
+    c1, c2, c3 = st.columns(3)
+    c1.metric(t("Agencies scoring below {score}", score=fmt_number(LOW_SCORE)), fmt_number(low))
+    c2.metric(t("Reasons found"), fmt_number(len(view.reasons)))
+    c3.metric(t("High severity"), fmt_number(sum(1 for r in view.reasons if r.severity == "high")))
+    st.caption(
+        t(
+            "Scores from 0 to 100 for completeness, timeliness, consistency and outliers in "
+            "demand; lowest first. Verify an agency's figures before funding it when it scores "
+            "below {score}.",
+            score=fmt_number(LOW_SCORE),
+        )
+    )
+    scores = {
+        "score": st.column_config.ProgressColumn(
+            t("Score"), min_value=0, max_value=100, format="%.0f"
+        ),
+        "completeness": st.column_config.NumberColumn(
+            dimension_text("completeness"), format="%.0f"
+        ),
+        "timeliness": st.column_config.NumberColumn(dimension_text("timeliness"), format="%.0f"),
+        "consistency": st.column_config.NumberColumn(dimension_text("consistency"), format="%.0f"),
+        "outliers": st.column_config.NumberColumn(dimension_text("outliers"), format="%.0f"),
+        "reasons": st.column_config.NumberColumn(t("Reasons")),
+    }
+    columns = ["score", "completeness", "timeliness", "consistency", "outliers", "reasons"]
+    st.dataframe(
+        view.agencies[["agency", *columns]],
+        hide_index=True,
+        column_config={"agency": t("Agency"), **scores},
+    )
+    if view.exact:
+        st.dataframe(
+            view.districts[["district", *columns]],
+            hide_index=True,
+            column_config={"district": t("District"), **scores},
+        )
+    else:
+        st.caption(t("District scores are made of demand counts: analysts and admins see them."))
+    reasons = pd.DataFrame(
+        {
+            "severity": [severity_text(r.severity) for r in view.reasons],
+            "dimension": [dimension_text(r.dimension) for r in view.reasons],
+            "reason": [
+                reason_text(r, view.agency_names, view.district_names, view.service_names)
+                for r in view.reasons
+            ],
+        }
+    )
+    st.dataframe(
+        reasons,
+        hide_index=True,
+        column_config={
+            "severity": t("Severity"),
+            "dimension": t("Dimension"),
+            "reason": st.column_config.TextColumn(t("Reason"), width="large"),
+        },
+    )
+
+
+def draw_hotline(actor: Actor, city: str) -> None:
+    """Hotline contacts and referrals per month and channel, small counts suppressed."""
+    if not _for_aggregates(actor):
+        return
+    trends = data_admin.hotline(actor, city)
+    if trends.empty:
+        st.caption(t("No hotline contacts in this city's data (hotline.csv)."))
+        return
+    if trends.k > 1:
+        st.caption(
+            t(
+                "Counts below {k} are shown as <{k}, and counts that would give one away as x.",
+                k=trends.k,
+            )
+        )
+    for title, shown, labels in (
+        (t("Contacts per month and channel"), trends.contacts_shown, trends.contacts_labels),
+        (t("Contacts referred on to a service"), trends.referred_shown, trends.referred_labels),
+    ):
+        st.markdown(f"**{title}**")
+        body = shown.drop(index="Total", errors="ignore").drop(columns="Total", errors="ignore")
+        st.line_chart(body)
+        st.dataframe(labels, column_config={"_index": t("Month")})
+    if trends.by_language is not None:
+        st.markdown(f"**{t('The last 12 months by language, type of exploitation and district')}**")
+        c1, c2, c3 = st.columns(3)
+        for column, table in (
+            (c1, trends.by_language),
+            (c2, trends.by_exploitation),
+            (c3, trends.by_district),
+        ):
+            if table is not None:
+                column.dataframe(table, hide_index=True)

@@ -114,6 +114,14 @@ _TAXONOMIES = {
     PRIVACY_TAXONOMY: "Whether a location may be shown to the public.",
 }
 
+CAPACITY_TAXONOMY = "Haven capacity levels"
+FUNDED_CODE = "funded"
+"""A service_capacity's funded units (capacity.csv's `funded`, version 2), as an attribute
+of that service_capacity row with the units as its value: HSDS 3.1's service_capacity has
+`maximum` (Haven's capacity in service) and `available` (the vacancy: in service less
+occupied), and no field for what is funded (the Open Referral capacity proposal's funded
+capacity). The taxonomy is written only when some figure is funded."""
+
 
 def _hsds_tables(
     package: CityPackage, include_confidential: bool, stamp: str
@@ -251,6 +259,23 @@ class _Tables:
                 "updated": f"{row.as_of}T00:00:00Z" if isinstance(row.as_of, str) else self.stamp,
             }
         )
+        funded = getattr(row, "funded", None)
+        if funded is not None and not pd.isna(funded):
+            self.funded(self.ident("service_capacity", row.agency_id, row.service_id), funded)
+
+    def funded(self, capacity_id: str, units: float) -> None:
+        """The funded units of one service_capacity row (`FUNDED_CODE`)."""
+        if not any(r["name"] == CAPACITY_TAXONOMY for r in self.rows[TAXONOMIES]):
+            self.rows[TAXONOMIES].append(
+                {
+                    "id": self.ident("taxonomy", CAPACITY_TAXONOMY),
+                    "name": CAPACITY_TAXONOMY,
+                    "description": "Haven's capacity levels beyond HSDS's maximum and available.",
+                }
+            )
+        term = self.term(CAPACITY_TAXONOMY, FUNDED_CODE, "funded capacity")
+        self.attribute(capacity_id, "service_capacity", term)
+        self.rows[ATTRIBUTES][-1]["value"] = _number_text(float(units))
 
 
 def _write_rows(path: Path, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> None:
@@ -318,3 +343,7 @@ def _datapackage(package: CityPackage) -> dict[str, Any]:
         "homepage": "https://docs.openreferral.org",
         "resources": resources,
     }
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if value.is_integer() else repr(value)

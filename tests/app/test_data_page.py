@@ -74,6 +74,9 @@ def test_the_page_renders(app_env: str) -> None:
     assert [s.value for s in app.subheader] == [
         "Import a data package",
         "Update an agency's capacity",
+        "Capacity now: funded, in service, free",
+        "Data quality",
+        "Hotline contacts",
         "Export the city",
         "Download the plan's tables",
     ]
