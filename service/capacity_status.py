@@ -2,15 +2,14 @@
 social-care value set (SDOH Clinical Care, `SDOHCC-ValueSetCapacityStatus`), for partner
 systems that ask before they refer (the REST API's `GET .../capacity`).
 
-The status is read from the agency's current capacity row as the actor may see it
-(`service.city.visible_package`: the same figures as the capacity map, so nothing a reader
-could not see there): `capacity` when something is free (capacity - occupied > 0),
-`no-capacity` when nothing is, None when occupancy was never said (HL7 has no code for "not
-known", and guessing would send someone to a full shelter). HL7's `waitlist` (no capacity,
-has a waitlist) is part of the value set but Haven records no waiting lists, so it never
-says it. Each status carries its "as of" date, its age and a stale mark past
-`STALE_AFTER_DAYS` (or when undated), so that a partner can tell a fresh "capacity" from an
-old one.
+The status is read from the agency's current capacity row, for any role that may see the
+capacity map (the same figures as the map, so nothing a reader could not see there):
+`capacity` when something is free (capacity - occupied > 0), `no-capacity` when nothing
+is, None when occupancy was never said (HL7 has no code for "not known", and guessing
+would send someone to a full shelter). HL7's `waitlist` (no capacity, has a waitlist) is
+part of the value set but Haven records no waiting lists, so it never says it. Each status
+carries its "as of" date, its age and a stale mark past `STALE_AFTER_DAYS` (or when
+undated), so that a partner can tell a fresh "capacity" from an old one.
 """
 
 from __future__ import annotations
@@ -21,10 +20,10 @@ from datetime import UTC, date, datetime
 from typing import Literal
 
 from models.errors import UnknownAgency, UnknownService
-from planner.i18n import t
+from planner.i18n import N_, t
 from planner.overview import STALE_AFTER_DAYS
-from service import city
-from service.access import Actor
+from service import city, store
+from service.access import Action, Actor, require
 
 HL7_CAPACITY_SYSTEM = (
     "http://hl7.org/fhir/us/sdoh-clinicalcare/CodeSystem/SDOHCC-CodeSystemTemporaryCodes"
@@ -100,7 +99,12 @@ def capacity_status(
     Raises `AccessDenied` (a city the actor may not read), `UnknownCity`, `UnknownAgency`,
     `UnknownService` (not a service of the agency's current capacity).
     """
-    package = city.visible_package(actor, city_name)
+    require(actor, Action.VIEW_MAP, N_("see the city"))
+    city.require_city(actor, city_name)
+    # Capacity figures and agency ids are the same for every audience (disclosure masks
+    # names and places, which a status does not carry), so the exact package is read
+    # without disclosing, and so without suppressing the whole history after each update.
+    package = store.exact_package(city_name)
     today = today or datetime.now(UTC).date()
     if agency_id not in set(package.agencies["agency_id"].astype(str)):
         raise UnknownAgency(

@@ -22,6 +22,7 @@ API (names kept stable; tests attack them):
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -156,14 +157,20 @@ def hsds_tables_for(
         )
     require(actor, Action.VIEW_MAP, N_("see the city"))
     require_city(actor, city_name)
-    return store.cached(
-        "hsds_tables",
-        (city_name, store.data_version(city_name), target.key, include_confidential_locations),
-        lambda: hsds_tables(
-            disclosed_package(city_package_for(actor, city_name, target.role), target),
+    version = store.data_version(city_name)
+
+    def make() -> dict[str, list[dict[str, object]]]:
+        package = store.exact_package(city_name, version)
+        # HSDS carries agencies and capacity, no counts of cases: with the demand left out,
+        # disclosure masks the agencies without suppressing the whole history first.
+        no_cases = dataclasses.replace(package, demand=package.demand.iloc[0:0])
+        return hsds_tables(
+            disclosed_package(no_cases, target),
             include_confidential_locations=include_confidential_locations,
-        ),
-    )
+        )
+
+    key = (city_name, version, target.key, include_confidential_locations)
+    return store.cached("hsds_tables", key, make)
 
 
 HISTORY_COLUMNS = [
