@@ -24,6 +24,7 @@ from planner.i18n import N_, t
 from planner.overview import STALE_AFTER_DAYS
 from service import city, store
 from service.access import Action, Actor, require
+from service.audience import audience_for
 
 HL7_CAPACITY_SYSTEM = (
     "http://hl7.org/fhir/us/sdoh-clinicalcare/CodeSystem/SDOHCC-CodeSystemTemporaryCodes"
@@ -41,7 +42,8 @@ STATUS_CODES: tuple[StatusCode, ...] = ("capacity", "no-capacity", "waitlist")
 @dataclass(frozen=True)
 class CapacityStatus:
     """One service of one agency, now. `available` and `status` are None when occupancy is
-    not known; `funded` None when the package does not say it."""
+    not known; `funded` None when the package does not say it, and for the public (capacity
+    levels are for funders, partners, analysts and admins)."""
 
     agency_id: str
     service_id: str
@@ -105,6 +107,7 @@ def capacity_status(
     # names and places, which a status does not carry), so the exact package is read
     # without disclosing, and so without suppressing the whole history after each update.
     package = store.exact_package(city_name)
+    funded_shown = audience_for(actor).aggregates  # capacity levels: not for the public
     today = today or datetime.now(UTC).date()
     if agency_id not in set(package.agencies["agency_id"].astype(str)):
         raise UnknownAgency(
@@ -143,7 +146,7 @@ def capacity_status(
                 capacity=capacity,
                 occupied=occupied,
                 available=None if occupied is None else max(capacity - occupied, 0.0),
-                funded=_number(row.get("funded")),
+                funded=_number(row.get("funded")) if funded_shown else None,
                 as_of=as_of,
                 age_days=age,
                 stale=age is None or age > STALE_AFTER_DAYS,

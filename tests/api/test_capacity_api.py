@@ -182,3 +182,23 @@ def test_a_partner_reads_its_own_city_only(client: TestClient, role_tokens: dict
     )
     assert answer.status_code == 403
     assert client.get("/", headers=bearer(role_tokens["partner"])).json()["cities"] == [CITY]
+
+
+def test_funded_units_are_not_for_the_public(
+    client: TestClient, role_tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    saved = post(
+        client, role_tokens["analyst"], "A2", service_id="legal_aid", capacity=400, funded=450
+    )
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["after"]["funded"] == 450
+    path = f"{BASE}/agencies/A2/services/legal_aid/capacity"
+    assert client.get(path, headers=bearer(role_tokens["funder"])).json()["funded"] == 450
+    monkeypatch.setenv("HAVEN_PUBLIC_ACCESS", "true")
+    get_settings.cache_clear()
+    public = client.get(path).json()
+    assert public["funded"] is None and public["capacity"] == 400
+    short = post(
+        client, role_tokens["analyst"], "A2", service_id="legal_aid", capacity=400, funded=300
+    )
+    assert short.status_code == 422 and short.json()["detail"][0]["loc"] == ["body", "funded"]
