@@ -40,6 +40,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "client address)"
         ),
     )
+    p.add_argument(
+        "--root-path",
+        default="",
+        help=t("the path the reverse proxy serves the API under, e.g. /api"),
+    )
     p.set_defaults(handler=_serve)
 
 
@@ -55,6 +60,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         proxy_headers=args.proxy_headers,
         forwarded_allow_ips="127.0.0.1" if args.proxy_headers else None,
+        root_path=args.root_path,
         log_level="info",
     )
     return 0
