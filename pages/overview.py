@@ -8,7 +8,7 @@ from ui import charts
 from ui.auth import actor_allowed
 from ui.chart_locale import localised
 from ui.data import city_totals, overview
-from ui.layout import require_city, shown_city
+from ui.layout import in_language, require_city, shown_city
 from ui.navigation import through_the_app
 
 through_the_app()
@@ -23,18 +23,14 @@ shown_city(city, actor)  # its notes
 if not can(actor, Action.VIEW_AGGREGATES):
     st.subheader(t("City totals"))
     st.dataframe(
-        city_totals(city, actor),
+        in_language(city_totals(city, actor), {"capacity": 0, "occupied": 0}),
         hide_index=True,
         column_config={
             "service_id": None,
             "name": t("Service"),
             "unit": t("Unit"),
-            "capacity": st.column_config.NumberColumn(
-                t("Capacity (units)"), format="localized", step=1
-            ),
-            "occupied": st.column_config.NumberColumn(
-                t("Occupied (units)"), format="localized", step=1
-            ),
+            "capacity": st.column_config.NumberColumn(t("Capacity (units)"), step=1),
+            "occupied": st.column_config.NumberColumn(t("Occupied (units)"), step=1),
             "cases": t("Cases, last 12 months"),
         },
     )
@@ -59,7 +55,20 @@ st.caption(
     )
 )
 st.dataframe(
-    figures.services,
+    in_language(
+        figures.services,
+        {
+            column: 0
+            for column in (
+                "agencies",
+                "capacity",
+                "demand_units",
+                "gap",
+                "forecast_units",
+                "forecast_gap",
+            )
+        },
+    ),
     hide_index=True,
     column_order=[
         "name",
@@ -75,12 +84,9 @@ st.dataframe(
     column_config={
         "name": st.column_config.TextColumn(t("Service"), width=240),
         "unit": st.column_config.TextColumn(t("Unit"), width=55),
-        "agencies": st.column_config.NumberColumn(
-            t("Agencies"), format="localized", step=1, width=70
-        ),
+        "agencies": st.column_config.NumberColumn(t("Agencies"), step=1, width=70),
         "capacity": st.column_config.NumberColumn(
             t("Capacity"),
-            format="localized",
             step=1,
             width=72,
             help=t("Units of the service today."),
@@ -90,24 +96,21 @@ st.dataframe(
         ),
         "demand_units": st.column_config.NumberColumn(
             t("Demand/month"),
-            format="localized",
             step=1,
             width=100,
             help=t("Units per month, the mean of the last 12 months."),
         ),
         "gap": st.column_config.NumberColumn(
-            t("Gap"), format="localized", step=1, width=60, help=t("Demand − capacity, units.")
+            t("Gap"), step=1, width=60, help=t("Demand − capacity, units.")
         ),
         "forecast_units": st.column_config.NumberColumn(
             t("Forecast/month"),
-            format="localized",
             step=1,
             width=105,
             help=t("Units per month, the expected demand of the next 12 months."),
         ),
         "forecast_gap": st.column_config.NumberColumn(
             t("Forecast gap"),
-            format="localized",
             step=1,
             width=100,
             help=t("Forecast − capacity, units."),
@@ -146,16 +149,12 @@ left, right = st.columns(2)
 left.subheader(t("Largest unmet need today"))
 left.caption(t("Existing capacity assigned as well as it can be, with no new money."))
 left.dataframe(
-    figures.unmet,
+    in_language(figures.unmet, {"unmet": 0, "weighted_unmet": 0}),
     hide_index=True,
     column_config={
         "name": t("District"),
-        "unmet": st.column_config.NumberColumn(
-            t("Unmet (units, 12 months)"), format="localized", step=1
-        ),
-        "weighted_unmet": st.column_config.NumberColumn(
-            t("Weighted unmet"), format="localized", step=1
-        ),
+        "unmet": st.column_config.NumberColumn(t("Unmet (units, 12 months)"), step=1),
+        "weighted_unmet": st.column_config.NumberColumn(t("Weighted unmet"), step=1),
         "most_unmet_service": t("Most unmet service"),
     },
 )
@@ -170,15 +169,18 @@ right.caption(
     )
 )
 right.dataframe(
-    freshness.style.apply(
-        lambda row: ["background-color: #fde2c8" if row["stale"] else "" for _ in row], axis=1
+    in_language(
+        freshness.style.apply(
+            lambda row: ["background-color: #fde2c8" if row["stale"] else "" for _ in row], axis=1
+        ),
+        {"age_days": 0},
     ),
     hide_index=True,
     column_config={
         "agency_id": None,
         "agency": t("Agency"),
         "oldest_as_of": st.column_config.DateColumn(t("Oldest capacity update")),
-        "age_days": st.column_config.NumberColumn(t("Age (days)"), format="localized", step=1),
+        "age_days": st.column_config.NumberColumn(t("Age (days)"), step=1),
         "stale": st.column_config.CheckboxColumn(t("Older than 30 days")),
     },
 )

@@ -28,7 +28,7 @@ from reports.words import demand_basis_name
 from service import plans
 from service.access import Actor
 from service.plans import Comparison, SavedScenario
-from ui.layout import money
+from ui.layout import in_language, money
 
 
 def saved_scenarios(city_name: str, actor: Actor) -> list[SavedScenario]:
@@ -124,21 +124,19 @@ def _units_added_rows(
 
 def draw_funding_tables(tables: ComparisonTables, currency: str) -> None:
     """Funding per agency and per funder, one money column per plan."""
-    number_format = "dollar" if currency == "USD" else "localized"
     money_columns = {
-        plan: st.column_config.NumberColumn(
-            t("{plan} ({currency})", plan=plan, currency=currency), format=number_format
-        )
+        plan: st.column_config.NumberColumn(t("{plan} ({currency})", plan=plan, currency=currency))
         for plan in tables.plans
     }
+    in_currency = dict.fromkeys(tables.plans, currency)
     st.dataframe(
-        tables.funding,
+        in_language(tables.funding, money=in_currency),
         hide_index=True,
         column_config={"agency_name": t("Agency"), **money_columns},
     )
     st.caption(t("Per funder"))
     st.dataframe(
-        tables.funding_by_funder,
+        in_language(tables.funding_by_funder, money=in_currency),
         hide_index=True,
         column_config={"funder_name": t("Funder"), **money_columns},
     )

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import partial
+from typing import TYPE_CHECKING
+
+import pandas as pd
 import streamlit as st
 
-from planner.i18n import fmt_money, t
+from planner.i18n import fmt_money, fmt_number, get_language, t
 from planner.package import CityPackage
 from service.access import Actor
 from ui import data
+
+if TYPE_CHECKING:
+    from pandas.io.formats.style import Styler
 
 
 def choose_city(actor: Actor) -> str | None:
@@ -50,3 +58,44 @@ def shown_city(city: str, actor: Actor) -> CityPackage:
 def money(amount: float, currency: str) -> str:
     """Short money for a metric in the city's currency: "$1.2M", "€35K"; "1,2 M$" in French."""
     return fmt_money(amount, currency, compact=True)
+
+
+def _number_text(value: object, *, decimals: int, language: str) -> str:
+    if not isinstance(value, int | float) or value != value:  # None, NaN: an empty cell
+        return ""
+    return fmt_number(float(value), decimals, language=language)
+
+
+def _money_text(value: object, *, currency: str, language: str) -> str:
+    if not isinstance(value, int | float) or value != value:
+        return ""
+    return fmt_money(float(value), currency, language=language)
+
+
+def in_language(
+    table: pd.DataFrame | Styler,
+    numbers: Mapping[str, int] | None = None,
+    money: Mapping[str, str] | None = None,
+) -> Styler:
+    """`table` for st.dataframe with its numbers written in the app's language ("12 346",
+    "1 234 568 $" in French), not the browser's: `numbers` maps columns to their decimals,
+    `money` columns to their currency. The cells keep their numbers, so a click on a header
+    still sorts by value. The columns' NumberColumn must set no `format` (a column_config
+    format takes precedence over the Styler's text, and "localized" is the browser's
+    locale)."""
+    styler = table.style if isinstance(table, pd.DataFrame) else table
+    columns = set(styler.data.columns)  # type: ignore[attr-defined]
+    language = get_language()
+    formats = {
+        column: partial(_number_text, decimals=decimals, language=language)
+        for column, decimals in (numbers or {}).items()
+        if column in columns
+    }
+    formats.update(
+        {
+            column: partial(_money_text, currency=currency, language=language)
+            for column, currency in (money or {}).items()
+            if column in columns
+        }
+    )
+    return styler.format(formats)  # type: ignore[arg-type]

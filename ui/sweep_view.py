@@ -18,6 +18,7 @@ from service import plans
 from service.access import Actor
 from ui.chart_locale import localised
 from ui.data import data_version, visible_package
+from ui.layout import in_language
 
 DEFAULT_FACTORS = tuple(i / 10 for i in range(21))  # 0 to 2x in 21 points
 
@@ -174,19 +175,22 @@ def draw_budget_curve(
         .sort_values("budget_from")
     )
     st.dataframe(
-        best[["budget_from", "budget_to", "district", "served_per_1000"]],
+        in_language(
+            best[["budget_from", "budget_to", "district", "served_per_1000"]],
+            {"budget_from": 0, "budget_to": 0, "served_per_1000": 2},
+        ),
         hide_index=True,
         width="stretch",
         column_config={
             "budget_from": st.column_config.NumberColumn(
-                t("From budget ({currency})", currency=currency), format="localized", step=1
+                t("From budget ({currency})", currency=currency), step=1
             ),
             "budget_to": st.column_config.NumberColumn(
-                t("To budget ({currency})", currency=currency), format="localized", step=1
+                t("To budget ({currency})", currency=currency), step=1
             ),
             "district": t("District"),
             "served_per_1000": st.column_config.NumberColumn(
-                t("Units served more per 1,000"), format="localized", step=0.01
+                t("Units served more per 1,000"), step=0.01
             ),
         },
     )

@@ -83,6 +83,29 @@ def test_overview_in_french(french: str) -> None:
     assert "Fraîcheur des données" in headings
 
 
+def test_tables_write_numbers_in_the_apps_language(french: str) -> None:
+    """Issue 14: a table's numbers follow the app's language, not the browser's locale
+    (Streamlit's "localized" format is the browser's): the text drawn in each cell is the
+    Styler's, written by planner.i18n; the cell still holds its number, so sorting stays
+    numeric."""
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    app = AppTest.from_file(str(ROOT / "pages/overview.py"), default_timeout=90).run()
+    assert not app.exception
+    checked = 0
+    for table in app.dataframe:
+        shown = convert_arrow_bytes_to_pandas_df(table.proto.arrow_data.styler.display_values)
+        for position, column in enumerate(table.value.columns):
+            values = table.value[column]
+            if values.dtype.kind not in "fi" or column in {"occupancy", "stale"}:
+                continue
+            for value, text in zip(values, shown.iloc[:, position].astype(str), strict=True):
+                if value == value and abs(value) >= 1000:  # numbers, sorted as numbers
+                    assert NNBSP in text and "," not in text, (column, value, text)
+                    checked += 1
+    assert checked
+
+
 def test_capacity_map_in_french(french: str) -> None:
     app = AppTest.from_file(str(ROOT / "pages/capacity_map.py"), default_timeout=60).run()
     assert not app.exception
