@@ -12,7 +12,7 @@ from ui import charts
 from ui.auth import actor_allowed
 from ui.chart_locale import localised
 from ui.data import backtest, demand_fan, forecast_per_resident, visible_package
-from ui.hidden_view import read_uploaded_lists
+from ui.hidden_view import draw_plan_offer, read_uploaded_lists
 from ui.layout import require_city
 from ui.navigation import through_the_app
 
@@ -144,3 +144,5 @@ if upload is not None:
     c2.metric(t("Estimated total"), fmt_number(estimate.estimate))
     c3.metric(t("95% interval"), f"{fmt_number(estimate.lower)} – {fmt_number(estimate.upper)}")
     st.caption(t("Model chosen by BIC: {model}.", model=estimate.model))
+    if can(actor, Action.RUN_SCENARIOS):
+        draw_plan_offer(estimate)

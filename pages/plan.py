@@ -28,6 +28,13 @@ version = data_version(city, actor)
 for problem in plan_form.follow_link(st.query_params.to_dict(), package):
     st.warning(t("The link's scenario was partly unusable: {problem}", problem=problem))
 plan_form.ensure(st.session_state.get(plan_form.RUN) or Scenario(name=t("New plan")), package)
+if plan_form.take_latent_offer():
+    st.info(
+        t(
+            "The Demand page's hidden-population estimate is in the form (Unseen demand): "
+            "press Run to plan for it."
+        )
+    )
 plan_form.draw(package)
 
 scenario = st.session_state.get(plan_form.RUN)
@@ -51,6 +58,7 @@ if not plan_view.draw_status(plan, book):
     st.stop()
 
 plan_view.draw_headline(plan, package.city.currency)
+plan_view.draw_latent(plan)
 st.subheader(t("Against the baselines"))
 plan_view.draw_baselines(plan, book)
 st.subheader(t("What limits the plan"))
@@ -60,10 +68,19 @@ plan_view.draw_maps(plan, shown, book)
 st.subheader(t("Funding per agency and funder"))
 plan_view.draw_funding(plan, shown)
 
+comparison = None
+if scenario.robust is not None:
+    st.subheader(t("Plan for bad months"))
+    comparison = plan_view.draw_robust(city, scenario, actor, version, shown)
+
 st.subheader(t("A report for funders"))
 audience = "analyst" if can(actor, Action.READ_EXACT_COUNTS) else "funder"
 plan_view.draw_report_download(  # from the plan and the city as this role may see them
-    plan, shown, f"{city}:{version}:{scenario.model_dump_json()}", audience
+    plan,
+    shown,
+    f"{city}:{version}:{scenario.model_dump_json()}",
+    audience,
+    plan_view.robust_record(comparison),
 )
 
 with st.form("save", clear_on_submit=True):

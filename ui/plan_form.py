@@ -25,7 +25,7 @@ import streamlit as st
 from planner.i18n import fmt_number, get_language, t
 from planner.package import CityPackage
 from planner.problems import InvalidInput
-from planner.scenario import Scenario
+from planner.scenario import ROBUST_SCENARIOS, Scenario
 from ui.permalink import (
     LINK,
     LINK_VERSION,
@@ -45,6 +45,17 @@ MODE = "plan_mode"
 ALLOW_NEW = "plan_allow_new"
 SOLVER = "plan_solver"
 TIME_LIMIT = "plan_time_limit"
+LATENT_MULTIPLIER = "plan_latent_multiplier"
+LATENT_SHARE = "plan_latent_share_percent"
+ROBUST_ON = "plan_robust"
+ROBUST_K = "plan_robust_k"
+ROBUST_RISK = "plan_robust_risk"
+ROBUST_ALPHA = "plan_robust_alpha"
+LATENT_OFFER = "plan_latent_offer"
+"""Session key: (multiplier, share) the Demand page offers the form (`take_latent_offer`)."""
+ROBUST_KS = (4, 8, 12, 20)
+RISKS = ("mean", "cvar")
+ALPHAS = (0.8, 0.9, 0.95)
 RUN = "plan_scenario"  # the scenario that runs (the Data page reads it too)
 PROBLEMS = "plan_form_problems"  # what the last Run could not use, for the page to show
 EXPECTED = "mean"
@@ -92,6 +103,7 @@ def values_for(scenario: Scenario, package: CityPackage) -> dict[str, Any]:
     services = package.services.set_index("service_id")
     budget = scenario.budget if scenario.budget is not None else float(funders["budget"].sum())
     quantile = scenario.demand_quantile
+    latent, robust = scenario.latent_demand, scenario.robust
     values: dict[str, Any] = {
         NAME: scenario.name,
         BUDGET: fmt_amount(budget),
@@ -102,6 +114,12 @@ def values_for(scenario: Scenario, package: CityPackage) -> dict[str, Any]:
         ALLOW_NEW: scenario.allow_new_services,
         SOLVER: scenario.solver,
         TIME_LIMIT: float(min(max(scenario.time_limit_s, 1.0), 600.0)),
+        LATENT_MULTIPLIER: float(latent.multiplier) if latent is not None else 1.0,
+        LATENT_SHARE: round(latent.share * 100) if latent is not None else 0,
+        ROBUST_ON: robust is not None,
+        ROBUST_K: _nearest(robust.scenarios if robust else ROBUST_SCENARIOS, ROBUST_KS),
+        ROBUST_RISK: robust.risk if robust else "mean",
+        ROBUST_ALPHA: _nearest(robust.alpha if robust else 0.9, ALPHAS),
     }
     for fid, row in funders.iterrows():
         values[funder_key(fid)] = float(scenario.funder_budgets.get(str(fid), row["budget"]))
@@ -110,6 +128,49 @@ def values_for(scenario: Scenario, package: CityPackage) -> dict[str, Any]:
         radius = scenario.radius_km.get(str(sid), row["radius_km"])
         values[radius_key(sid)] = None if radius is None or radius != radius else float(radius)
     return values
+
+
+def _nearest(value: float, options: tuple[Any, ...]) -> Any:
+    """The option nearest `value` (a link or file may ask for any K or alpha; the form
+    offers a few)."""
+    return min(options, key=lambda option: abs(float(option) - float(value)))
+
+
+def latent_from_state(state: Any) -> dict[str, float] | None:
+    """The form's latent demand as the scenario key (None: not planned for)."""
+    multiplier = float(state.get(LATENT_MULTIPLIER) or 1.0)
+    share = float(state.get(LATENT_SHARE) or 0) / 100
+    if share <= 0 or multiplier <= 1.0:
+        return None
+    return {"multiplier": multiplier, "share": share}
+
+
+def robust_from_state(state: Any) -> dict[str, Any] | None:
+    """The form's "plan for bad months" choice as the scenario key (None: off)."""
+    if not state.get(ROBUST_ON):
+        return None
+    return {
+        "scenarios": int(state.get(ROBUST_K) or ROBUST_SCENARIOS),
+        "risk": state.get(ROBUST_RISK) or "mean",
+        "alpha": float(state.get(ROBUST_ALPHA) or 0.9),
+    }
+
+
+def offer_latent(multiplier: float, share: float) -> None:
+    """The Demand page's hidden-population estimate, offered to the Plan form (it fills
+    the form's latent-demand fields the next time the Plan page is drawn)."""
+    st.session_state[LATENT_OFFER] = (float(multiplier), float(share))
+
+
+def take_latent_offer() -> bool:
+    """Fill the latent-demand fields from the Demand page's offer, if any (before `draw`)."""
+    offer = st.session_state.pop(LATENT_OFFER, None)
+    if offer is None:
+        return False
+    multiplier, share = offer
+    st.session_state[LATENT_MULTIPLIER] = round(max(1.0, float(multiplier)), 3)
+    st.session_state[LATENT_SHARE] = round(min(max(float(share), 0.0), 1.0) * 100)
+    return True
 
 
 def load(scenario: Scenario, package: CityPackage) -> None:
@@ -164,6 +225,8 @@ def scenario_from_state(package: CityPackage) -> tuple[Scenario | None, list[str
                     {sid: state[radius_key(sid)] for sid in services.index},
                     services["radius_km"].to_dict(),
                 ),
+                "latent_demand": latent_from_state(state),
+                "robust": robust_from_state(state),
             },
             source="form",
         )
@@ -250,6 +313,54 @@ def draw(package: CityPackage) -> None:
                     min_value=0.0,
                     key=radius_key(sid),
                 )
+        with st.expander(t("Unseen demand (latent)")):
+            st.caption(
+                t(
+                    "A multiple-systems estimate (Demand page) says how many people the "
+                    "lists do not see. Plan for a share of them: demand times 1 + share x "
+                    "(multiplier - 1)."
+                )
+            )
+            c1, c2 = st.columns(2)
+            c1.number_input(
+                t("Multiplier (estimated total / observed)"),
+                min_value=1.0,
+                max_value=100.0,
+                step=0.1,
+                key=LATENT_MULTIPLIER,
+            )
+            c2.slider(
+                t("Share of the unseen to plan for"),
+                0,
+                100,
+                step=5,
+                format="%d%%",
+                key=LATENT_SHARE,
+            )
+        with st.expander(t("Plan for bad months")):
+            st.checkbox(
+                t("Also plan for bad months (a robust plan, compared on fresh samples)"),
+                key=ROBUST_ON,
+            )
+            c1, c2, c3 = st.columns(3)
+            c1.select_slider(
+                t("Demand scenarios (K)"),
+                options=list(ROBUST_KS),
+                key=ROBUST_K,
+                help=t("More scenarios: a steadier plan, and a longer wait."),
+            )
+            c2.radio(
+                t("Minimise"),
+                list(RISKS),
+                key=ROBUST_RISK,
+                horizontal=True,
+                format_func=lambda risk: t("mean") if risk == "mean" else t("CVaR"),
+                help=t(
+                    "Mean: weighted unmet demand averaged over the scenarios. CVaR: averaged "
+                    "over the worst scenarios only (1 - alpha of them)."
+                ),
+            )
+            c3.select_slider(t("CVaR alpha"), options=list(ALPHAS), key=ROBUST_ALPHA)
         with st.expander(t("Solver")):
             st.radio(t("Solver"), list(SOLVERS), key=SOLVER, horizontal=True)
             st.number_input(t("Time limit (s)"), 1.0, 600.0, key=TIME_LIMIT)

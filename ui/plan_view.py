@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from planner.i18n import N_, fmt_number, fmt_percent, get_language, t, use_language
@@ -17,8 +21,13 @@ from planner.plan_tables import (
     district_coverage,
     funding_by_agency,
 )
+from planner.robust import RobustComparison
+from planner.scenario import Scenario
 from reports import build_report, words
+from reports.robust_words import latent_demand_words, plan_label, risk_words
 from reports.words import NameBook
+from service import plans as plan_service
+from service.access import Actor
 from ui import charts
 from ui.chart_locale import localised
 from ui.layout import money
@@ -307,19 +316,38 @@ AUDIENCE_CAPTIONS = {
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _report(
-    _plan: Plan, _package: CityPackage, key: str, fmt: str, audience: str, language: str
+    _plan: Plan,
+    _package: CityPackage,
+    key: str,
+    fmt: str,
+    audience: str,
+    language: str,
+    robust: dict[str, Any] | None = None,
 ) -> bytes:
     del key  # the plan's identity: its scenario and data version
     with use_language(language):
-        return build_report(_plan, fmt=fmt, audience=audience, package=_package)  # type: ignore[arg-type]
+        return build_report(
+            _plan,
+            fmt=fmt,  # type: ignore[arg-type]
+            audience=audience,  # type: ignore[arg-type]
+            package=_package,
+            robust=robust,
+        )
 
 
-def draw_report_download(plan: Plan, package: CityPackage, key: str, audience: str) -> None:
+def draw_report_download(
+    plan: Plan,
+    package: CityPackage,
+    key: str,
+    audience: str,
+    robust: dict[str, Any] | None = None,
+) -> None:
     """One click per format: the plan as a report a funder can forward (PDF, HTML, Excel).
 
     Each button's file is written when it is clicked (a callable `data`, cached per plan,
     format, audience and language), so drawing the page writes no report; the click does
-    not rerun the page, so the buttons stay for the next download.
+    not rerun the page, so the buttons stay for the next download. `robust`: the plan for
+    bad months against the plan (`robust_record`), in the report when given.
     """
     st.caption(t(AUDIENCE_CAPTIONS.get(audience, AUDIENCE_CAPTIONS["funder"])))
     language = get_language()
@@ -327,9 +355,155 @@ def draw_report_download(plan: Plan, package: CityPackage, key: str, audience: s
     for column, fmt in zip(st.columns(len(MIME)), MIME, strict=True):
         column.download_button(
             t("Download the report ({value})", value=FORMAT_NAMES[fmt]),
-            data=partial(_report, plan, package, key, fmt, audience, language),
+            data=partial(_report, plan, package, key, fmt, audience, language, robust),
             file_name=f"{stem}.{fmt}",
             mime=MIME[fmt],
             key=f"report_{fmt}",
             on_click="ignore",
         )
+
+
+# --- the assumption of latent demand, and the plan for bad months -----------------------------
+
+
+def draw_latent(plan: Plan) -> None:
+    """The latent-demand assumption, when the scenario makes one (shown with every plan)."""
+    latent = plan.scenario.latent_demand
+    if latent is None:
+        return
+    st.info(
+        t(
+            "Assumption: {sentence}.",
+            sentence=latent_demand_words(latent.model_dump()),
+        )
+    )
+
+
+ROBUST_JOB = "plan_robust_job"
+"""Session key: the plan for bad months solving in the background (`RobustJob`)."""
+STEPS = {
+    "robust": N_("Solving the plan for bad months…"),
+    "evaluate": N_("Judging both plans on fresh demand samples…"),
+}
+
+
+@dataclass(eq=False)
+class RobustJob:
+    """The plan for bad months solving in a background thread: its share done and step,
+    then its result or error. The thread touches no Streamlit: the page polls these."""
+
+    key: tuple[object, ...]
+    share: float = 0.0
+    step: str = "robust"
+    result: RobustComparison | None = None
+    error: Exception | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.result is not None or self.error is not None
+
+
+def start_robust(city: str, scenario: Scenario, actor: Actor, key: tuple[object, ...]) -> RobustJob:
+    """Run service.plans.run_robust in a background thread (the page is drawn at once)."""
+    job = RobustJob(key)
+
+    def advance(share: float, step: str) -> None:
+        job.share = min(1.0, max(job.share, share))
+        job.step = step
+
+    def work() -> None:
+        try:
+            job.result = plan_service.run_robust(actor, city, scenario, progress=advance)
+        except Exception as error:  # shown on the page, never lost in the thread
+            job.error = error
+
+    threading.Thread(target=work, name="haven-robust", daemon=True).start()
+    return job
+
+
+POLL_SECONDS = 0.5
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def _robust_progress(job: RobustJob) -> None:
+    """The progress bar, redrawn every half second; the page again once the job is done."""
+    if job.done:
+        st.rerun()
+    st.progress(job.share, text=t(STEPS.get(job.step, STEPS["robust"])))
+
+
+def comparison_table(comparison: RobustComparison, quantile: float | None) -> pd.DataFrame:
+    """The comparison's rows for the screen: the plan's name in words and its figures."""
+    table = comparison.table.copy()
+    table["plan"] = [plan_label(str(code), quantile) for code in table["plan"]]
+    return table.drop(columns=["status"])
+
+
+def draw_robust(
+    city: str, scenario: Scenario, actor: Actor, version: str, package: CityPackage
+) -> RobustComparison | None:
+    """The plan for bad months against the plan, on fresh samples neither saw (when the
+    scenario asks for it): solved in the background with a progress bar, kept per city,
+    data version, scenario and reader."""
+    if scenario.robust is None:
+        return None
+    key = ("robust", city, version, scenario.model_dump_json(), actor)
+    job = st.session_state.get(ROBUST_JOB)
+    if not isinstance(job, RobustJob) or job.key != key:
+        job = start_robust(city, scenario, actor, key)
+        st.session_state[ROBUST_JOB] = job
+    if not job.done:
+        _robust_progress(job)
+        return None
+    if job.error is not None or job.result is None:
+        st.error(t("The plan for bad months failed: {error}", error=str(job.error)))
+        return None
+    comparison = job.result
+    choice = scenario.robust
+    st.caption(
+        t(
+            "A robust plan made on {k} demand scenarios drawn from the forecast, minimising "
+            "{risk} of weighted unmet demand; both plans then judged on the same {n} fresh "
+            "samples that neither saw.",
+            k=choice.scenarios,
+            risk=risk_words(choice.risk, choice.alpha),
+            n=comparison.evaluation_samples,
+        )
+    )
+    st.dataframe(
+        comparison_table(comparison, scenario.demand_quantile),
+        hide_index=True,
+        column_config={
+            "plan": t("Plan"),
+            "money_spent": st.column_config.NumberColumn(t("Money spent"), format="dollar", step=1),
+            "units_added": st.column_config.NumberColumn(
+                t("Units added"), format="localized", step=0.1
+            ),
+            "expected_weighted_unmet": st.column_config.NumberColumn(
+                t("Weighted unmet, expected"), format="localized", step=1
+            ),
+            "p90_weighted_unmet": st.column_config.NumberColumn(
+                t("Weighted unmet, bad year (P90)"), format="localized", step=1
+            ),
+            "expected_unmet": st.column_config.NumberColumn(
+                t("Unmet (units), expected"), format="localized", step=1
+            ),
+        },
+    )
+    robust_plan = comparison.robust.plan
+    if robust_plan.has_plan:
+        with st.expander(t("Funding of the plan for bad months")):
+            draw_funding(robust_plan, package)
+    else:
+        st.warning(
+            t(
+                "No plan for bad months: {status}.",
+                status=words.status_line(robust_plan.status, robust_plan.gap, ""),
+            )
+        )
+    return comparison
+
+
+def robust_record(comparison: RobustComparison | None) -> dict[str, Any] | None:
+    """The comparison as the report reads it (None: no plan for bad months)."""
+    return comparison.to_dict() if comparison is not None else None
