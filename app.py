@@ -10,7 +10,7 @@ import streamlit as st
 
 from planner.i18n import t
 from service.access import PUBLIC_VISITOR
-from ui.auth import current_actor, login_page, logout_button
+from ui.auth import checked_for_this_run, current_actor, login_page, logout_button
 from ui.language import apply_language, language_switch
 from ui.navigation import LOGIN, needs_login, pages_for, registered_for
 
@@ -44,4 +44,5 @@ if needs_login(actor, spec):
 elif spec == LOGIN and actor != PUBLIC_VISITOR:
     st.switch_page(pages[menu[0].path])
 else:
+    checked_for_this_run(actor)  # the page takes this check instead of making its own
     page.run()

@@ -176,9 +176,22 @@ def logout_button() -> None:
         st.rerun()
 
 
+RUN_ACTOR_KEY = "haven_run_actor"
+
+
+def checked_for_this_run(actor: Actor | None) -> None:
+    """app.py: the login it checked at the start of this run, for the page it runs next
+    (`actor_or_login` takes it once), so that one page load checks the login once."""
+    st.session_state[RUN_ACTOR_KEY] = actor
+
+
 def actor_or_login() -> Actor:
-    """The acting user; when there is none, the login form and the end of this run."""
-    actor = current_actor()
+    """The acting user; when there is none, the login form and the end of this run. Checked
+    once per run: the check app.py made for this run if it made one, else here."""
+    if RUN_ACTOR_KEY in st.session_state:
+        actor: Actor | None = st.session_state.pop(RUN_ACTOR_KEY)
+    else:
+        actor = current_actor()
     if actor is None:
         login_form()
         st.stop()

@@ -321,3 +321,26 @@ def test_public_access_has_a_login_page(demo_env: str, monkeypatch: pytest.Monke
     assert not app.exception and "Log in" not in [link.label for link in app.page_link]
     assert "ann (analyst)" in texts(app)
     assert [t.value for t in app.title] == ["Haven"] and not app.text_input
+
+
+def test_a_page_load_checks_the_login_once(demo_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 14: app.py checks the login and the page it runs takes that check (it made a
+    second database round trip per page load)."""
+    browser_sends(monkeypatch, None)
+    checks: list[str] = []
+    check_session = accounts.check_session
+
+    def counted(token: str, **kwargs: object) -> accounts.Resumed:
+        checks.append(token)
+        return check_session(token, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(accounts, "check_session", counted)
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app.switch_page("pages/compare.py")
+    logged_in_as_ann(app)
+    app.run()
+    assert not app.exception
+    assert [t.value for t in app.title] == ["Compare"]
+    assert len(checks) == 1
+    app.run()  # the next run checks again, once
+    assert len(checks) == 2
