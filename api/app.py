@@ -17,13 +17,15 @@ French for `Accept-Language: fr`.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import os
+from collections.abc import Callable
 from typing import Any
 
-from fastapi import FastAPI, Request, Response, status
+from fastapi import FastAPI, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import capacity, hsds
 from api.ratelimit import RateLimiter
@@ -130,8 +132,68 @@ def _language(header: str | None) -> str:
     return "en"
 
 
+class InTheReadersLanguage:
+    """Messages in the language of the request's Accept-Language (English by default), for
+    everything the request runs (the context is copied into the threads of sync routes)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        header = dict(scope["headers"]).get(b"accept-language", b"").decode("latin-1")
+        with use_language(_language(header)):
+            await self.app(scope, receive, send)
+
+
+class BodyLimit:
+    """Refuse a request body larger than `most` bytes (413) before the framework reads it
+    into memory: FastAPI parses the body before the token is checked, so without this an
+    anonymous client could make the process hold any amount. Checks Content-Length, and
+    counts the bytes of a body sent without one."""
+
+    def __init__(self, app: ASGIApp, most: int) -> None:
+        self.app = app
+        self.most = most
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.most):
+            await self._refuse(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.most:  # FastAPI passes an HTTPException on as it is
+                    raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, self._message())
+            return message
+
+        await self.app(scope, counted, send)
+
+    def _message(self) -> str:
+        return t("the request body is larger than {most} bytes", most=self.most)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = JSONResponse(
+            {"detail": self._message()}, status_code=status.HTTP_413_CONTENT_TOO_LARGE
+        )
+        await response(scope, receive, send)
+
+
 def create_app(settings: ApiSettings | None = None) -> FastAPI:
-    """A new application, with its own rate limiters."""
+    """A new application, with its own rate limiters. The process it runs in does not
+    precompute forecasts in the background (HAVEN_PRECOMPUTE=0 unless set): no answer of
+    the API needs one, and the app's own processes compute them."""
+    os.environ.setdefault("HAVEN_PRECOMPUTE", "0")
     settings = settings or ApiSettings()
     app = FastAPI(
         title="Haven API",
@@ -147,13 +209,6 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     for error, handler in _handlers().items():
         app.add_exception_handler(error, handler)
 
-    @app.middleware("http")
-    async def in_the_readers_language(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        with use_language(_language(request.headers.get("accept-language"))):
-            return await call_next(request)
-
     @app.get("/", summary="About this API", response_model=About, tags=["meta"])
     def about(request: Request, actor: Reader) -> About:
         return About(
@@ -166,4 +221,6 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
 
     app.include_router(capacity.router)
     app.include_router(hsds.router)
+    app.add_middleware(BodyLimit, most=settings.max_body_bytes)
+    app.add_middleware(InTheReadersLanguage)  # added last: outermost, so 413 speaks it too
     return app

@@ -17,5 +17,8 @@ class ApiSettings(BaseSettings):
         ge=1,
         description="Requests a minute per client address without a valid token.",
     )
+    max_body_bytes: int = Field(
+        default=65_536, ge=1024, description="Largest request body; larger ones are 413."
+    )
     per_page: int = Field(default=50, ge=1, description="HSDS lists: items per page by default.")
     max_per_page: int = Field(default=500, ge=1, description="HSDS lists: most items per page.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
@@ -202,3 +203,24 @@ def test_funded_units_are_not_for_the_public(
         client, role_tokens["analyst"], "A2", service_id="legal_aid", capacity=400, funded=300
     )
     assert short.status_code == 422 and short.json()["detail"][0]["loc"] == ["body", "funded"]
+
+
+def test_a_body_too_large_is_413_before_it_is_read(
+    client: TestClient, role_tokens: dict[str, str]
+) -> None:
+    path = f"{BASE}/agencies/A2/capacity"
+    padding = "x" * 70_000
+    body = f'{{"service_id": "legal_aid", "capacity": 1, "note": "{padding}"}}'.encode()
+    headers = {"Content-Type": "application/json"}
+    assert client.post(path, content=body, headers=headers).status_code == 413
+    french = client.post(path, content=body, headers={**headers, "Accept-Language": "fr"})
+    assert french.json()["detail"] == "le corps de la requête dépasse 65536 octets"
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it comes
+        for start in range(0, len(body), 8192):
+            yield body[start : start + 8192]
+
+    chunked = client.post(
+        path, content=chunks(), headers={**headers, **bearer(role_tokens["partner"])}
+    )
+    assert chunked.status_code == 413
