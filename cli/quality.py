@@ -116,15 +116,10 @@ def _quality(args: argparse.Namespace) -> int:
                 + "  "
                 + " | ".join([t("score"), *heads])
             )
-            for row in table.head(args.top).itertuples(index=False):
-                subject = getattr(row, key)
-                figures = [
-                    fmt_number(row.score),
-                    fmt_number(row.completeness),
-                    fmt_number(row.timeliness),
-                    fmt_number(row.consistency),
-                    fmt_number(row.outliers),
-                ]
+            columns = ("score", "completeness", "timeliness", "consistency", "outliers")
+            for record in table.head(args.top).to_dict("records"):
+                subject = str(record[key])
+                figures = [fmt_number(float(record[c])) for c in columns]
                 print(f"  {names.get(subject, subject)} ({subject}): " + " | ".join(figures))
         print()
         print(t("Reasons ({count}), most severe first:", count=fmt_number(len(report.reasons))))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from planner.i18n import t
 from planner.schema import HOTLINE_CHANNELS
 
 MEASURES = ("contacts", "referred")
@@ -36,9 +37,11 @@ def by_period(
     `referred` counts as 0 referrals.
     """
     if measure not in MEASURES:
-        raise ValueError(f"measure: {measure!r} is not one of {MEASURES}")
+        raise ValueError(
+            t("measure: {value} is not one of: {names}", value=repr(measure), names=MEASURES)
+        )
     if by not in BREAKDOWNS:
-        raise ValueError(f"by: {by!r} is not one of {BREAKDOWNS}")
+        raise ValueError(t("by: {value} is not one of: {names}", value=repr(by), names=BREAKDOWNS))
     months = periods(hotline)
     if not months:
         return pd.DataFrame(index=pd.Index([], name="period"), dtype="int64")

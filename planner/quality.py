@@ -23,6 +23,7 @@ score low.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -150,17 +151,13 @@ def _scores(ids: list[str], subject: Subject, reasons: list[Reason]) -> pd.DataF
             continue
         penalties[(reason.subject_id, reason.dimension)] += PENALTY[reason.severity]
         counts[reason.subject_id] += 1
-    rows = []
+    rows: list[dict[str, object]] = []
     for i in ids:
-        dims = {d: max(0.0, 100.0 - penalties[(i, d)]) for d in DIMENSIONS}
-        rows.append(
-            {
-                key: i,
-                **dims,
-                "score": 100.0 * float(np.prod([v / 100.0 for v in dims.values()])),
-                "reasons": counts[i],
-            }
-        )
+        dims: dict[str, float] = {d: max(0.0, 100.0 - penalties[(i, d)]) for d in DIMENSIONS}
+        row: dict[str, object] = {key: i, **dims}
+        row["score"] = 100.0 * float(np.prod([v / 100.0 for v in dims.values()]))
+        row["reasons"] = counts[i]
+        rows.append(row)
     columns = [key, *DIMENSIONS, "score", "reasons"]
     table = pd.DataFrame(rows, columns=columns)
     table[key] = table[key].astype("str")
@@ -241,10 +238,15 @@ def _agency_timeliness(agency_id: str, rows: pd.DataFrame, stale_after_days: int
 
 def _agency_consistency(agency_id: str, rows: pd.DataFrame) -> list[Reason]:
     found: list[Reason] = []
-    for row in rows.itertuples(index=False):
-        capacity, occupied, funded = float(row.capacity), row.occupied, row.funded
-        service = str(row.service_id)
-        if pd.notna(occupied) and float(occupied) > capacity:
+    figures = zip(
+        rows["service_id"].astype(str).tolist(),
+        rows["capacity"].astype(float).tolist(),
+        rows["occupied"].astype(float).tolist(),
+        rows["funded"].astype(float).tolist(),
+        strict=True,
+    )
+    for service, capacity, occupied, funded in figures:
+        if not math.isnan(occupied) and occupied > capacity:
             found.append(
                 Reason(
                     "occupied_above_capacity",
@@ -253,11 +255,11 @@ def _agency_consistency(agency_id: str, rows: pd.DataFrame) -> list[Reason]:
                     "agency",
                     agency_id,
                     service_id=service,
-                    value=float(occupied),
+                    value=occupied,
                     limit=capacity,
                 )
             )
-        if pd.notna(funded) and float(funded) < capacity:
+        if not math.isnan(funded) and funded < capacity:
             found.append(
                 Reason(
                     "funded_below_capacity",
@@ -266,11 +268,11 @@ def _agency_consistency(agency_id: str, rows: pd.DataFrame) -> list[Reason]:
                     "agency",
                     agency_id,
                     service_id=service,
-                    value=float(funded),
+                    value=funded,
                     limit=capacity,
                 )
             )
-        elif pd.notna(funded) and float(funded) > capacity * (1.0 + FUNDED_GAP_SHARE):
+        elif not math.isnan(funded) and funded > capacity * (1.0 + FUNDED_GAP_SHARE):
             found.append(
                 Reason(
                     "funded_gap",
@@ -279,7 +281,7 @@ def _agency_consistency(agency_id: str, rows: pd.DataFrame) -> list[Reason]:
                     "agency",
                     agency_id,
                     service_id=service,
-                    value=float(funded),
+                    value=funded,
                     limit=capacity,
                 )
             )
@@ -330,7 +332,7 @@ def _district_reasons(package: CityPackage) -> list[Reason]:
             found.append(Reason("no_population", "medium", "completeness", "district", district_id))
     if demand.empty:
         return found
-    cells = (
+    cells = pd.DataFrame(
         demand.assign(period=demand["period"].astype(str), cases=demand["cases"].astype(float))
         .groupby(["district_id", "service_id", "period"], as_index=False)["cases"]
         .sum()
@@ -339,7 +341,9 @@ def _district_reasons(package: CityPackage) -> list[Reason]:
         str(p) for p in pd.period_range(cells["period"].min(), cells["period"].max(), freq="M")
     ]
     recent = months[-RECENT_MONTHS:]
-    by_district = dict(tuple(cells.groupby("district_id", sort=False)))
+    by_district: dict[str, pd.DataFrame] = {
+        str(key): group for key, group in cells.groupby("district_id", sort=False)
+    }
     for district_id in package.districts["district_id"].astype(str):
         rows = by_district.get(district_id)
         if rows is None:
@@ -431,17 +435,16 @@ def _referrals_without_demand(
         return []
     referred = (
         rows.assign(referred=rows["referred"].astype(float).fillna(0.0))
-        .groupby(["district_id", "period"])["referred"]
+        .groupby(["district_id", "period"], as_index=False)["referred"]
         .sum()
     )
-    demand = cells.groupby(["district_id", "period"])["cases"].sum()
+    demand = cells.groupby(["district_id", "period"], as_index=False)["cases"].sum()
+    frame = referred.merge(demand, on=["district_id", "period"], how="left")
+    frame["cases"] = frame["cases"].fillna(0.0)
+    hits = frame[(frame["referred"] > 0) & (frame["cases"] == 0)]
     found: list[Reason] = []
-    for district_id, group in referred.groupby(level=0, sort=True):
-        months = [
-            str(period)
-            for (_, period), value in group.items()
-            if value > 0 and float(demand.get((district_id, period), 0.0)) == 0.0
-        ]
+    for district_id, group in hits.groupby("district_id", sort=True):
+        months = sorted(group["period"].astype(str).tolist())
         if months:
             found.append(
                 Reason(

@@ -93,13 +93,23 @@ class ReportContext:
 
 
 def _freshness(package: CityPackage) -> dict[str, str | None]:
+    from datetime import date
+
+    from planner.capacity_levels import STALE_AFTER_DAYS, capacity_levels
+
     as_of = package.current_capacity()["as_of"].dropna().astype(str)
     periods = package.demand["period"].dropna().astype(str)
+    today = date.today()
+    levels = capacity_levels(package, today, STALE_AFTER_DAYS)  # issue 19: the stale mark
     return {
         "capacity_oldest": as_of.min() if len(as_of) else None,
         "capacity_newest": as_of.max() if len(as_of) else None,
         "demand_first": periods.min() if len(periods) else None,
         "demand_last": periods.max() if len(periods) else None,
+        "capacity_stale": str(int(levels["stale"].sum())),
+        "capacity_count": str(len(levels)),
+        "stale_after_days": str(STALE_AFTER_DAYS),
+        "freshness_on": today.isoformat(),
     }
 
 

@@ -106,12 +106,27 @@ def _latent_and_robust(scenario: dict) -> list[tuple[str, str]]:
 
 def _freshness(view: ReportView) -> str:
     fresh = view.context.freshness
-    return t(
+    text = t(
         "capacity as of {oldest} to {newest}; cases recorded {first} to {last}",
         oldest=report_date(fresh.get("capacity_oldest")) or t("unknown"),
         newest=report_date(fresh.get("capacity_newest")) or t("unknown"),
         first=report_date(fresh.get("demand_first")) or "?",
         last=report_date(fresh.get("demand_last")) or "?",
+    )
+    if fresh.get("capacity_stale") is None:  # a context written before issue 19
+        return text
+    if fresh.get("capacity_stale") == "0":
+        return text + t(
+            "; every capacity figure within {days} days on {day}",
+            days=fresh.get("stale_after_days"),
+            day=report_date(fresh.get("freshness_on")) or "?",
+        )
+    return text + t(
+        "; STALE: {stale} of {count} capacity figures older than {days} days or undated on {day}",
+        stale=fresh.get("capacity_stale"),
+        count=fresh.get("capacity_count"),
+        days=fresh.get("stale_after_days"),
+        day=report_date(fresh.get("freshness_on")) or "?",
     )
 
 

@@ -200,19 +200,26 @@ def low_scoring_funded(
     if funding is None or funding.empty or "amount" not in funding.columns:
         return []
     amounts = funding[funding["amount"] > 0].groupby("agency_id")["amount"].sum()
-    scores = view.agencies.set_index("agency_id")
+    scores: dict[str, float] = {
+        str(a): float(v)
+        for a, v in zip(view.agencies["agency_id"], view.agencies["score"], strict=True)
+    }
+    names = {
+        str(a): str(v)
+        for a, v in zip(view.agencies["agency_id"], view.agencies["agency"], strict=True)
+    }
     found = []
     for agency_id, amount in amounts.items():
         key = str(agency_id)
-        if key not in scores.index or float(scores.loc[key, "score"]) >= threshold:
+        if key not in scores or scores[key] >= threshold:
             continue
         reasons = tuple(r for r in view.reasons if r.subject == "agency" and r.subject_id == key)
         found.append(
             FundedQuality(
                 agency_id=key,
-                agency=str(scores.loc[key, "agency"]),
+                agency=names[key],
                 amount=float(amount),
-                score=float(scores.loc[key, "score"]),
+                score=scores[key],
                 reasons=reasons[:3],
             )
         )
