@@ -30,9 +30,11 @@ API (names kept stable; tests attack them):
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -68,6 +70,18 @@ STATUS_QUO = "Status quo"
 # --- solving (exact, cached) ----------------------------------------------------------------
 
 
+def _solver_code() -> str:
+    """A fingerprint of the optimiser's source: a plan stored by older code is not read."""
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parent.parent / "planner"
+    for path in sorted([*root.glob("optimise/*.py"), *root.glob("*.py")]):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+_SOLVER_CODE = _solver_code()
+
+
 def _exact_plan(city_name: str, version: str, scenario: Scenario) -> Plan:
     """The plan on the exact data, once per data version and scenario: a plan holds codes
     and values, no sentences (planner.findings), so one solve serves every language."""
@@ -80,7 +94,10 @@ def _exact_plan(city_name: str, version: str, scenario: Scenario) -> Plan:
         # The demand was given, so the solve cannot say how it was made: add its basis.
         return dataclasses.replace(plan, findings=(demand_basis(package, scenario), *plan.findings))
 
-    return store.cached("plan", key, make)
+    # On disk too (beside the stored forecasts, per data version): a restarted server reads
+    # a scenario solved before (Compare's saved scenarios, a shared link) instead of solving.
+    scenario_key = hashlib.sha256((_SOLVER_CODE + key[2]).encode()).hexdigest()[:16]
+    return forecasts.by_version("plan", city_name, version, (scenario_key,), make)
 
 
 def _plan_demand(city_name: str, version: str, scenario: Scenario) -> pd.DataFrame:
