@@ -179,6 +179,7 @@ HISTORY_COLUMNS = [
     "occupied",
     "max_expansion",
     "unit_cost",
+    "funded",
     "recorded_at",
     "recorded_by",
 ]
@@ -201,7 +202,7 @@ def capacity_history(actor: Actor, city_name: str, agency_id: str, service_id: s
             opened, city_name=city_name, agency_id=agency_id, service_id=service_id
         )
     frame = pd.DataFrame([row.model_dump() for row in rows], columns=HISTORY_COLUMNS)
-    numbers = ["capacity", "occupied", "max_expansion", "unit_cost"]
+    numbers = ["capacity", "occupied", "max_expansion", "unit_cost", "funded"]
     frame[numbers] = frame[numbers].astype(float)  # None -> NaN: an empty cell, not "None"
     return frame.iloc[::-1].reset_index(drop=True)
 

@@ -194,6 +194,10 @@ def disclosed_package(
     if audience.exact_counts and audience.confidential_places:
         return package
     changes: dict[str, object] = {"agencies": _masked_agencies(package, audience)}
+    if not audience.exact_counts:
+        # Hotline counts (version 2) are suppressed where they are shown (service.live); a
+        # package for this audience carries none of them.
+        changes["hotline"] = package.hotline.iloc[0:0]
     if not audience.aggregates:
         changes["demand"] = package.demand.iloc[0:0].astype({"cases": "float64"})
         changes["funders"] = package.funders.iloc[0:0]

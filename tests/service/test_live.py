@@ -138,3 +138,19 @@ def test_hotline_trends_suppressed_below_the_citys_k(city: str) -> None:
     assert analyst.contacts_shown.loc["Total", "Total"] == 97
     assert analyst.by_language is not None
     assert analyst.by_language.set_index("language").loc["es", "contacts"] == 2
+
+
+def test_a_package_for_an_audience_without_exact_counts_has_no_hotline(city: str) -> None:
+    from service import exports
+
+    assert len(exports.city_package_for(ANALYST, city).hotline) == 4
+    for audience in ("funder", "public"):
+        assert exports.city_package_for(ANALYST, city, audience).hotline.empty
+
+
+def test_the_capacity_history_shows_funded(city: str) -> None:
+    from service import exports
+
+    history = exports.capacity_history(ADMIN, city, "A1", "shelter_women")
+    assert "funded" in history.columns
+    assert history.loc[0, "funded"] == 30  # newest first
