@@ -8,12 +8,16 @@ Measured, each `--repeats` times, medians reported:
 - a plan run with HiGHS end to end: opening a Plan permalink with a new scenario (a budget
   not solved before, so nothing is cached) until the results and their maps are drawn (the
   issue's target is under 5 s), beside the solve time the page itself reports;
+- each page's first render after a restart of the server, in a new browser, and how long the
+  server took from its start to answering (`serve.py` warms the process before it answers);
 - references from the same run, so that ratios mean something on a busy machine: a page
-  switch in a two-page Streamlit app that only writes a title and a line, and the round
-  trip of the server's health endpoint.
+  switch in a two-page Streamlit app that only writes a title and a line, the same app's
+  first visit in a new browser right after its server started (the floor of any first
+  render after a restart), and the round trip of the server's health endpoint.
 
     python bench/bench_pages.py               # writes bench/results/pages.md
     python bench/bench_pages.py --repeats 3
+    python bench/bench_pages.py --app app.py  # served without the warm start
 
 Needs /usr/bin/chromium and the `playwright` package (never `playwright install`).
 Not a test: it asserts nothing and prints a markdown table.
@@ -66,6 +70,7 @@ FIRST_TARGET_S = 3.0
 PERMALINK_TARGET_S = 8.0
 PLAN_TARGET_S = 5.0
 BASE_BUDGET = 1_500_000
+APP = "serve.py"
 
 EMPTY_APP = """import streamlit as st
 
@@ -193,17 +198,37 @@ def form_runs(browser: Browser, url: str, repeats: int) -> list[float]:
 
 
 def restart_firsts(
-    browser: Browser, database_url: str, log_path: Path, hrefs: list[tuple[str, str]]
-) -> dict[str, float]:
+    browser: Browser, database_url: str, log_path: Path, hrefs: list[tuple[str, str]], app: str
+) -> tuple[dict[str, float], list[float]]:
     """Seconds of each page's first render after a restart of the server, the page opened
-    by its address in a new browser (the forecasts are stored on disk by then: the first
-    server of `measure` stored them)."""
+    by its address in a new browser as soon as the server answers (the forecasts are stored
+    on disk by then: the first server of `measure` stored them); and the seconds from each
+    start of the server to its first answer."""
     times = {}
+    ready = []
     for title, href in hrefs:
-        with streamlit_server(database_url, log_path) as url:
+        started = time.perf_counter()
+        with streamlit_server(database_url, log_path, app=app) as url:
+            ready.append(time.perf_counter() - started)
             context, page = new_page(browser, url)
             path = "/" + href.split("/", 3)[-1] if href.startswith("http") else href
             times[title] = timed(page, functools.partial(page.goto, path))
+            context.close()
+    return times, ready
+
+
+def empty_firsts(browser: Browser, database_url: str, folder: Path, rounds: int) -> list[float]:
+    """Seconds from opening the empty app in a new browser, right after its server started,
+    to its first page's title: the floor of a first render after a restart."""
+    times = []
+    for _ in range(rounds):
+        with streamlit_server(database_url, folder / "empty.log", cwd=folder) as url:
+            context, page = new_page(browser, url)
+            start = time.perf_counter()
+            page.goto("/")
+            page.locator("h1", has_text="First").wait_for(state="visible", timeout=TIMEOUT_MS)
+            wait_until_settled(page)
+            times.append(time.perf_counter() - start)
             context.close()
     return times
 
@@ -249,9 +274,10 @@ def health_round_trip(url: str, repeats: int = 20) -> float:
     return statistics.median(times)
 
 
-def measure(repeats: int) -> dict[str, object]:
+def measure(repeats: int, app: str = APP) -> dict[str, object]:
     from playwright.sync_api import sync_playwright
 
+    load_at_start = os.getloadavg()
     with (
         tempfile.TemporaryDirectory(prefix="haven-bench-") as scratch,
         sync_playwright() as playwright,
@@ -272,7 +298,8 @@ def measure(repeats: int) -> dict[str, object]:
             wait_idle(page, TIMEOUT_MS)
             reference = page_switches(page, repeats + 1, reference=True)
             context.close()
-        with streamlit_server(database_url, folder / "haven.log") as url:
+        empty_first = empty_firsts(browser, database_url, empty, repeats)
+        with streamlit_server(database_url, folder / "haven.log", app=app) as url:
             health = health_round_trip(url)
             context, page = new_page(browser, url)
             first_load = timed(page, lambda: page.goto("/"))
@@ -287,10 +314,14 @@ def measure(repeats: int) -> dict[str, object]:
             context.close()
             os.environ["DATABASE_URL"] = database_url
             edited = after_edit(browser, url)
-        restarts = restart_firsts(browser, database_url, folder / "restart.log", hrefs)
+        restarts, ready = restart_firsts(browser, database_url, folder / "restart.log", hrefs, app)
         browser.close()
     return {
         "reference": reference,
+        "empty_first": empty_first,
+        "ready": ready,
+        "app": app,
+        "load_at_start": load_at_start,
         "health_s": health,
         "first_load_s": first_load,
         "plan": plan,
@@ -307,6 +338,8 @@ def report(results: dict[str, object], repeats: int) -> str:
     assert isinstance(reference, dict) and isinstance(pages, dict) and isinstance(plan, dict)
     empty_warm = statistics.median(t for times in reference.values() for t in times[1:])
     health = float(results["health_s"])  # type: ignore[arg-type]
+    empty_first = results["empty_first"]
+    assert isinstance(empty_first, list)
     first_load = float(results["first_load_s"])  # type: ignore[arg-type]
 
     def verdict(seconds: float, target: float) -> str:
@@ -326,6 +359,12 @@ def report(results: dict[str, object], repeats: int) -> str:
             f"{seconds / empty_warm:.1f} | < {FIRST_TARGET_S:.0f} s | "
             f"{verdict(seconds, FIRST_TARGET_S)} |"
         )
+    ready = results["ready"]
+    assert isinstance(ready, list)
+    lines.append(
+        f"| of which: the server's start to its first answer (before the page was opened) | "
+        f"{statistics.median(ready):.2f} | | {max(ready):.2f} | | | |"
+    )
     lines.append(
         f"| Overview after a capacity edit (new data version, page reloaded) | {edited:.2f} | "
         f"| | {edited / empty_warm:.1f} | < {FIRST_TARGET_S:.0f} s | "
@@ -356,18 +395,24 @@ def report(results: dict[str, object], repeats: int) -> str:
         f"| reference: page switch in an empty two-page Streamlit app | "
         f"{statistics.median(t[0] for t in reference.values()):.3f} | {empty_warm:.3f} | "
         f"{max(t for times in reference.values() for t in times[1:]):.3f} | 1.0 | | |",
+        f"| reference: the empty app's first visit in a new browser, its server just started | "
+        f"{statistics.median(empty_first):.2f} | | {max(empty_first):.2f} | "
+        f"{statistics.median(empty_first) / empty_warm:.1f} | | |",
         f"| reference: /_stcore/health round trip | | {health:.4f} | | "
         f"{health / empty_warm:.2f} | | |",
     ]
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    load = ", ".join(f"{x:.1f}" for x in results["load_at_start"])  # type: ignore[attr-defined]
+    load_end = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     header = [
         "# The app's speed in a real browser (bench/bench_pages.py)",
         "",
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
-        f"{os.cpu_count()} cores, load average {load} (the machine is shared), "
+        f"{os.cpu_count()} cores, load average {load} at the start and {load_end} at the end "
+        "(1, 5 and 15 minutes; the machine is shared), "
         f"Python {platform.python_version()}, Chromium at {CHROMIUM}; {repeats} warm "
         "visits per page and "
-        f"{repeats} plan runs. Times run from the click (or the URL's load) to Streamlit idle: "
+        f"{repeats} plan runs; the app served by `streamlit run {results['app']}`. "
+        "Times run from the click (or the URL's load) to Streamlit idle: "
         "the script ran, no spinner or loading skeleton shows and every chart drew its marks. "
         "Each plan run "
         "solves a budget not solved before, so the cache never answers it; the demo city's "
@@ -383,12 +428,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="warm visits and plan runs")
     parser.add_argument("--out", type=Path, default=RESULTS, help="markdown file to write")
+    parser.add_argument("--app", default=APP, help="the script `streamlit run` serves")
     args = parser.parse_args(argv)
     reason = browser_unavailable()
     if reason is not None:
         print(f"cannot run the benchmark: {reason}", file=sys.stderr)
         return 2
-    markdown = report(measure(args.repeats), args.repeats)
+    markdown = report(measure(args.repeats, args.app), args.repeats)
     print(markdown)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(markdown)
