@@ -129,7 +129,7 @@ def _with(
     old = package.capacity
     for column in old.columns:
         if column not in capacity.columns:
-            capacity[column] = pd.Series([pd.NA] * len(capacity), dtype=old[column].dtype)
+            capacity[column] = pd.Series([None] * len(capacity), dtype=old[column].dtype)
     capacity = capacity[list(old.columns)]
     for column in ("capacity", "occupied", "max_expansion", "unit_cost"):
         capacity[column] = capacity[column].astype(old[column].dtype)
