@@ -84,7 +84,12 @@ _SOLVER_CODE = _solver_code()
 
 def _exact_plan(city_name: str, version: str, scenario: Scenario) -> Plan:
     """The plan on the exact data, once per data version and scenario: a plan holds codes
-    and values, no sentences (planner.findings), so one solve serves every language."""
+    and values, no sentences (planner.findings), so one solve serves every language. The
+    `robust` key does not change the plan (it asks for a plan for bad months beside it:
+    `run_robust`), so the plan without it is solved once and carries the scenario as asked."""
+    if scenario.robust is not None:
+        plain = _exact_plan(city_name, version, scenario.model_copy(update={"robust": None}))
+        return dataclasses.replace(plain, scenario=scenario)
     key = (city_name, version, scenario.model_dump_json())
 
     def make() -> Plan:
