@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -168,32 +168,52 @@ def _scores(ids: list[str], subject: Subject, reasons: list[Reason]) -> pd.DataF
 # --- agencies -------------------------------------------------------------------------------
 
 
+class _Figure(NamedTuple):
+    """One current capacity figure of an agency (NaN: not known)."""
+
+    service_id: str
+    capacity: float
+    occupied: float
+    funded: float
+    age_days: float
+
+
 def _agency_reasons(package: CityPackage, today: date, stale_after_days: int) -> list[Reason]:
     levels = capacity_levels(package, today, stale_after_days)
     uses_funded = bool(levels["funded"].notna().any())
+    by_agency: dict[str, list[_Figure]] = {}
+    for agency_id, *values in zip(
+        levels["agency_id"].astype(str).tolist(),
+        levels["service_id"].astype(str).tolist(),
+        levels["capacity"].astype(float).tolist(),
+        levels["occupied"].astype(float).tolist(),
+        levels["funded"].astype(float).tolist(),
+        levels["age_days"].astype(float).tolist(),
+        strict=True,
+    ):
+        by_agency.setdefault(agency_id, []).append(_Figure(*values))
     found: list[Reason] = []
     for agency_id in package.agencies["agency_id"].astype(str):
-        rows = levels[levels["agency_id"] == agency_id]
-        if rows.empty:
+        figures = by_agency.get(agency_id, [])
+        if not figures:
             found.append(Reason("no_capacity", "high", "completeness", "agency", agency_id))
             continue
-        found.extend(_agency_completeness(agency_id, rows, uses_funded))
-        found.extend(_agency_timeliness(agency_id, rows, stale_after_days))
-        found.extend(_agency_consistency(agency_id, rows))
+        found.extend(_agency_completeness(agency_id, figures, uses_funded))
+        found.extend(_agency_timeliness(agency_id, figures, stale_after_days))
+        found.extend(_agency_consistency(agency_id, figures))
     found.extend(_capacity_jumps(package))
     return found
 
 
-def _agency_completeness(agency_id: str, rows: pd.DataFrame, uses_funded: bool) -> list[Reason]:
+def _agency_completeness(agency_id: str, figures: list[_Figure], uses_funded: bool) -> list[Reason]:
     found: list[Reason] = []
-    total = len(rows)
-    checks: list[tuple[str, pd.Series, bool]] = [
-        ("undated", rows["age_days"].isna(), True),
-        ("occupied_unknown", rows["occupied"].isna(), True),
-        ("funded_unknown", rows["funded"].isna(), uses_funded),
+    total = len(figures)
+    checks: list[tuple[str, int, bool]] = [
+        ("undated", sum(math.isnan(f.age_days) for f in figures), True),
+        ("occupied_unknown", sum(math.isnan(f.occupied) for f in figures), True),
+        ("funded_unknown", sum(math.isnan(f.funded) for f in figures), uses_funded),
     ]
-    for code, missing, applies in checks:
-        count = int(missing.sum())
+    for code, count, applies in checks:
         if not applies or count == 0:
             continue
         severity: Severity = "medium" if count == total else "low"
@@ -212,11 +232,13 @@ def _agency_completeness(agency_id: str, rows: pd.DataFrame, uses_funded: bool) 
     return found
 
 
-def _agency_timeliness(agency_id: str, rows: pd.DataFrame, stale_after_days: int) -> list[Reason]:
-    dated = rows["age_days"].dropna()
-    if dated.empty:
+def _agency_timeliness(
+    agency_id: str, figures: list[_Figure], stale_after_days: int
+) -> list[Reason]:
+    dated = [f.age_days for f in figures if not math.isnan(f.age_days)]
+    if not dated:
         return []  # said once, as "undated"
-    oldest = float(dated.max())
+    oldest = max(dated)
     if oldest > 3 * stale_after_days:
         code, severity = "very_stale", "high"
     elif oldest > stale_after_days:
@@ -236,16 +258,9 @@ def _agency_timeliness(agency_id: str, rows: pd.DataFrame, stale_after_days: int
     ]
 
 
-def _agency_consistency(agency_id: str, rows: pd.DataFrame) -> list[Reason]:
+def _agency_consistency(agency_id: str, figures: list[_Figure]) -> list[Reason]:
     found: list[Reason] = []
-    figures = zip(
-        rows["service_id"].astype(str).tolist(),
-        rows["capacity"].astype(float).tolist(),
-        rows["occupied"].astype(float).tolist(),
-        rows["funded"].astype(float).tolist(),
-        strict=True,
-    )
-    for service, capacity, occupied, funded in figures:
+    for service, capacity, occupied, funded, _ in figures:
         if not math.isnan(occupied) and occupied > capacity:
             found.append(
                 Reason(
@@ -341,15 +356,14 @@ def _district_reasons(package: CityPackage) -> list[Reason]:
         str(p) for p in pd.period_range(cells["period"].min(), cells["period"].max(), freq="M")
     ]
     recent = months[-RECENT_MONTHS:]
-    by_district: dict[str, pd.DataFrame] = {
-        str(key): group for key, group in cells.groupby("district_id", sort=False)
-    }
+    seen_by_district: dict[str, set[str]] = {}
+    for district_id, period in zip(cells["district_id"], cells["period"], strict=True):
+        seen_by_district.setdefault(str(district_id), set()).add(str(period))
     for district_id in package.districts["district_id"].astype(str):
-        rows = by_district.get(district_id)
-        if rows is None:
+        seen = seen_by_district.get(district_id)
+        if seen is None:
             found.append(Reason("no_demand", "high", "completeness", "district", district_id))
             continue
-        seen = set(rows["period"])
         missing = [m for m in recent if m not in seen]
         if missing:
             severity: Severity = "medium" if len(missing) > len(recent) / 4 else "low"
@@ -381,43 +395,51 @@ def _district_reasons(package: CityPackage) -> list[Reason]:
                     count=behind,
                 )
             )
-        found.extend(_demand_outliers(district_id, rows, months, recent))
+    found.extend(_demand_outliers(cells, months, recent))
     found.extend(_referrals_without_demand(package, cells, recent))
     return found
 
 
-def _demand_outliers(
-    district_id: str, rows: pd.DataFrame, months: list[str], recent: list[str]
-) -> list[Reason]:
-    """Per service, the recent month farthest from the series' median, when beyond OUTLIER_Z."""
+def _demand_outliers(cells: pd.DataFrame, months: list[str], recent: list[str]) -> list[Reason]:
+    """Per district and service, the recent month farthest from the series' median (months
+    from its first observation on, missing ones 0), when beyond OUTLIER_Z. Vectorised: one
+    matrix of series × months."""
+    matrix = cells.pivot_table(
+        index=["district_id", "service_id"], columns="period", values="cases", aggfunc="sum"
+    ).reindex(columns=months)
+    values = matrix.to_numpy(dtype=float)
+    if values.size == 0:
+        return []
+    observed = ~np.isnan(values)
+    first = observed.argmax(axis=1)
+    in_span = np.arange(len(months))[None, :] >= first[:, None]
+    series = np.where(in_span, np.nan_to_num(values, nan=0.0), np.nan)
+    length = in_span.sum(axis=1)
+    median = np.nanmedian(series, axis=1)
+    deviation = np.abs(series - median[:, None])
+    mad = np.nanmedian(deviation, axis=1)
+    scale = np.where(mad > 0, mad, np.maximum(np.nanmean(deviation, axis=1), 1.0))
+    z = 0.6745 * (series - median[:, None]) / scale[:, None]
+    window = np.abs(z[:, len(months) - len(recent) :])
+    window = np.where(np.isnan(window), -1.0, window)
+    worst = window.argmax(axis=1)
+    strongest = window[np.arange(len(window)), worst]
     found: list[Reason] = []
-    for service_id, series_rows in rows.groupby("service_id", sort=True):
-        first = series_rows["period"].min()
-        span = [m for m in months if m >= first]
-        if len(span) < MIN_SERIES:
-            continue
-        series = series_rows.set_index("period")["cases"].reindex(span).fillna(0.0)
-        median = float(series.median())
-        mad = float((series - median).abs().median())
-        scale = mad if mad > 0 else max(float((series - median).abs().mean()), 1.0)
-        z = 0.6745 * (series - median) / scale
-        window = z[z.index.isin(recent)]
-        if window.empty:
-            continue
-        worst = str(window.abs().idxmax())
-        if abs(float(z[worst])) <= OUTLIER_Z:
-            continue
+    keys = list(matrix.index)
+    for row in np.flatnonzero((length >= MIN_SERIES) & (strongest > OUTLIER_Z)):
+        district_id, service_id = keys[row]
+        column = len(months) - len(recent) + int(worst[row])
         found.append(
             Reason(
                 "demand_outlier",
-                "high" if abs(float(z[worst])) > EXTREME_Z else "medium",
+                "high" if strongest[row] > EXTREME_Z else "medium",
                 "outliers",
                 "district",
-                district_id,
+                str(district_id),
                 service_id=str(service_id),
-                period=worst,
-                value=float(series[worst]),
-                limit=median,
+                period=months[column],
+                value=float(series[row, column]),
+                limit=float(median[row]),
             )
         )
     return found
