@@ -64,10 +64,14 @@ def _buy(inputs: ModelInputs, money_for: pd.Series) -> dict[tuple[str, str], flo
     cost = dict(zip(keys, offered["cost"].astype(float).tolist(), strict=True))
     integer = inputs.services["integer"].to_dict()
     arcs = inputs.arcs.sort_values(["district_id", "service_id", "dist_km", "agency_id"])
-    nearest = {
-        key: group["agency_id"].tolist()
-        for key, group in arcs.groupby(["district_id", "service_id"])
-    }
+    nearest: dict[tuple[str, str], list[str]] = {}
+    for district_id, service_id, agency_id in zip(
+        arcs["district_id"].tolist(),
+        arcs["service_id"].tolist(),
+        arcs["agency_id"].tolist(),
+        strict=True,
+    ):
+        nearest.setdefault((district_id, service_id), []).append(agency_id)
     units: dict[tuple[str, str], float] = {}
     for cell, amount in money_for.items():
         district_id, service_id = cast(tuple[str, str], cell)
@@ -100,12 +104,29 @@ def _payable(inputs: ModelInputs, units: dict[tuple[str, str], float]) -> pd.Dat
     """Pay for the units from eligible funders in id order; drop what cannot be paid."""
     remaining = dict(inputs.funder_budget)
     total_left = inputs.total_budget
-    pairs = inputs.pairs.set_index(["agency_id", "service_id"])
-    eligible = inputs.eligible.groupby(["agency_id", "service_id"])["funder_id"].apply(sorted)
+    pairs = inputs.pairs
+    costs = dict(
+        zip(
+            zip(pairs["agency_id"].tolist(), pairs["service_id"].tolist(), strict=True),
+            pairs["cost"].astype(float).tolist(),
+            strict=True,
+        )
+    )
+    eligible: dict[tuple[str, str], list[str]] = {}
+    rules = inputs.eligible
+    for agency_id, service_id, funder_id in zip(
+        rules["agency_id"].tolist(),
+        rules["service_id"].tolist(),
+        rules["funder_id"].tolist(),
+        strict=True,
+    ):
+        eligible.setdefault((agency_id, service_id), []).append(funder_id)
+    for funders in eligible.values():
+        funders.sort()
     integer = inputs.services["integer"].to_dict()
     rows = []
     for (agency_id, service_id), wanted in sorted(units.items()):
-        unit_cost = float(cast(float, pairs.at[(agency_id, service_id), "cost"]))
+        unit_cost = costs[(agency_id, service_id)]
         if unit_cost <= 0:
             rows.append((agency_id, service_id, wanted))
             continue

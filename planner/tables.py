@@ -392,8 +392,16 @@ def convert_frame(
         cells = raw[column.name].tolist() if present else [""] * len(raw)
         values: list[object] = []
         found = ProblemCap(file)
+        # A column repeats its cells (ids, months, small counts): each distinct one is
+        # converted once. Values are immutable (str, int, float, date), so sharing is safe.
+        converted: dict[object, tuple[object, str | None]] = {}
         for cell, line in zip(cells, lines, strict=True):
-            value, message = convert_cell(cell, column)
+            try:
+                value, message = converted[cell]
+            except KeyError:
+                value, message = converted[cell] = convert_cell(cell, column)
+            except TypeError:  # an unhashable cell (never from a CSV): converted as it is
+                value, message = convert_cell(cell, column)
             if message is not None and present:  # a missing column is reported once, by name
                 if found.room():
                     found.add(_at(file, where, line, column.name, message))

@@ -89,10 +89,11 @@ class TimedHiGHS(pulp.HiGHS):  # type: ignore[misc,valid-type]
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.times: dict[str, float] = {}
+        self.columns: list[pulp.LpVariable] | None = None  # lp.variables(), when known
 
     def buildSolverModel(self, lp: pulp.LpProblem) -> None:
         inf = highspy.kHighsInf
-        variables = lp.variables()
+        variables = self.columns if self.columns is not None else lp.variables()
         objective = lp.objective or {}
         n = len(variables)
         cost = np.zeros(n)
@@ -215,6 +216,7 @@ def hand_over(model: HavenModel, *, mip_gap: float, options: dict[str, object]) 
     engine = TimedHiGHS(mip=True, msg=False, gapRel=mip_gap, **{"random_seed": 0, **options})
     highs_version()  # before the first solve: keeps HiGHS's banner off stdout
     start = time.perf_counter()
+    engine.columns = model.columns()
     engine.createAndConfigureSolver(model.problem)
     engine.buildSolverModel(model.problem)
     return time.perf_counter() - start
@@ -339,7 +341,7 @@ class KeptModel:
     def write_values(self, values: np.ndarray) -> None:
         """Put a full column vector (as `values()` gave it) on the PuLP variables, leaving the
         constraints' duals as they are (those of the last LP read back)."""
-        for var in self._model.problem.variables():
+        for var in self._model.columns():
             var.varValue = float(values[var.index])
 
     def values(self, variables: Sequence[pulp.LpVariable] | None = None) -> np.ndarray:

@@ -76,6 +76,26 @@ class HavenModel:
     extra: dict[str, pulp.LpVariable] = field(default_factory=dict)
     constraints: dict[str, pulp.LpConstraint] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
+    _columns: list[pulp.LpVariable] | None = field(default=None, repr=False)
+
+    def columns(self) -> list[pulp.LpVariable]:
+        """Every variable of the model, family by family (the solver's columns), listed once
+        and registered on the PuLP problem: `LpProblem.variables()` walks every constraint
+        and sorts by name on each call, a second per call on the demo city."""
+        if self._columns is None:
+            listed = [
+                *self.k,
+                *self.y.values(),
+                *self.g,
+                *self.x,
+                *self.u,
+                *self.v.values(),
+                *self.extra.values(),
+            ]
+            self.problem._variables = listed
+            self.problem._variable_ids = {var.hash: var for var in listed}
+            self._columns = listed
+        return self._columns
 
     @property
     def n_integer(self) -> int:

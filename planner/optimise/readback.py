@@ -44,6 +44,27 @@ def read_solution(model: HavenModel) -> Solution:
     )
 
 
+def solution_from_values(model: HavenModel, values: np.ndarray) -> Solution:
+    """As `read_solution`, from a vector of every column's value (`KeptModel.values()`)
+    rather than from the PuLP variables."""
+
+    def pick(variables: list) -> np.ndarray:
+        return values[np.fromiter((v.index for v in variables), np.int64, len(variables))]
+
+    k = pick(model.k)
+    integer = np.array([v.cat == "Integer" for v in model.k], dtype=bool)
+    if integer.any():
+        k[integer] = np.round(k[integer])
+    return Solution(
+        k=np.clip(k, 0.0, None),
+        y={i: round(float(values[v.index])) for i, v in model.y.items()},
+        g=np.clip(pick(model.g), 0.0, None) * MONEY_UNIT,
+        x=np.clip(pick(model.x), 0.0, None),
+        u=np.clip(pick(model.u), 0.0, None),
+        v={i: max(float(values[v.index]), 0.0) for i, v in model.v.items()},
+    )
+
+
 def plan_tables(
     model: HavenModel, solution: Solution
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

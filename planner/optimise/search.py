@@ -35,7 +35,13 @@ from planner import findings as F
 from planner.findings import BaselineResult, Baselines, Finding, Totals
 from planner.optimise.highs import HighsResult, KeptModel, hand_over, highs_version
 from planner.optimise.model import HavenModel, capacity_values
-from planner.optimise.readback import Solution, plan_tables, plan_totals, read_solution
+from planner.optimise.readback import (
+    Solution,
+    plan_tables,
+    plan_totals,
+    read_solution,
+    solution_from_values,
+)
 from planner.optimise.solvers import SolverRun
 
 #: Whole units are rounded down from the relaxation with this tolerance (0.9999999 -> 1).
@@ -85,12 +91,12 @@ def search(
     """Find the plan of `model` with HiGHS, as the module says. `time_limit_s` is the MIP's
     own budget; each LP step has max(`time_limit_s`, `MIN_LP_SECONDS`) of its own."""
     version = highs_version()
-    if not model.problem.variables():
+    if not model.columns():
         empty = SolverRun("optimal", "highs", version, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, "empty model")
         return SearchResult(run=empty, source="mip")
     times = {"handover": hand_over(model, mip_gap=mip_gap, options=highs_options or {})}
     kept = KeptModel(model)
-    integers = [v for v in model.problem.variables() if v.cat == pulp.LpInteger]
+    integers = [v for v in model.columns() if v.cat == pulp.LpInteger]
     kept.relax_integers()
     lp_seconds = max(time_limit_s, MIN_LP_SECONDS)
 
@@ -115,7 +121,10 @@ def search(
         times["baselines"] = time.perf_counter() - started
     if lp_values is not None and integers:
         started = time.perf_counter()
-        candidates += _rounded(model, kept, lp_values, lp_seconds)
+        lp_bound = float(lp.objective or 0.0)
+        candidates += _rounded(
+            model, kept, lp_values, lp_seconds, lambda value: _gap(value, lp_bound) <= mip_gap
+        )
         times["rounding"] = time.perf_counter() - started
     _free(model, kept)
     if lp_values is not None and not integers:  # a pure LP: the relaxation is the plan
@@ -191,8 +200,7 @@ def _baselines(
             continue
         values = kept.values()
         candidates.append(Candidate(name, run.objective, values))
-        kept.write_values(values)
-        funding, capacity, coverage = plan_tables(model, read_solution(model))
+        funding, capacity, coverage = plan_tables(model, solution_from_values(model, values))
         totals = {**plan_totals(inputs, funding, capacity, coverage), "objective": run.objective}
         results.append(BaselineResult(name, run.status, Totals.from_dict(totals)))
         coverages[name] = coverage
@@ -200,10 +208,15 @@ def _baselines(
 
 
 def _rounded(
-    model: HavenModel, kept: KeptModel, lp_values: np.ndarray, time_limit_s: float
+    model: HavenModel,
+    kept: KeptModel,
+    lp_values: np.ndarray,
+    time_limit_s: float,
+    good_enough: Callable[[float], bool],
 ) -> list[Candidate]:
-    """The relaxation's whole units rounded (to the nearest, and down) and fixed, each new
-    service opened where units are added, the rest solved again: up to two plans."""
+    """The relaxation's whole units rounded (to the nearest, then down) and fixed, each new
+    service opened where units are added, the rest solved again: a plan per rounding, until
+    one is `good_enough`."""
     found = []
     for rounding in (_nearest, _down):
         fixed = _rounded_columns(model, lp_values, rounding)
@@ -212,6 +225,8 @@ def _rounded(
         run = _timed(kept, time_limit_s)
         if run.optimal and run.objective is not None:
             found.append(Candidate("rounded", run.objective, kept.values()))
+            if good_enough(run.objective):
+                break
     return found
 
 

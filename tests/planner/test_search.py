@@ -93,3 +93,25 @@ def test_the_rounded_relaxation_skips_the_mip_when_within_the_gap(demo) -> None:
     assert plan.gap is not None and plan.gap <= 1e-3
     assert plan.objective == pytest.approx(exact.objective, rel=1e-3)
     assert plan.objective >= exact.objective - 1e-6
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        {},
+        {"floor": "soft"},
+        {"floor": "hard"},
+        {"budget": "elastic"},
+        {"budget": "unlimited", "objective": "extra_budget"},
+    ],
+)
+def test_the_models_columns_are_every_variable_pulp_finds(demo, variant) -> None:
+    """`HavenModel.columns` lists the families instead of PuLP's walk of every constraint:
+    no variable of any model variant may be missing from it."""
+    package, _, demand = demo
+    scenario = Scenario(name="floor", equity_floor=0.3)
+    inputs = prepare_inputs(package, scenario, demand)
+    walked = {v.name for v in build_model(inputs, **variant).problem.variables()}
+    listed = [v.name for v in build_model(inputs, **variant).columns()]
+    assert len(listed) == len(set(listed))
+    assert walked <= set(listed)
