@@ -67,6 +67,7 @@ st.subheader(t("Where the plan works"))
 plan_view.draw_maps(plan, shown, book)
 st.subheader(t("Funding per agency and funder"))
 plan_view.draw_funding(plan, shown)
+plan_view.draw_verify_before_funding(actor, city, plan, shown)  # issue 19 (LIVE)
 
 comparison = None
 if scenario.robust is not None:

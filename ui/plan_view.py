@@ -191,6 +191,49 @@ def draw_funding(plan: Plan, package: CityPackage) -> None:
     )
 
 
+def draw_verify_before_funding(actor: Actor, city: str, plan: Plan, package: CityPackage) -> None:
+    """Issue 19 (LIVE's, a minimal edit here): the agencies this plan funds whose data score
+    low (service.live.low_scoring_funded), with their most severe reasons, as data."""
+    from planner.quality import LOW_SCORE
+    from reports.quality_words import reason_text
+    from service import live
+
+    low = live.low_scoring_funded(actor, city, plan)
+    if not low:
+        return
+    st.warning(
+        t(
+            "Verify before you fund: {count} funded agencies have data scoring below {score} "
+            "of 100 (the Data page says why).",
+            count=fmt_number(len(low)),
+            score=fmt_number(LOW_SCORE),
+        )
+    )
+    services = dict(zip(package.services["service_id"], package.services["name"], strict=True))
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "agency": [f.agency for f in low],
+                "score": [f.score for f in low],
+                "amount": [f.amount for f in low],
+                "why": [
+                    "; ".join(
+                        reason_text(r, {f.agency_id: f.agency}, None, services) for r in f.reasons
+                    )
+                    for f in low
+                ],
+            }
+        ),
+        hide_index=True,
+        column_config={
+            "agency": t("Agency"),
+            "score": st.column_config.NumberColumn(t("Data quality"), format="%.0f"),
+            "amount": st.column_config.NumberColumn(t("Amount"), format="dollar", step=1),
+            "why": st.column_config.TextColumn(t("Reason"), width="large"),
+        },
+    )
+
+
 def draw_maps(plan: Plan, package: CityPackage, book: NameBook | None = None) -> None:
     """Coverage per district before and after the plan (on one colour scale), the capacity
     added, the districts whose coverage changes most, and the demand out of reach with its

@@ -85,3 +85,38 @@ def test_a_funded_figure_below_capacity_is_said_beside_its_field(live_city: str)
     next(b for b in app.button if b.label == "Save capacity").click().run()
     assert not app.exception
     assert any("Fewer than the 24 in service" in e.value for e in app.error)
+
+
+def _verify_script() -> None:
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from service import city as city_service
+    from service.access import Actor
+    from ui import plan_view
+
+    actor = Actor("fay", "funder")
+    name = "Minneapolis (tiny test package)"
+    plan = SimpleNamespace(
+        funding=pd.DataFrame(
+            {
+                "funder_id": ["city_fund"],
+                "agency_id": ["A2"],
+                "service_id": ["legal_aid"],
+                "amount": [5000.0],
+            }
+        )
+    )
+    package = city_service.visible_package(actor, name)
+    plan_view.draw_verify_before_funding(actor, name, plan, package)  # type: ignore[arg-type]
+
+
+def test_the_plan_says_verify_before_you_fund(live_city: str) -> None:
+    """Every figure of the tiny city is months old today: a funded agency scores low."""
+    app = AppTest.from_function(_verify_script, default_timeout=120).run()
+    assert not app.exception
+    assert "Verify before you fund: 1 funded agencies" in app.warning[0].value
+    table = app.dataframe[0].value
+    assert table.loc[0, "agency"] == "Hennepin Legal Aid Clinic"
+    assert "capacity last updated" in table.loc[0, "why"]
