@@ -5,6 +5,7 @@ import streamlit as st
 from planner.exchange import csv_bytes
 from planner.i18n import t
 from service import access, exports
+from ui.api_tokens import token_admin
 from ui.auth import actor_or_login
 from ui.navigation import through_the_app
 
@@ -32,3 +33,5 @@ st.download_button(
     file_name="haven-audit-log.csv",
     mime="text/csv",
 )
+
+token_admin(actor)  # the REST API's tokens (docs/api.md)
