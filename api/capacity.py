@@ -11,13 +11,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, HTTPException, Path, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.security import Reader, Writer
+from planner.i18n import t
 from service import capacity_status as statuses
 from service import edits
 
@@ -159,12 +160,24 @@ def service_capacity(
         403: {"description": "Another agency, or a role that may not update capacity."},
         404: {"description": "No such city, agency or service."},
         409: {"description": "Changed meanwhile by someone else."},
-        422: {"description": "Figures that cannot be saved, one message per field."},
+        422: {"description": "Figures that cannot be saved (or dated after today), per field."},
     },
 )
 def update_capacity(
     city: CityName, agency_id: AgencyId, update: CapacityUpdate, actor: Writer
 ) -> CapacitySaved:
+    today = datetime.now(UTC).date()
+    if update.as_of is not None and update.as_of > today + timedelta(days=1):
+        # The newest as_of is the current figure: a date in the future would stay current,
+        # hiding every later update (one day of slack for time zones ahead of UTC).
+        message = t(
+            "as_of: {value} is after today; send the date the figures are true of",
+            value=update.as_of.isoformat(),
+        )
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            [{"loc": ["body", "as_of"], "msg": message, "type": "in_future"}],
+        )
     saved = edits.update_capacity(
         actor,
         city_name=city,
@@ -174,7 +187,7 @@ def update_capacity(
         occupied=update.occupied,
         max_expansion=update.max_expansion,
         funded=update.funded,
-        as_of=update.as_of or datetime.now(UTC).date(),
+        as_of=update.as_of or today,
     )
     after = _figures(saved.after)
     assert after is not None

@@ -224,3 +224,22 @@ def test_a_body_too_large_is_413_before_it_is_read(
         path, content=chunks(), headers={**headers, **bearer(role_tokens["partner"])}
     )
     assert chunked.status_code == 413
+
+
+def test_a_date_after_today_is_refused(client: TestClient, role_tokens: dict[str, str]) -> None:
+    later = post(
+        client,
+        role_tokens["partner"],
+        "A2",
+        service_id="legal_aid",
+        capacity=10,
+        as_of="2099-01-01",
+    )
+    assert later.status_code == 422
+    assert later.json()["detail"] == [
+        {
+            "loc": ["body", "as_of"],
+            "msg": "as_of: 2099-01-01 is after today; send the date the figures are true of",
+            "type": "in_future",
+        }
+    ]
