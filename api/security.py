@@ -32,7 +32,7 @@ bearer = HTTPBearer(
 )
 
 
-def _limit(request: Request, limiter: RateLimiter, key: str) -> None:
+def _limit(limiter: RateLimiter, key: str) -> None:
     decision = limiter.hit(key)
     if not decision.allowed:
         raise HTTPException(
@@ -61,21 +61,21 @@ def _caller(request: Request, credentials: HTTPAuthorizationCredentials | None) 
     state = request.app.state
     sent = request.headers.get("authorization")
     if credentials is None and sent:
-        _limit(request, state.anonymous_limiter, _address(request))
+        _limit(state.anonymous_limiter, _address(request))
         raise _unauthorised(
             t("send the token as: Authorization: Bearer <token>"), "invalid_request"
         )
     if credentials is None:
-        _limit(request, state.anonymous_limiter, _address(request))
+        _limit(state.anonymous_limiter, _address(request))
         return None
     found = tokens.authenticate(credentials.credentials)
     if found is None:
-        _limit(request, state.anonymous_limiter, _address(request))
+        _limit(state.anonymous_limiter, _address(request))
         raise _unauthorised(
             t("this token is not valid: unknown, revoked, or its account is disabled"),
             "invalid_token",
         )
-    _limit(request, state.token_limiter, f"token:{found.token_id}")
+    _limit(state.token_limiter, f"token:{found.token_id}")
     return found.actor
 
 
