@@ -131,6 +131,22 @@ def _quality(args: argparse.Namespace) -> int:
         hidden = len(report.reasons) - max(args.top, 0) * 3
         if hidden > 0:
             print("  " + t("... and {count} more (--top, --json)", count=fmt_number(hidden)))
+    from planner.hotline import leading_indicator
+
+    leading = leading_indicator(package.demand, package.hotline)
+    if leading is not None and not args.json:
+        print()
+        print(
+            t(
+                "Hotline contacts as a leading indicator of next month's demand, tried on "
+                "{origins} months: the forecast's mean error {verdict} from {before} to "
+                "{after} cases.",
+                origins=fmt_number(leading.origins),
+                verdict=t("falls") if leading.helps else t("does not fall (rises)"),
+                before=fmt_number(leading.mae_baseline, 1),
+                after=fmt_number(leading.mae_with_hotline, 1),
+            )
+        )
     if args.fail_below is not None:
         lowest = min(
             [*report.agencies["score"].tolist(), *report.districts["score"].tolist()],

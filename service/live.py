@@ -245,6 +245,8 @@ class HotlineTrends:
     by_exploitation: pd.DataFrame | None
     by_district: pd.DataFrame | None
     k: int
+    leading: hotline_tables.LeadingIndicator | None = None
+    """Last month's contacts as a leading indicator of demand (exact audiences only)."""
 
     @property
     def empty(self) -> bool:
@@ -278,6 +280,13 @@ def hotline_trends(actor: Actor, city_name: str) -> HotlineTrends:
             by_exploitation=hotline_tables.recent(hotline, "exploitation") if exact else None,
             by_district=hotline_tables.recent(hotline, "district_id") if exact else None,
             k=audience.k,
+            leading=(
+                hotline_tables.leading_indicator(
+                    store.exact_package(city_name, version).demand, hotline
+                )
+                if exact
+                else None
+            ),
         )
 
     return store.cached("hotline", (city_name, version, audience.key), make)

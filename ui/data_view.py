@@ -464,6 +464,19 @@ def draw_hotline(actor: Actor, city: str) -> None:
         body = shown.drop(index="Total", errors="ignore").drop(columns="Total", errors="ignore")
         st.line_chart(body)
         st.dataframe(labels, column_config={"_index": t("Month")})
+    leading = trends.leading
+    if leading is not None:
+        st.caption(
+            t(
+                "Hotline contacts as a leading indicator of next month's demand, tried on "
+                "{origins} months: the forecast's mean error {verdict} from {before} to "
+                "{after} cases.",
+                origins=fmt_number(leading.origins),
+                verdict=t("falls") if leading.helps else t("does not fall (rises)"),
+                before=fmt_number(leading.mae_baseline, 1),
+                after=fmt_number(leading.mae_with_hotline, 1),
+            )
+        )
     if trends.by_language is not None:
         st.markdown(f"**{t('The last 12 months by language, type of exploitation and district')}**")
         c1, c2, c3 = st.columns(3)

@@ -154,3 +154,23 @@ def test_the_plan_uses_what_is_in_service_not_what_is_funded(tmp_path: Path) -> 
     two = prepare_inputs(v2, scenario, demand).pairs
     pd.testing.assert_frame_equal(one, two)
     assert one.set_index(["agency_id", "service_id"]).loc[("A1", "shelter_women"), "c0"] == 24
+
+
+def test_hotline_as_a_leading_indicator() -> None:
+    import numpy as np
+
+    from planner.hotline import leading_indicator
+
+    rng = np.random.default_rng(7)
+    months = [str(p) for p in pd.period_range("2024-01", "2026-06", freq="M")]
+    contacts = rng.integers(20, 200, size=len(months)).astype(float)
+    cases = np.concatenate([[50.0], 0.5 * contacts[:-1]]) + rng.normal(0, 2, len(months))
+    demand = pd.DataFrame({"period": months, "cases": cases.round()})
+    leading = pd.DataFrame({"period": months, "contacts": contacts})
+    found = leading_indicator(demand, leading)
+    assert found is not None and found.helps and found.origins >= 20
+    assert found.mae_with_hotline < 0.6 * found.mae_baseline
+    noise = pd.DataFrame({"period": months, "contacts": rng.integers(20, 200, len(months))})
+    unrelated = leading_indicator(demand, noise)
+    assert unrelated is not None and unrelated.mae_with_hotline > found.mae_with_hotline
+    assert leading_indicator(demand, leading.iloc[:4]) is None  # too short an overlap
