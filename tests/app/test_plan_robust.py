@@ -117,3 +117,33 @@ def test_the_form_reads_its_choices_into_the_scenario_keys() -> None:
     assert latent_from_state({**state, "plan_latent_share_percent": 0}) is None
     assert latent_from_state({**state, "plan_latent_multiplier": 1.0}) is None
     assert robust_from_state({**state, "plan_robust": False}) is None
+
+
+def test_the_demand_pages_offer_button_leaves_the_estimate_for_the_form() -> None:
+    def page() -> None:
+        import pandas as pd
+
+        from planner.hidden import MSEResult
+        from ui.hidden_view import draw_plan_offer
+
+        estimate = MSEResult(
+            lists=("A", "B"),
+            observed=100,
+            interactions=(),
+            unseen=140.0,
+            estimate=240.0,
+            lower=200.0,
+            upper=300.0,
+            level=0.95,
+            criterion="bic",
+            steps=pd.DataFrame(),
+        )
+        draw_plan_offer(estimate)
+
+    app = AppTest.from_function(page, default_timeout=60).run()
+    assert not app.exception
+    app.slider(key="hidden_plan_share_percent").set_value(50).run()
+    app.button(key="hidden_plan_offer").click().run()
+    assert not app.exception
+    assert app.session_state["plan_latent_offer"] == (2.4, 0.5)
+    assert any("demand times 1.7" in s.value for s in app.success)
