@@ -114,14 +114,22 @@ def folder() -> Path | None:
     configured = os.environ.get("HAVEN_FORECAST_DIR")
     if configured:
         return Path(configured)
-    from sqlalchemy.engine import make_url
-
-    url = make_url(get_settings().database_url)
-    if url.get_backend_name() == "sqlite":
-        if not url.database or url.database == ":memory:":
+    database = _sqlite_file(get_settings().database_url)
+    if database is not None:
+        if not database or database == ":memory:":
             return None
-        return Path(url.database).resolve().parent / "forecasts"
+        return Path(database).resolve().parent / "forecasts"
     return PROJECT_ROOT / "var" / "forecasts"
+
+
+def _sqlite_file(url: str) -> str | None:
+    """The database file of an SQLite URL (`sqlite:///var/haven.db` -> `var/haven.db`, ""
+    for an in-memory one), None for another database. SQLAlchemy's own URL parser would
+    load SQLAlchemy for the command line's `plan`, which does not otherwise use it."""
+    scheme, _, rest = url.partition("://")
+    if scheme.split("+")[0] != "sqlite":
+        return None
+    return rest.removeprefix("/").split("?")[0]
 
 
 def _file_name(kind: str, city_name: str, key: str, params: tuple[Hashable, ...]) -> str:

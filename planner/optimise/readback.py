@@ -98,19 +98,20 @@ def plan_tables(
 
 def assignments_table(model: HavenModel, solution: Solution) -> pd.DataFrame:
     """Who serves whom: district, agency, service, block of months, units per month (> 0)."""
-    flows = model.flows
+    used = np.flatnonzero(solution.x > TOLERANCE)  # a few of the arcs: picked before copying
+    flows = model.flows.iloc[used]
     frame = pd.DataFrame(
         {
-            "district_id": flows["district_id"].to_numpy(str),
-            "agency_id": flows["agency_id"].to_numpy(str),
-            "service_id": flows["service_id"].to_numpy(str),
-            "periods": flows["block"].to_numpy(str),
+            "district_id": flows["district_id"].astype(str).to_numpy(),
+            "agency_id": flows["agency_id"].astype(str).to_numpy(),
+            "service_id": flows["service_id"].astype(str).to_numpy(),
+            "periods": flows["block"].astype(str).to_numpy(),
             "months": flows["months"].to_numpy(int),
-            "served_per_month": solution.x,
+            "served_per_month": solution.x[used],
             "dist_km": flows["dist_km"].to_numpy(float),
         }
     )
-    return frame[frame["served_per_month"] > TOLERANCE].reset_index(drop=True)
+    return frame
 
 
 def coverage_table(inputs: ModelInputs, flows: pd.DataFrame, x: np.ndarray) -> pd.DataFrame:

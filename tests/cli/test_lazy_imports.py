@@ -28,6 +28,7 @@ NOT_FOR_A_PLAN = (
     "openpyxl",
     "altair",
     "statsmodels",
+    "sqlalchemy",
 )
 
 PROBE = """
@@ -76,3 +77,21 @@ def test_each_command_is_built_from_its_own_module() -> None:
 
 def test_export_audiences_are_the_service_layers() -> None:
     assert EXPORT_AUDIENCES == AUDIENCE_NAMES
+
+
+def test_the_forecast_folder_reads_sqlite_urls_as_sqlalchemy_does() -> None:
+    from sqlalchemy.engine import make_url
+
+    from service.forecasts import _sqlite_file
+
+    for url in (
+        "sqlite:///var/haven.db",
+        "sqlite:////srv/haven/haven.db",
+        "sqlite:///:memory:",
+        "sqlite+pysqlite:///a/b.db?mode=ro",
+        "postgresql+psycopg://haven@db/haven",
+    ):
+        parsed = make_url(url)
+        expected = parsed.database if parsed.get_backend_name() == "sqlite" else None
+        assert _sqlite_file(url) == expected, url
+    assert not _sqlite_file("sqlite://")  # in memory: no folder, as make_url's None
