@@ -160,6 +160,14 @@ left.dataframe(
 )
 right.subheader(t("Data freshness"))
 freshness = figures.freshness
+if len(figures.funded_gaps):  # issue 19 (LIVE): the agencies are listed on the Data page
+    right.warning(
+        t(
+            "{count} agencies have more than 10 % of their funded units out of service "
+            "(the Data page lists them).",
+            count=len(figures.funded_gaps),
+        )
+    )
 stale = int(freshness["stale"].sum())
 right.caption(
     t(

@@ -193,6 +193,9 @@ class Overview:
     unmet: pd.DataFrame
     freshness: pd.DataFrame
     notes: str
+    funded_gaps: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    """Issue 19: the agencies funded more than 10 % above what is in service (agency,
+    funded, capacity, gap, gap_share; planner.capacity_levels.funded_gaps, flagged only)."""
 
 
 def overview(actor: Actor, city_name: str, *, today: date | None = None) -> Overview:
@@ -238,7 +241,18 @@ def overview(actor: Actor, city_name: str, *, today: date | None = None) -> Over
         unmet=unmet.reset_index(drop=True),
         freshness=domain.data_freshness(visible, today or date.today()),
         notes=package.city.notes or "",
+        funded_gaps=_funded_flags(visible, today or date.today()),
     )
+
+
+def _funded_flags(visible: CityPackage, today: date) -> pd.DataFrame:
+    from planner.capacity_levels import capacity_levels, funded_gaps
+
+    gaps = funded_gaps(capacity_levels(visible, today))
+    gaps = gaps[gaps["flagged"]].reset_index(drop=True)
+    names = visible.agencies.set_index("agency_id")["name"]
+    gaps.insert(1, "agency", gaps["agency_id"].map(names).astype("str"))
+    return gaps
 
 
 def _gap_trend(

@@ -154,3 +154,11 @@ def test_the_capacity_history_shows_funded(city: str) -> None:
     history = exports.capacity_history(ADMIN, city, "A1", "shelter_women")
     assert "funded" in history.columns
     assert history.loc[0, "funded"] == 30  # newest first
+
+
+def test_the_overview_flags_funded_above_in_service(city: str) -> None:
+    from service import city as city_service
+
+    figures = city_service.overview(FUNDER, city, today=TODAY)
+    assert list(figures.funded_gaps["agency_id"]) == ["A1"]
+    assert figures.funded_gaps.loc[0, "agency"] != "Safe Harbor House"  # masked for a funder
