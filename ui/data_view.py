@@ -164,7 +164,10 @@ def draw_capacity_editor(actor: Actor, city: str, package: CityPackage) -> None:
     with st.form(f"capacity_{agency_id}_{service_id}"):
         c1, c2, c3, c5, c4 = st.columns(5)
         c1.number_input(
-            t("Capacity in service ({unit}s)", unit=unit), step=1.0, key=keys["capacity"]
+            t("Capacity ({unit}s)", unit=unit),
+            step=1.0,
+            key=keys["capacity"],
+            help=t("In service now: what the planner plans on (funded may be more)."),
         )
         c2.number_input(t("Occupied ({unit}s; empty: unknown)", unit=unit), key=keys["occupied"])
         c3.number_input(
