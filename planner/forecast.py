@@ -75,7 +75,9 @@ Freq = Literal["M", "Q"]
 Family = Literal["normal", "nbinom", "zero", "mixed"]
 Select = Literal["series", "pool"]
 
-MODELS: tuple[str, ...] = ("seasonal_naive", "drift", "ets", "pooled_glm")
+MODELS: tuple[str, ...] = ("seasonal_naive", "drift", "ets", "combination", "pooled_glm")
+# The combination is the equal-weight mean of these (those fitted for the series).
+COMBINED: tuple[str, ...] = ("seasonal_naive", "drift", "ets")
 SEASON_LENGTH: dict[str, int] = {"M": 12, "Q": 4}
 ETS_MIN_LENGTH = 8
 ETS_MIN_MEAN = 2.0
@@ -95,6 +97,7 @@ SELECTION_FOLDS_FEW = 12
 SELECTION_FOLDS_MANY = 6
 SELECTION_FEW_SERIES = 20
 SELECTION_MIN_TRAIN = 4
+SELECTION_MIN_ERRORS = 10
 # Sample paths: a z-score per period is a mix of a shock shared by every series of a pool
 # for the whole horizon, a level shock of the series for the whole horizon, and monthly
 # noise. Assumed, not estimated: see docs/forecasting.md.
@@ -677,11 +680,29 @@ def _predict_all(
                 by_model["ets"][sid] = Predictive(
                     "normal", ets_pred.mean[lead:steps], ets_pred.scale[lead:steps]
                 )
+    if "combination" in models:
+        _combine(by_model)
     if "pooled_glm" in models:
         for members in pools.values():
-            if len(members) >= GLM_MIN_POOL_SERIES or len(pools) == 1:
+            if len(members) >= GLM_MIN_POOL_SERIES:
                 by_model["pooled_glm"].update(pooled_glm(members, origin, horizon, season))
     return by_model
+
+
+def _combine(by_model: dict[str, dict[str, Predictive]], only: set[str] | None = None) -> None:
+    """Add `combination`: per series, the equal-weight mean of the COMBINED models it has
+    (two at least), with the mean of their sds (normal). Combinations of simple models
+    beat choosing one in the M4 competition, most of all on short, noisy series."""
+    combined = by_model.setdefault("combination", {})
+    sids = set().union(*(by_model.get(m, {}) for m in COMBINED))
+    for sid in sids if only is None else sids & only:
+        parts = [by_model[m][sid] for m in COMBINED if sid in by_model.get(m, {})]
+        if len(parts) < 2:
+            combined.pop(sid, None)
+            continue
+        mean = np.mean([p.mean for p in parts], axis=0)
+        sd = np.mean([p.sd() for p in parts], axis=0)
+        combined[sid] = Predictive("normal", mean, _poisson_floor(mean, sd))
 
 
 # --------------------------------------------------------------------------- scoring
@@ -728,9 +749,9 @@ def _points(by_series: Mapping[str, Predictive]) -> dict[str, np.ndarray]:
 
 def _lead_errors(
     series: Sequence[_Series], selection: Selection
-) -> dict[tuple[str, str, int], float]:
+) -> dict[tuple[str, str, int], tuple[float, int]]:
     """Mean absolute error of the median per (model, series, lead bucket) over the
-    selection folds, where actuals exist."""
+    selection folds, where actuals exist, and the number of errors behind it."""
     by_id = {s.series_id: s for s in series}
     sums: dict[tuple[str, str, int], list[float]] = {}
     for origin, preds in selection:
@@ -756,7 +777,7 @@ def _lead_errors(
                         acc = sums.setdefault((model, sid, int(b)), [0.0, 0.0])
                         acc[0] += float(total)
                         acc[1] += float(count)
-    return {key: total / count for key, (total, count) in sums.items()}
+    return {key: (total / count, int(count)) for key, (total, count) in sums.items()}
 
 
 def _fill_buckets(winners: Mapping[int, str], n_buckets: int, default: str) -> list[str]:
@@ -795,6 +816,7 @@ def _choose(
     for key, sids in groups.items():
         for b in range(n_buckets):
             scored = []
+            evidence = 0
             for rank, m in enumerate(models):
                 total, seen, own = 0.0, 0, False
                 for sid in sids:
@@ -803,12 +825,17 @@ def _choose(
                     if err is None:
                         err = score.get(("seasonal_naive", sid, b))
                     if err is not None:
-                        total += err
+                        total += err[0]
                         seen += 1
+                        evidence = max(evidence, err[1] * len(sids))
                 if own and seen:
                     scored.append((total, rank, m))
-            if scored:
-                winners.setdefault(key, {})[b] = min(scored)[2]
+            if not scored:
+                continue
+            winner = min(scored)[2]
+            if evidence < SELECTION_MIN_ERRORS and "combination" in models:
+                winner = "combination"  # too few errors to tell the models apart
+            winners.setdefault(key, {})[b] = winner
     steps_bucket = _bucket(np.arange(1, horizon + 1))
     choice: Choice = {}
     for s in series:
@@ -843,9 +870,10 @@ def _calibration(
     """Per series and step, the factor that makes the chosen model's central
     CALIBRATION_LEVEL interval cover that share of the selection folds' actuals at leads of
     the same bucket (pooled over the pool's series with `select="pool"`), within
-    [CALIBRATION_MIN, CALIBRATION_MAX]; a bucket without enough points takes the nearest
-    shorter bucket's factor, else 1. Models' own intervals assume the model is right; this
-    widens them by what the rolling-origin errors show."""
+    [CALIBRATION_MIN, CALIBRATION_MAX]; a bucket with fewer than CALIBRATION_MIN_POINTS
+    errors is calibrated on the leads up to it, else on all leads, else not at all (1).
+    Models' own intervals assume the model is right; this widens them by what the
+    rolling-origin errors show."""
     z_crit = float(_ndtri(0.5 + CALIBRATION_LEVEL / 2))
     by_id = {s.series_id: s for s in series}
     scores: dict[tuple[str, str, int], list[np.ndarray]] = {}
@@ -881,21 +909,29 @@ def _calibration(
                     if keep.any():
                         values = z[rows][:, buckets == b][keep]
                         scores.setdefault((str(g), model, int(b)), []).append(values)
+
+    def factor_of(z: np.ndarray) -> float:
+        raw = float(np.quantile(z, CALIBRATION_LEVEL)) / z_crit
+        return min(max(raw, CALIBRATION_MIN), CALIBRATION_MAX)
+
+    # A bucket with too few errors of its own is calibrated on those of every lead up to
+    # it (the z-scores are already divided by each lead's own sd), else on every lead.
     factors: dict[tuple[str, str, int], float] = {}
-    for key, parts in scores.items():
-        z = np.concatenate(parts)
-        if z.size >= CALIBRATION_MIN_POINTS:
-            raw = float(np.quantile(z, CALIBRATION_LEVEL)) / z_crit
-            factors[key] = min(max(raw, CALIBRATION_MIN), CALIBRATION_MAX)
+    pairs = {(g, model) for g, model, _b in scores}
+    n_buckets = int(_bucket(horizon)) + 1
+    for g, model in pairs:
+        for b in range(n_buckets):
+            for ks in ([b], range(b + 1), range(n_buckets)):
+                parts = [z for k in ks for z in scores.get((g, model, k), [])]
+                if parts and sum(z.size for z in parts) >= CALIBRATION_MIN_POINTS:
+                    factors[(g, model, b)] = factor_of(np.concatenate(parts))
+                    break
     out = {}
     steps_bucket = _bucket(np.arange(1, horizon + 1))
     for sid, steps in choice.items():
         factor = np.ones(horizon)
         for j, (model, b) in enumerate(zip(steps, steps_bucket, strict=True)):
-            for k in range(int(b), -1, -1):
-                if (group(sid), model, k) in factors:
-                    factor[j] = factors[(group(sid), model, k)]
-                    break
+            factor[j] = factors.get((group(sid), model, int(b)), 1.0)
         out[sid] = factor
     return out
 
@@ -970,8 +1006,10 @@ def _final(
     placeholder = Predictive("zero", np.zeros(horizon), np.zeros(horizon))
     preds["ets"] = dict.fromkeys(scored_ets, placeholder)
     choice = _choose(series, selection, horizon, models, preds, select)
-    wants_ets = {sid for sid, steps in choice.items() if "ets" in steps}
+    wants_ets = {sid for sid, steps in choice.items() if {"ets", "combination"} & set(steps)}
     preds["ets"] = _predict_all(series, origin, horizon, freq, ("ets",), ets_only=wants_ets)["ets"]
+    if "combination" in models:
+        _combine(preds, wants_ets)
     for sid in wants_ets - set(preds["ets"]):  # ETS could not be fitted at the origin after all
         choice[sid] = tuple("seasonal_naive" if m == "ets" else m for m in choice[sid])
     factors = _calibration(series, selection, horizon, choice, select)
