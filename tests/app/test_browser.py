@@ -264,3 +264,38 @@ def test_plan_runs_from_a_link_and_the_form_saves_and_compares(visit: Visit) -> 
     assert visit.assert_charts_painted("Compare") >= 2, "Compare's chart and map did not draw"
     visit.screenshot("compare")
     visit.assert_stayed_local()
+
+
+def test_the_plan_maps_demand_out_of_reach_with_its_nearest_agency(visit: Visit) -> None:
+    """Issue 14: where demand stays unmet because the nearest agency offering the service
+    is beyond its radius, the Plan page maps it and names that agency (as ArcGIS
+    Location-Allocation draws it)."""
+    from planner.package import read_package
+    from planner.settings import DEMO_PACKAGE
+
+    package = read_package(DEMO_PACKAGE)
+    service = str(package.services["service_id"].iloc[0])
+    query = {"name": "Out of reach", "budget": 0, f"radius_km.{service}": 1}
+    visit.open(f"/plan?{urlencode(query)}", SOLVE_TIMEOUT_MS)
+    visit.assert_no_exception("Plan with a 1 km radius")
+    main = visit.page.locator('[data-testid="stMain"]')
+    text = main.inner_text()
+    assert "Out of reach, and the nearest agency that offers it" in text
+    # The map stands beside the table, in the same row of columns (Vega may draw it on a
+    # canvas, without its title as text).
+    row = visit.page.locator(
+        '[data-testid="stHorizontalBlock"]',
+        has_text="Out of reach, and the nearest agency that offers it",
+    ).last
+    drawn = [row.locator(CHART).nth(index) for index in range(row.locator(CHART).count())]
+    assert drawn, "no map of the demand out of reach"
+    drawn[0].scroll_into_view_if_needed()
+    share, colours = chart_paint(drawn[0])
+    assert share >= MIN_MAP_PAINTED_SHARE and colours >= MIN_COLOURS
+    # The table beside it lists the districts out of reach (its accessible grid holds the
+    # text of the columns on screen; the nearest agency's column is further right, and
+    # tests/app/test_plan_page.py reads it).
+    districts = set(package.districts["name"])
+    cells = {cell.strip() for cell in row.locator("table td").all_inner_texts()}
+    assert cells & districts, f"no district out of reach listed among {sorted(cells)[:40]}"
+    visit.assert_stayed_local()
