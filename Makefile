@@ -19,7 +19,7 @@ $(BIN)/.dev: $(BIN)/.runtime requirements-dev.txt
 ## Run the app on the embedded demo city (creates var/haven.db and loads the demo if it is empty).
 run: $(BIN)/.runtime
 	$(BIN)/python -m planner demo --if-empty
-	$(BIN)/python -m streamlit run app.py --server.address localhost
+	$(BIN)/python -m streamlit run serve.py --server.address localhost
 
 ## Serve the REST API for partner systems on http://localhost:8600 (docs/api.md), beside `make run`.
 api: $(BIN)/.runtime
