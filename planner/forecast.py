@@ -14,33 +14,38 @@ Models (each gives a predictive distribution, not just a point):
   differences, growing with the number of seasons ahead.
 - `drift`: the last value plus the average change so far (a straight line through the
   first and last values); normal errors as in Hyndman & Athanasopoulos, FPP3 5.5.
-- `ets`: statsmodels `ETSModel`, additive errors, additive damped trend, additive season
-  when the series has at least two full seasons; analytic prediction variance. Fitted only
-  on series with at least `ETS_MIN_LENGTH` periods and a mean of `ETS_MIN_MEAN` or more:
-  additive Gaussian smoothing is the wrong model for small zero-heavy counts, and skipping
-  it there keeps a city of 600 series fast.
-- `pooled_glm`: one Poisson GLM per pool (a service, across its districts) with a
-  log-link: series (district) effects, a common linear trend, period-of-year effects and
-  `log(exposure)` (population) as offset. It borrows strength across many short, small
-  series. The predictive distribution is negative binomial: NB2 dispersion by moments from
-  the Poisson fit (Cameron & Trivedi), plus the delta-method variance of the log mean, so
-  a far horizon is wider than a near one.
+- `ets`: additive errors, additive damped trend, additive season when the series has at
+  least two full seasons; the smoothing parameters by least squares over a grid, for all
+  series at once (`_ets_many`: one array recursion, no statsmodels); analytic prediction
+  variance. Fitted only on series with at least `ETS_MIN_LENGTH` periods and a mean of
+  `ETS_MIN_MEAN` or more: additive Gaussian smoothing is the wrong model for small
+  zero-heavy counts.
+- `combination`: the equal-weight mean of seasonal naive, drift and ETS (those fitted),
+  normal with the mean of their sds: combinations beat selection in the M4 competition.
+- `pooled_glm`: one Poisson GLM per pool (a service, across its districts; two series at
+  least) with a log-link: series (district) effects, a common linear trend,
+  period-of-year effects and `log(exposure)` (population) as offset. It borrows strength
+  across many short, small series. The predictive distribution is negative binomial: NB2
+  dispersion by moments from the Poisson fit (Cameron & Trivedi), plus the delta-method
+  variance of the log mean, so a far horizon is wider than a near one.
 
 The normal models' sd is floored at sqrt(mean) (Poisson noise: the series are counts);
 quantiles are clipped at 0 (counts are never negative) and come from one distribution per
 period, so they never cross. A series of zeros only is forecast as zeros (`model` =
 `zeros`).
 
-Choice (`select="pool"`, the default): a model's score is the mean absolute error of its
-median over `selection_folds` rolling-origin folds of the same horizon at the end of the
-history, summed over the series of a pool (seasonal naive standing in where the model
-cannot be fitted); the pool's winner serves every series of the pool where it can be
-fitted. `select="series"` chooses per series instead: measured worse on small counts,
-where one fold of one series is mostly noise. Ties go to the simpler model (`MODELS`
-order). Without a selection fold a series gets `pooled_glm` when its pool has other
-series, else `seasonal_naive`. The chosen model's interval is then calibrated: widened by
-the factor that makes its central 80% interval cover 80% of the selection folds' actuals
-(pooled per pool), never narrowed.
+Choice, per lead (`select="pool"`, the default): every model is forecast from several
+selection origins before the forecast origin (`selection_folds` of them: 1, 1 + k,
+1 + 2k, ... periods back, each forecast only up to the origin); for each lead bucket
+(`LEAD_BUCKETS`: 1, 2-3, 4-6, 7-12, 13-24, 25+) a model's score is the mean absolute
+error of its median at those leads, summed over the series of a pool (seasonal naive
+standing in where the model cannot be fitted); the pool's winner for the bucket serves
+every series of the pool where it can be fitted. Where a bucket has fewer than
+`SELECTION_MIN_ERRORS` errors behind it (a short series), the combination serves instead.
+`select="series"` chooses per series. Ties go to the simpler model (`MODELS` order). The
+chosen model's interval is then calibrated per lead bucket: widened by the factor that
+makes its central 80% interval cover 80% of the selection folds' actuals (pooled per
+pool), never narrowed.
 
 Gaps: a period missing inside a series is unknown, not zero. The per-series models see it
 linearly interpolated; the GLM leaves the row out; scores skip it. A series that starts
@@ -226,19 +231,39 @@ class Predictive:
 
 
 def _nbinom_ppf(q: np.ndarray, mu: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    from scipy import stats
+    """The NB2 (Poisson when alpha < 1e-8) quantile: the least k whose CDF reaches q, by
+    bisection on the CDF of all values at once (scipy.special only: scipy.stats costs
+    the plan command a second to import)."""
+    from scipy.special import betainc, pdtr
 
     mu = np.maximum(np.asarray(mu, dtype=float), 0.0)
     alpha = np.asarray(alpha, dtype=float)
-    q, mu, alpha = np.broadcast_arrays(q, mu, alpha)
+    q, mu, alpha = (np.array(a, dtype=float) for a in np.broadcast_arrays(q, mu, alpha))
     out = np.zeros(q.shape)
-    poisson = (alpha < 1e-8) & (mu > 0)
-    neg_bin = (alpha >= 1e-8) & (mu > 0)
-    if poisson.any():
-        out[poisson] = stats.poisson.ppf(q[poisson], mu[poisson])
-    if neg_bin.any():
-        size = 1.0 / alpha[neg_bin]
-        out[neg_bin] = stats.nbinom.ppf(q[neg_bin], size, size / (size + mu[neg_bin]))
+    active = (mu > 0) & (q > 0)
+    if not active.any():
+        return out
+    qa, ma, aa = q[active], mu[active], alpha[active]
+    poisson = aa < 1e-8
+    size = 1.0 / np.maximum(aa, 1e-8)
+    prob = size / (size + ma)
+
+    def cdf(k: np.ndarray) -> np.ndarray:
+        return np.where(poisson, pdtr(k, ma), betainc(size, k + 1.0, prob))
+
+    hi = np.ceil(ma + 12.0 * np.sqrt(ma + np.where(poisson, 0.0, aa) * ma**2)) + 10.0
+    for _ in range(64):  # make sure the CDF reaches q at hi
+        short = cdf(hi) < qa
+        if not short.any():
+            break
+        hi = np.where(short, 2.0 * hi, hi)
+    lo = np.full(hi.shape, -1.0)  # the CDF below 0 is 0 < q
+    while np.any(hi - lo > 1):
+        mid = np.floor((lo + hi) / 2.0)
+        reached = cdf(mid) >= qa
+        hi = np.where(reached, mid, hi)
+        lo = np.where(reached, lo, mid)
+    out[active] = hi
     return out
 
 
