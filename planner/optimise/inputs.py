@@ -343,37 +343,44 @@ def _eligibility(
 
 def _blocks(demand: pd.DataFrame, aggregate: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per service, group months into blocks of identical demand (or one block per month)."""
-    rows = []
+    pieces: dict[str, list[np.ndarray]] = {name: [] for name in ("district", "service", "block")}
+    months: list[np.ndarray] = []
+    values: list[np.ndarray] = []
     block_rows = []
     for service_id, frame in demand.groupby("service_id", sort=True):
         table = frame.pivot(index="district_id", columns="period", values="demand").fillna(0.0)
         table = table.reindex(sorted(table.columns), axis=1)
-        groups: dict[object, list[str]] = {}
-        for period in table.columns:
-            key = tuple(table[period].to_numpy()) if aggregate else period
-            groups.setdefault(key, []).append(period)
+        matrix = table.to_numpy(float)  # districts x periods
+        districts = table.index.astype(str).to_numpy()
+        groups: dict[object, list[int]] = {}
+        for j, period in enumerate(table.columns):
+            key = matrix[:, j].tobytes() if aggregate else period
+            groups.setdefault(key, []).append(j)
         for members in groups.values():
-            label = _block_label(members)
-            block_rows.append((service_id, label, len(members), ";".join(members)))
-            column = table[members[0]]
-            positive = column[column > 0]
-            rows.append(
-                pd.DataFrame(
-                    {
-                        "district_id": positive.index.astype(str),
-                        "service_id": service_id,
-                        "block": label,
-                        "months": len(members),
-                        "demand": positive.to_numpy(float),
-                    }
-                )
-            )
+            periods = [str(table.columns[j]) for j in members]
+            label = _block_label(periods)
+            block_rows.append((service_id, label, len(members), ";".join(periods)))
+            column = matrix[:, members[0]]
+            positive = column > 0
+            count = int(positive.sum())
+            pieces["district"].append(districts[positive])
+            pieces["service"].append(np.full(count, str(service_id), dtype=object))
+            pieces["block"].append(np.full(count, label, dtype=object))
+            months.append(np.full(count, len(members), dtype=int))
+            values.append(column[positive])
     columns = ["district_id", "service_id", "block", "months", "demand"]
-    block_demand = (
-        pd.concat(rows, ignore_index=True)[columns]
-        if rows
-        else pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    )
+    if block_rows:
+        block_demand = pd.DataFrame(
+            {
+                "district_id": np.concatenate(pieces["district"]).astype(str),
+                "service_id": np.concatenate(pieces["service"]).astype(str),
+                "block": np.concatenate(pieces["block"]).astype(str),
+                "months": np.concatenate(months).astype(int),
+                "demand": np.concatenate(values).astype(float),
+            }
+        )
+    else:
+        block_demand = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     block_demand = block_demand.astype(
         {"district_id": str, "service_id": str, "block": str, "months": int, "demand": float}
     )
