@@ -106,6 +106,8 @@ def test_import_twice_needs_replace(
     assert main(["import", "--replace", str(path)]) == 0
     after = table_counts(database)
     assert after.pop("audit_event") == before.pop("audit_event") + 1  # the replace is audited
+    # issue 19: the replaced capacity rows are kept in the archive, with their as_of
+    assert after.pop("capacity_archive") == before.pop("capacity_archive") + before["capacity"]
     assert after == before
 
 
