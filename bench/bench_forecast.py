@@ -150,7 +150,7 @@ def haven_forecasts(
         runs = [("haven", fc.forecast(train, HORIZON, (0.1, 0.5, 0.9)))]
         if components:
             every = fc.forecast(train, HORIZON, (0.1, 0.5, 0.9), all_models=True)
-            runs += [(f"haven {m}", frame) for m, frame in every.groupby("model")]
+            runs += [(f"haven {m}", f) for m, f in every.groupby("model") if m != "zeros"]
         for name, out in runs:
             out = out.copy()
             out["lead"] = out.groupby("series_id").cumcount() + 1
