@@ -229,12 +229,20 @@ class KeptModel:
     changes them too. `solve` starts from the last basis (or from `set_start`'s values).
     """
 
-    def __init__(self, model: HavenModel) -> None:
-        highs = getattr(model.problem, "solverModel", None)
+    def __init__(self, model: HavenModel, highs: highspy.Highs | None = None) -> None:
+        highs = highs if highs is not None else getattr(model.problem, "solverModel", None)
         if not isinstance(highs, highspy.Highs):
             raise ValueError("no HiGHS model is kept on this model: solve it with HiGHS first")
         self._model = model
         self._highs = highs
+
+    def copy(self) -> KeptModel:
+        """A second HiGHS model with the same columns, rows, bounds and options, to change and
+        solve on its own (in another thread: highspy releases the GIL while HiGHS runs)."""
+        twin = highspy.Highs()
+        twin.passOptions(self._highs.getOptions())
+        twin.passModel(self._highs.getModel())
+        return KeptModel(self._model, twin)
 
     @staticmethod
     def of(model: HavenModel | None) -> KeptModel | None:

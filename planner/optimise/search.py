@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -99,33 +100,37 @@ def search(
     integers = [v for v in model.columns() if v.cat == pulp.LpInteger]
     kept.relax_integers()
     lp_seconds = max(time_limit_s, MIN_LP_SECONDS)
-
-    started = time.perf_counter()
-    lp = _timed(kept, lp_seconds)
-    times["relaxation"] = time.perf_counter() - started
-    result = SearchResult(run=_run(lp, version), relaxed_run=_run(lp, version), times=times)
+    candidates: list[Candidate] = []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # The baselines need no relaxation: they run on a copy of the LP in another thread
+        # (HiGHS runs without Python's lock) while this one solves the relaxation, the
+        # diagnosis and the rounding.
+        started = time.perf_counter()
+        fixed = [
+            (name, capacity_values(model, baseline_rules.baseline_units(model.inputs, name)))
+            for name in (baseline_rules.BASELINES if baselines else ())
+        ]
+        pending = pool.submit(_baseline_runs, kept.copy(), fixed, lp_seconds) if fixed else None
+        lp, lp_values, result = _relaxation(model, kept, version, lp_seconds, diagnostics)
+        if lp_values is not None and integers:
+            started_rounding = time.perf_counter()
+            lp_bound = float(lp.objective or 0.0)
+            candidates += _rounded(
+                model, kept, lp_values, lp_seconds, lambda value: _gap(value, lp_bound) <= mip_gap
+            )
+            result.times["rounding"] = time.perf_counter() - started_rounding
+        if pending is not None:
+            runs = pending.result()
+            result.baselines = _baselines(model, runs, candidates, result.coverages)
+            result.findings += tuple(
+                Finding(F.BASELINE_UNFINISHED, baseline=b.name, limit=lp_seconds)
+                for b in result.baselines
+                if b.totals is None
+            )
+            result.times["baselines"] = time.perf_counter() - started
+    result.times = {**times, **result.times}
     if lp.status == "infeasible":  # no plan at all: nothing else to try
         return result
-    lp_values = kept.values() if lp.optimal else None
-    if diagnostics:
-        _diagnose(model, kept, result, lp_seconds, solved=lp.optimal)
-    candidates: list[Candidate] = []
-    if baselines:
-        started = time.perf_counter()
-        result.baselines = _baselines(model, kept, lp_seconds, candidates, result.coverages)
-        result.findings += tuple(
-            Finding(F.BASELINE_UNFINISHED, baseline=b.name, limit=lp_seconds)
-            for b in result.baselines
-            if b.totals is None
-        )
-        times["baselines"] = time.perf_counter() - started
-    if lp_values is not None and integers:
-        started = time.perf_counter()
-        lp_bound = float(lp.objective or 0.0)
-        candidates += _rounded(
-            model, kept, lp_values, lp_seconds, lambda value: _gap(value, lp_bound) <= mip_gap
-        )
-        times["rounding"] = time.perf_counter() - started
     _free(model, kept)
     if lp_values is not None and not integers:  # a pure LP: the relaxation is the plan
         candidates = [Candidate("mip", float(lp.objective or 0.0), lp_values)]
@@ -135,7 +140,7 @@ def search(
     if integers and (best is None or bound is None or _gap(best.objective, bound) > mip_gap):
         started = time.perf_counter()
         mip, best = _mip(kept, integers, best, time_limit_s)
-        times["mip"] = time.perf_counter() - started
+        result.times["mip"] = time.perf_counter() - started
     if best is None:  # neither the MIP nor any rule found a plan in time
         result.run = _run(mip if mip is not None else lp, version)
         return result
@@ -145,6 +150,22 @@ def search(
     if result.run.status == "time_limit" and best.source in baseline_rules.BASELINES:
         result.findings += (Finding(F.PLAN_IS_BASELINE, baseline=best.source, limit=time_limit_s),)
     return result
+
+
+def _relaxation(
+    model: HavenModel, kept: KeptModel, version: str, seconds: float, diagnostics: bool
+) -> tuple[HighsResult, np.ndarray | None, SearchResult]:
+    """The LP relaxation (its values when solved) and, with `diagnostics`, what it says."""
+    started = time.perf_counter()
+    lp = _timed(kept, seconds)
+    times = {"relaxation": time.perf_counter() - started}
+    result = SearchResult(run=_run(lp, version), relaxed_run=_run(lp, version), times=times)
+    if lp.status == "infeasible":
+        return lp, None, result
+    lp_values = kept.values() if lp.optimal else None
+    if diagnostics:
+        _diagnose(model, kept, result, seconds, solved=lp.optimal)
+    return lp, lp_values, result
 
 
 def _diagnose(
@@ -180,30 +201,49 @@ def _timed(kept: KeptModel, seconds: float, *, relaxed: bool = True) -> HighsRes
     return kept.solve(relaxed=relaxed)
 
 
+@dataclass(frozen=True, eq=False)
+class _BaselineRun:
+    name: str
+    status: str
+    objective: float | None
+    values: np.ndarray | None
+
+
+def _baseline_runs(
+    twin: KeptModel, fixed: list[tuple[str, list[tuple[pulp.LpVariable, float]]]], seconds: float
+) -> list[_BaselineRun]:
+    """Each baseline's capacity columns fixed on `twin` (a copy of the LP, warm from the
+    last baseline's basis) and solved: HiGHS calls only, for another thread."""
+    runs = []
+    for name, columns in fixed:
+        twin.fix_columns(columns)
+        run = _timed(twin, seconds)
+        solved = run.optimal and run.objective is not None
+        values = twin.values() if solved else None
+        runs.append(_BaselineRun(name, run.status, run.objective if solved else None, values))
+    return runs
+
+
 def _baselines(
     model: HavenModel,
-    kept: KeptModel,
-    time_limit_s: float,
+    runs: list[_BaselineRun],
     candidates: list[Candidate],
     coverages: dict[str, pd.DataFrame],
 ) -> Baselines:
-    """Each baseline rule with the plan's capacity columns fixed to its units, on the kept
-    LP (warm from the last basis); each finished one is a candidate plan too."""
+    """The baselines' totals (and coverage) from their runs; each finished one is a
+    candidate plan too."""
     inputs = model.inputs
     results = []
-    for name in baseline_rules.BASELINES:
-        fixed = capacity_values(model, baseline_rules.baseline_units(inputs, name))
-        kept.fix_columns(fixed)
-        run = _timed(kept, time_limit_s)
-        if not run.optimal or run.objective is None:
-            results.append(BaselineResult(name, run.status))
+    for run in runs:
+        if run.values is None or run.objective is None:
+            results.append(BaselineResult(run.name, run.status))
             continue
-        values = kept.values()
-        candidates.append(Candidate(name, run.objective, values))
-        funding, capacity, coverage = plan_tables(model, solution_from_values(model, values))
+        candidates.append(Candidate(run.name, run.objective, run.values))
+        solution = solution_from_values(model, run.values)
+        funding, capacity, coverage = plan_tables(model, solution)
         totals = {**plan_totals(inputs, funding, capacity, coverage), "objective": run.objective}
-        results.append(BaselineResult(name, run.status, Totals.from_dict(totals)))
-        coverages[name] = coverage
+        results.append(BaselineResult(run.name, "optimal", Totals.from_dict(totals)))
+        coverages[run.name] = coverage
     return Baselines(tuple(results))
 
 
