@@ -30,7 +30,7 @@ from service import plans as plan_service
 from service.access import Actor
 from ui import charts
 from ui.chart_locale import localised
-from ui.layout import money
+from ui.layout import in_language, money
 
 OPTIMISED = N_("Optimised")  # the plan's row among the baselines (planner.plan_tables)
 
@@ -116,23 +116,25 @@ def signed(value: float) -> str:
 def draw_baselines(plan: Plan, book: NameBook | None = None) -> None:
     table = comparison_with_baselines(plan)  # plan names in English (planner.report's N_ marks)
     table["plan"] = [t(OPTIMISED if name == "Optimised" else name) for name in table["plan"]]
+    book = book or NameBook()
     st.dataframe(
-        table,
+        # Numbers and money in the app's language and the city's currency (a column format
+        # of Streamlit's would follow the browser's language, and "dollar" any currency).
+        in_language(
+            table,
+            numbers={"served": 0, "unmet": 0, "weighted_unmet": 0},
+            money={"money_spent": book.currency},
+        ),
         hide_index=True,
         column_config={
             "plan": t("Plan"),
-            "served": st.column_config.NumberColumn(
-                t("Served (units)"), format="localized", step=1
-            ),
-            "unmet": st.column_config.NumberColumn(t("Unmet (units)"), format="localized", step=1),
+            "served": st.column_config.NumberColumn(t("Served (units)")),
+            "unmet": st.column_config.NumberColumn(t("Unmet (units)")),
             "coverage": st.column_config.NumberColumn(t("Coverage"), format="percent"),
-            "weighted_unmet": st.column_config.NumberColumn(
-                t("Weighted unmet"), format="localized", step=1
-            ),
-            "money_spent": st.column_config.NumberColumn(t("Money spent"), format="dollar", step=1),
+            "weighted_unmet": st.column_config.NumberColumn(t("Weighted unmet")),
+            "money_spent": st.column_config.NumberColumn(t("Money spent")),
         },
     )
-    book = book or NameBook()
     for result in plan.baselines:
         if result.totals is not None:
             note = words.unspent_note(result.name, result.totals, book)
@@ -278,13 +280,11 @@ def draw_maps(plan: Plan, package: CityPackage, book: NameBook | None = None) ->
     if changes is not None:
         right.markdown(t("**Largest gains in coverage**"))
         right.dataframe(
-            changes.head(12),
+            in_language(changes.head(12), numbers={"demand": 0}),
             hide_index=True,
             column_config={
                 "name": t("District"),
-                "demand": st.column_config.NumberColumn(
-                    t("Demand (units)"), format="localized", step=1
-                ),
+                "demand": st.column_config.NumberColumn(t("Demand (units)")),
                 "before": st.column_config.NumberColumn(t("Before"), format="percent"),
                 "after": st.column_config.NumberColumn(t("After"), format="percent"),
                 "change_points": st.column_config.NumberColumn(
@@ -319,19 +319,18 @@ def draw_out_of_reach(plan: Plan, package: CityPackage, book: NameBook) -> None:
     )
     right.markdown(t("**Out of reach, and the nearest agency that offers it**"))
     right.dataframe(
-        cells.drop(columns=["district_id"]),
+        in_language(
+            cells.drop(columns=["district_id"]),
+            numbers={"unmet": 0, "distance_km": 1, "radius_km": 0},
+        ),
         hide_index=True,
         column_config={
             "district": t("District"),
             "service": t("Service"),
-            "unmet": st.column_config.NumberColumn(t("Unmet (units)"), format="localized", step=1),
+            "unmet": st.column_config.NumberColumn(t("Unmet (units)")),
             "nearest": t("Nearest agency beyond the radius"),
-            "distance_km": st.column_config.NumberColumn(
-                t("Distance (km)"), format="localized", step=0.1
-            ),
-            "radius_km": st.column_config.NumberColumn(
-                t("Radius (km)"), format="localized", step=1
-            ),
+            "distance_km": st.column_config.NumberColumn(t("Distance (km)")),
+            "radius_km": st.column_config.NumberColumn(t("Radius (km)")),
         },
     )
 

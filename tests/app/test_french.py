@@ -139,6 +139,17 @@ def test_plan_in_french(french: str) -> None:
     assert any("est entièrement dépensé" in m or "est à pleine capacité" in m for m in limits)
     baselines = next(d.value for d in app.dataframe if "plan" in d.value.columns)
     assert list(baselines["plan"])[:2] == ["Optimisé", "Statu quo (aucun nouveau fonds)"]
+    # The baselines' table writes its numbers in French and its money in the city's
+    # currency (it used Streamlit's browser-locale and "dollar" formats).
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    table = next(d for d in app.dataframe if "money_spent" in d.value.columns)
+    shown = convert_arrow_bytes_to_pandas_df(table.proto.arrow_data.styler.display_values)
+    columns = list(table.value.columns)
+    served = shown.iloc[:, columns.index("served")].astype(str)
+    assert all(NNBSP in text and "," not in text for text in served), list(served)
+    spent = shown.iloc[:, columns.index("money_spent")].astype(str)
+    assert all(text.endswith("\u00a0$") for text in spent), list(spent)
 
 
 # --- Every page in French: no string the table translates is shown in English ----------------
