@@ -21,6 +21,7 @@ from service import access
 from service.access import Action, Actor
 from ui import data_admin
 from ui.data import city_names, data_version, run_plan
+from ui.layout import in_language
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -323,13 +324,16 @@ def draw_capacity_status(actor: Actor, city: str) -> None:
             )
         )
         st.dataframe(  # names as data, never as Markdown (issue 13)
-            flagged[["agency", "funded", "capacity", "gap", "gap_share"]],
+            in_language(
+                flagged[["agency", "funded", "capacity", "gap", "gap_share"]],
+                numbers={"funded": 0, "capacity": 0, "gap": 0},
+            ),
             hide_index=True,
             column_config={
                 "agency": t("Agency"),
-                "funded": st.column_config.NumberColumn(t("Funded"), format="localized"),
-                "capacity": st.column_config.NumberColumn(t("In service"), format="localized"),
-                "gap": st.column_config.NumberColumn(t("Out of service"), format="localized"),
+                "funded": st.column_config.NumberColumn(t("Funded")),
+                "capacity": st.column_config.NumberColumn(t("In service")),
+                "gap": st.column_config.NumberColumn(t("Out of service")),
                 "gap_share": st.column_config.NumberColumn(
                     t("Share of funded units"), format="percent"
                 ),
@@ -361,17 +365,20 @@ def draw_capacity_status(actor: Actor, city: str) -> None:
         ]
     ]
     st.dataframe(
-        table.sort_values(["stale", "age_days"], ascending=False, na_position="first"),
+        in_language(
+            table.sort_values(["stale", "age_days"], ascending=False, na_position="first"),
+            numbers={"funded": 1, "capacity": 1, "occupied": 1, "free": 1, "age_days": 0},
+        ),
         hide_index=True,
         column_config={
             "agency": t("Agency"),
             "service": t("Service"),
-            "funded": st.column_config.NumberColumn(t("Funded"), format="localized"),
-            "capacity": st.column_config.NumberColumn(t("In service"), format="localized"),
-            "occupied": st.column_config.NumberColumn(t("Occupied"), format="localized"),
-            "free": st.column_config.NumberColumn(t("Free now"), format="localized"),
+            "funded": st.column_config.NumberColumn(t("Funded")),
+            "capacity": st.column_config.NumberColumn(t("In service")),
+            "occupied": st.column_config.NumberColumn(t("Occupied")),
+            "free": st.column_config.NumberColumn(t("Free now")),
             "as_of": st.column_config.DateColumn(t("As of")),
-            "age_days": st.column_config.NumberColumn(t("Age (days)"), format="localized"),
+            "age_days": st.column_config.NumberColumn(t("Age (days)")),
             "stale": st.column_config.CheckboxColumn(
                 t("Stale (older than {days} days)", days=status.stale_after_days)
             ),

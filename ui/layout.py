@@ -63,6 +63,8 @@ def money(amount: float, currency: str) -> str:
 def _number_text(value: object, *, decimals: int, language: str) -> str:
     if not isinstance(value, int | float) or value != value:  # None, NaN: an empty cell
         return ""
+    if float(value).is_integer():  # 24 beds, not "24.0"; 37.5 hours keep their decimal
+        decimals = 0
     return fmt_number(float(value), decimals, language=language)
 
 

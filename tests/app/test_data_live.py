@@ -65,6 +65,14 @@ def test_the_data_page_shows_live_capacity_quality_and_hotline(live_city: str) -
     a1 = levels[levels["agency"] == "Safe Harbor House"].iloc[0]
     assert (a1["funded"], a1["capacity"], a1["free"]) == (30, 24, 2)
     assert str(a1["as_of"]) == "2026-01-01"
+    # Drawn in the app's language (a Styler's text), not the browser's locale; whole units
+    # without decimals.
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    drawn = next(d for d in app.dataframe if "free" in d.value.columns)
+    shown = convert_arrow_bytes_to_pandas_df(drawn.proto.arrow_data.styler.display_values)
+    column = list(drawn.value.columns).index("funded")
+    assert "30" in shown.iloc[:, column].astype(str).tolist()
     scores = next(f for f in frames if "agency" in f.columns and "score" in f.columns)
     assert set(scores["agency"]) == {
         "Safe Harbor House",
