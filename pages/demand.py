@@ -13,7 +13,7 @@ from ui.auth import actor_allowed
 from ui.chart_locale import localised
 from ui.data import backtest, demand_fan, forecast_per_resident, visible_package
 from ui.hidden_view import draw_plan_offer, read_uploaded_lists
-from ui.layout import require_city
+from ui.layout import in_language, require_city
 from ui.navigation import through_the_app
 
 through_the_app()
@@ -102,18 +102,16 @@ st.caption(
     )
 )
 st.dataframe(
-    table,
+    in_language(table, numbers={"n": 0, "mase": 3, "bias": 2, "bias_pct": 1, "series_won": 0}),
     hide_index=True,
     column_config={
         "model": t("Model"),
-        "n": st.column_config.NumberColumn(t("Months scored"), format="localized", step=1),
-        "mase": st.column_config.NumberColumn(t("MASE"), format="localized", step=0.001),
-        "bias": st.column_config.NumberColumn(t("Bias (cases)"), format="localized", step=0.01),
-        "bias_pct": st.column_config.NumberColumn(t("Bias (%)"), format="localized", step=0.1),
+        "n": st.column_config.NumberColumn(t("Months scored")),
+        "mase": st.column_config.NumberColumn(t("MASE")),
+        "bias": st.column_config.NumberColumn(t("Bias (cases)")),
+        "bias_pct": st.column_config.NumberColumn(t("Bias (%)")),
         "coverage": st.column_config.NumberColumn(t("80% interval coverage"), format="percent"),
-        "series_won": st.column_config.NumberColumn(
-            t("Series chosen for"), format="localized", step=1
-        ),
+        "series_won": st.column_config.NumberColumn(t("Series chosen for")),
     },
 )
 
