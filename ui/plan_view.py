@@ -513,23 +513,26 @@ def draw_robust(
         )
     )
     st.dataframe(
-        comparison_table(comparison, scenario.demand_quantile),
+        in_language(
+            comparison_table(comparison, scenario.demand_quantile),
+            numbers={
+                "units_added": 1,
+                "expected_weighted_unmet": 0,
+                "p90_weighted_unmet": 0,
+                "expected_unmet": 0,
+            },
+            money={"money_spent": package.city.currency},
+        ),
         hide_index=True,
         column_config={
             "plan": t("Plan"),
-            "money_spent": st.column_config.NumberColumn(t("Money spent"), format="dollar", step=1),
-            "units_added": st.column_config.NumberColumn(
-                t("Units added"), format="localized", step=0.1
-            ),
-            "expected_weighted_unmet": st.column_config.NumberColumn(
-                t("Weighted unmet, expected"), format="localized", step=1
-            ),
+            "money_spent": st.column_config.NumberColumn(t("Money spent")),
+            "units_added": st.column_config.NumberColumn(t("Units added")),
+            "expected_weighted_unmet": st.column_config.NumberColumn(t("Weighted unmet, expected")),
             "p90_weighted_unmet": st.column_config.NumberColumn(
-                t("Weighted unmet, bad year (P90)"), format="localized", step=1
+                t("Weighted unmet, bad year (P90)")
             ),
-            "expected_unmet": st.column_config.NumberColumn(
-                t("Unmet (units), expected"), format="localized", step=1
-            ),
+            "expected_unmet": st.column_config.NumberColumn(t("Unmet (units), expected")),
         },
     )
     robust_plan = comparison.robust.plan
