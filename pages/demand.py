@@ -8,7 +8,7 @@ from planner.hidden import estimate_hidden
 from planner.i18n import fmt_number, t
 from planner.problems import InvalidInput
 from service.access import Action, can
-from ui import charts
+from ui import charts, data_view
 from ui.auth import actor_allowed
 from ui.chart_locale import localised
 from ui.data import backtest, demand_fan, forecast_per_resident, visible_package
@@ -114,6 +114,9 @@ st.dataframe(
         "series_won": st.column_config.NumberColumn(t("Series chosen for")),
     },
 )
+
+st.subheader(t("Hotline contacts"))
+data_view.draw_hotline(actor, city)  # trends beside demand; small counts as for this reader
 
 st.subheader(t("The hidden population"))
 st.caption(

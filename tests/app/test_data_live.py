@@ -128,3 +128,13 @@ def test_the_plan_says_verify_before_you_fund(live_city: str) -> None:
     table = app.dataframe[0].value
     assert table.loc[0, "agency"] == "Hennepin Legal Aid Clinic"
     assert "capacity last updated" in table.loc[0, "why"]
+
+
+def test_the_demand_page_shows_hotline_contacts(live_city: str) -> None:
+    """Issue 19: contacts and referrals beside demand, on the Demand page, with small counts
+    as for this reader."""
+    app = AppTest.from_file(str(ROOT / "pages/demand.py"), default_timeout=180).run()
+    assert not app.exception
+    assert "Hotline contacts" in [h.value for h in app.subheader]
+    contacts = next(d.value for d in app.dataframe if "phone" in d.value.columns)
+    assert contacts.loc["2026-01", "chat"] == "2"  # an analyst reads exact counts
