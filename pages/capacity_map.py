@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from planner.capacity_levels import STALE_AFTER_DAYS
 from planner.i18n import N_, t
 from planner.schema import AGENCY_KINDS
 from service.access import Action, can
@@ -81,7 +82,14 @@ st.caption(
 )
 
 st.subheader(t("Agencies and their capacity"))
-st.caption(t("Capacity in each service's own unit per month. Locations are not listed here."))
+st.caption(
+    t(
+        "Capacity in each service's own unit per month, as of the oldest of each agency's "
+        "figures; stale when one is older than {days} days or undated. Locations are not "
+        "listed here.",
+        days=STALE_AFTER_DAYS,
+    )
+)
 st.dataframe(
     shown.agencies,
     hide_index=True,
@@ -90,5 +98,9 @@ st.dataframe(
         "name": t("Agency"),
         "kind": t("Kind of agency"),
         "district": t("District"),
+        "as_of": st.column_config.DateColumn(t("As of")),
+        "stale": st.column_config.CheckboxColumn(
+            t("Stale (older than {days} days)", days=STALE_AFTER_DAYS)
+        ),
     },
 )

@@ -121,10 +121,26 @@ def district_measures(package: CityPackage) -> pd.DataFrame:
     return table
 
 
-def capacity_by_agency(package: CityPackage) -> pd.DataFrame:
+def capacity_by_agency(package: CityPackage, today: date | None = None) -> pd.DataFrame:
     """One row per agency, one column per service name: current capacity in that service's
-    units. Coordinates are left out: this table is safe to show to every role."""
+    units, then `as_of` (the oldest date among the agency's current figures, None when one
+    is undated) and `stale` (one of them older than STALE_AFTER_DAYS, or undated).
+    Coordinates are left out: this table is safe to show to every role."""
+    from planner.capacity_levels import capacity_levels
+
     capacity = package.current_capacity()
+    levels = capacity_levels(package, today or date.today())
+    dated = levels.assign(when=pd.to_datetime(levels["as_of"], errors="coerce"))
+    freshness = dated.groupby("agency_id").agg(
+        oldest=("when", "min"), undated=("when", lambda v: v.isna().any()), stale=("stale", "any")
+    )
+    as_of = [
+        None if undated or pd.isna(oldest) else oldest.date()
+        for oldest, undated in zip(freshness["oldest"], freshness["undated"], strict=True)
+    ]
+    freshness = pd.DataFrame(
+        {"as_of": as_of, "stale": freshness["stale"].astype(bool)}, index=freshness.index
+    )
     names = package.services.set_index("service_id")["name"]
     wide = capacity.pivot_table(
         index="agency_id", columns="service_id", values="capacity", aggfunc="sum"
@@ -134,7 +150,8 @@ def capacity_by_agency(package: CityPackage) -> pd.DataFrame:
     districts = package.districts.set_index("district_id")["name"].rename("district")
     agencies = package.agencies.set_index("agency_id")[["name", "kind", "district_id"]]
     agencies = agencies.join(districts, on="district_id").drop(columns="district_id")
-    return agencies.join(wide, how="left").reset_index().rename(columns={"agency_id": "id"})
+    table = agencies.join(wide, how="left").join(freshness, how="left")
+    return table.reset_index().rename(columns={"agency_id": "id"})
 
 
 def district_service_measures(

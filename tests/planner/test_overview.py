@@ -70,3 +70,28 @@ def test_without_a_forecast_the_trend_is_the_observed_gap() -> None:
     assert forecast.empty
     trend = gap_trend(package, forecast)
     assert len(trend) > 0 and trend["observed"].all()
+
+
+def test_capacity_by_agency_carries_its_as_of_date_and_stale_mark(tmp_path) -> None:
+    """Issue 19: every capacity figure carries its as-of date and a stale mark, the capacity
+    map's agency table too (the oldest of an agency's current figures)."""
+    from datetime import date
+
+    from planner.overview import capacity_by_agency
+    from planner.package import read_package
+    from tests.package_factory import write_tiny_package
+
+    package = read_package(write_tiny_package(tmp_path / "city"))
+    current = package.current_capacity()
+    dates = pd.to_datetime(current["as_of"], errors="coerce")
+    newest = dates.max().date()
+    fresh = capacity_by_agency(package, today=newest)
+    assert {"as_of", "stale"} <= set(fresh.columns)
+    for agency_id, rows in current.assign(when=dates).groupby("agency_id"):
+        row = fresh[fresh["id"] == agency_id].iloc[0]
+        if rows["when"].isna().any():
+            assert row["as_of"] is None and row["stale"]
+        else:
+            assert row["as_of"] == rows["when"].min().date()
+    later = capacity_by_agency(package, today=date(newest.year + 1, newest.month, 1))
+    assert later["stale"].all()  # a year on, every figure is stale
