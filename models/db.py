@@ -99,6 +99,9 @@ MIGRATION_LOCK_KEY = 0x48617665  # "Have": any constant shared by every Haven pr
 """The PostgreSQL advisory lock that `upgrade_database` holds while it migrates."""
 
 
+_UPGRADE_LOCK = threading.RLock()
+
+
 def upgrade_database(engine_or_url: Engine | str | None = None) -> None:
     """Run every migration not yet applied (to head); a no-op on an up-to-date database.
 
@@ -109,7 +112,9 @@ def upgrade_database(engine_or_url: Engine | str | None = None) -> None:
     """
     config = alembic_config(engine_or_url)
     engine: Engine = config.attributes["engine"]
-    with engine.begin() as connection:
+    # Threads of one process migrate one after the other (a background worker and a request
+    # may both open a fresh SQLite file): the second finds the database at head.
+    with _UPGRADE_LOCK, engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(
                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
