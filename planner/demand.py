@@ -47,7 +47,8 @@ def history_months(package: CityPackage) -> int:
     """How many months the demand history spans, first to last (0 without history)."""
     if not len(package.demand):
         return 0
-    periods = pd.PeriodIndex(package.demand["period"].astype(str), freq="M")
+    distinct = package.demand["period"].astype(str).unique()  # a few dozen of 22,000 rows
+    periods = pd.PeriodIndex(distinct, freq="M")
     return int((periods.max() - periods.min()).n) + 1
 
 
