@@ -218,14 +218,19 @@ def by_version(
     return _store().cached(f"by_version:{kind}", (city_name, version, *params), load)
 
 
+def demand_params(scenario: Scenario) -> tuple[Hashable, ...]:
+    """What a plan's stored demand depends on besides the data: the horizon, the quantile
+    and the latent-demand factor (when not 1)."""
+    factor = scenario.demand_factor
+    params: tuple[Hashable, ...] = (scenario.horizon_months, scenario.demand_quantile)
+    return params if factor == 1.0 else (*params, f"latent{factor:.12g}")
+
+
 def package_demand(package: CityPackage, scenario: Scenario) -> pd.DataFrame:
     """The plan's demand for a package read from a folder or a zip (the command line's
     `plan`), stored on disk by the package's own fingerprint: a second plan on the same
     demand history reads it back (a fraction of a second) instead of forecasting again."""
-    factor = scenario.demand_factor
-    params: tuple[Hashable, ...] = (scenario.horizon_months, scenario.demand_quantile)
-    if factor != 1.0:
-        params = (*params, f"latent{factor:.12g}")
+    params = demand_params(scenario)
     where = folder()
 
     def make() -> pd.DataFrame:

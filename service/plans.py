@@ -108,15 +108,11 @@ def _exact_plan(city_name: str, version: str, scenario: Scenario) -> Plan:
 def _plan_demand(city_name: str, version: str, scenario: Scenario) -> pd.DataFrame:
     """The plan's demand (planner.demand.horizon_demand, latent demand included), on disk
     per horizon, quantile and latent-demand factor."""
-    factor = scenario.demand_factor
-    params: tuple[Any, ...] = (scenario.horizon_months, scenario.demand_quantile)
-    if factor != 1.0:
-        params = (*params, f"latent{factor:.12g}")
     return forecasts.stored(
         "horizon_demand",
         city_name,
         version,
-        params,
+        forecasts.demand_params(scenario),
         lambda: horizon_demand(
             store.exact_package(city_name, version),
             Scenario(

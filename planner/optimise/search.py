@@ -43,7 +43,7 @@ from planner.optimise.readback import (
     read_solution,
     solution_from_values,
 )
-from planner.optimise.solvers import SolverRun
+from planner.optimise.solvers import SolverRun, highs_run
 
 #: Whole units are rounded down from the relaxation with this tolerance (0.9999999 -> 1).
 ROUNDING_TOLERANCE = 1e-6
@@ -111,7 +111,7 @@ def search(
             for name in (baseline_rules.BASELINES if baselines else ())
         ]
         pending = pool.submit(_baseline_runs, kept.copy(), fixed, lp_seconds) if fixed else None
-        lp, lp_values, result = _relaxation(model, kept, version, lp_seconds, diagnostics)
+        lp, lp_values, result = _relaxation(model, kept, lp_seconds, diagnostics)
         if lp_values is not None and integers:
             started_rounding = time.perf_counter()
             lp_bound = float(lp.objective or 0.0)
@@ -142,7 +142,7 @@ def search(
         mip, best = _mip(kept, integers, best, time_limit_s)
         result.times["mip"] = time.perf_counter() - started
     if best is None:  # neither the MIP nor any rule found a plan in time
-        result.run = _run(mip if mip is not None else lp, version)
+        result.run = highs_run(mip if mip is not None else lp)
         return result
     result.source = best.source
     kept.write_values(best.values)
@@ -153,13 +153,13 @@ def search(
 
 
 def _relaxation(
-    model: HavenModel, kept: KeptModel, version: str, seconds: float, diagnostics: bool
+    model: HavenModel, kept: KeptModel, seconds: float, diagnostics: bool
 ) -> tuple[HighsResult, np.ndarray | None, SearchResult]:
     """The LP relaxation (its values when solved) and, with `diagnostics`, what it says."""
     started = time.perf_counter()
     lp = _timed(kept, seconds)
     times = {"relaxation": time.perf_counter() - started}
-    result = SearchResult(run=_run(lp, version), relaxed_run=_run(lp, version), times=times)
+    result = SearchResult(run=highs_run(lp), relaxed_run=highs_run(lp), times=times)
     if lp.status == "infeasible":
         return lp, None, result
     lp_values = kept.values() if lp.optimal else None
@@ -336,21 +336,6 @@ def _chosen(
         solve_s=0.0,
         readback_s=0.0,
         message=message,
-    )
-
-
-def _run(result: HighsResult, version: str) -> SolverRun:
-    return SolverRun(
-        status=result.status,
-        solver="highs",
-        version=version,
-        objective=result.objective,
-        bound=result.bound,
-        gap=result.gap,
-        handover_s=result.handover_s,
-        solve_s=result.solve_s,
-        readback_s=result.readback_s,
-        message=result.message,
     )
 
 

@@ -125,9 +125,7 @@ def _searched(
         plan = _no_plan(inputs, scenario, options, model, run, "highs", time_limit, times)
         return replace(plan, findings=plan.findings + found.findings)
     started = time.perf_counter()
-    solution = read_solution(model)
-    funding, capacity, coverage = plan_tables(model, solution)
-    assignments = assignments_table(model, solution)
+    funding, capacity, coverage, assignments = _read_back(model)
     times["readback"] = time.perf_counter() - started
     totals = Totals.from_dict(plan_totals(inputs, funding, capacity, coverage))
     diagnostics, diagnosed = explain.diagnose(
@@ -146,19 +144,16 @@ def _searched(
         beaten = not all(checks.values())
         if beaten and options.mip_gap > 0 and run.status == "optimal":
             return solve_inputs(inputs, scenario, replace(options, mip_gap=0.0))
-    return Plan(
-        scenario=scenario,
-        status=run.status,
-        solver="highs",
-        solver_version=run.version,
-        gap=run.gap,
-        objective=run.objective,
+    return _plan(
+        scenario,
+        run,
+        "highs",
+        model.size(),
+        totals,
         times=times,
-        size=model.size(),
         funding=funding,
         capacity_added=capacity,
         coverage=coverage,
-        totals=replace(totals, objective=run.objective),
         diagnostics=diagnostics,
         baselines=baselines,
         findings=inputs.notes + found.findings + diagnosed,
@@ -192,19 +187,16 @@ def _no_plan(
         )
         times["explain"] = time.perf_counter() - started
         diagnostics = replace(diagnostics, relaxed_cells=cells)
-    return Plan(
-        scenario=scenario,
-        status=run.status,
-        solver=solver,
-        solver_version=run.version,
-        gap=run.gap,
-        objective=run.objective,
+    return _plan(
+        scenario,
+        run,
+        solver,
+        model.size(),
+        totals,
         times=times,
-        size=model.size(),
         funding=funding,
         capacity_added=capacity,
         coverage=coverage,
-        totals=replace(totals, objective=run.objective),
         diagnostics=diagnostics,
         baselines=Baselines(),
         findings=inputs.notes + found,
@@ -239,9 +231,7 @@ def _solved_apart(
     if not run.has_plan:
         return _no_plan(inputs, scenario, options, model, run, solver, time_limit, times)
     started = time.perf_counter()
-    solution = read_solution(model)
-    funding, capacity, coverage = plan_tables(model, solution)
-    assignments = assignments_table(model, solution)
+    funding, capacity, coverage, assignments = _read_back(model)
     times["readback"] += time.perf_counter() - started
     totals = Totals.from_dict(plan_totals(inputs, funding, capacity, coverage))
     diagnostics = Diagnostics()
@@ -285,6 +275,33 @@ def _solved_apart(
         beaten = not all(checks.values())
         if beaten and options.mip_gap > 0:
             return solve_inputs(inputs, scenario, replace(options, mip_gap=0.0))
+    return _plan(
+        scenario,
+        run,
+        solver,
+        size,
+        totals,
+        times=times,
+        funding=funding,
+        capacity_added=capacity,
+        coverage=coverage,
+        diagnostics=diagnostics,
+        baselines=baselines,
+        findings=inputs.notes + found,
+        assignments=assignments,
+        status_quo_coverage=coverages.get("status_quo", pd.DataFrame()),
+    )
+
+
+def _plan(
+    scenario: Scenario,
+    run: SolverRun,
+    solver: str,
+    size: dict[str, int],
+    totals: Totals,
+    **tables: Any,
+) -> Plan:
+    """The Plan of `run`: its status, gap and objective (in the totals too), and the rest."""
     return Plan(
         scenario=scenario,
         status=run.status,
@@ -292,18 +309,19 @@ def _solved_apart(
         solver_version=run.version,
         gap=run.gap,
         objective=run.objective,
-        times=times,
         size=size,
-        funding=funding,
-        capacity_added=capacity,
-        coverage=coverage,
         totals=replace(totals, objective=run.objective),
-        diagnostics=diagnostics,
-        baselines=baselines,
-        findings=inputs.notes + found,
-        assignments=assignments,
-        status_quo_coverage=coverages.get("status_quo", pd.DataFrame()),
+        **tables,
     )
+
+
+def _read_back(
+    model: HavenModel,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """funding, capacity_added, coverage and assignments of the values on `model`."""
+    solution = read_solution(model)
+    funding, capacity, coverage = plan_tables(model, solution)
+    return funding, capacity, coverage, assignments_table(model, solution)
 
 
 def _zeros() -> Any:

@@ -71,7 +71,7 @@ def _run_highs(
     result = run_highs(
         model, time_limit_s=time_limit_s, mip_gap=mip_gap, relax=relax, options=options
     )
-    return _highs_run(result)
+    return highs_run(result)
 
 
 def resolve_relaxed_highs(model: HavenModel, time_limit_s: float) -> SolverRun:
@@ -86,7 +86,7 @@ def rerun_highs(model: HavenModel, time_limit_s: float, *, relaxed: bool) -> Sol
     kept = KeptModel(model)
     kept.set_time_limit(time_limit_s)
     result = kept.solve(relaxed=relaxed)
-    return _highs_run(replace(result, readback_s=kept.read_back()))
+    return highs_run(replace(result, readback_s=kept.read_back()))
 
 
 def refix_highs(
@@ -98,7 +98,8 @@ def refix_highs(
     return rerun_highs(model, time_limit_s, relaxed=True)
 
 
-def _highs_run(result: HighsResult) -> SolverRun:
+def highs_run(result: HighsResult) -> SolverRun:
+    """A HiGHS result as a `SolverRun` (HiGHS's version, the result's status and times)."""
     return SolverRun(
         status=result.status,
         solver="highs",
