@@ -74,17 +74,26 @@ def service_outlook(
     columns += ["capacity_units", "gap_units", "service"]
     if paths.empty:
         return pd.DataFrame(columns=columns)
-    services = package.services.set_index("service_id")
     keys = ["service_id", "period"]
     frame = city_demand(package, paths).rename(columns={"demand": "mean"})
     for q in quantiles:
         at_q = city_demand(package, paths, q).rename(columns={"demand": f"q{q:g}"})
         frame = frame.merge(at_q, on=keys)
+    return with_capacity(frame, package)[columns]
+
+
+def with_capacity(outlook: pd.DataFrame, package: CityPackage) -> pd.DataFrame:
+    """`service_outlook`'s table with `capacity_units`, `gap_units` and the `service`'s name
+    from `package` today: the demand columns depend on the demand history only, so a
+    capacity edit recomputes these columns, not the forecast (service/city.py stores the
+    rest by the history's fingerprint)."""
     capacity = package.current_capacity().groupby("service_id")["capacity"].sum()
-    frame["capacity_units"] = frame["service_id"].map(capacity).fillna(0.0)
+    names = package.services.set_index("service_id")["name"]
+    frame = outlook.copy()
+    frame["service"] = frame["service_id"].map(names)
+    frame["capacity_units"] = frame["service_id"].map(capacity).fillna(0.0).astype(float)
     frame["gap_units"] = frame["mean"] - frame["capacity_units"]
-    frame["service"] = frame["service_id"].map(services["name"])
-    return pd.DataFrame(frame[columns])
+    return frame
 
 
 def gap_trend(package: CityPackage, forecast: pd.DataFrame) -> pd.DataFrame:

@@ -95,9 +95,11 @@ def database_is_empty() -> bool:
 
 
 def _history(city_name: str, version: str, k: int) -> PublishedHistory:
+    """The demand history published at threshold k, once per demand history (a capacity
+    edit keeps it: it reads demand only)."""
     return store.cached(
         "history",
-        (city_name, version, k),
+        (city_name, forecasts.demand_key(city_name, version), k),
         lambda: publish_history(store.exact_package(city_name, version), k),
     )
 
@@ -360,7 +362,9 @@ def outlook_exact(city_name: str, version: str) -> DemandOutlook:
 
 
 def _service_forecast(city_name: str, version: str) -> pd.DataFrame:
-    return forecasts.by_version(
+    """The forecast per service and month (stored by the demand history's fingerprint: a
+    capacity edit does not recompute it) with today's capacity and gap (per data version)."""
+    demand = forecasts.stored(
         "service_forecast",
         city_name,
         version,
@@ -369,6 +373,11 @@ def _service_forecast(city_name: str, version: str) -> pd.DataFrame:
             store.exact_package(city_name, version),
             _outlook(city_name, version, FORECAST_MONTHS).paths,
         ),
+    )
+    return store.cached(
+        "service_forecast",
+        (city_name, version),
+        lambda: domain.with_capacity(demand, store.exact_package(city_name, version)),
     )
 
 

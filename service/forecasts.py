@@ -287,6 +287,7 @@ _queue: queue.Queue[tuple[str, str | None]] = queue.Queue()
 _worker: threading.Thread | None = None
 _worker_lock = threading.Lock()
 _started = False
+_stop_watch = threading.Event()
 
 
 def enabled() -> bool:
@@ -343,6 +344,41 @@ def warm_at_start() -> None:
         return
     for name in names:
         schedule(name)
+    if watch_seconds() > 0:
+        seen = {name: _store().data_version(name) for name in names}
+        _stop_watch.clear()
+        threading.Thread(target=_watch, args=(seen,), name="haven-watch", daemon=True).start()
+
+
+def watch_seconds() -> float:
+    """How often a serving process looks for data written by another process
+    (`HAVEN_WATCH_SECONDS`, default 5; 0 turns the watch off)."""
+    try:
+        return max(0.0, float(os.environ.get("HAVEN_WATCH_SECONDS", "5")))
+    except ValueError:
+        return 5.0
+
+
+def _watch(seen: dict[str, str]) -> None:
+    """Writes from another process (the REST API's `make api`, the command line, a second
+    app instance) reach this one's hook nowhere: every few seconds, read each city's data
+    version (one small query per city) and precompute a city whose version moved, so that
+    the next visitor finds its forecast and status quo ready instead of computing them."""
+    interval = watch_seconds()
+    while not _stop_watch.wait(interval):
+        try:
+            for name in _city_names():
+                version = _store().data_version(name)
+                if seen.get(name) != version:
+                    schedule(name)
+                seen[name] = version
+        except Exception:  # a database briefly away: looked at again next time
+            log.debug("forecast store: watch skipped a round", exc_info=True)
+
+
+def stop_watching() -> None:
+    """End the watch (tests: a watch must not outlive its database)."""
+    _stop_watch.set()
 
 
 def wait_idle(timeout_s: float = 120.0) -> bool:

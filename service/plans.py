@@ -49,7 +49,7 @@ from planner.demand import horizon_demand
 from planner.exchange import csv_bytes, plan_tables, xlsx_bytes
 from planner.findings import Baselines, Finding, Totals, mask_findings
 from planner.i18n import N_, t
-from planner.optimiser import Plan, demand_basis, solve
+from planner.optimiser import Plan, SolveOptions, demand_basis, solve
 from planner.package import CityPackage
 from planner.problems import InvalidInput
 from planner.robust import RobustComparison, compare_with_plan
@@ -147,8 +147,23 @@ def status_quo_coverage_exact(city_name: str, version: str) -> pd.DataFrame:
         city_name,
         version,
         (),
-        lambda: _exact_plan(city_name, version, _status_quo_scenario()).coverage,
+        lambda: _status_quo_coverage_plan(city_name, version).coverage,
     )
+
+
+def _status_quo_coverage_plan(city_name: str, version: str) -> Plan:
+    """The status quo solved for its coverage only (no diagnosis, no baselines: with no new
+    money they are the status quo itself), once per data version: after a capacity edit the
+    Overview and the map wait for this one solve (SPEED). `status_quo_plan` is the full one."""
+
+    def make() -> Plan:
+        scenario = _status_quo_scenario()
+        package = store.exact_package(city_name, version)
+        demand = _plan_demand(city_name, version, scenario)
+        options = SolveOptions(diagnostics=False, baselines=False)
+        return solve(package, scenario, demand=demand, options=options)
+
+    return store.cached("status_quo_coverage_plan", (city_name, version), make)
 
 
 def status_quo_coverage_for(audience: Audience, city_name: str, version: str) -> pd.DataFrame:
@@ -159,7 +174,13 @@ def status_quo_coverage_for(audience: Audience, city_name: str, version: str) ->
         city_name,
         version,
         (audience.key,),
-        lambda: _disclosed(city_name, version, _status_quo_scenario(), audience).coverage,
+        lambda: (
+            disclose_plan(
+                _status_quo_coverage_plan(city_name, version),
+                store.exact_package(city_name, version),
+                audience,
+            ).coverage
+        ),
     )
 
 

@@ -28,6 +28,7 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     store.clear()
     edits.import_city(ADMIN, city_package())
     yield tmp_path
+    forecasts.stop_watching()
     forecasts.wait_idle(60)
     store.clear()
     get_settings.cache_clear()
@@ -89,3 +90,40 @@ def test_after_a_write_the_worker_stores_the_outlook_and_the_backtest(
     store.clear()
     # Read back from disk: the same outlook the pages use.
     assert city.outlook_exact(CITY, version).horizon_months == city.FORECAST_MONTHS
+
+
+def test_a_write_from_another_process_is_noticed_and_precomputed(
+    database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The REST API and the command line write from their own processes: the serving
+    process's watch sees the new data version and precomputes it, so the next Overview does
+    not wait for the status quo's solve (issue 14: 15 s after an outside edit)."""
+    monkeypatch.setenv("HAVEN_PRECOMPUTE", "1")
+    monkeypatch.setenv("HAVEN_WATCH_SECONDS", "0.05")
+    monkeypatch.setattr(forecasts, "_started", False)
+    solved: list[str] = []
+    monkeypatch.setattr(forecasts, "precompute", lambda name: solved.append(name))
+    try:
+        forecasts.warm_at_start()
+        assert forecasts.wait_idle(60)
+        assert solved == [CITY]  # the start's own precompute
+        package = store.exact_package(CITY)
+        row = package.capacity.iloc[0]
+        # Another process's write: straight to the database, no hook of this process.
+        monkeypatch.setattr(forecasts, "data_changed", lambda name: None)
+        edits.update_capacity(
+            ADMIN,
+            city_name=CITY,
+            agency_id=str(row["agency_id"]),
+            service_id=str(row["service_id"]),
+            capacity=float(row["capacity"]) + 1,
+            as_of=date.today(),
+        )
+        for _ in range(200):
+            if len(solved) == 2:
+                break
+            forecasts._stop_watch.wait(0.05)
+        assert forecasts.wait_idle(60)
+        assert solved == [CITY, CITY]
+    finally:
+        forecasts.stop_watching()
