@@ -3,7 +3,8 @@
 A city's forecasts (the demand outlook with its joint sample paths, the backtest, the
 planner's demand per horizon and quantile) depend on its demand history, not on its
 capacity. They are stored keyed by a fingerprint of what they are computed from: the demand
-history, the services' units per case, the district ids, and the forecaster's own source
+history (with its rows per population group, language and exploitation type when the
+package has them), the services' units per case, the district ids, and the forecaster's own source
 (planner/forecast.py, demand.py, demand_view.py), so that a capacity edit reuses them, a
 re-import of the same history reuses them, and a change of the forecaster recomputes them.
 
@@ -94,6 +95,11 @@ def fingerprint(package: CityPackage) -> str:
     columns = sorted(demand.columns)
     ordered = demand[columns].astype(str).sort_values(columns).reset_index(drop=True)
     digest.update(pd.util.hash_pandas_object(ordered, index=False).to_numpy().tobytes())
+    groups = getattr(package, "demand_groups", None)  # version 2: demand per group
+    if groups is not None and len(groups):
+        columns = sorted(groups.columns)
+        ordered = groups[columns].astype(str).sort_values(columns).reset_index(drop=True)
+        digest.update(pd.util.hash_pandas_object(ordered, index=False).to_numpy().tobytes())
     services = package.services[["service_id", "units_per_case"]].astype(str)
     digest.update(pd.util.hash_pandas_object(services, index=False).to_numpy().tobytes())
     digest.update("\n".join(sorted(package.districts["district_id"].astype(str))).encode())
