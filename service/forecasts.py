@@ -64,7 +64,7 @@ T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
-FORECASTER_MODULES = ("planner.forecast", "planner.demand", "planner.demand_view")
+FORECASTER_MODULES = ("planner.forecast", "planner.demand", "planner.demand_view", "planner.groups")
 DEFAULT_HORIZON = 12
 
 
