@@ -17,6 +17,7 @@ import pandas as pd
 from planner.findings import AGENCY_UNREACHABLE, SERVICE_UNAVAILABLE, Finding
 from planner.geo import distances_km
 from planner.i18n import t
+from planner.optimise.cohorts import CohortInputs, cohort_demand, prepare_cohorts
 from planner.problems import InvalidInput, Problem
 
 if TYPE_CHECKING:
@@ -46,8 +47,8 @@ class ModelInputs:
     funder_budget: dict[str, float]
     total_budget: float
     periods: tuple[str, ...]
-    demand: pd.DataFrame  # district_id, service_id, period, demand (every cell of the horizon)
-    block_demand: pd.DataFrame  # district_id, service_id, block, months, demand (> 0)
+    demand: pd.DataFrame  # district_id, service_id, period, cohort, demand (every cell)
+    block_demand: pd.DataFrame  # district_id, service_id, cohort, block, months, demand (> 0)
     blocks: pd.DataFrame  # service_id, block, months, periods (';'-joined)
     pairs: pd.DataFrame  # agency_id, service_id, c0, m, cost, open_cost, is_new
     arcs: pd.DataFrame  # district_id, agency_id, service_id, dist_km
@@ -59,6 +60,8 @@ class ModelInputs:
     cost_weight: float
     horizon_months: int
     notes: tuple[Finding, ...] = field(default=())  # planner.findings.NOTE_KINDS
+    #: Groups, eligibility and languages (planner.optimise.cohorts); empty for version 1.
+    cohorts: CohortInputs = field(default_factory=CohortInputs)
 
 
 def prepare_inputs(
@@ -81,7 +84,7 @@ def prepare_inputs(
     district_ids = tuple(package.districts["district_id"].astype(str))
     services = _services(package, scenario)
     agencies = package.agencies.assign(agency_id=package.agencies["agency_id"].astype(str))
-    demand = _check_demand(demand, set(district_ids), set(services.index))
+    demand = cohort_demand(package, _check_demand(demand, set(district_ids), set(services.index)))
     periods = tuple(sorted(demand["period"].unique()))
 
     pairs = _pairs(package, scenario, services, set(agencies["agency_id"]))
@@ -111,6 +114,7 @@ def prepare_inputs(
     distances.index = distances.index.astype(str)
     distances.columns = distances.columns.astype(str)
 
+    demand, cohorts = prepare_cohorts(package, scenario, demand, pairs, services)
     block_demand, blocks = _blocks(demand, aggregate_periods)
     arcs, beyond = _arcs(block_demand, pairs, services, distances)
 
@@ -158,6 +162,7 @@ def prepare_inputs(
         cost_weight=cost_weight,
         horizon_months=scenario.horizon_months,
         notes=tuple(notes),
+        cohorts=cohorts,
     )
 
 
@@ -197,7 +202,12 @@ def _services(package: CityPackage, scenario: Scenario) -> pd.DataFrame:
     for service_id, override in scenario.radius_km.items():
         radius[service_id] = np.nan if override is None else float(override)
     services["radius_km"] = radius
-    for column, default in (("units_per_case", 1.0), ("open_cost", 0.0), ("open_max", 0.0)):
+    for column, default in (
+        ("units_per_case", 1.0),
+        ("open_cost", 0.0),
+        ("open_max", 0.0),
+        ("interpretation_per_unit", 0.0),
+    ):
         if column not in services:
             services[column] = default
         services[column] = services[column].astype(float).fillna(default)
@@ -210,7 +220,9 @@ def _check_demand(demand: pd.DataFrame, districts: set[str], services: set[str])
         raise InvalidInput(
             [Problem("demand", column=c, message=t("is missing")) for c in sorted(missing)]
         )
-    demand = demand[["district_id", "service_id", "period", "demand"]].astype(
+    keys = ["district_id", "service_id", "period"]
+    keys += [c for c in ("population", "language") if c in demand.columns]
+    demand = demand[[*keys, "demand"]].astype(
         {"district_id": str, "service_id": str, "period": str}
     )
     demand["demand"] = pd.to_numeric(demand["demand"], errors="coerce").astype(float)
@@ -228,7 +240,7 @@ def _check_demand(demand: pd.DataFrame, districts: set[str], services: set[str])
         for value in sorted(set(demand[column]) - known)[:5]:
             message = t("{value} is unknown", value=repr(value))
             problems.append(Problem("demand", column=column, message=message))
-    if demand.duplicated(["district_id", "service_id", "period"]).any():
+    if demand.duplicated(keys).any():
         problems.append(Problem("demand", message=t("a district, service and period repeat")))
     if problems:
         raise InvalidInput(problems)
@@ -343,15 +355,20 @@ def _eligibility(
 
 def _blocks(demand: pd.DataFrame, aggregate: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per service, group months into blocks of identical demand (or one block per month)."""
-    pieces: dict[str, list[np.ndarray]] = {name: [] for name in ("district", "service", "block")}
+    pieces: dict[str, list[np.ndarray]] = {
+        name: [] for name in ("district", "service", "block", "cohort")
+    }
     months: list[np.ndarray] = []
     values: list[np.ndarray] = []
     block_rows = []
     for service_id, frame in demand.groupby("service_id", sort=True):
-        table = frame.pivot(index="district_id", columns="period", values="demand").fillna(0.0)
+        table = frame.pivot(
+            index=["district_id", "cohort"], columns="period", values="demand"
+        ).fillna(0.0)
         table = table.reindex(sorted(table.columns), axis=1)
-        matrix = table.to_numpy(float)  # districts x periods
-        districts = table.index.astype(str).to_numpy()
+        matrix = table.to_numpy(float)  # (district, cohort) x periods
+        districts = table.index.get_level_values("district_id").astype(str).to_numpy()
+        cohorts = table.index.get_level_values("cohort").astype(str).to_numpy()
         groups: dict[object, list[int]] = {}
         for j, period in enumerate(table.columns):
             key = matrix[:, j].tobytes() if aggregate else period
@@ -364,16 +381,18 @@ def _blocks(demand: pd.DataFrame, aggregate: bool) -> tuple[pd.DataFrame, pd.Dat
             positive = column > 0
             count = int(positive.sum())
             pieces["district"].append(districts[positive])
+            pieces["cohort"].append(cohorts[positive])
             pieces["service"].append(np.full(count, str(service_id), dtype=object))
             pieces["block"].append(np.full(count, label, dtype=object))
             months.append(np.full(count, len(members), dtype=int))
             values.append(column[positive])
-    columns = ["district_id", "service_id", "block", "months", "demand"]
+    columns = ["district_id", "service_id", "cohort", "block", "months", "demand"]
     if block_rows:
         block_demand = pd.DataFrame(
             {
                 "district_id": np.concatenate(pieces["district"]).astype(str),
                 "service_id": np.concatenate(pieces["service"]).astype(str),
+                "cohort": np.concatenate(pieces["cohort"]).astype(str),
                 "block": np.concatenate(pieces["block"]).astype(str),
                 "months": np.concatenate(months).astype(int),
                 "demand": np.concatenate(values).astype(float),
@@ -382,7 +401,14 @@ def _blocks(demand: pd.DataFrame, aggregate: bool) -> tuple[pd.DataFrame, pd.Dat
     else:
         block_demand = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     block_demand = block_demand.astype(
-        {"district_id": str, "service_id": str, "block": str, "months": int, "demand": float}
+        {
+            "district_id": str,
+            "service_id": str,
+            "cohort": str,
+            "block": str,
+            "months": int,
+            "demand": float,
+        }
     )
     blocks = pd.DataFrame(block_rows, columns=["service_id", "block", "months", "periods"])
     return block_demand, blocks

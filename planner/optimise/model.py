@@ -20,8 +20,20 @@ Constraints (numbers as in MODEL.md; names as `family[ids]`):
     (6) floor[n,s]:         sum_b |b| u[n,s,b] - v[n,s] <= (1 - alpha) sum_b |b| d[n,s,b]
                             (v absent in hard mode)
 
+Population groups and eligibility (planner.optimise.cohorts): cells, flows and unmet demand
+carry a cohort q (a class of cohorts the service cannot tell apart); x[n,a,s,q,b] exists only
+where a accepts q's group for s. (1) holds per cohort, (2) and (6) sum over cohorts, and
+    (7) interpretation[t]:  sum h[s] x[n,a,s,q,b(t)] over flows across a language barrier
+                            + sum x[n,a,I,q,b(t)] - sum_a k[a,I] <= sum_a c0[a,I]
+        (one row per set of months that fall in the same blocks of every service involved)
+    (8) group_floor[s,p]:   sum |b| u[.,s,q in p,b] - vg[s,p] <= (1 - beta[p]) sum |b| d[...]
+                            (city-wide, vg absent in hard mode)
+A version-1 package has one cohort per service (`any`, left out of the names): its model
+is exactly version 1's.
+
 Objective:
-    min  sum |b| w[s] u  +  W_eq sum w[s] v  +  lambda sum |b| dist[n,a] x  +  epsilon sum g
+    min  sum |b| w[s] wp[q] u  +  W_eq sum w[s] v  +  W_eq sum w[s] wp[p] vg
+         +  lambda sum |b| dist[n,a] x  +  epsilon sum g
 
 Money is measured in thousands (`MONEY_UNIT`) inside the model: g and the budgets' right-hand
 sides are divided by 1,000, and epsilon multiplied by it, so that the money tie-breaker is a
@@ -45,7 +57,8 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from planner.optimise.inputs import EQUITY_WEIGHT, ModelInputs, rows
+from planner.optimise.cohorts import ANY_COHORT, class_weights
+from planner.optimise.inputs import EQUITY_WEIGHT, ModelInputs, _block_label, rows
 
 #: Money inside the model is counted in units of this many currency units.
 MONEY_UNIT = 1000.0
@@ -66,6 +79,8 @@ class HavenModel:
     flows: pd.DataFrame = field(default_factory=pd.DataFrame)  # x rows
     cells: pd.DataFrame = field(default_factory=pd.DataFrame)  # u rows (block demand)
     floor_cells: pd.DataFrame = field(default_factory=pd.DataFrame)  # v / floor rows
+    group_floor_mode: str = "none"
+    group_floor_cells: pd.DataFrame = field(default_factory=pd.DataFrame)  # vg / (8) rows
     money: pd.DataFrame = field(default_factory=pd.DataFrame)  # g rows
     k: list[pulp.LpVariable] = field(default_factory=list)
     y: dict[int, pulp.LpVariable] = field(default_factory=dict)
@@ -73,6 +88,7 @@ class HavenModel:
     x: list[pulp.LpVariable] = field(default_factory=list)
     u: list[pulp.LpVariable] = field(default_factory=list)
     v: dict[int, pulp.LpVariable] = field(default_factory=dict)
+    vg: dict[int, pulp.LpVariable] = field(default_factory=dict)
     extra: dict[str, pulp.LpVariable] = field(default_factory=dict)
     constraints: dict[str, pulp.LpConstraint] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
@@ -90,6 +106,7 @@ class HavenModel:
                 *self.x,
                 *self.u,
                 *self.v.values(),
+                *self.vg.values(),
                 *self.extra.values(),
             ]
             self.problem._variables = listed
@@ -111,7 +128,7 @@ class HavenModel:
 
     def size(self) -> dict[str, int]:
         variables = len(self.k) + len(self.y) + len(self.g) + len(self.x) + len(self.u)
-        variables += len(self.v) + len(self.extra)
+        variables += len(self.v) + len(self.vg) + len(self.extra)
         nonzeros = sum(len(c.expr) for c in self.constraints.values())
         return {
             "variables": variables,
@@ -134,16 +151,20 @@ def build_model(
     if inputs.equity_floor <= 0:
         floor_mode = "none"
     model = HavenModel(inputs, pulp.LpProblem("haven", pulp.LpMinimize), floor_mode)
+    model.group_floor_mode = inputs.equity_mode if floor == "scenario" else floor
     define_capacity_variables(model, fixed_units)
     define_funding_variables(model)
     define_flow_variables(model)
     define_floor_variables(model)
+    define_group_floor_variables(model)
     define_demand_balance(model)
     define_capacity(model)
     define_funding(model)
     define_budgets(model, budget)
     define_expansion(model)
     define_equity_floor(model)
+    define_interpretation(model)
+    define_group_floors(model)
     define_objective(model, objective)
     return model
 
@@ -155,6 +176,8 @@ def define_capacity_variables(model: HavenModel, fixed_units: pd.DataFrame | Non
     reached = pd.MultiIndex.from_frame(inputs.arcs[["agency_id", "service_id"]]).unique()
     keys = pd.MultiIndex.from_frame(pairs[["agency_id", "service_id"]])
     pairs = pairs.assign(reached=keys.isin(reached)).reset_index(drop=True)
+    if _interpretation_used(inputs):  # (7) reaches I's capacity from every district
+        pairs.loc[pairs["service_id"] == inputs.cohorts.interpretation_service, "reached"] = True
     pairs["k_pos"] = -1
     grow = pairs.index[(pairs["m"] > 0) & pairs["reached"]]
     pairs.loc[grow, "k_pos"] = np.arange(len(grow))
@@ -212,14 +235,17 @@ def define_funding_variables(model: HavenModel) -> None:
 
 
 def define_flow_variables(model: HavenModel) -> None:
-    """x[n,a,s,b] on reachable arcs where there is demand, u[n,s,b] where there is demand."""
+    """x[n,a,s,q,b] on reachable arcs where there is demand and a accepts q, u[n,s,q,b] where
+    there is demand."""
     inputs = model.inputs
     cells = inputs.block_demand.reset_index(drop=True)
     cells["u_pos"] = np.arange(len(cells))
     flows = inputs.arcs.merge(
-        cells[["district_id", "service_id", "block", "months", "u_pos"]],
+        cells[["district_id", "service_id", "cohort", "block", "months", "u_pos"]],
         on=["district_id", "service_id"],
     )
+    if inputs.cohorts.grouped:  # no x where the group is not accepted
+        flows = flows.merge(inputs.cohorts.access, on=["agency_id", "service_id", "cohort"])
     flows = flows.sort_values(["u_pos", "agency_id"], kind="stable").reset_index(drop=True)
     pair_pos = model.pairs.reset_index().set_index(["agency_id", "service_id"])
     flows["pair"] = (
@@ -261,7 +287,8 @@ def define_demand_balance(model: HavenModel) -> None:
     for row, members in zip(rows(cells), groups, strict=True):
         terms = dict.fromkeys([x[i] for i in members], 1.0)
         terms[u[row.u_pos]] = 1.0
-        name = f"balance[{row.district_id},{row.service_id},{row.block}]"
+        cohort = "" if row.cohort == ANY_COHORT else f",{row.cohort}"
+        name = f"balance[{row.district_id},{row.service_id}{cohort},{row.block}]"
         model.add("balance", name, terms, pulp.LpConstraintEQ, row.demand)
 
 
@@ -378,13 +405,17 @@ def define_objective(model: HavenModel, mode: ObjectiveMode) -> None:
     v_weight = weight.reindex(model.floor_cells["service_id"]).to_numpy(float)
     if mode == "shortfall":
         terms = {model.v[i]: float(v_weight[i]) for i in model.v}
+        terms.update(_group_shortfall_terms(model))
         model.problem.setObjective(pulp.LpAffineExpression(terms))
         return
     cells = model.cells
     u_coef = cells["months"].to_numpy(float) * weight.reindex(cells["service_id"]).to_numpy(float)
+    if inputs.cohorts.grouped:
+        u_coef = u_coef * class_weights(inputs.cohorts, cells)
     terms = dict(zip(model.u, u_coef.tolist(), strict=True))
     for i, var in model.v.items():
         terms[var] = EQUITY_WEIGHT * float(v_weight[i])
+    terms.update(_group_shortfall_terms(model))
     if inputs.distance_weight > 0 and len(model.flows):
         flows = model.flows
         x_coef = inputs.distance_weight * flows["months"].to_numpy(float)
@@ -393,6 +424,135 @@ def define_objective(model: HavenModel, mode: ObjectiveMode) -> None:
     if inputs.cost_weight > 0:
         terms.update(dict.fromkeys(model.g, inputs.cost_weight * MONEY_UNIT))
     model.problem.setObjective(pulp.LpAffineExpression(terms))
+
+
+def define_group_floor_variables(model: HavenModel) -> None:
+    """vg[s,p] (soft group floor) and the (service, group) rows of (8): every group with a
+    floor in the scenario and every service where it has demand."""
+    inputs = model.inputs
+    floors = inputs.cohorts.group_floors
+    columns = ["service_id", "population", "floor", "demand"]
+    model.group_floor_cells = pd.DataFrame(columns=columns)
+    if model.group_floor_mode == "none" or not floors or not inputs.cohorts.grouped:
+        return
+    classes = inputs.cohorts.classes
+    floored = classes[classes["floor_group"] != ""]
+    if len(floored) == 0:
+        return
+    cells = model.cells.merge(
+        floored[["service_id", "cohort", "floor_group"]], on=["service_id", "cohort"]
+    )
+    total = (
+        cells.assign(total=cells["demand"] * cells["months"])
+        .groupby(["service_id", "floor_group"], sort=True)["total"]
+        .sum()
+        .reset_index()
+    )
+    total = total[total["total"] > 0].rename(
+        columns={"floor_group": "population", "total": "demand"}
+    )
+    total["floor"] = total["population"].map(floors).astype(float)
+    total = total[total["floor"] > 0]
+    model.group_floor_cells = pd.DataFrame(total[columns]).reset_index(drop=True)
+    if model.group_floor_mode == "soft":
+        add = model.problem.add_variable
+        model.vg = {i: add(f"vg_{i}", 0.0) for i in range(len(model.group_floor_cells))}
+
+
+def define_group_floors(model: HavenModel) -> None:
+    """(8) a group's unmet demand for a service, city-wide, at most (1 - beta[p]) of its
+    demand, plus vg in soft mode."""
+    floors = model.group_floor_cells
+    if len(floors) == 0:
+        return
+    classes = model.inputs.cohorts.classes
+    owner_of = classes.set_index(["service_id", "cohort"])["floor_group"]
+    cells = model.cells
+    owner = owner_of.reindex(pd.MultiIndex.from_frame(cells[["service_id", "cohort"]]))
+    index = pd.MultiIndex.from_frame(floors[["service_id", "population"]])
+    position = index.get_indexer(
+        pd.MultiIndex.from_arrays([cells["service_id"], owner.fillna("").to_numpy()])
+    )
+    groups = _group_positions(np.where(position < 0, len(index), position), len(index) + 1)
+    months = cells["months"].to_numpy(float)
+    for i, row in enumerate(rows(floors)):
+        terms = {model.u[j]: float(months[j]) for j in groups[i]}
+        if i in model.vg:
+            terms[model.vg[i]] = -1.0
+        rhs = (1.0 - float(row.floor)) * float(row.demand)
+        name = f"group_floor[{row.service_id},{row.population}]"
+        model.add("group_floor", name, terms, pulp.LpConstraintLE, rhs)
+
+
+def _group_shortfall_terms(model: HavenModel) -> dict[pulp.LpVariable, float]:
+    """W_eq w[s] wp[p] per unit of a group floor's shortfall."""
+    if not model.vg:
+        return {}
+    inputs = model.inputs
+    weight = inputs.services["weight"].astype(float)
+    classes = inputs.cohorts.classes
+    wp = classes[classes["floor_group"] != ""].drop_duplicates("floor_group")
+    wp_of = dict(zip(wp["floor_group"], wp["weight"].astype(float), strict=True))
+    floors = model.group_floor_cells
+    return {
+        model.vg[i]: EQUITY_WEIGHT * float(weight[row.service_id]) * wp_of.get(row.population, 1.0)
+        for i, row in enumerate(rows(floors))
+    }
+
+
+def _interpretation_used(inputs: ModelInputs) -> bool:
+    cohorts = inputs.cohorts
+    if not cohorts.grouped or cohorts.interpretation_service is None:
+        return False
+    access = cohorts.access
+    barrier = access[access["barrier"].astype(bool)]
+    h = inputs.services["interpretation_per_unit"].astype(float)
+    return bool((h.reindex(barrier["service_id"]).to_numpy(float) > 0).any())
+
+
+def define_interpretation(model: HavenModel) -> None:
+    """(7) interpretation across language barriers within the interpretation service's
+    capacity (c0 + k of I summed over agencies), every month; months that fall in the same
+    blocks of every service involved share one row."""
+    inputs = model.inputs
+    if not _interpretation_used(inputs):
+        return
+    service_i = str(inputs.cohorts.interpretation_service)
+    flows = model.flows
+    h = inputs.services["interpretation_per_unit"].astype(float)
+    coef = np.where(
+        flows["barrier"].fillna(False).to_numpy(bool),
+        h.reindex(flows["service_id"]).to_numpy(float),
+        0.0,
+    )
+    coef = np.where(flows["service_id"].to_numpy() == service_i, coef + 1.0, coef)
+    used = np.flatnonzero(coef > 0)
+    # Each month's block in every service involved: months with the same blocks, one row.
+    involved = set(flows["service_id"].iloc[used]) | {service_i}
+    block_of: dict[tuple[str, str], str] = {}
+    for row in rows(inputs.blocks[inputs.blocks["service_id"].isin(involved)]):
+        for month in str(row.periods).split(";"):
+            block_of[(str(row.service_id), month)] = str(row.block)
+    services = sorted(involved)
+    signature: dict[tuple[str, ...], list[str]] = {}
+    for month in inputs.periods:
+        key = tuple(block_of.get((s, month), "") for s in services)
+        signature.setdefault(key, []).append(month)
+    pairs = model.pairs[model.pairs["service_id"] == service_i]
+    rhs = float(pairs["c0"].sum())
+    flow_service = flows["service_id"].to_numpy()
+    flow_block = flows["block"].to_numpy()
+    for key, months in signature.items():
+        blocks = dict(zip(services, key, strict=True))
+        members = [i for i in used if blocks.get(str(flow_service[i]), "") == flow_block[i]]
+        terms: dict[pulp.LpVariable, float] = {model.x[i]: float(coef[i]) for i in members}
+        for pos in pairs["k_pos"]:
+            if pos >= 0:
+                terms[model.k[int(pos)]] = -1.0
+        if not members:
+            continue
+        name = f"interpretation[{_block_label(months)}]"
+        model.add("interpretation", name, terms, pulp.LpConstraintLE, rhs)
 
 
 def _group_positions(owner: np.ndarray, n_groups: int) -> list[np.ndarray]:

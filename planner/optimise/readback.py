@@ -9,10 +9,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner.optimise.cohorts import class_weights
 from planner.optimise.inputs import EQUITY_WEIGHT, ModelInputs
 from planner.optimise.model import MONEY_UNIT, HavenModel
 
 TOLERANCE = 1e-7
+GROUP_COVERAGE_COLUMNS = [
+    "district_id",
+    "service_id",
+    "population",
+    "language",
+    "demand",
+    "served",
+    "unmet",
+    "coverage",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,6 +108,70 @@ def plan_tables(
     return funding, capacity, coverage
 
 
+def group_coverage_table(inputs: ModelInputs, flows: pd.DataFrame, x: np.ndarray) -> pd.DataFrame:
+    """Demand, served, unmet and coverage per district, service, population and language over
+    the horizon (`GROUP_COVERAGE_COLUMNS`); empty for a package without groups.
+
+    A merged class's service is split among its members in proportion to their demand (they
+    are interchangeable: that split is an optimal plan of the unmerged model too)."""
+    cohorts = inputs.cohorts
+    if not cohorts.grouped:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in GROUP_COVERAGE_COLUMNS}).astype(
+            {c: str for c in GROUP_COVERAGE_COLUMNS[:4]}
+        )
+    keys = ["district_id", "service_id", "cohort"]
+    served = (
+        flows[keys]
+        .assign(served=np.asarray(x, float) * flows["months"].to_numpy(float))
+        .groupby(keys, sort=True)["served"]
+        .sum()
+    )
+    members = cohorts.group_demand.groupby(
+        [*keys, "population", "language"], sort=True, as_index=False
+    )["demand"].sum()
+    class_demand = members.groupby(keys)["demand"].transform("sum").to_numpy(float)
+    class_served = served.reindex(pd.MultiIndex.from_frame(members[keys])).fillna(0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(class_demand > 0, members["demand"].to_numpy(float) / class_demand, 0.0)
+    frame = members.drop(columns="cohort")
+    frame["served"] = np.minimum(class_served.to_numpy(float) * share, frame["demand"])
+    frame["unmet"] = np.clip(frame["demand"] - frame["served"], 0.0, None)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frame["coverage"] = np.where(frame["demand"] > 0, frame["served"] / frame["demand"], np.nan)
+    return pd.DataFrame(frame[GROUP_COVERAGE_COLUMNS]).reset_index(drop=True)
+
+
+def group_floor_shortfall(inputs: ModelInputs, groups: pd.DataFrame) -> float:
+    """W_eq-free weighted shortfall below the group floors: sum over floored groups and
+    services of w[s] wp[p] max(0, unmet - (1 - beta) demand)."""
+    floors = inputs.cohorts.group_floors
+    if not floors or groups.empty:
+        return 0.0
+    by = (
+        groups[groups["population"].isin(floors)]
+        .groupby(["service_id", "population"])[["demand", "unmet"]]
+        .sum()
+    )
+    if by.empty:
+        return 0.0
+    beta = by.index.get_level_values("population").map(floors).to_numpy(float)
+    allowed = (1 - beta) * by["demand"].to_numpy(float)
+    short = np.clip(by["unmet"].to_numpy(float) - allowed, 0, None)
+    w = inputs.services["weight"].astype(float)
+    weight = w.reindex(by.index.get_level_values("service_id")).to_numpy(float)
+    wp = _population_weights(inputs)
+    weight = weight * np.array([wp.get(p, 1.0) for p in by.index.get_level_values("population")])
+    return float((short * weight).sum())
+
+
+def _population_weights(inputs: ModelInputs) -> dict[str, float]:
+    members = inputs.cohorts.members
+    if members.empty:
+        return {}
+    first = members.drop_duplicates("population")
+    return dict(zip(first["population"], first["weight"].astype(float), strict=True))
+
+
 def assignments_table(model: HavenModel, solution: Solution) -> pd.DataFrame:
     """Who serves whom: district, agency, service, block of months, units per month (> 0)."""
     used = np.flatnonzero(solution.x > TOLERANCE)  # a few of the arcs: picked before copying
@@ -126,7 +201,31 @@ def coverage_table(inputs: ModelInputs, flows: pd.DataFrame, x: np.ndarray) -> p
     frame["unmet"] = np.clip(frame["demand"] - frame["served"], 0.0, None)
     with np.errstate(invalid="ignore", divide="ignore"):
         frame["coverage"] = np.where(frame["demand"] > 0, frame["served"] / frame["demand"], np.nan)
+    if inputs.cohorts.grouped and len(frame):
+        frame["priority_unmet"] = _priority_unmet(inputs, flows, x, frame)
     return frame.astype({"district_id": str, "service_id": str})
+
+
+def _priority_unmet(
+    inputs: ModelInputs, flows: pd.DataFrame, x: np.ndarray, frame: pd.DataFrame
+) -> np.ndarray:
+    """Unmet demand per district and service weighted by each cohort's wp (the group weight)."""
+    keys = ["district_id", "service_id", "cohort"]
+    demand = inputs.demand.groupby(keys, sort=True)["demand"].sum()
+    served = (
+        flows[keys]
+        .assign(served=np.asarray(x, float) * flows["months"].to_numpy(float))
+        .groupby(keys)["served"]
+        .sum()
+        .reindex(demand.index)
+        .fillna(0.0)
+    )
+    cells = demand.index.to_frame(index=False)
+    unmet = np.clip(demand.to_numpy(float) - served.to_numpy(float), 0.0, None)
+    cells["priority_unmet"] = unmet * class_weights(inputs.cohorts, cells)
+    by_cell = cells.groupby(["district_id", "service_id"])["priority_unmet"].sum()
+    index = pd.MultiIndex.from_frame(frame[["district_id", "service_id"]].astype(str))
+    return by_cell.reindex(index).fillna(0.0).to_numpy(float)
 
 
 _CELLS: dict[tuple[int, int], tuple[Any, Any, pd.Series, np.ndarray]] = {}
@@ -156,12 +255,15 @@ def plan_totals(
     funding: pd.DataFrame,
     capacity: pd.DataFrame,
     coverage: pd.DataFrame,
+    groups: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
-    """Totals of MODEL.md: demand, served, unmet (weighted and not), money, units."""
+    """Totals of MODEL.md: demand, served, unmet (weighted and not), money, units.
+    `groups` (`group_coverage_table`) adds the group floors' shortfall to the objective."""
     weight = inputs.services["weight"].reindex(coverage["service_id"]).to_numpy(float)
     demand = float(coverage["demand"].sum())
     served = float(coverage["served"].sum())
-    weighted_unmet = float((coverage["unmet"].to_numpy(float) * weight).sum())
+    unmet = coverage["priority_unmet"] if "priority_unmet" in coverage else coverage["unmet"]
+    weighted_unmet = float((unmet.to_numpy(float) * weight).sum())
     shortfall = 0.0
     alpha = inputs.equity_floor
     if alpha > 0:
@@ -171,6 +273,8 @@ def plan_totals(
             0.0,
         )
         shortfall = float((-short * weight).sum())
+    if groups is not None:
+        shortfall += group_floor_shortfall(inputs, groups)
     by_funder = funding.groupby("funder_id")["amount"].sum()
     money_by_funder = {f: float(by_funder.get(f, 0.0)) for f in inputs.funder_budget}
     spent = float(funding["amount"].sum())
