@@ -64,6 +64,7 @@ class Plan:
     findings: tuple[Finding, ...] = field(default=())
     assignments: pd.DataFrame = field(default_factory=pd.DataFrame)
     status_quo_coverage: pd.DataFrame = field(default_factory=pd.DataFrame)
+    waiting: Any = None  # planner.queues.Waiting (FLOW, issue 16): waits before and after
 
     @property
     def has_plan(self) -> bool:
@@ -85,6 +86,7 @@ class Plan:
                 "diagnostics": self.diagnostics.to_dict(),
                 "baselines": self.baselines.to_dict(),
                 "findings": findings_to_json(self.findings),
+                **({"waiting": self.waiting.to_dict()} if self.waiting is not None else {}),
             }
         )
 

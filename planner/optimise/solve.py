@@ -15,6 +15,7 @@ from planner.demand import MIN_FORECAST_MONTHS, history_months, horizon_demand
 from planner.findings import Baselines, Diagnostics, Finding, Totals
 from planner.optimise.inputs import ModelInputs, prepare_inputs
 from planner.optimise.model import HavenModel, build_model
+from planner.optimise.pathways import solve_with_flow
 from planner.optimise.plan import Plan, empty_frames
 from planner.optimise.readback import (
     assignments_table,
@@ -71,7 +72,7 @@ def solve(
         notes = (demand_basis(package, scenario),)
     inputs = prepare_inputs(package, scenario, demand, aggregate_periods=options.aggregate_periods)
     prepared = time.perf_counter() - start
-    plan = solve_inputs(inputs, scenario, options)
+    plan = solve_with_flow(inputs, scenario, options, solve_inputs)  # FLOW: pathways, waits
     times = dict(plan.times)
     times["prepare"] = prepared
     times["total"] = time.perf_counter() - start
