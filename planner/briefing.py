@@ -1,0 +1,277 @@
+"""A council briefing: two to four saved plans in one document, as codes and values.
+
+`build_briefing(plans, package)` gathers, for plans already disclosed for one audience
+(service.briefing does that, the same door as the single-plan report), what a council reads
+when it compares them:
+
+- `totals`: per plan, its horizon, budget, money spent, demand, served, coverage, cost per
+  unit served and per additional unit served, the lowest district coverage;
+- `units_added`: per plan and service, the units it buys (each service in its own unit);
+- `funding_by_funder`: per plan and funder, the money;
+- `district_coverage`: per district, the coverage of each plan (NaN where hidden or no
+  demand);
+- `groups`: per plan and population group, demand, served and coverage, when the plans
+  carry group figures (`Plan.group_coverage`, issue 15), else empty;
+- `floors`: per plan and floor in force, its price (`Plan.floor_prices`, issue 15), else empty;
+- `years`: per plan and year, capacity in operation, money, coverage and the capacity lost
+  at a funding cliff (`Plan.years`, planner.years), else empty;
+- `parameters`: the scenario parameters that differ (planner.compare);
+- `freshness`: the data's dates; `caveats`: codes;
+- `narrative`: short sentences as codes and values (`Sentence`), every value a figure of
+  one of the tables above, so the words said at the edge (reports.briefing_words) never
+  carry a number the tables do not.
+
+Codes and values only: no sentence is written here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from planner.compare import compare_plans
+from planner.optimiser import Plan
+from planner.package import CityPackage
+
+MAX_PLANS = 4
+MIN_PLANS = 2
+
+TOTALS_COLUMNS = [
+    "plan",
+    "horizon_months",
+    "budget",
+    "money_spent",
+    "demand",
+    "served",
+    "coverage",
+    "money_per_unit_served",
+    "cost_per_additional_unit_served",
+    "lowest_district_coverage",
+]
+YEARS_COLUMNS = ["plan", "year", "capacity_units", "money", "coverage", "cliff_units"]
+GROUPS_COLUMNS = ["plan", "population_id", "demand", "served", "coverage"]
+FLOORS_COLUMNS = ["plan", "floor", "price_units", "price_money"]
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of the narrative: a code and the values it is said with. `values` hold
+    text (names, ids) and numbers; every number is a cell of one of the briefing's tables."""
+
+    code: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)
+class Briefing:
+    """What a council briefing holds (see the module's docstring)."""
+
+    plans: tuple[str, ...]
+    totals: pd.DataFrame
+    units_added: pd.DataFrame
+    funding_by_funder: pd.DataFrame
+    district_coverage: pd.DataFrame
+    groups: pd.DataFrame
+    floors: pd.DataFrame
+    years: pd.DataFrame
+    parameters: pd.DataFrame
+    freshness: Mapping[str, str | None]
+    caveats: tuple[str, ...]
+    narrative: tuple[Sentence, ...]
+    demand_basis_differs: bool = False
+
+    @property
+    def reference(self) -> str:
+        return self.plans[0]
+
+
+def build_briefing(
+    plans: Mapping[str, Plan],
+    package: CityPackage,
+    *,
+    freshness: Mapping[str, str | None] | None = None,
+) -> Briefing:
+    """The briefing of two to four solved plans of one city (already disclosed for its
+    reader); raises ValueError for fewer than two or more than four, or a plan without a
+    solution."""
+    if not MIN_PLANS <= len(plans) <= MAX_PLANS:
+        raise ValueError(f"plans: a briefing compares 2 to 4 plans, not {len(plans)}")
+    tables = compare_plans(plans, package)
+    names = tables.plans
+    totals = tables.totals.reset_index()
+    totals["horizon_months"] = [float(plans[n].scenario.horizon_months) for n in names]
+    totals = totals.reindex(columns=TOTALS_COLUMNS)
+    units = (
+        tables.units_added.reset_index()
+        .melt(id_vars="service_id", var_name="plan", value_name="units_added")
+        .loc[:, ["plan", "service_id", "units_added"]]
+    )
+    units = units[units["units_added"].abs() > 0].reset_index(drop=True)
+    funders = (
+        tables.funding_by_funder.reset_index()
+        .drop(columns=["funder_name"])
+        .melt(id_vars="funder_id", var_name="plan", value_name="amount")
+        .loc[:, ["plan", "funder_id", "amount"]]
+    )
+    funders = funders[funders["amount"].abs() > 0.5].reset_index(drop=True)
+    coverage = tables.district_coverage.reset_index().drop(columns=["name"])
+    groups = _optional(plans, "group_coverage", GROUPS_COLUMNS)
+    floors = _optional(plans, "floor_prices", FLOORS_COLUMNS)
+    years = _years(plans)
+    caveats = _caveats(plans, tables.demand_basis_differs)
+    briefing = Briefing(
+        plans=names,
+        totals=totals,
+        units_added=units,
+        funding_by_funder=funders,
+        district_coverage=coverage,
+        groups=groups,
+        floors=floors,
+        years=years,
+        parameters=tables.parameters,
+        freshness=dict(freshness or {}),
+        caveats=caveats,
+        narrative=(),
+        demand_basis_differs=tables.demand_basis_differs,
+    )
+    return _with_narrative(briefing)
+
+
+def _optional(plans: Mapping[str, Plan], attribute: str, columns: list[str]) -> pd.DataFrame:
+    """A per-plan table a plan may carry (a newer optional field), stacked with its plan."""
+    frames = []
+    for name, plan in plans.items():
+        frame = getattr(plan, attribute, None)
+        if isinstance(frame, pd.DataFrame) and len(frame):
+            frames.append(frame.assign(plan=name))
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True).reindex(columns=columns)
+
+
+def _years(plans: Mapping[str, Plan]) -> pd.DataFrame:
+    frames = []
+    for name, plan in plans.items():
+        years = getattr(plan, "years", None)
+        if years is not None and len(years.by_year):
+            frames.append(years.by_year.assign(plan=name))
+    if not frames:
+        return pd.DataFrame(columns=YEARS_COLUMNS)
+    return pd.concat(frames, ignore_index=True).reindex(columns=YEARS_COLUMNS)
+
+
+def _caveats(plans: Mapping[str, Plan], basis_differs: bool) -> tuple[str, ...]:
+    codes = ["forecast_not_certain", "costs_as_given"]
+    if basis_differs:
+        codes.append("demand_basis_differs")
+    if any(plan.totals.served is None for plan in plans.values()):
+        codes.append("counts_suppressed")
+    if any(plan.status == "time_limit" for plan in plans.values()):
+        codes.append("time_limit")
+    return tuple(codes)
+
+
+def _shown(value: object) -> bool:
+    return isinstance(value, int | float) and not math.isnan(float(value))
+
+
+def _with_narrative(briefing: Briefing) -> Briefing:
+    """The narrative: sentences filled from the tables' cells only."""
+    sentences: list[Sentence] = []
+    totals: dict[str, dict[Any, Any]] = {
+        str(record["plan"]): record for record in briefing.totals.to_dict("records")
+    }
+    reference = briefing.reference
+    for name in briefing.plans:
+        row = totals[name]
+        if _shown(row["coverage"]) and _shown(row["served"]):
+            sentences.append(
+                Sentence(
+                    "plan_spends_serves",
+                    {
+                        "plan": name,
+                        "money_spent": float(row["money_spent"]),
+                        "budget": float(row["budget"]),
+                        "coverage": float(row["coverage"]),
+                        "served": float(row["served"]),
+                    },
+                )
+            )
+        else:
+            sentences.append(
+                Sentence(
+                    "plan_spends",
+                    {
+                        "plan": name,
+                        "money_spent": float(row["money_spent"]),
+                        "budget": float(row["budget"]),
+                    },
+                )
+            )
+        if _shown(row["money_per_unit_served"]):
+            sentences.append(
+                Sentence(
+                    "cost_per_unit",
+                    {"plan": name, "money_per_unit_served": float(row["money_per_unit_served"])},
+                )
+            )
+        if _shown(row["lowest_district_coverage"]):
+            sentences.append(
+                Sentence(
+                    "lowest_district",
+                    {"plan": name, "coverage": float(row["lowest_district_coverage"])},
+                )
+            )
+    ref = totals[reference]
+    for name in briefing.plans[1:]:
+        row = totals[name]
+        if _shown(row["coverage"]) and _shown(ref["coverage"]):
+            code = (
+                "more_coverage"
+                if row["coverage"] > ref["coverage"] + 1e-9
+                else "less_coverage"
+                if row["coverage"] < ref["coverage"] - 1e-9
+                else "same_coverage"
+            )
+            sentences.append(
+                Sentence(
+                    code,
+                    {
+                        "plan": name,
+                        "reference": reference,
+                        "coverage": float(row["coverage"]),
+                        "reference_coverage": float(ref["coverage"]),
+                    },
+                )
+            )
+    for record in briefing.floors.to_dict("records"):
+        if _shown(record["price_units"]):
+            sentences.append(
+                Sentence(
+                    "floor_price",
+                    {
+                        "plan": record["plan"],
+                        "floor": str(record["floor"]),
+                        "price_units": float(record["price_units"]),
+                    },
+                )
+            )
+    for plan, years in briefing.years.groupby("plan", sort=False):
+        for record in years.to_dict("records"):
+            if _shown(record["cliff_units"]) and record["cliff_units"] > 0:
+                sentences.append(
+                    Sentence(
+                        "funding_cliff",
+                        {
+                            "plan": str(plan),
+                            "year": int(record["year"]),
+                            "cliff_units": float(record["cliff_units"]),
+                        },
+                    )
+                )
+    return dataclasses.replace(briefing, narrative=tuple(sentences))
