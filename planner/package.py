@@ -22,6 +22,16 @@ Canonical frames (after reading: defaults filled, types normalised, ids as text)
   the city), language (NaN), exploitation (NaN: unknown), referred (NaN: not known)`.
 - capacity's `funded` (version 2): units funded (NaN: not said); `capacity` is what is in
   service, and the planner plans on it.
+- version 2, people: populations `population_id, name, weight (1)` (empty without
+  populations.csv: the only group is `any`); capacity's `populations` (';'-separated
+  population_ids the agency accepts for the service, '' = all); services'
+  `interpretation_per_unit` (0); city.json's `interpretation_service` (a service_id or None).
+  `demand` stays the version-1 frame above, its cases summed over population, language and
+  exploitation; `demand_groups` holds the detailed rows `district_id, service_id, period,
+  cases, source, population ('any' when empty), language ('' when none), exploitation
+  ('unknown' when empty)`, and is empty (same columns) when demand.csv says none of them.
+- version 2, flow and time: pathways `from_service, to_service, share, lag_months (0)`
+  (empty without pathways.csv); funders' `start`, `end` ('YYYY-MM', NaN: the whole horizon).
 
 Text columns use pandas' string dtype (NaN when empty), ints int64, numbers float64, flags
 bool. Which problems are errors and which are warnings, and the exact messages, are in
@@ -58,16 +68,24 @@ from planner.package_files import (
 )
 from planner.problems import InvalidInput, MoreProblems, Problem
 from planner.schema import (
+    ANY_POPULATION,
     CITY_FIELDS,
+    CITY_INTERPRETATION_SERVICE,
     CITY_SMALL_COUNT_K,
     CSV_FILES,
+    DEMAND_COLUMNS,
+    DEMAND_GROUP_COLUMN_NAMES,
+    DEMAND_GROUP_COLUMNS,
     DISTRICT_COLUMNS,
     DISTRICT_FILES,
     HOTLINE_COLUMNS,
     HOTLINE_OPTIONAL_KEY_COLUMNS,
     OPTIONAL_CSV_FILES,
     OPTIONAL_KEY_COLUMNS,
+    PATHWAY_COLUMNS,
+    POPULATION_COLUMNS,
     UNIQUE_KEYS,
+    UNKNOWN_EXPLOITATION,
     Column,
     column_names,
 )
@@ -92,6 +110,8 @@ class CityInfo:
     notes: str | None = None
     small_count_k: int | None = None
     """Version 2: the city's own small-count threshold (None: HAVEN_SMALL_COUNT_K)."""
+    interpretation_service: str | None = None
+    """Version 2: the service_id of the interpretation service (None: none is named)."""
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"name": self.name, "currency": self.currency, "period": self.period}
@@ -101,13 +121,98 @@ class CityInfo:
             data["notes"] = self.notes
         if self.small_count_k is not None:
             data[CITY_SMALL_COUNT_K] = int(self.small_count_k)
+        if self.interpretation_service:
+            data[CITY_INTERPRETATION_SERVICE] = self.interpretation_service
         return data
+
+
+def empty_frame(file: str, columns: tuple[Column, ...]) -> pd.DataFrame:
+    """A file's canonical frame with no rows (its columns and dtypes)."""
+    header = ",".join(column_names(columns)) + "\n"
+    return parse_csv(header, file, columns).frame.drop(columns=LINE)
 
 
 def empty_hotline() -> pd.DataFrame:
     """The hotline frame of a package without hotline.csv: its columns, no rows."""
-    header = ",".join(column_names(HOTLINE_COLUMNS)) + "\n"
-    return parse_csv(header, "hotline.csv", HOTLINE_COLUMNS).frame.drop(columns=LINE)
+    return empty_frame("hotline.csv", HOTLINE_COLUMNS)
+
+
+def empty_populations() -> pd.DataFrame:
+    """The populations frame of a package without populations.csv (the only group: any)."""
+    return empty_frame("populations.csv", POPULATION_COLUMNS)
+
+
+def empty_pathways() -> pd.DataFrame:
+    """The pathways frame of a package without pathways.csv."""
+    return empty_frame("pathways.csv", PATHWAY_COLUMNS)
+
+
+DEMAND_GROUP_ORDER = [
+    *column_names(DEMAND_COLUMNS),
+    *DEMAND_GROUP_COLUMN_NAMES,
+]
+
+
+def empty_demand_groups() -> pd.DataFrame:
+    """The demand_groups frame of a package whose demand.csv names no group, language or
+    exploitation type."""
+    return demand_groups_frame(empty_frame("demand.csv", DEMAND_GROUP_COLUMNS))
+
+
+def demand_groups_frame(detailed: pd.DataFrame) -> pd.DataFrame:
+    """demand.csv's rows with their version-2 cells made canonical: population 'any' when
+    empty, language '' when none (ISO 639-1, lower case), exploitation 'unknown' when empty."""
+    frame = detailed.copy()
+    for name in DEMAND_GROUP_COLUMN_NAMES:
+        if name not in frame.columns:
+            frame[name] = np.nan
+    population = frame["population"].where(frame["population"].notna(), ANY_POPULATION)
+    language = frame["language"].where(frame["language"].notna(), "")
+    exploitation = frame["exploitation"].where(frame["exploitation"].notna(), UNKNOWN_EXPLOITATION)
+    frame["population"] = population.astype("str")
+    frame["language"] = language.astype("str").str.strip().str.lower().astype("str")
+    frame["exploitation"] = exploitation.astype("str")
+    return frame[DEMAND_GROUP_ORDER].reset_index(drop=True)
+
+
+def has_demand_groups(detailed: pd.DataFrame) -> bool:
+    """True when a demand row names a group, a language or an exploitation type (version 2).
+
+    Rows that all leave them empty (or say `any` and `unknown`) are version 1's: summing
+    over the three columns changes nothing then.
+    """
+    if detailed.empty or not any(c in detailed.columns for c in DEMAND_GROUP_COLUMN_NAMES):
+        return False
+    canonical = demand_groups_frame(detailed)
+    named = (
+        canonical["population"].ne(ANY_POPULATION)
+        | canonical["language"].ne("")
+        | canonical["exploitation"].ne(UNKNOWN_EXPLOITATION)
+    )
+    return bool(named.any())
+
+
+def split_demand(detailed: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(demand, demand_groups) from demand rows that may carry the version-2 columns.
+
+    `demand` is the version-1 frame, cases summed over population, language and
+    exploitation (rows in the order of their first appearance), so that every consumer of
+    version 1 reads what it always read; `demand_groups` the detailed rows, or empty when
+    no row names a group, a language or an exploitation type.
+    """
+    v1_names = column_names(DEMAND_COLUMNS)
+    if not has_demand_groups(detailed):
+        plain = pd.DataFrame(detailed[v1_names]).reset_index(drop=True)
+        return plain, empty_demand_groups()
+    groups = demand_groups_frame(detailed)
+    keys = ["district_id", "service_id", "period", "source"]
+    summed = pd.DataFrame(
+        groups.groupby(keys, sort=False, dropna=False, as_index=False)["cases"].sum()
+    )
+    demand = pd.DataFrame(summed[v1_names]).reset_index(drop=True)
+    for name in v1_names:
+        demand[name] = demand[name].astype(groups[name].dtype)
+    return demand, groups
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,11 +228,41 @@ class CityPackage:
     warnings: tuple[str, ...] = field(default=())
     hotline: pd.DataFrame = field(default_factory=empty_hotline)
     """Version 2: aggregate hotline contacts (empty without hotline.csv)."""
+    populations: pd.DataFrame = field(default_factory=empty_populations)
+    """Version 2: the population groups (empty without populations.csv: only `any`)."""
+    demand_groups: pd.DataFrame = field(default_factory=empty_demand_groups)
+    """Version 2: demand by population, language and exploitation (empty when demand.csv
+    names none of them); `demand` is the same summed over those three."""
+    pathways: pd.DataFrame = field(default_factory=empty_pathways)
+    """Version 2: referral pathways (empty without pathways.csv)."""
 
     def __post_init__(self) -> None:
-        # A package made in code before version 2 has no `funded`: not known, as when read.
+        # A package made in code before version 2 lacks its columns: filled as when read.
         if "funded" not in self.capacity.columns:
             object.__setattr__(self, "capacity", self.capacity.assign(funded=np.nan))
+        if "populations" not in self.capacity.columns:
+            populations = pd.Series("", index=self.capacity.index, dtype="str")
+            object.__setattr__(self, "capacity", self.capacity.assign(populations=populations))
+        if "interpretation_per_unit" not in self.services.columns:
+            services = self.services.assign(interpretation_per_unit=0.0)
+            object.__setattr__(self, "services", services)
+        for name in ("start", "end"):
+            if name not in self.funders.columns:
+                column = pd.Series(np.nan, index=self.funders.index, dtype="str")
+                object.__setattr__(self, "funders", self.funders.assign(**{name: column}))
+        # Demand made in code with the version-2 columns: split as when read.
+        if any(c in self.demand.columns for c in DEMAND_GROUP_COLUMN_NAMES):
+            demand, groups = split_demand(self.demand)
+            object.__setattr__(self, "demand", demand)
+            if self.demand_groups.empty:
+                object.__setattr__(self, "demand_groups", groups)
+
+    @property
+    def population_ids(self) -> list[str]:
+        """The groups the city plans for: populations.csv's ids, or ['any'] without it."""
+        if self.populations.empty:
+            return [ANY_POPULATION]
+        return [str(v) for v in self.populations["population_id"]]
 
     def current_capacity(self) -> pd.DataFrame:
         """One row per (agency_id, service_id): the newest by `as_of`."""
@@ -181,7 +316,13 @@ def write_package(package: CityPackage, out_dir: str | Path) -> Path:
     (out / "city.json").write_text(city_text + "\n", encoding="utf-8")
     _write_districts(package.districts, out / DISTRICT_FILES[0])
     for file, columns in CSV_FILES.items():
-        _write_csv(getattr(package, Path(file).stem), columns, out / file)
+        if file == "demand.csv" and package.demand_groups.empty:
+            # a version-1 city's demand.csv has version 1's columns only
+            _write_csv(package.demand, DEMAND_COLUMNS, out / file)
+        elif file == "demand.csv":
+            _write_csv(package.demand_groups, columns, out / file)
+        else:
+            _write_csv(getattr(package, Path(file).stem), columns, out / file)
     for file, columns in OPTIONAL_CSV_FILES.items():
         frame = getattr(package, Path(file).stem)
         if len(frame):  # a version-1 city exports as a version-1 package
@@ -265,33 +406,237 @@ def _load_folder(folder: Path) -> tuple[CityPackage | None, list[Problem]]:
         if table is not None:
             key = UNIQUE_KEYS.get(file)
             if key:
+                # a version-2 column is part of the key only where the file has it
+                key = tuple(
+                    k for k in key if k not in DEMAND_GROUP_COLUMN_NAMES or k in table.present
+                )
                 problems.extend(duplicate_problems(table, key, optional=OPTIONAL_KEY_COLUMNS))
+    optional: dict[str, Table | None] = {}
+    for file in ("populations.csv", "pathways.csv"):
+        optional[file], optional_problems = _read_optional(folder, file)
+        problems.extend(optional_problems)
     hotline, hotline_problems = _read_hotline(folder, districts, district_file_name)
     problems.extend(hotline_problems)
     problems.extend(_cross_file_problems(tables, districts, district_file_name))
+    problems.extend(_people_problems(tables, optional["populations.csv"]))
+    problems.extend(_pathway_problems(optional["pathways.csv"], tables["services.csv"]))
+    problems.extend(_funder_window_problems(tables["funders.csv"]))
+    if city is not None:
+        problems.extend(_city_service_problems(city, tables["services.csv"]))
     agencies = tables["agencies.csv"]
     if agencies is not None:
         agency_problems, agencies_frame = _finish_agencies(agencies, districts, district_file_name)
         problems.extend(agency_problems)
         tables["agencies.csv"] = replace(agencies, frame=agencies_frame)
+    capacity = tables["capacity.csv"]
+    if capacity is not None:
+        tables["capacity.csv"] = replace(capacity, frame=_finish_capacity(capacity.frame))
     problems.extend(_consistency_warnings(tables))
     if city is None or districts is None or any(t is None for t in tables.values()):
         return None, problems
     if any(p.is_error for p in problems):
         return None, problems
     frames = {Path(f).stem: t.frame.drop(columns=LINE) for f, t in tables.items() if t is not None}
+    demand, demand_groups = split_demand(frames["demand"])
+    populations, pathways = (
+        optional[file].frame.drop(columns=LINE).reset_index(drop=True)  # type: ignore[union-attr]
+        if optional[file] is not None
+        else empty
+        for file, empty in (
+            ("populations.csv", empty_populations()),
+            ("pathways.csv", empty_pathways()),
+        )
+    )
     package = CityPackage(
         city=city,
         districts=districts.drop(columns=LINE).reset_index(drop=True),
         services=frames["services"],
         agencies=frames["agencies"],
         capacity=frames["capacity"],
-        demand=frames["demand"],
+        demand=demand,
         funders=frames["funders"],
         eligibility=frames["eligibility"],
         hotline=hotline if hotline is not None else empty_hotline(),
+        populations=populations,
+        demand_groups=demand_groups,
+        pathways=pathways,
     )
     return package, problems
+
+
+def _read_optional(folder: Path, file: str) -> tuple[Table | None, list[Problem]]:
+    """A version-2 file the package may leave out: None (and no problem) when it does."""
+    if not (folder / file).exists() and not (folder / file).is_symlink():
+        return None, []
+    table, problems = _guarded(file, _read_table, folder, file, OPTIONAL_CSV_FILES[file])
+    if table is None:
+        return None, problems
+    problems.extend(duplicate_problems(table, UNIQUE_KEYS[file]))
+    return table, problems
+
+
+def _people_problems(tables: dict[str, Table | None], populations: Table | None) -> list[Problem]:
+    """Version 2: populations.csv's ids, and the groups and languages demand.csv and
+    capacity.csv name (a group must be one of populations.csv; without the file, none but
+    `any` is)."""
+    problems: list[Problem] = []
+    known = {ANY_POPULATION}
+    where = "populations.csv"
+    if populations is not None:
+        frame = populations.frame
+        for value, line in zip(frame["population_id"], frame[LINE], strict=True):
+            if value == ANY_POPULATION:
+                message = t(
+                    "{value} is reserved for demand that names no group; choose another id",
+                    value=repr(value),
+                )
+                problems.append(
+                    Problem(where, line=int(line), column="population_id", message=message)
+                )
+            elif isinstance(value, str) and ";" in value:
+                message = t("{value} holds a ';' (it separates ids)", value=repr(value))
+                problems.append(
+                    Problem(where, line=int(line), column="population_id", message=message)
+                )
+        known |= {v for v in frame["population_id"].tolist() if isinstance(v, str)}
+    demand = tables["demand.csv"]
+    if demand is not None:
+        frame = demand.frame
+        problems.extend(unknown_id_problems(demand, "population", known, "a population", where))
+        for value, line in zip(frame["language"], frame[LINE], strict=True):
+            if isinstance(value, str) and not _LANGUAGE.match(value.strip().lower()):
+                message = t(
+                    "{code} is not an ISO 639-1 language code (2 letters, e.g. en)",
+                    code=repr(value),
+                )
+                problems.append(
+                    Problem(demand.file, line=int(line), column="language", message=message)
+                )
+    capacity = tables["capacity.csv"]
+    if capacity is not None:
+        frame = capacity.frame
+        for value, line in zip(frame["populations"], frame[LINE], strict=True):
+            for population_id in _split_ids(value):
+                if population_id not in known or population_id == ANY_POPULATION:
+                    message = t(
+                        "{value} is not {what} in {where_known}",
+                        value=repr(population_id),
+                        what="a population",
+                        where_known=where,
+                    )
+                    problems.append(
+                        Problem(
+                            capacity.file, line=int(line), column="populations", message=message
+                        )
+                    )
+    return problems
+
+
+def _split_ids(value: object) -> list[str]:
+    """A ';'-separated cell as its ids (none for an empty cell)."""
+    if not isinstance(value, str):
+        return []
+    return [part.strip() for part in value.split(";") if part.strip()]
+
+
+def _finish_capacity(frame: pd.DataFrame) -> pd.DataFrame:
+    """capacity's populations as ';'-joined ids without spaces, '' when all are accepted."""
+    finished = frame.copy()
+    joined = [";".join(_split_ids(v)) for v in finished["populations"]]
+    finished["populations"] = pd.Series(joined, index=finished.index, dtype="str")
+    return finished
+
+
+def _pathway_problems(pathways: Table | None, services: Table | None) -> list[Problem]:
+    """pathways.csv (version 2): services known, the shares leaving one service at most 1,
+    and no cycle (the message names it: hotline -> case_management -> hotline)."""
+    if pathways is None:
+        return []
+    file = pathways.file
+    frame = pathways.frame
+    problems: list[Problem] = []
+    service_ids = _known_ids(services, "service_id")
+    if service_ids is not None:
+        for column in ("from_service", "to_service"):
+            problems.extend(
+                unknown_id_problems(pathways, column, service_ids, "a service", "services.csv")
+            )
+    total: dict[str, float] = {}
+    last_line: dict[str, int] = {}
+    for source, share, line in zip(frame["from_service"], frame["share"], frame[LINE], strict=True):
+        if isinstance(source, str) and not pd.isna(share):
+            total[source] = total.get(source, 0.0) + float(share)
+            last_line[source] = int(line)
+    for source, shares in total.items():
+        if shares > 1 + 1e-9:
+            message = t(
+                "the shares of {value} add up to {value2}, above 1",
+                value=repr(source),
+                value2=_number(round(shares, 6)),
+            )
+            problems.append(Problem(file, line=last_line[source], column="share", message=message))
+    edges: dict[str, list[tuple[str, int]]] = {}
+    for source, target, line in zip(
+        frame["from_service"], frame["to_service"], frame[LINE], strict=True
+    ):
+        if isinstance(source, str) and isinstance(target, str):
+            edges.setdefault(source, []).append((target, int(line)))
+    for cycle, line in _cycles(edges):
+        message = t("the pathways form a cycle: {chain}", chain=" -> ".join(cycle))
+        problems.append(Problem(file, line=line, column="to_service", message=message))
+    return problems
+
+
+def _cycles(edges: dict[str, list[tuple[str, int]]]) -> list[tuple[list[str], int]]:
+    """Each cycle of the pathway graph found by a depth-first search, once, as its chain of
+    services (first service repeated at the end) and the line of the edge that closes it."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+    found: list[tuple[list[str], int]] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        path.append(node)
+        for target, line in edges.get(node, []):
+            if state.get(target) == 1:
+                found.append(([*path[path.index(target) :], target], line))
+            elif target not in state:
+                visit(target)
+        path.pop()
+        state[node] = 2
+
+    for node in sorted(edges):
+        if node not in state:
+            visit(node)
+    return found
+
+
+def _funder_window_problems(funders: Table | None) -> list[Problem]:
+    """funders.csv's start and end (version 2): the window's end not before its start."""
+    if funders is None:
+        return []
+    frame = funders.frame
+    problems: list[Problem] = []
+    for start, end, line in zip(frame["start"], frame["end"], frame[LINE], strict=True):
+        if isinstance(start, str) and isinstance(end, str) and end < start:
+            message = t("{value} is before the start {value2}", value=repr(end), value2=repr(start))
+            problems.append(Problem(funders.file, line=int(line), column="end", message=message))
+    return problems
+
+
+def _city_service_problems(city: CityInfo, services: Table | None) -> list[Problem]:
+    """city.json's interpretation_service must be a service of services.csv."""
+    service_ids = _known_ids(services, "service_id")
+    name = city.interpretation_service
+    if name is None or service_ids is None or name in service_ids:
+        return []
+    message = t(
+        "{value} is not {what} in {where_known}",
+        value=repr(name),
+        what="a service",
+        where_known="services.csv",
+    )
+    return [Problem("city.json", column=CITY_INTERPRETATION_SERVICE, message=message)]
 
 
 def _read_hotline(
@@ -373,7 +718,10 @@ def _read_city(folder: Path) -> tuple[CityInfo | None, list[Problem]]:
     small_count_k, k_message = _small_count_k(data)
     if k_message is not None:
         problems.append(Problem(file, column=CITY_SMALL_COUNT_K, message=k_message))
-    known = {c.name for c in CITY_FIELDS} | {CITY_SMALL_COUNT_K}
+    interpretation_service, service_message = _interpretation_service(data)
+    if service_message is not None:
+        problems.append(Problem(file, column=CITY_INTERPRETATION_SERVICE, message=service_message))
+    known = {c.name for c in CITY_FIELDS} | {CITY_SMALL_COUNT_K, CITY_INTERPRETATION_SERVICE}
     for key in data:
         if key not in known:
             problems.append(
@@ -393,8 +741,19 @@ def _read_city(folder: Path) -> tuple[CityInfo | None, list[Problem]]:
         country=values["country"],
         notes=values["notes"],
         small_count_k=small_count_k,
+        interpretation_service=interpretation_service,
     )
     return city, problems
+
+
+def _interpretation_service(data: dict[str, Any]) -> tuple[str | None, str | None]:
+    """city.json's interpretation_service (version 2): a service_id as text, or absent."""
+    value = data.get(CITY_INTERPRETATION_SERVICE)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    if not isinstance(value, str):
+        return None, t("{value} is not text", value=shown_value(value))
+    return value.strip(), None
 
 
 def _small_count_k(data: dict[str, Any]) -> tuple[int | None, str | None]:

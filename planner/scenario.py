@@ -36,6 +36,8 @@ EVALUATION_SAMPLES = 30
 """Fresh demand samples the plan for bad months and the plan are judged on (planner.robust),
 unless the caller says: about a second each on the demo city's monthly recourse LP."""
 MAX_LATENT_MULTIPLIER = 100.0
+WAIT_PROBABILITY = 0.8
+"""The share of cases a wait target must be met for, unless the scenario says (MODEL.md)."""
 
 MEAN_WORDS = ("mean", "expected", "")
 """What `demand_quantile` may say for the expected demand, besides null."""
@@ -164,6 +166,30 @@ class Scenario(BaseModel):
     robust: RobustChoice | None = Field(
         default=None, description="Also plan for bad months: K scenarios, mean or CVaR."
     )
+    group_floors: dict[str, float] = Field(
+        default_factory=dict,
+        description="Version 2: per population group, the share of its demand served city-wide.",
+    )
+    population_weights: dict[str, float] = Field(
+        default_factory=dict, description="Version 2: overrides of the groups' priority weights."
+    )
+    closed: list[str] = Field(
+        default_factory=list,
+        description="Version 2: agencies ('A12') or agency services ('A12:legal_aid') closed.",
+    )
+    locked: list[str] = Field(
+        default_factory=list,
+        description="Version 2: agencies or agency services that may not grow ('A12', 'A12:s').",
+    )
+    wait_target_days: dict[str, float] = Field(
+        default_factory=dict, description="Version 2: per service, the longest wait in days."
+    )
+    wait_probability: float = Field(
+        default=WAIT_PROBABILITY,
+        gt=0,
+        lt=1,
+        description="Version 2: the share of cases a wait target must be met for.",
+    )
 
     @property
     def demand_factor(self) -> float:
@@ -178,7 +204,7 @@ class Scenario(BaseModel):
             return None
         return value
 
-    @field_validator("budget", "distance_weight", "cost_weight", "time_limit_s")
+    @field_validator("budget", "distance_weight", "cost_weight", "time_limit_s", "wait_probability")
     @classmethod
     def _finite(cls, value: float | None) -> float | None:
         if value is not None and not math.isfinite(value):
@@ -226,6 +252,79 @@ class Scenario(BaseModel):
                     )
                 )
         return value
+
+    @field_validator("group_floors")
+    @classmethod
+    def _floors_are_shares(cls, value: dict[str, float]) -> dict[str, float]:
+        for key, floor in value.items():
+            if not math.isfinite(floor) or not 0 <= floor <= 1:
+                raise ValueError(
+                    t(
+                        "floor of {key} must be a share from 0 to 1, not {value}",
+                        key=repr(key),
+                        value=floor,
+                    )
+                )
+        return value
+
+    @field_validator("population_weights")
+    @classmethod
+    def _population_weights_positive(cls, value: dict[str, float]) -> dict[str, float]:
+        for key, weight in value.items():
+            if not math.isfinite(weight) or weight <= 0:
+                raise ValueError(
+                    t(
+                        "weight of {key} must be a finite number > 0, not {value}",
+                        key=repr(key),
+                        value=weight,
+                    )
+                )
+        return value
+
+    @field_validator("wait_target_days")
+    @classmethod
+    def _wait_targets_positive(cls, value: dict[str, float]) -> dict[str, float]:
+        for key, days in value.items():
+            if not math.isfinite(days) or days <= 0:
+                raise ValueError(
+                    t(
+                        "wait target of {key} must be a number of days > 0, not {value}",
+                        key=repr(key),
+                        value=days,
+                    )
+                )
+        return value
+
+    @field_validator("closed", "locked", mode="before")
+    @classmethod
+    def _agency_ids(cls, value: Any) -> Any:
+        """A list of 'A12' or 'A12:legal_aid' (a single text is one id); spaces trimmed."""
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list | tuple):
+            return value  # pydantic says it is not a list
+        cleaned = []
+        for item in value:
+            if not isinstance(item, str):
+                return value  # pydantic names the bad item
+            parts = [part.strip() for part in item.split(":")]
+            if len(parts) > 2 or not all(parts):
+                raise ValueError(
+                    t(
+                        "{value} is not an agency id or agency_id:service_id",
+                        value=repr(item),
+                    )
+                )
+            cleaned.append(":".join(parts))
+        return list(dict.fromkeys(cleaned))
+
+    def closed_or_locked(self, key: Literal["closed", "locked"]) -> list[tuple[str, str | None]]:
+        """`closed` or `locked` as (agency_id, service_id or None for the whole agency)."""
+        pairs: list[tuple[str, str | None]] = []
+        for item in getattr(self, key):
+            agency_id, _, service_id = item.partition(":")
+            pairs.append((agency_id, service_id or None))
+        return pairs
 
     def __hash__(self) -> int:
         return hash(json.dumps(self.to_dict(), sort_keys=True))
@@ -303,6 +402,48 @@ class Scenario(BaseModel):
             if funder_id not in funders:
                 message = t("{value} is not a funder of this city", value=repr(funder_id))
                 problems.append(f"funder_budgets: {message}")
+        problems.extend(self._version_2_problems(package, services))
+        return problems
+
+    def _version_2_problems(self, package: CityPackage, services: set[str]) -> list[str]:
+        """Unknown groups, agencies and services in the version-2 keys."""
+        problems = []
+        groups = set(package.population_ids)
+        for key in ("group_floors", "population_weights"):
+            for population_id in sorted(getattr(self, key)):
+                if population_id not in groups:
+                    message = t(
+                        "{value} is not a population group of this city", value=repr(population_id)
+                    )
+                    problems.append(f"{key}: {message}")
+        for target_service in sorted(self.wait_target_days):
+            if target_service not in services:
+                message = t("{value} is not a service of this city", value=repr(target_service))
+                problems.append(f"wait_target_days: {message}")
+        agencies = set(package.agencies["agency_id"].astype(str))
+        offered = set(
+            zip(
+                package.capacity["agency_id"].astype(str),
+                package.capacity["service_id"].astype(str),
+                strict=True,
+            )
+        )
+        for key in ("closed", "locked"):
+            pairs = self.closed_or_locked("closed" if key == "closed" else "locked")
+            for agency_id, service_id in pairs:
+                if agency_id not in agencies:
+                    message = t("{value} is not an agency of this city", value=repr(agency_id))
+                    problems.append(f"{key}: {message}")
+                elif service_id is not None and service_id not in services:
+                    message = t("{value} is not a service of this city", value=repr(service_id))
+                    problems.append(f"{key}: {message}")
+                elif service_id is not None and (agency_id, service_id) not in offered:
+                    message = t(
+                        "{agency} does not offer {service}",
+                        agency=repr(agency_id),
+                        service=repr(service_id),
+                    )
+                    problems.append(f"{key}: {message}")
         return problems
 
     def ensure_valid_for(self, package: CityPackage) -> None:

@@ -11,12 +11,31 @@ from typing import Literal
 
 Kind = Literal["text", "int", "float", "bool", "date", "period"]
 
-AGENCY_KINDS = ("ngo", "city", "county", "health", "legal", "shelter", "police", "faith", "other")
+AGENCY_KINDS = (
+    "ngo",
+    "city",
+    "county",
+    "health",
+    "legal",
+    "shelter",
+    "police",
+    "faith",
+    "other",
+    "labour_inspection",
+    "worker_centre",
+    "union",
+    "immigration_legal",
+)
+"""The first nine are version 1's; the labour actors (issue 15) are version 2's."""
 SEGMENTS = ("women", "men", "youth", "any")
 DEMAND_SOURCES = ("hotline", "police", "ngo", "health", "other")
 PERIODS = ("month",)
 HOTLINE_CHANNELS = ("phone", "sms", "chat", "email", "web", "app")
 EXPLOITATION_TYPES = ("labour", "sex", "domestic_servitude", "criminal", "other", "unknown")
+ANY_POPULATION = "any"
+"""The group of demand that names none, and the only group of a package without
+populations.csv; reserved (populations.csv may not define it)."""
+UNKNOWN_EXPLOITATION = "unknown"
 
 
 @dataclass(frozen=True)
@@ -57,6 +76,8 @@ SERVICE_COLUMNS = (
     Column("segment", "text", choices=SEGMENTS, default="any"),
     Column("open_cost", "float", minimum=0, default=0.0),
     Column("open_max", "float", minimum=0, default=0.0),
+    # version 2: interpretation units one unit consumes across a language barrier
+    Column("interpretation_per_unit", "float", minimum=0, default=0.0),
 )
 
 AGENCY_COLUMNS = (
@@ -79,6 +100,7 @@ CAPACITY_COLUMNS = (
     Column("unit_cost", "float", minimum=0),
     Column("as_of", "date"),
     Column("funded", "float", minimum=0),  # version 2: units funded, >= capacity (in service)
+    Column("populations", "text"),  # version 2: ';'-separated population_ids accepted ('': all)
 )
 
 DEMAND_COLUMNS = (
@@ -88,11 +110,25 @@ DEMAND_COLUMNS = (
     Column("cases", "int", required=True, minimum=0),
     Column("source", "text", choices=DEMAND_SOURCES),
 )
+"""demand.csv's version-1 columns: the frame `CityPackage.demand` always has."""
+
+DEMAND_GROUP_COLUMN_NAMES = ("population", "language", "exploitation")
+"""demand.csv's version-2 columns: rows that differ only in them are separate cells."""
+
+DEMAND_GROUP_COLUMNS = (
+    *DEMAND_COLUMNS,
+    Column("population", "text", default=ANY_POPULATION),
+    Column("language", "text"),
+    Column("exploitation", "text", choices=EXPLOITATION_TYPES, default=UNKNOWN_EXPLOITATION),
+)
+"""demand.csv as read and written (version 2): `CityPackage.demand_groups`' columns."""
 
 FUNDER_COLUMNS = (
     Column("funder_id", "text", required=True),
     Column("name", "text", required=True),
     Column("budget", "float", required=True, minimum=0),
+    Column("start", "period"),  # version 2: the first month the money may pay for
+    Column("end", "period"),  # version 2: the last month (end >= start)
 )
 
 ELIGIBILITY_COLUMNS = (
@@ -112,19 +148,41 @@ HOTLINE_COLUMNS = (
 )
 """hotline.csv (version 2): aggregate contacts, never one per person."""
 
+POPULATION_COLUMNS = (
+    Column("population_id", "text", required=True),
+    Column("name", "text", required=True),
+    Column("weight", "float", minimum=0, exclusive_minimum=True, default=1.0),
+)
+"""populations.csv (version 2): the population groups the city plans for."""
+
+PATHWAY_COLUMNS = (
+    Column("from_service", "text", required=True),
+    Column("to_service", "text", required=True),
+    Column("share", "float", required=True, minimum=0, maximum=1),
+    Column("lag_months", "int", minimum=0, default=0),
+)
+"""pathways.csv (version 2): of the cases served by from_service, `share` go on to need
+to_service `lag_months` later. No cycles."""
+
 CITY_SMALL_COUNT_K = "small_count_k"
 """city.json's version-2 key (an integer >= 1, not 2): overrides HAVEN_SMALL_COUNT_K."""
+CITY_INTERPRETATION_SERVICE = "interpretation_service"
+"""city.json's version-2 key: the service_id of the interpretation service."""
 
 CSV_FILES: dict[str, tuple[Column, ...]] = {
     "services.csv": SERVICE_COLUMNS,
     "agencies.csv": AGENCY_COLUMNS,
     "capacity.csv": CAPACITY_COLUMNS,
-    "demand.csv": DEMAND_COLUMNS,
+    "demand.csv": DEMAND_GROUP_COLUMNS,
     "funders.csv": FUNDER_COLUMNS,
     "eligibility.csv": ELIGIBILITY_COLUMNS,
 }
 
-OPTIONAL_CSV_FILES: dict[str, tuple[Column, ...]] = {"hotline.csv": HOTLINE_COLUMNS}
+OPTIONAL_CSV_FILES: dict[str, tuple[Column, ...]] = {
+    "populations.csv": POPULATION_COLUMNS,
+    "pathways.csv": PATHWAY_COLUMNS,
+    "hotline.csv": HOTLINE_COLUMNS,
+}
 """Files a package may leave out (version 2): without one, its frame is empty."""
 
 DISTRICT_FILES = ("districts.geojson", "districts.gpkg", "districts.shp")
@@ -139,13 +197,23 @@ UNIQUE_KEYS: dict[str, tuple[str, ...]] = {
     "services.csv": ("service_id",),
     "agencies.csv": ("agency_id",),
     "capacity.csv": ("agency_id", "service_id", "as_of"),
-    "demand.csv": ("district_id", "service_id", "period", "source"),
+    "demand.csv": (
+        "district_id",
+        "service_id",
+        "period",
+        "source",
+        "population",
+        "language",
+        "exploitation",
+    ),
     "funders.csv": ("funder_id",),
     "hotline.csv": ("period", "channel", "district_id", "language", "exploitation"),
+    "populations.csv": ("population_id",),
+    "pathways.csv": ("from_service", "to_service"),
 }
 """The columns that identify a row; two rows with the same values are an error."""
 
-OPTIONAL_KEY_COLUMNS = ("as_of", "source")
+OPTIONAL_KEY_COLUMNS = ("as_of", "source", "population", "language", "exploitation")
 """Parts of a key that may be empty: an empty cell is then one value like any other."""
 
 HOTLINE_OPTIONAL_KEY_COLUMNS = ("district_id", "language", "exploitation")

@@ -265,3 +265,76 @@ def rebase_on_districts(package: Path, collection: dict[str, Any]) -> list[str]:
         demand_row[0] = mapping[demand_row[0]]
     write_rows(package, "demand.csv", demand)
     return ids
+
+
+# --- Version 2 (people, flow, time) --------------------------------------------------------
+
+POPULATIONS_V2 = """\
+population_id,name,weight
+women,Women,1
+men,Men,1.5
+trans_nonbinary,Trans and non-binary people,
+"""
+
+PATHWAYS_V2 = """\
+from_service,to_service,share,lag_months
+counselling,legal_aid,0.3,1
+legal_aid,shelter_women,0.1,
+"""
+
+V2_GROUPS = (("women", "", "sex"), ("men", "so", "labour"))
+"""Each version-1 demand row of the tiny package splits in two: all its cases but one for
+women (no interpreter, sex trafficking), one for men (Somali, labour trafficking)."""
+
+
+def write_v2_package(path: Path) -> Path:
+    """The tiny package with every version-2 file, column and key: populations.csv,
+    demand by group, language and exploitation (summing to the version-1 demand),
+    capacity.populations, an interpretation service named in city.json, pathways.csv and
+    funders' windows."""
+    write_tiny_package(path)
+    (path / "populations.csv").write_text(POPULATIONS_V2, encoding="utf-8")
+    (path / "pathways.csv").write_text(PATHWAYS_V2, encoding="utf-8")
+    rows = read_rows(path, "demand.csv")
+    split = [[*rows[0], "population", "language", "exploitation"]]
+    for row in rows[1:]:
+        cases = int(row[3])
+        for (population, language, exploitation), part in zip(
+            V2_GROUPS, (cases - 1, 1), strict=True
+        ):
+            split.append([*row[:3], str(part), row[4], population, language, exploitation])
+    write_rows(path, "demand.csv", split)
+    add_column(path, "services.csv", "interpretation_per_unit")
+    set_cell(path, "services.csv", 3, "interpretation_per_unit", "0.5")  # legal aid
+    append_row(
+        path,
+        "services.csv",
+        {
+            "service_id": "interpretation",
+            "name": "Interpretation",
+            "unit": "hour",
+            "integer": "false",
+            "unit_cost": "60",
+            "weight": "1",
+        },
+    )
+    add_column(path, "capacity.csv", "populations")
+    set_cell(path, "capacity.csv", 2, "populations", "women; trans_nonbinary")
+    set_cell(path, "capacity.csv", 3, "populations", "women;trans_nonbinary")
+    append_row(
+        path,
+        "capacity.csv",
+        {
+            "agency_id": "A2",
+            "service_id": "interpretation",
+            "capacity": "50",
+            "as_of": "2026-01-01",
+        },
+    )
+    add_column(path, "funders.csv", "start")
+    add_column(path, "funders.csv", "end")
+    set_cell(path, "funders.csv", 2, "start", "2026-01")
+    set_cell(path, "funders.csv", 2, "end", "2026-12")
+    set_cell(path, "funders.csv", 3, "start", "2026-07")
+    edit_city(path, interpretation_service="interpretation")
+    return path

@@ -359,7 +359,7 @@ DEFECTS: list[tuple[str, Mutation, str]] = [
         "agencies kind",
         cell("agencies.csv", 2, "kind", "charity"),
         "agencies.csv:2: kind: 'charity' is not one of: ngo, city, county, health, legal, shelter, "
-        "police, faith, other",
+        "police, faith, other, labour_inspection, worker_centre, union, immigration_legal",
     ),
     (
         "agencies lat range",
@@ -547,7 +547,8 @@ DEFECTS: list[tuple[str, Mutation, str]] = [
         cell("eligibility.csv", 3, "agency_kind", "shelters"),
         "eligibility.csv:3: agency_kind: 'shelters' is not one of: ngo, city, county, health, "
         "legal, "
-        "shelter, police, faith, other",
+        "shelter, police, faith, other, labour_inspection, worker_centre, union, "
+        "immigration_legal",
     ),
     (
         "eligibility missing file",
