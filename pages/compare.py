@@ -6,7 +6,7 @@ from planner.compare import coverage_difference
 from planner.i18n import t
 from service import access
 from service.access import Action
-from ui import compare_charts, compare_view
+from ui import briefing_view, compare_charts, compare_view
 from ui.auth import actor_or_login
 from ui.chart_locale import localised
 from ui.layout import require_city
@@ -133,3 +133,5 @@ with st.expander(t("Coverage of each plan")):
             ),
             width="stretch",
         )
+
+briefing_view.draw_briefing(city, actor, chosen)  # issue 20 (YEARS): the council briefing
