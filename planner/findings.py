@@ -42,6 +42,11 @@ FLOOR_NEEDS_FUNDER: Final = (
 )
 FLOOR_NEEDS_BUDGET: Final = "floor_needs_budget"  # amount missing, limit the total budget, floor
 INFEASIBLE_FLOOR: Final = "infeasible_floor"  # floor: cannot hold, no single cause found
+# Why a hard group floor cannot hold (planner.optimise.fairness, issue 15): population_id,
+# service_id, floor, radius_km (None: anywhere), share (of the group's demand reachable /
+# servable), district_ids (no accepting agency within reach, most demand first).
+GROUP_FLOOR_NO_AGENCY: Final = "group_floor_no_agency"
+GROUP_FLOOR_CAPACITY_SHORT: Final = "group_floor_capacity_short"  # + agency_ids, units, limit
 # Notes on the inputs and the demand (planner.optimise.inputs, planner.demand).
 SERVICE_UNAVAILABLE: Final = "service_unavailable"  # service_id: nobody offers or may open it
 AGENCY_UNREACHABLE: Final = "agency_unreachable"  # agency_ids: reaches no district with demand
@@ -69,6 +74,8 @@ FindingKind = Literal[
     "floor_needs_funder",
     "floor_needs_budget",
     "infeasible_floor",
+    "group_floor_no_agency",
+    "group_floor_capacity_short",
     "service_unavailable",
     "agency_unreachable",
     "demand_forecast",
@@ -91,6 +98,8 @@ INFEASIBLE_KINDS = (
     FLOOR_NEEDS_FUNDER,
     FLOOR_NEEDS_BUDGET,
     INFEASIBLE_FLOOR,
+    GROUP_FLOOR_NO_AGENCY,
+    GROUP_FLOOR_CAPACITY_SHORT,
 )
 NOTE_KINDS = (SERVICE_UNAVAILABLE, AGENCY_UNREACHABLE, DEMAND_FORECAST, DEMAND_RECENT_MEAN)
 UNFINISHED_KINDS = (DIAGNOSIS_UNFINISHED, BASELINE_UNFINISHED, PLAN_IS_BASELINE)
@@ -120,6 +129,7 @@ class Finding:
     radius_km: float | None = None
     count: int | None = None
     baseline: str | None = None
+    population_id: str | None = None  # a population group (issue 15)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able, without the empty fields."""

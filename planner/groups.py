@@ -19,7 +19,7 @@ Codes and values only: no sentence is written here.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -153,7 +153,8 @@ def city_shares(package: CityPackage, history: pd.DataFrame | None = None) -> pd
         mixed = (own.reindex(pooled.index, fill_value=0.0) + PRIOR_CASES * pooled) / (
             total + PRIOR_CASES
         )
-        for (population, language), share in mixed.items():
+        for key, share in mixed.items():
+            population, language = cast(tuple[str, str], key)
             if share > 0:
                 rows.append((service_id, str(population), str(language), float(share)))
     return pd.DataFrame(rows, columns=["service_id", *COHORT_COLUMNS, "share"])

@@ -407,6 +407,46 @@ def _floor_capacity(f: Finding, book: NameBook) -> str:
     )
 
 
+def _group(f: Finding, book: NameBook) -> str:
+    names = getattr(book, "populations", None) or {}
+    return str(names.get(f.population_id, f.population_id or ""))
+
+
+def _group_floor_no_agency(f: Finding, book: NameBook) -> str:
+    if f.radius_km is None:
+        return t(
+            "no agency accepts {group} for {service}: the {floor} floor for the group cannot "
+            "hold; open one",
+            group=_group(f, book),
+            service=book.service(f.service_id),
+            floor=percent(f.floor),
+        )
+    return t(
+        "no agency within {radius} km accepts {group} for {service} (only {share} of their "
+        "demand can reach one; the floor asks {floor}); open one or widen the radius",
+        radius=whole(f.radius_km),
+        group=_group(f, book),
+        service=book.service(f.service_id),
+        share=percent(f.share),
+        floor=percent(f.floor),
+    )
+
+
+def _group_floor_capacity_short(f: Finding, book: NameBook) -> str:
+    return t(
+        "the {count} agencies that accept {group} for {service} have {capacity} units and can "
+        "add at most {most}: {share} of the group's demand even at their fullest, the floor "
+        "asks {floor}; open one or let more agencies accept the group",
+        count=f.count or len(f.agency_ids),
+        group=_group(f, book),
+        service=book.service(f.service_id),
+        capacity=whole(f.units),
+        most=whole(f.limit),
+        share=percent(f.share),
+        floor=percent(f.floor),
+    )
+
+
 def _floor_needs_funder(f: Finding, book: NameBook) -> str:
     return t(
         "the {floor} floor needs {amount} more from {funder} than its budget of {budget}",
@@ -523,6 +563,8 @@ _SAYERS = {
     F.FLOOR_NEEDS_FUNDER: _floor_needs_funder,
     F.FLOOR_NEEDS_BUDGET: _floor_needs_budget,
     F.INFEASIBLE_FLOOR: _infeasible_floor,
+    F.GROUP_FLOOR_NO_AGENCY: _group_floor_no_agency,
+    F.GROUP_FLOOR_CAPACITY_SHORT: _group_floor_capacity_short,
     F.SERVICE_UNAVAILABLE: _service_unavailable,
     F.AGENCY_UNREACHABLE: _agency_unreachable,
     F.DEMAND_FORECAST: _demand_forecast,

@@ -110,8 +110,8 @@ def prepare_cohorts(
         and not has_groups(package)
     )
     if simple:  # version 1: one class per service, every pair may serve it
-        merged = demand[[*keys, "demand"]].assign(cohort=ANY_COHORT)
-        return merged, CohortInputs(group_floors=floors)
+        simple_demand = demand[[*keys, "demand"]].assign(cohort=ANY_COHORT)
+        return simple_demand, CohortInputs(group_floors=floors)
 
     names = populations(package)
     wp = dict(zip(names["population_id"], names["weight"], strict=True))
@@ -173,20 +173,22 @@ def prepare_cohorts(
             class_rows.append((s, label, weight, floor_group))
             member_rows += [(s, label, p, lang, weight) for p, lang in members]
             access_rows += [(a, s, label, barrier) for a, barrier in detail[signature]]
-    members = pd.DataFrame(
+    member_frame = pd.DataFrame(
         member_rows, columns=["service_id", "cohort", "population", "language", "weight"]
     )
     classes = pd.DataFrame(class_rows, columns=["service_id", "cohort", "weight", "floor_group"])
     access = pd.DataFrame(access_rows, columns=["agency_id", "service_id", "cohort", "barrier"])
     group_demand = demand.merge(
-        members[["service_id", "population", "language", "cohort"]],
+        member_frame[["service_id", "population", "language", "cohort"]],
         on=["service_id", "population", "language"],
     )
-    merged = group_demand.groupby([*keys, "cohort"], sort=True, as_index=False)["demand"].sum()
+    merged = pd.DataFrame(
+        group_demand.groupby([*keys, "cohort"], sort=True, as_index=False)["demand"].sum()
+    )
     population_names = dict(zip(names["population_id"], names["name"], strict=True))
     return merged, CohortInputs(
         grouped=True,
-        members=members,
+        members=member_frame,
         classes=classes,
         access=access,
         group_demand=pd.DataFrame(

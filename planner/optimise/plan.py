@@ -64,6 +64,11 @@ class Plan:
     findings: tuple[Finding, ...] = field(default=())
     assignments: pd.DataFrame = field(default_factory=pd.DataFrame)
     status_quo_coverage: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Issue 15: demand, served, unmet per district, service, population and language
+    #: (readback.GROUP_COVERAGE_COLUMNS; empty for a package without groups), and the price
+    #: of every group floor in force (planner.optimise.fairness.FairnessPrice).
+    coverage_by_group: pd.DataFrame = field(default_factory=pd.DataFrame)
+    fairness: tuple[Any, ...] = field(default=())
     waiting: Any = None  # planner.queues.Waiting (FLOW, issue 16): waits before and after
 
     @property
@@ -86,9 +91,31 @@ class Plan:
                 "diagnostics": self.diagnostics.to_dict(),
                 "baselines": self.baselines.to_dict(),
                 "findings": findings_to_json(self.findings),
+                **self._groups_summary(),
                 **({"waiting": self.waiting.to_dict()} if self.waiting is not None else {}),
             }
         )
+
+    def _groups_summary(self) -> dict[str, Any]:
+        """plan.json's `groups` (issue 15): coverage by group city-wide and each floor's
+        price; absent for a package without groups, so a version-1 plan.json is unchanged."""
+        if self.coverage_by_group.empty and not self.fairness:
+            return {}
+        by_group = (
+            self.coverage_by_group.groupby(["population", "service_id"], sort=True)[
+                ["demand", "served", "unmet"]
+            ]
+            .sum()
+            .reset_index()
+            if not self.coverage_by_group.empty
+            else pd.DataFrame()
+        )
+        return {
+            "groups": {
+                "coverage": by_group,
+                "fairness": [price.to_dict() for price in self.fairness],
+            }
+        }
 
     def write(self, out_dir: str | Path) -> list[Path]:
         """Write plan.json, funding.csv, capacity_added.csv and coverage.csv; return the paths."""
@@ -107,6 +134,10 @@ class Plan:
             path = out / name
             # names a spreadsheet would run as formulas are quoted; reports.plan_dir restores
             neutralise_frame(frame[columns]).to_csv(path, index=False, float_format="%.12g")
+            paths.append(path)
+        if not self.coverage_by_group.empty:
+            path = out / "coverage_by_group.csv"
+            neutralise_frame(self.coverage_by_group).to_csv(path, index=False, float_format="%.12g")
             paths.append(path)
         return paths
 

@@ -130,7 +130,8 @@ def group_coverage_table(inputs: ModelInputs, flows: pd.DataFrame, x: np.ndarray
         [*keys, "population", "language"], sort=True, as_index=False
     )["demand"].sum()
     class_demand = members.groupby(keys)["demand"].transform("sum").to_numpy(float)
-    class_served = served.reindex(pd.MultiIndex.from_frame(members[keys])).fillna(0.0)
+    class_served = served.reindex(pd.MultiIndex.from_frame(pd.DataFrame(members[keys])))
+    class_served = class_served.fillna(0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(class_demand > 0, members["demand"].to_numpy(float) / class_demand, 0.0)
     frame = members.drop(columns="cohort")

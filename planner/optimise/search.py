@@ -38,6 +38,7 @@ from planner.optimise.highs import HighsResult, KeptModel, hand_over, highs_vers
 from planner.optimise.model import HavenModel, capacity_values
 from planner.optimise.readback import (
     Solution,
+    group_coverage_table,
     plan_tables,
     plan_totals,
     read_solution,
@@ -241,7 +242,9 @@ def _baselines(
         candidates.append(Candidate(run.name, run.objective, run.values))
         solution = solution_from_values(model, run.values)
         funding, capacity, coverage = plan_tables(model, solution)
-        totals = {**plan_totals(inputs, funding, capacity, coverage), "objective": run.objective}
+        groups = group_coverage_table(inputs, model.flows, solution.x)
+        totals = plan_totals(inputs, funding, capacity, coverage, groups)
+        totals = {**totals, "objective": run.objective}
         results.append(BaselineResult(run.name, "optimal", Totals.from_dict(totals)))
         coverages[run.name] = coverage
     return Baselines(tuple(results))

@@ -13,6 +13,7 @@ from planner import explain
 from planner import findings as F
 from planner.demand import MIN_FORECAST_MONTHS, history_months, horizon_demand
 from planner.findings import Baselines, Diagnostics, Finding, Totals
+from planner.optimise.fairness import floors_in_force, group_floor_problems, price_of_fairness
 from planner.optimise.inputs import ModelInputs, prepare_inputs
 from planner.optimise.model import HavenModel, build_model
 from planner.optimise.pathways import solve_with_flow
@@ -20,6 +21,7 @@ from planner.optimise.plan import Plan, empty_frames
 from planner.optimise.readback import (
     assignments_table,
     coverage_table,
+    group_coverage_table,
     plan_tables,
     plan_totals,
     read_solution,
@@ -89,13 +91,25 @@ def demand_basis(package: CityPackage, scenario: Scenario) -> Finding:
 
 
 def solve_inputs(inputs: ModelInputs, scenario: Scenario, options: SolveOptions) -> Plan:
-    """Solve prepared inputs (the optimiser's own boundary: ids and arrays, no geometry)."""
+    """Solve prepared inputs (the optimiser's own boundary: ids and arrays, no geometry), and
+    price every group floor in force (planner.optimise.fairness) by a solve without it."""
+    plan = _solve_inputs(inputs, scenario, options)
+    if plan.has_plan and floors_in_force(inputs):
+        started = time.perf_counter()
+        prices = price_of_fairness(inputs, scenario, options, plan, _solve_inputs)
+        times = {**plan.times, "fairness": time.perf_counter() - started}
+        plan = replace(plan, fairness=prices, times=times)
+    return plan
+
+
+def _solve_inputs(inputs: ModelInputs, scenario: Scenario, options: SolveOptions) -> Plan:
     solver = options.solver or scenario.solver
     time_limit = options.time_limit_s or scenario.time_limit_s
     started = time.perf_counter()
     model = build_model(inputs)
     build_s = time.perf_counter() - started
-    if solver == "highs" and model.floor_mode != "hard":
+    hard_groups = model.group_floor_mode == "hard" and len(model.group_floor_cells) > 0
+    if solver == "highs" and model.floor_mode != "hard" and not hard_groups:
         return _searched(inputs, scenario, options, model, build_s, time_limit)
     return _solved_apart(inputs, scenario, options, model, build_s, solver, time_limit)
 
@@ -126,9 +140,9 @@ def _searched(
         plan = _no_plan(inputs, scenario, options, model, run, "highs", time_limit, times)
         return replace(plan, findings=plan.findings + found.findings)
     started = time.perf_counter()
-    funding, capacity, coverage, assignments = _read_back(model)
+    funding, capacity, coverage, assignments, groups = _read_back(model)
     times["readback"] = time.perf_counter() - started
-    totals = Totals.from_dict(plan_totals(inputs, funding, capacity, coverage))
+    totals = Totals.from_dict(plan_totals(inputs, funding, capacity, coverage, groups))
     diagnostics, diagnosed = explain.diagnose(
         model, found.relaxed, coverage, more_money_unmet=found.more_money
     )
@@ -144,7 +158,7 @@ def _searched(
         diagnostics = replace(diagnostics, no_worse_than_baselines=checks)
         beaten = not all(checks.values())
         if beaten and options.mip_gap > 0 and run.status == "optimal":
-            return solve_inputs(inputs, scenario, replace(options, mip_gap=0.0))
+            return _solve_inputs(inputs, scenario, replace(options, mip_gap=0.0))
     return _plan(
         scenario,
         run,
@@ -160,6 +174,7 @@ def _searched(
         findings=inputs.notes + found.findings + diagnosed,
         assignments=assignments,
         status_quo_coverage=found.coverages.get("status_quo", pd.DataFrame()),
+        coverage_by_group=groups,
     )
 
 
@@ -186,6 +201,7 @@ def _no_plan(
         found, cells = explain.explain_infeasible(
             inputs, solver=solver, time_limit_s=time_limit, mip_gap=options.mip_gap
         )
+        found = group_floor_problems(inputs) + found
         times["explain"] = time.perf_counter() - started
         diagnostics = replace(diagnostics, relaxed_cells=cells)
     return _plan(
@@ -232,9 +248,9 @@ def _solved_apart(
     if not run.has_plan:
         return _no_plan(inputs, scenario, options, model, run, solver, time_limit, times)
     started = time.perf_counter()
-    funding, capacity, coverage, assignments = _read_back(model)
+    funding, capacity, coverage, assignments, groups = _read_back(model)
     times["readback"] += time.perf_counter() - started
-    totals = Totals.from_dict(plan_totals(inputs, funding, capacity, coverage))
+    totals = Totals.from_dict(plan_totals(inputs, funding, capacity, coverage, groups))
     diagnostics = Diagnostics()
     found: tuple[Finding, ...] = ()
     if options.diagnostics:
@@ -275,7 +291,7 @@ def _solved_apart(
         diagnostics = replace(diagnostics, no_worse_than_baselines=checks)
         beaten = not all(checks.values())
         if beaten and options.mip_gap > 0:
-            return solve_inputs(inputs, scenario, replace(options, mip_gap=0.0))
+            return _solve_inputs(inputs, scenario, replace(options, mip_gap=0.0))
     return _plan(
         scenario,
         run,
@@ -291,6 +307,7 @@ def _solved_apart(
         findings=inputs.notes + found,
         assignments=assignments,
         status_quo_coverage=coverages.get("status_quo", pd.DataFrame()),
+        coverage_by_group=groups,
     )
 
 
@@ -318,11 +335,13 @@ def _plan(
 
 def _read_back(
     model: HavenModel,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """funding, capacity_added, coverage and assignments of the values on `model`."""
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """funding, capacity_added, coverage, assignments and coverage by group of the values on
+    `model`."""
     solution = read_solution(model)
     funding, capacity, coverage = plan_tables(model, solution)
-    return funding, capacity, coverage, assignments_table(model, solution)
+    groups = group_coverage_table(model.inputs, model.flows, solution.x)
+    return funding, capacity, coverage, assignments_table(model, solution), groups
 
 
 def _zeros() -> Any:
