@@ -43,6 +43,7 @@ COMMAND_MODULES = {
     "quality": "cli.quality",
     "tokens": "cli.tokens",
     "api": "cli.api",
+    "simulate": "cli.simulate",
 }
 
 #: The audiences an export may be made for: service.audience.AUDIENCE_NAMES (a test holds
