@@ -10,9 +10,10 @@ when it compares them:
 - `funding_by_funder`: per plan and funder, the money;
 - `district_coverage`: per district, the coverage of each plan (NaN where hidden or no
   demand);
-- `groups`: per plan and population group, demand, served and coverage, when the plans
-  carry group figures (`Plan.group_coverage`, issue 15), else empty;
-- `floors`: per plan and floor in force, its price (`Plan.floor_prices`, issue 15), else empty;
+- `groups`: per plan, population group and service, demand, served and coverage, when the
+  plans carry group figures (`Plan.coverage_by_group`, issue 15), else empty;
+- `floors`: per plan and group floor in force, its price (`Plan.fairness`, issue 15), else
+  empty;
 - `years`: per plan and year, capacity in operation, money, coverage and the capacity lost
   at a funding cliff (`Plan.years`, planner.years), else empty;
 - `parameters`: the scenario parameters that differ (planner.compare);
@@ -54,7 +55,7 @@ TOTALS_COLUMNS = [
     "lowest_district_coverage",
 ]
 YEARS_COLUMNS = ["plan", "year", "capacity_units", "money", "coverage", "cliff_units"]
-GROUPS_COLUMNS = ["plan", "population_id", "demand", "served", "coverage"]
+GROUPS_COLUMNS = ["plan", "population_id", "service_id", "demand", "served", "coverage"]
 FLOORS_COLUMNS = ["plan", "floor", "price_units", "price_money"]
 
 
@@ -95,6 +96,7 @@ def build_briefing(
     package: CityPackage,
     *,
     freshness: Mapping[str, str | None] | None = None,
+    small_count_k: int | None = None,
 ) -> Briefing:
     """The briefing of two to four solved plans of one city (already disclosed for its
     reader); raises ValueError for fewer than two or more than four, or a plan without a
@@ -120,8 +122,8 @@ def build_briefing(
     )
     funders = funders[funders["amount"].abs() > 0.5].reset_index(drop=True)
     coverage = tables.district_coverage.reset_index().drop(columns=["name"])
-    groups = _optional(plans, "group_coverage", GROUPS_COLUMNS)
-    floors = _optional(plans, "floor_prices", FLOORS_COLUMNS)
+    groups = _groups(plans, package, small_count_k)
+    floors = _floors(plans)
     years = _years(plans)
     caveats = _caveats(plans, tables.demand_basis_differs)
     briefing = Briefing(
@@ -142,16 +144,54 @@ def build_briefing(
     return _with_narrative(briefing)
 
 
-def _optional(plans: Mapping[str, Plan], attribute: str, columns: list[str]) -> pd.DataFrame:
-    """A per-plan table a plan may carry (a newer optional field), stacked with its plan."""
+def _groups(
+    plans: Mapping[str, Plan], package: CityPackage, small_count_k: int | None
+) -> pd.DataFrame:
+    """Per plan, population group and service: demand, served, coverage (issue 15's
+    `Plan.coverage_by_group`, summed over districts and languages). For a reader without
+    exact counts (`small_count_k`), a plan's group figures are shown only when no group's
+    demand, served or unmet cases of a service are below k (else all are blank: one
+    hidden cell would follow from the others and the city's totals)."""
+    per_case = package.services.set_index("service_id")["units_per_case"].astype(float)
     frames = []
     for name, plan in plans.items():
-        frame = getattr(plan, attribute, None)
-        if isinstance(frame, pd.DataFrame) and len(frame):
-            frames.append(frame.assign(plan=name))
+        frame = getattr(plan, "coverage_by_group", None)
+        if not isinstance(frame, pd.DataFrame) or frame.empty:
+            continue
+        sums = (
+            frame.groupby(["population", "service_id"], sort=True)[["demand", "served", "unmet"]]
+            .sum(min_count=1)
+            .reset_index()
+        )
+        sums = sums[~(sums["demand"] <= 0)].reset_index(drop=True)
+        if small_count_k is not None and small_count_k > 1:
+            cases = sums[["demand", "served", "unmet"]].div(
+                sums["service_id"].map(per_case).fillna(1.0), axis=0
+            )
+            small = ((cases > 0) & (cases.round() < small_count_k)).any(axis=None)
+            if small or frame[["demand", "served"]].isna().any(axis=None):
+                sums[["demand", "served", "unmet"]] = math.nan
+        sums["coverage"] = sums["served"] / sums["demand"].where(sums["demand"] > 0)
+        frames.append(sums.rename(columns={"population": "population_id"}).assign(plan=name))
     if not frames:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(frames, ignore_index=True).reindex(columns=columns)
+        return pd.DataFrame(columns=GROUPS_COLUMNS)
+    return pd.concat(frames, ignore_index=True).reindex(columns=GROUPS_COLUMNS)
+
+
+def _floors(plans: Mapping[str, Plan]) -> pd.DataFrame:
+    """Per plan, each group floor in force and its price (issue 15's `Plan.fairness`)."""
+    rows = [
+        {
+            "plan": name,
+            "floor": str(getattr(price, "population_id", "")),
+            "price_units": getattr(price, "units", None),
+            "price_money": getattr(price, "money", None),
+        }
+        for name, plan in plans.items()
+        for price in getattr(plan, "fairness", ()) or ()
+    ]
+    frame = pd.DataFrame(rows, columns=FLOORS_COLUMNS)
+    return frame.astype({"price_units": float, "price_money": float})
 
 
 def _years(plans: Mapping[str, Plan]) -> pd.DataFrame:

@@ -176,6 +176,9 @@ def _tables(briefing: Briefing, context: ReportContext) -> list[ReportTable]:
                     {
                         "plan": groups["plan"],
                         "group": groups["population_id"].astype(str).map(t),
+                        "service": groups["service_id"]
+                        .map(service_names)
+                        .fillna(groups["service_id"]),
                         "demand (unit-months)": groups["demand"],
                         "served (unit-months)": groups["served"],
                         "coverage (share of demand)": groups["coverage"],

@@ -60,7 +60,12 @@ def briefing_for(
     if problems:
         raise InvalidInput(problems)
     context = ReportContext.from_package(visible)
-    briefing = build_briefing(plans, visible, freshness=context.freshness)
+    briefing = build_briefing(
+        plans,
+        visible,
+        freshness=context.freshness,
+        small_count_k=None if target.exact_counts else target.k,
+    )
     return briefing, context, target
 
 

@@ -109,3 +109,36 @@ def test_french_briefing_speaks_french(briefing, package) -> None:
     assert "dépense" in content.narrative[0]
     assert "couverture (part de la demande)" in headers
     assert not [h for h in headers if "money" in h or "share" in h], headers
+
+
+@pytest.fixture(scope="module")
+def v2_briefings(tmp_path_factory):
+    from planner.package import read_package
+    from tests.package_factory import write_v2_package
+
+    package = read_package(write_v2_package(tmp_path_factory.mktemp("v2") / "v2"))
+    floor = solve(package, Scenario(name="Floor for men", group_floors={"men": 0.5}))
+    plain = solve(package, Scenario(name="No floor"))
+    plans = {"Floor for men": floor, "No floor": plain}
+    return (
+        package,
+        build_briefing(plans, package),
+        build_briefing(plans, package, small_count_k=10**6),
+    )
+
+
+def test_groups_and_the_price_of_floors_when_plans_have_groups(v2_briefings) -> None:
+    package, exact, hidden = v2_briefings
+    assert {"men", "women"} <= set(exact.groups["population_id"])
+    assert exact.groups["served"].notna().all()
+    assert list(exact.floors["floor"]) == ["men"] and list(exact.floors["plan"]) == [
+        "Floor for men"
+    ]
+    assert "floor_price" in [sentence.code for sentence in exact.narrative]
+    # a reader for whom every group count is small sees none of them
+    assert hidden.groups[["demand", "served", "coverage"]].isna().all(axis=None)
+    with use_language("fr"):
+        content = briefing_content(
+            exact, ReportContext.from_package(package), audience="analyst", k=1
+        )
+    assert {"Groups", "Price of floors"} <= {table.sheet for table in content.tables}
