@@ -68,8 +68,20 @@ DROPPED_BY: dict[str, dict[str, str]] = {
         "capacity_archive": N_("archived capacity rows"),
         "hotline_contact": N_("hotline rows"),
     },
+    "0007": {"population": N_("population groups"), "pathway": N_("pathways")},
 }
 """The tables whose rows a revision's downgrade drops, and what their rows are called."""
+
+NARROWED_BY: dict[str, dict[tuple[str, str], str]] = {
+    "0007": {
+        (
+            "demand_observation",
+            "population <> 'any' OR language <> '' OR exploitation <> 'unknown'",
+        ): N_("demand rows by group, language or exploitation (summed back)"),
+    },
+}
+"""Rows a revision's downgrade does not drop but changes beyond recovery: (table, the SQL
+condition they meet), and what they are called."""
 
 
 def refuse_to_drop_rows(revision: str) -> None:
@@ -90,6 +102,13 @@ def refuse_to_drop_rows(revision: str) -> None:
             if table not in present:
                 continue
             count = connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+            if count:
+                losses[t(what)] = int(count)
+        for (table, condition), what in NARROWED_BY.get(undone, {}).items():
+            if table not in present:
+                continue
+            query = text(f"SELECT count(*) FROM {table} WHERE {condition}")
+            count = connection.execute(query).scalar_one()
             if count:
                 losses[t(what)] = int(count)
     if losses:

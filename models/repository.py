@@ -50,6 +50,8 @@ from models.tables import (
     Eligibility,
     Funder,
     HotlineContact,
+    Pathway,
+    Population,
     Service,
     StoredModel,
     stored_id,
@@ -58,13 +60,17 @@ from planner.i18n import t
 from planner.package import CityInfo, CityPackage
 from planner.schema import (
     AGENCY_COLUMNS,
+    ANY_POPULATION,
     CAPACITY_COLUMNS,
-    DEMAND_COLUMNS,
+    DEMAND_GROUP_COLUMNS,
     DISTRICT_COLUMNS,
     ELIGIBILITY_COLUMNS,
     FUNDER_COLUMNS,
     HOTLINE_COLUMNS,
+    PATHWAY_COLUMNS,
+    POPULATION_COLUMNS,
     SERVICE_COLUMNS,
+    UNKNOWN_EXPLOITATION,
     Column,
 )
 
@@ -121,9 +127,9 @@ PACKAGE_PARTS = (
     PackagePart(
         "demand",
         DemandObservation,
-        DEMAND_COLUMNS,
+        DEMAND_GROUP_COLUMNS,
         "demand.csv",
-        ("district_id", "service_id", "period", "source"),
+        ("district_id", "service_id", "period", "source", "population", "language", "exploitation"),
         (("district_id", "districts"), ("service_id", "services")),
     ),
     PackagePart(
@@ -142,8 +148,22 @@ PACKAGE_PARTS = (
         ("period", "channel", "district_id", "language", "exploitation"),
         (("district_id", "districts"),),
     ),
+    PackagePart(
+        "populations", Population, POPULATION_COLUMNS, "populations.csv", ("population_id",)
+    ),
+    PackagePart(
+        "pathways",
+        Pathway,
+        PATHWAY_COLUMNS,
+        "pathways.csv",
+        ("from_service", "to_service"),
+        (("from_service", "services"), ("to_service", "services")),
+    ),
 )
 """Parents before children: the order of inserts (and, reversed, of deletes)."""
+
+OPTIONAL_FRAMES = ("hotline", "populations", "pathways")
+"""Frames of files a package may leave out: counted in an import's summary when given."""
 
 _PARTS_BY_FRAME = {part.frame: part for part in PACKAGE_PARTS}
 
@@ -321,7 +341,7 @@ def _import_package(
             except IntegrityError as exc:
                 details = _refused_rows(package, part)
                 raise _refused(exc, file=part.file, city_name=info.name, details=details) from exc
-        if records or part.frame != "hotline":  # an optional file is counted when given
+        if records or part.frame not in OPTIONAL_FRAMES:  # an optional file: when given
             counts[part.table.name] = len(records)
     return ImportSummary(city=info.name, counts=counts, replaced=replaced)
 
@@ -334,6 +354,7 @@ def _city_fields(info: CityInfo) -> dict[str, Any]:
         "country": info.country or None,
         "notes": info.notes or None,
         "small_count_k": info.small_count_k,
+        "interpretation_service": info.interpretation_service or None,
     }
 
 
@@ -364,10 +385,28 @@ def _delete_package_rows(connection: Connection, *, city_id: int | None) -> None
         connection.execute(sa.delete(part.table).where(part.table.c.city_id == city_id))
 
 
+def _part_frame(package: CityPackage, part: PackagePart) -> pd.DataFrame:
+    """The frame a table stores: demand by group when the package has it, else the
+    package's frame of that name."""
+    if part.frame == "demand" and not package.demand_groups.empty:
+        return package.demand_groups
+    frame: pd.DataFrame = getattr(package, part.frame)
+    return frame
+
+
+DEMAND_GROUP_DEFAULTS = {
+    "population": ANY_POPULATION,
+    "language": "",
+    "exploitation": UNKNOWN_EXPLOITATION,
+}
+"""What demand_observation holds where a row names no group, language or exploitation
+(never NULL, so that its unique key holds)."""
+
+
 def _package_records(
     package: CityPackage, part: PackagePart, *, city_id: int, recorded_by: str
 ) -> list[dict[str, Any]]:
-    frame: pd.DataFrame = getattr(package, part.frame)
+    frame = _part_frame(package, part)
     records = frame_records(frame, part.stored_columns, file=part.file, city_id=city_id)
     if part.frame == "districts":
         geometries = district_geometries_wgs84(frame)
@@ -378,6 +417,11 @@ def _package_records(
         for record in records:
             record["recorded_at"] = recorded_at
             record["recorded_by"] = recorded_by
+            record["populations"] = record.get("populations") or None  # '': every group
+    elif part.frame == "demand":
+        for record in records:
+            for name, default in DEMAND_GROUP_DEFAULTS.items():
+                record[name] = record.get(name) or default
     return records
 
 
@@ -413,7 +457,7 @@ MAX_REFUSED_ROWS = 10
 def _refused_rows(package: CityPackage, part: PackagePart) -> list[str]:
     """Why the rows of one frame may be refused: unknown ids, repeated keys, empty or
     negative values, each as `file: row n: column: what` (rows counted from 1)."""
-    frame: pd.DataFrame = getattr(package, part.frame)
+    frame = _part_frame(package, part)
     found: list[tuple[int, str]] = []
     for column_name, parent_frame in part.references:
         if column_name not in frame.columns:
@@ -434,7 +478,9 @@ def _refused_rows(package: CityPackage, part: PackagePart) -> list[str]:
                     )
                 )
     key = [k for k in part.key if k in frame.columns]
-    if key == list(part.key) and len(frame):
+    # demand's version-2 columns are part of its key only when the package has them
+    required = [k for k in part.key if k not in DEMAND_GROUP_DEFAULTS or part.frame != "demand"]
+    if set(required) <= set(key) and len(frame):
         complete = frame[key].notna().all(axis=1)
         repeated = frame[key].duplicated(keep="first") & complete
         for position in [i for i, flag in enumerate(repeated.tolist(), 1) if flag]:
@@ -495,7 +541,10 @@ def load_package(session: Session, city_name: str) -> CityPackage:
         country=city.country,
         notes=city.notes,
         small_count_k=city.small_count_k,
+        interpretation_service=city.interpretation_service,
     )
+    # demand carries the version-2 columns here: CityPackage splits it into the version-1
+    # frame and demand_groups (empty when every row leaves them NULL).
     return CityPackage(
         city=info,
         districts=frames["districts"],
@@ -506,6 +555,8 @@ def load_package(session: Session, city_name: str) -> CityPackage:
         funders=frames["funders"],
         eligibility=frames["eligibility"],
         hotline=frames["hotline"],
+        populations=frames["populations"],
+        pathways=frames["pathways"],
     )
 
 
@@ -601,6 +652,7 @@ def record_capacity(
             unit_cost=current.unit_cost if current is not None else None,
             as_of=as_of,
             funded=funded_value,
+            populations=current.populations if current is not None else None,
             recorded_by=recorded_by.strip(),
         )
     )

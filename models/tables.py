@@ -97,6 +97,9 @@ class City(CityBase, table=True):
     small_count_k: int | None = Field(
         default=None, description="city.json's small_count_k (migration 0006); None: the setting"
     )
+    interpretation_service: str | None = Field(
+        default=None, description="city.json's interpretation_service (migration 0007)"
+    )
 
 
 # --- the package tables (planner.schema column specs) ---------------------------------------
@@ -135,6 +138,9 @@ class ServiceBase(StoredModel):
     segment: str = "any"
     open_cost: float = 0.0
     open_max: float = 0.0
+    interpretation_per_unit: float = Field(
+        default=0.0, description="interpretation units per unit served (migration 0007)"
+    )
 
 
 class Service(ServiceBase, table=True):
@@ -142,6 +148,8 @@ class Service(ServiceBase, table=True):
     __table_args__ = (
         UniqueConstraint("city_id", "service_id"),
         _city_fk(),
+        # interpretation_per_unit >= 0 is checked by the reader, not by a CHECK: adding one
+        # would make SQLite copy the table, which every other table refers to (0007).
         *_non_negative("unit_cost", "open_cost", "open_max"),
     )
 
@@ -182,6 +190,9 @@ class CapacityBase(StoredModel):
     as_of: date | None = None
     funded: float | None = Field(
         default=None, description="units funded, >= capacity (in service); migration 0006"
+    )
+    populations: str | None = Field(
+        default=None, description="';'-joined population_ids accepted (None: all); 0007"
     )
 
 
@@ -263,6 +274,17 @@ class DemandObservationBase(StoredModel):
     period: str = Field(description="YYYY-MM")
     cases: int
     source: str | None = None
+    # Version 2 (migration 0007): never NULL, so that the key below stays a key (SQL's NULLs
+    # are all distinct); a version-1 row holds the defaults.
+    population: str = Field(
+        default="any", sa_column_kwargs={"server_default": "any"}, description="'any': not said"
+    )
+    language: str = Field(
+        default="", sa_column_kwargs={"server_default": ""}, description="'': no interpreter"
+    )
+    exploitation: str = Field(
+        default="unknown", sa_column_kwargs={"server_default": "unknown"}, description="unknown"
+    )
 
 
 class DemandObservation(DemandObservationBase, table=True):
@@ -270,6 +292,7 @@ class DemandObservation(DemandObservationBase, table=True):
     __table_args__ = (
         UniqueConstraint(
             *("city_id", "district_id", "service_id", "period", "source"),
+            *("population", "language", "exploitation"),
             name="uq_demand_observation_key",
         ),
         _city_fk(),
@@ -286,6 +309,8 @@ class FunderBase(StoredModel):
     funder_id: str
     name: str
     budget: float
+    start: str | None = Field(default=None, description="YYYY-MM (migration 0007)")
+    end: str | None = Field(default=None, description="YYYY-MM (migration 0007)")
 
 
 class Funder(FunderBase, table=True):
@@ -313,6 +338,52 @@ class Eligibility(EligibilityBase, table=True):
         _city_fk(),
         _natural_fk("funder_id", "funder"),
         _natural_fk("service_id", "service"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    city_id: int
+
+
+class PopulationBase(StoredModel):
+    population_id: str
+    name: str
+    weight: float = 1.0
+
+
+class Population(PopulationBase, table=True):
+    """populations.csv (version 2): the city's population groups; migration 0007."""
+
+    __tablename__ = "population"
+    __table_args__ = (
+        UniqueConstraint("city_id", "population_id"),
+        _city_fk(),
+        CheckConstraint("weight > 0", name="weight_positive"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    city_id: int
+
+
+class PathwayBase(StoredModel):
+    from_service: str
+    to_service: str
+    share: float
+    lag_months: int = 0
+
+
+class Pathway(PathwayBase, table=True):
+    """pathways.csv (version 2): referral pathways between services; migration 0007."""
+
+    __tablename__ = "pathway"
+    __table_args__ = (
+        UniqueConstraint("city_id", "from_service", "to_service"),
+        _city_fk(),
+        ForeignKeyConstraint(
+            ["city_id", "from_service"], ["service.city_id", "service.service_id"]
+        ),
+        ForeignKeyConstraint(["city_id", "to_service"], ["service.city_id", "service.service_id"]),
+        CheckConstraint("share >= 0 AND share <= 1", name="share_range"),
+        *_non_negative("lag_months"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -394,6 +465,8 @@ PACKAGE_TABLES: dict[str, type[StoredModel]] = {
     "demand": DemandObservation,
     "eligibility": Eligibility,
     "hotline": HotlineContact,
+    "populations": Population,
+    "pathways": Pathway,
 }
 """The table of each frame of a `CityPackage`, parents before children (insert order)."""
 

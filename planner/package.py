@@ -243,6 +243,9 @@ class CityPackage:
         if "populations" not in self.capacity.columns:
             populations = pd.Series("", index=self.capacity.index, dtype="str")
             object.__setattr__(self, "capacity", self.capacity.assign(populations=populations))
+        elif self.capacity["populations"].isna().any():  # NULL in the database: every group
+            populations = self.capacity["populations"].fillna("").astype("str")
+            object.__setattr__(self, "capacity", self.capacity.assign(populations=populations))
         if "interpretation_per_unit" not in self.services.columns:
             services = self.services.assign(interpretation_per_unit=0.0)
             object.__setattr__(self, "services", services)

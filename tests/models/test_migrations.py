@@ -33,6 +33,8 @@ TABLES = {
     "capacity_archive",
     "hotline_contact",
     "api_token",
+    "population",
+    "pathway",
 }
 
 
