@@ -98,6 +98,17 @@ def horizon_demand(
     return demand if factor == 1.0 else demand.assign(demand=demand["demand"] * factor)
 
 
+def horizon_group_demand(
+    package: CityPackage, scenario: Scenario, paths: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """`horizon_demand` split into population and language cohorts (issue 15): district_id,
+    service_id, period, population, language, demand, adding up exactly to each cell of
+    `horizon_demand` (planner.groups.split_demand); one cohort ('any', '') without groups."""
+    from planner.groups import split_demand
+
+    return split_demand(package, horizon_demand(package, scenario, paths))
+
+
 # --- from the joint sample paths -------------------------------------------------------------
 
 
