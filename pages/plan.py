@@ -10,7 +10,7 @@ from planner.i18n import t
 from planner.scenario import Scenario
 from service.access import Action, can
 from service.errors import ScenarioExists
-from ui import plan_form, plan_view
+from ui import flow_view, plan_form, plan_view
 from ui.auth import actor_allowed
 from ui.data import data_version, run_plan, save_scenario, visible_package
 from ui.layout import require_city
@@ -63,6 +63,7 @@ st.subheader(t("Against the baselines"))
 plan_view.draw_baselines(plan, book)
 st.subheader(t("What limits the plan"))
 plan_view.draw_limits(plan, book)
+flow_view.draw_waiting(plan, book, exact_counts=can(actor, Action.READ_EXACT_COUNTS))  # FLOW
 st.subheader(t("Where the plan works"))
 plan_view.draw_maps(plan, shown, book)
 st.subheader(t("Funding per agency and funder"))

@@ -440,3 +440,23 @@ def _frame(records: Iterable[dict[str, Any]] | None, columns: list[str]) -> pd.D
         else:
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
     return frame
+
+
+def disclosed(waiting: Waiting | None, *, exact_counts: bool) -> Waiting | None:
+    """The waits a reader without exact counts may see (service.plans.disclose_plan): no
+    flows (cases per district and agency, like the plan's assignments) and no arrival
+    rates; utilisation and waits stay (they are ratios and times, not counts of people)."""
+    if waiting is None or exact_counts:
+        return waiting
+
+    def cut(side: WaitingSide) -> WaitingSide:
+        return WaitingSide(
+            side.agencies.assign(arrivals_per_month=math.nan),
+            side.districts.assign(arrivals_per_month=math.nan),
+            side.flows.iloc[0:0],
+        )
+
+    before = cut(waiting.before) if waiting.before is not None else None
+    return Waiting(
+        waiting.quantile, waiting.hold_months, cut(waiting.after), before, waiting.targets
+    )

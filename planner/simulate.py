@@ -29,6 +29,7 @@ import pandas as pd
 import simpy
 from scipy import stats
 
+from planner.i18n import t
 from planner.queues import DAYS_PER_MONTH, DEFAULT_WAIT_PROBABILITY, WaitingSide
 
 DEFAULT_RUNS = 20
@@ -143,7 +144,7 @@ def simulate(
 ) -> Simulation:
     """Simulate the queues of `side` `runs` times (see the module's docstring)."""
     if runs < 1:
-        raise ValueError("runs must be at least 1")
+        raise ValueError(t("runs must be at least 1"))
     specs = queue_specs(side)
     started = time.perf_counter()
     agency_runs: list[pd.DataFrame] = []

@@ -52,6 +52,7 @@ from planner.i18n import N_, t
 from planner.optimiser import Plan, SolveOptions, demand_basis, solve
 from planner.package import CityPackage
 from planner.problems import InvalidInput
+from planner.queues import disclosed as disclosed_waiting
 from planner.robust import RobustComparison, compare_with_plan
 from planner.scenario import Scenario
 from planner.sweep import SweepResult, sweep
@@ -293,6 +294,7 @@ def disclose_plan(plan: Plan, package: CityPackage, audience: Audience) -> Plan:
         assignments = assignments.copy()
         assignments.loc[assignments["agency_id"].isin(hidden), "dist_km"] = float("nan")
     changes["assignments"] = assignments
+    changes["waiting"] = disclosed_waiting(plan.waiting, exact_counts=audience.exact_counts)
     if not audience.exact_counts and plan.has_plan:
         coverage, totals = suppressed_coverage(plan.coverage, package, audience.k)
         changes["coverage"] = coverage
