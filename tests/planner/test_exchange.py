@@ -120,3 +120,28 @@ def test_csv_and_excel_hold_the_tables(tiny_plan) -> None:
     for name, table in tables.items():
         assert list(sheets[name].columns) == list(table.columns)
         assert len(sheets[name]) == len(table)
+
+
+def test_a_version_2_city_exports_and_reads_back_row_for_row(tmp_path: Path) -> None:
+    from tests.package_factory import write_v2_package
+
+    package = read_package(write_v2_package(tmp_path / "city"))
+    data = package_zip(package)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert {"populations.csv", "pathways.csv", "demand.csv"} <= set(archive.namelist())
+    checked = check_upload(data, "export.zip")
+    assert checked.package is not None and checked.errors == 0
+    again = checked.package
+    assert again.city == package.city
+    for name in (
+        "services",
+        "agencies",
+        "capacity",
+        "demand",
+        "demand_groups",
+        "funders",
+        "eligibility",
+        "populations",
+        "pathways",
+    ):
+        pd.testing.assert_frame_equal(getattr(again, name), getattr(package, name), obj=name)
