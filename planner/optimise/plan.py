@@ -70,6 +70,7 @@ class Plan:
     coverage_by_group: pd.DataFrame = field(default_factory=pd.DataFrame)
     fairness: tuple[Any, ...] = field(default=())
     waiting: Any = None  # planner.queues.Waiting (FLOW, issue 16): waits before and after
+    years: Any = None  # planner.years.YearsResult (YEARS, issue 20): None = one horizon
 
     @property
     def has_plan(self) -> bool:
@@ -93,6 +94,7 @@ class Plan:
                 "findings": findings_to_json(self.findings),
                 **self._groups_summary(),
                 **({"waiting": self.waiting.to_dict()} if self.waiting is not None else {}),
+                **({"years": self.years.to_dict()} if self.years is not None else {}),
             }
         )
 

@@ -28,6 +28,7 @@ from planner.optimise.readback import (
 )
 from planner.optimise.search import search
 from planner.optimise.solvers import SolverRun, resolve_relaxed_highs, run_solver
+from planner.optimise.years import with_years  # YEARS (issue 20): Plan.years
 
 if TYPE_CHECKING:
     from planner.package import CityPackage
@@ -75,6 +76,7 @@ def solve(
     inputs = prepare_inputs(package, scenario, demand, aggregate_periods=options.aggregate_periods)
     prepared = time.perf_counter() - start
     plan = solve_with_flow(inputs, scenario, options, solve_inputs)  # FLOW: pathways, waits
+    plan = with_years(package, inputs, plan, options.time_limit_s or scenario.time_limit_s)
     times = dict(plan.times)
     times["prepare"] = prepared
     times["total"] = time.perf_counter() - start
