@@ -101,3 +101,109 @@ def funding_by_agency(plan: Plan, package: CityPackage) -> pd.DataFrame:
     table = table.join(funders, on="funder_id")
     columns = ["funder", "agency_name", "agency_kind", "service", "amount"]
     return table[columns].sort_values("amount", ascending=False).reset_index(drop=True)
+
+
+# --- population groups (issue 15) ------------------------------------------------------------
+
+GROUP_TABLE_COLUMNS = ["population", "name", "demand", "served", "unmet", "coverage"]
+
+
+def population_names(package: CityPackage) -> dict[str, str]:
+    """Each group's name from populations.csv (its id where it has none; `any` as itself)."""
+    from planner.groups import populations
+
+    frame = populations(package)
+    return dict(zip(frame["population_id"], frame["name"], strict=True))
+
+
+def coverage_by_group(
+    plan: Plan, package: CityPackage, service_id: str | None = None
+) -> pd.DataFrame:
+    """City-wide per population group (one service, or all services in their own units):
+    name, demand, served, unmet, coverage. Empty for a plan without groups. NaN counts (hidden
+    from the reader) leave their sums NaN, as in `district_coverage`."""
+    groups = plan.coverage_by_group
+    if groups.empty:
+        return pd.DataFrame(columns=GROUP_TABLE_COLUMNS)
+    if service_id is not None:
+        groups = groups[groups["service_id"] == service_id]
+    totals = groups.groupby("population", sort=True)[["demand", "served", "unmet"]].sum(min_count=1)
+    if groups[["served", "unmet"]].isna().any().any():
+        hidden = groups[["served", "unmet"]].isna().any(axis=1).groupby(groups["population"]).any()
+        totals.loc[hidden[hidden].index, ["demand", "served", "unmet"]] = float("nan")
+    table = totals.reset_index()
+    names = population_names(package)
+    table["name"] = [names.get(p, p) for p in table["population"]]
+    table["coverage"] = table["served"] / table["demand"].where(table["demand"] > 0)
+    return pd.DataFrame(table[GROUP_TABLE_COLUMNS])
+
+
+def coverage_by_group_and_service(plan: Plan, package: CityPackage) -> pd.DataFrame:
+    """City-wide per group and service: population, name, service_id, demand, served, unmet,
+    coverage (the Plan page's and the report's table by group)."""
+    groups = plan.coverage_by_group
+    columns = ["population", "name", "service_id", "demand", "served", "unmet", "coverage"]
+    if groups.empty:
+        return pd.DataFrame(columns=columns)
+    table = (
+        groups.groupby(["population", "service_id"], sort=True)[["demand", "served", "unmet"]]
+        .sum(min_count=1)
+        .reset_index()
+    )
+    names = population_names(package)
+    table["name"] = [names.get(p, p) for p in table["population"]]
+    table["coverage"] = table["served"] / table["demand"].where(table["demand"] > 0)
+    return pd.DataFrame(table[columns])
+
+
+def coverage_by_language(plan: Plan) -> pd.DataFrame:
+    """City-wide per language need ('' : none): demand, served, unmet, coverage."""
+    groups = plan.coverage_by_group
+    columns = ["language", "demand", "served", "unmet", "coverage"]
+    if groups.empty:
+        return pd.DataFrame(columns=columns)
+    table = (
+        groups.groupby("language", sort=True)[["demand", "served", "unmet"]]
+        .sum(min_count=1)
+        .reset_index()
+    )
+    table["coverage"] = table["served"] / table["demand"].where(table["demand"] > 0)
+    return pd.DataFrame(table[columns])
+
+
+def fairness_table(plan: Plan, package: CityPackage) -> pd.DataFrame:
+    """One row per group floor in force: the group's name, its floor, its coverage with and
+    without the floor, and the floor's price in weighted units and in money (None: no price)."""
+    columns = [
+        "population",
+        "name",
+        "floor",
+        "coverage",
+        "coverage_without",
+        "price_units",
+        "price_money",
+    ]
+    names = population_names(package)
+    rows = []
+    for price in plan.fairness:
+        demand = price.group_demand
+        rows.append(
+            {
+                "population": price.population_id,
+                "name": names.get(price.population_id, price.population_id),
+                "floor": price.floor,
+                "coverage": (
+                    price.group_served / demand
+                    if demand and price.group_served is not None
+                    else None
+                ),
+                "coverage_without": (
+                    price.group_served_without / demand
+                    if demand and price.group_served_without is not None
+                    else None
+                ),
+                "price_units": price.units,
+                "price_money": price.money,
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)

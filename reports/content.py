@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from planner import disclosure
 from planner.i18n import t
-from reports import flow, sections
+from reports import flow, groups, sections
 from reports.context import ReportContext
 from reports.plan_dir import PlanRecord
 from reports.tables import report_tables
@@ -84,7 +84,9 @@ def build_content(
         headline=sections.headline(view),
         binding=binding,
         caveats=sections.caveats(view),
-        tables=report_tables(view, binding) + flow.report_tables(view),  # FLOW: waits
+        tables=report_tables(view, binding)
+        + flow.report_tables(view)  # FLOW: waits
+        + groups.report_tables(view),  # GROUPS: coverage by group, price of fairness
         charts=_charts(view) if charts and record.has_plan else [],
     )
 

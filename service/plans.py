@@ -60,6 +60,7 @@ from service import access, forecasts, store
 from service.access import Action, Actor, require
 from service.audience import Audience, audience_for
 from service.city import FORECAST_MONTHS, _visible, outlook_exact, require_city
+from service.groups import disclose_groups
 from service.published import hidden_agency_ids
 
 SavedScenario = ScenarioPublic
@@ -303,7 +304,7 @@ def disclose_plan(plan: Plan, package: CityPackage, audience: Audience) -> Plan:
         changes["findings"] = _findings_of_cells(changes["findings"], coverage)
         if totals["demand"] is None:
             changes["baselines"] = _baselines_without_counts(plan.baselines)
-    return dataclasses.replace(plan, **changes)
+    return disclose_groups(dataclasses.replace(plan, **changes), package, audience)  # issue 15
 
 
 def _findings_of_cells(

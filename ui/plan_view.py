@@ -28,7 +28,7 @@ from reports.robust_words import latent_demand_words, plan_label, risk_words
 from reports.words import NameBook
 from service import plans as plan_service
 from service.access import Actor
-from ui import charts
+from ui import charts, groups_view
 from ui.chart_locale import localised
 from ui.layout import in_language, money
 
@@ -240,6 +240,7 @@ def draw_maps(plan: Plan, package: CityPackage, book: NameBook | None = None) ->
     """Coverage per district before and after the plan (on one colour scale), the capacity
     added, the districts whose coverage changes most, and the demand out of reach with its
     nearest agency (names from `book`, as this reader may see them)."""
+    groups_view.draw_plan_groups(plan, package, book or NameBook())  # issue 15: by group
     coverage = coverage_by_district(plan, package)
     maps = [(t("Coverage of demand after the plan"), coverage)]
     changes = None

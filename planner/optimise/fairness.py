@@ -45,9 +45,9 @@ class FairnessPrice:
     floor: float
     units: float | None
     money: float | None
-    group_served: float
+    group_served: float | None
     group_served_without: float | None
-    group_demand: float
+    group_demand: float | None
     status_without: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -69,9 +69,9 @@ class FairnessPrice:
             floor=float(data.get("floor") or 0.0),
             units=data.get("units"),
             money=data.get("money"),
-            group_served=float(data.get("group_served") or 0.0),
+            group_served=data.get("group_served"),
             group_served_without=data.get("group_served_without"),
-            group_demand=float(data.get("group_demand") or 0.0),
+            group_demand=data.get("group_demand"),
             status_without=str(data.get("status_without", "")),
         )
 

@@ -1,0 +1,80 @@
+"""Population groups as an audience may see them (issue 15): groups make cells smaller.
+
+For an audience with exact counts the plan's tables by group are as solved. For any other:
+
+- the coverage by group is given city-wide only, per group and service (languages summed,
+  `language` "*", `district_id` "*"), suppressed at the audience's k as one table of groups ×
+  (service, served | unmet) with its totals, by `planner.disclosure.suppress_coverage`; a
+  district's cell by group is never shown (it would be a smaller cell of a table already
+  suppressed on its own);
+- the coverage table loses `priority_unmet` (unmet weighted by group: it would give back
+  hidden cells);
+- each floor's price keeps its group, its floor and its money; its counts (the group's demand
+  and served, the weighted units) are shown only when at least k, else None, and the money
+  goes with the units.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+
+from planner.disclosure import suppress_coverage
+from planner.optimise.plan import Plan
+from planner.optimise.readback import GROUP_COVERAGE_COLUMNS
+from planner.package import CityPackage
+from service.audience import Audience
+
+CITY_WIDE = "*"
+
+
+def disclose_groups(plan: Plan, package: CityPackage, audience: Audience) -> Plan:
+    """`plan`'s group tables as `audience` may see them (pure)."""
+    if audience.exact_counts:
+        return plan
+    changes: dict[str, object] = {}
+    if "priority_unmet" in plan.coverage:
+        changes["coverage"] = plan.coverage.drop(columns="priority_unmet")
+    if not plan.coverage_by_group.empty:
+        changes["coverage_by_group"] = suppressed_group_coverage(
+            plan.coverage_by_group, package, audience.k
+        )
+    if plan.fairness:
+        changes["fairness"] = tuple(_price_shown(p, package, audience.k) for p in plan.fairness)
+    return dataclasses.replace(plan, **changes) if changes else plan
+
+
+def suppressed_group_coverage(groups: pd.DataFrame, package: CityPackage, k: int) -> pd.DataFrame:
+    """City-wide coverage per group and service, suppressed at k (hidden figures NaN)."""
+    city = (
+        groups.groupby(["population", "service_id"], sort=True)[["demand", "served", "unmet"]]
+        .sum()
+        .reset_index()
+    )
+    units = package.services.set_index(package.services["service_id"].astype(str))[
+        "units_per_case"
+    ].astype(float)
+    table = suppress_coverage(
+        city.rename(columns={"population": "district_id"}), units, k
+    ).coverage.rename(columns={"district_id": "population"})
+    table["district_id"] = CITY_WIDE
+    table["language"] = CITY_WIDE
+    return pd.DataFrame(table[GROUP_COVERAGE_COLUMNS]).reset_index(drop=True)
+
+
+def _price_shown(price, package: CityPackage, k: int):  # type: ignore[no-untyped-def]
+    def shown(value: float | None) -> float | None:
+        return value if value is not None and value >= k else None
+
+    units = (
+        price.units if price.units is not None and (price.units == 0 or price.units >= k) else None
+    )
+    return dataclasses.replace(
+        price,
+        units=units,
+        money=price.money if units is not None else None,
+        group_served=shown(price.group_served),
+        group_served_without=shown(price.group_served_without),
+        group_demand=shown(price.group_demand),
+    )

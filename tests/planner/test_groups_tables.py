@@ -1,0 +1,86 @@
+"""Plan tables by group, their disclosure and the report's table (issue 15)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from planner.optimiser import solve
+from planner.plan_tables import (
+    coverage_by_group,
+    coverage_by_group_and_service,
+    coverage_by_language,
+    fairness_table,
+)
+from reports.groups import fairness_sentence
+from service.audience import Audience
+from service.groups import disclose_groups
+from tests.planner.test_groups_optimiser import DEMAND, EXACT, groups_city, scenario
+
+PUBLIC = Audience(
+    role="public", exact_counts=False, confidential_places=False, aggregates=True, k=5
+)
+ANALYST = Audience(
+    role="analyst", exact_counts=True, confidential_places=True, aggregates=True, k=1
+)
+
+
+@pytest.fixture(scope="module")
+def floored():
+    package = groups_city()
+    plan = solve(
+        package,
+        scenario(group_floors={"women": 1.0}, equity_mode="hard"),
+        demand=DEMAND,
+        options=EXACT,
+    )
+    return package, plan
+
+
+def test_tables_by_group(floored):
+    package, plan = floored
+    by_group = coverage_by_group(plan, package).set_index("population")
+    assert by_group.loc["women", "name"] == "Women"
+    assert by_group.loc["women", "served"] == pytest.approx(5.0)
+    assert by_group.loc["men", "coverage"] == pytest.approx(1 / 3)
+    by_service = coverage_by_group_and_service(plan, package)
+    assert len(by_service) == 4
+    languages = coverage_by_language(plan).set_index("language")
+    assert languages.loc["es", "demand"] == pytest.approx(2.0)
+    fairness = fairness_table(plan, package)
+    assert fairness.loc[0, "coverage"] == pytest.approx(1.0)
+    assert fairness.loc[0, "coverage_without"] == pytest.approx(0.6)
+    assert fairness.loc[0, "price_units"] == pytest.approx(2.0)
+
+
+def test_small_group_counts_are_hidden_for_the_public(floored):
+    package, plan = floored
+    assert disclose_groups(plan, package, ANALYST) is plan
+    shown = disclose_groups(plan, package, PUBLIC)
+    groups = shown.coverage_by_group
+    assert set(groups["district_id"]) == {"*"} and set(groups["language"]) == {"*"}
+    # Every positive count here is below 5 cases: none is shown (zeros are: they describe
+    # nobody).
+    values = groups[["served", "unmet", "demand"]].to_numpy()
+    assert ((values != values) | (values == 0)).all()
+    assert groups["demand"].isna().all()
+    price = shown.fairness[0]
+    assert price.units is None and price.money is None  # 2 weighted units: below 5
+    assert price.group_served == 5.0 and price.group_served_without is None
+    assert "priority_unmet" not in shown.coverage
+
+
+def test_report_sentence_hides_small_prices():
+    class View:
+        k = 5
+
+        def money(self, amount):
+            return f"${amount:,.0f}"
+
+    price = {"population_id": "women", "floor": 1.0, "units": 2.0, "money": 1000.0}
+    assert "not shown" in fairness_sentence(price, {"women": "Women"}, View())
+    View.k = 1
+    text = fairness_sentence(price, {"women": "Women"}, View())
+    assert "Women" in text and "$1,000" in text and "2" in text
+    assert not math.isnan(price["units"])

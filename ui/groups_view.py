@@ -1,0 +1,90 @@
+"""Population groups on the Plan page (issue 15): results by group, by language need, and
+the price of every group floor in force. Draws what the plan holds for this reader (the
+service layer has suppressed it); pure tables come from planner.plan_tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from planner.i18n import t
+from planner.optimiser import Plan
+from planner.package import CityPackage
+from planner.plan_tables import (
+    coverage_by_group,
+    coverage_by_group_and_service,
+    coverage_by_language,
+    fairness_table,
+)
+from reports.groups import fairness_line, language_label
+from reports.words import NameBook
+from ui.layout import in_language
+
+
+def draw_plan_groups(plan: Plan, package: CityPackage, book: NameBook) -> None:
+    """Coverage and unmet demand by group (and by service), by language need, and the price
+    of fairness; nothing for a plan without groups."""
+    if plan.coverage_by_group.empty:
+        return
+    st.subheader(t("Results by population group"))
+    by_group = coverage_by_group(plan, package)
+    st.dataframe(
+        in_language(by_group.drop(columns="population"), numbers=_counts()),
+        hide_index=True,
+        column_config=_columns(),
+    )
+    by_service = coverage_by_group_and_service(plan, package)
+    by_service["service"] = [book.service(s) for s in by_service["service_id"]]
+    with st.expander(t("By group and service")):
+        st.dataframe(
+            in_language(
+                by_service[["name", "service", "demand", "served", "unmet", "coverage"]],
+                numbers=_counts(),
+            ),
+            hide_index=True,
+            column_config={**_columns(), "service": t("Service")},
+        )
+    languages = coverage_by_language(plan)
+    if len(languages) > 1 or (len(languages) == 1 and languages["language"].iloc[0] not in ("",)):
+        languages["language"] = [language_label(code) for code in languages["language"]]
+        with st.expander(t("By language need")):
+            st.dataframe(
+                in_language(languages, numbers=_counts()),
+                hide_index=True,
+                column_config={**_columns(), "language": t("Language")},
+            )
+    draw_fairness(plan, package, book.currency)
+    st.caption(
+        t(
+            "Counts below the small-count threshold are hidden for readers without exact "
+            "counts; they see groups city-wide only."
+        )
+    )
+
+
+def draw_fairness(plan: Plan, package: CityPackage, currency: str) -> None:
+    """Each group floor's price: what it costs the other groups, in units and in money."""
+    table = fairness_table(plan, package)
+    if table.empty:
+        return
+    st.markdown(t("**The price of fairness**"))
+    for row in table.itertuples(index=False):
+        st.markdown(t("- {line}", line=fairness_line(row, currency)))
+
+
+def _known(value: object) -> bool:
+    return value is not None and not pd.isna(value)  # type: ignore[arg-type]
+
+
+def _counts() -> dict[str, int]:
+    return {"demand": 0, "served": 0, "unmet": 0}
+
+
+def _columns() -> dict[str, object]:
+    return {
+        "name": t("Group"),
+        "demand": st.column_config.NumberColumn(t("Demand (units)")),
+        "served": st.column_config.NumberColumn(t("Served (units)")),
+        "unmet": st.column_config.NumberColumn(t("Unmet (units)")),
+        "coverage": st.column_config.NumberColumn(t("Coverage"), format="percent"),
+    }
