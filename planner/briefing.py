@@ -15,7 +15,8 @@ when it compares them:
 - `floors`: per plan and group floor in force, its price (`Plan.fairness`, issue 15), else
   empty;
 - `years`: per plan and year, capacity in operation, money, coverage and the capacity lost
-  at a funding cliff (`Plan.years`, planner.years), else empty;
+  at a funding cliff (`Plan.years`, planner.years), else empty; `flat`: per plan with years,
+  what keeping coverage at the first year's level costs, and how much of it is new money;
 - `parameters`: the scenario parameters that differ (planner.compare);
 - `freshness`: the data's dates; `caveats`: codes;
 - `narrative`: short sentences as codes and values (`Sentence`), every value a figure of
@@ -57,6 +58,7 @@ TOTALS_COLUMNS = [
 YEARS_COLUMNS = ["plan", "year", "capacity_units", "money", "coverage", "cliff_units"]
 GROUPS_COLUMNS = ["plan", "population_id", "service_id", "demand", "served", "coverage"]
 FLOORS_COLUMNS = ["plan", "floor", "price_units", "price_money"]
+FLAT_COLUMNS = ["plan", "target", "extra_cost", "bridge_money"]
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ class Briefing:
     caveats: tuple[str, ...]
     narrative: tuple[Sentence, ...]
     demand_basis_differs: bool = False
+    flat: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FLAT_COLUMNS))
 
     @property
     def reference(self) -> str:
@@ -140,6 +143,7 @@ def build_briefing(
         caveats=caveats,
         narrative=(),
         demand_basis_differs=tables.demand_basis_differs,
+        flat=_flat(plans),
     )
     return _with_narrative(briefing)
 
@@ -195,14 +199,39 @@ def _floors(plans: Mapping[str, Plan]) -> pd.DataFrame:
 
 
 def _years(plans: Mapping[str, Plan]) -> pd.DataFrame:
+    """Per plan and year (planner.years): capacity in operation, money, coverage (blank
+    where the reader does not see the plan's own totals) and the capacity losing its
+    funding."""
     frames = []
     for name, plan in plans.items():
         years = getattr(plan, "years", None)
         if years is not None and len(years.by_year):
-            frames.append(years.by_year.assign(plan=name))
+            frame = years.by_year.assign(plan=name)
+            if plan.totals.served is None:
+                frame["coverage"] = math.nan
+            frames.append(frame)
     if not frames:
         return pd.DataFrame(columns=YEARS_COLUMNS)
     return pd.concat(frames, ignore_index=True).reindex(columns=YEARS_COLUMNS)
+
+
+def _flat(plans: Mapping[str, Plan]) -> pd.DataFrame:
+    """Per plan with years: what keeping coverage at the first year's level costs."""
+    rows = []
+    for name, plan in plans.items():
+        years = getattr(plan, "years", None)
+        flat = getattr(years, "flat", None)
+        if flat is None or flat.extra_cost is None:
+            continue
+        rows.append(
+            {
+                "plan": name,
+                "target": flat.target if plan.totals.served is not None else math.nan,
+                "extra_cost": max(0.0, float(flat.extra_cost)),
+                "bridge_money": max(0.0, float(flat.bridge_money or 0.0)),
+            }
+        )
+    return pd.DataFrame(rows, columns=FLAT_COLUMNS)
 
 
 def _caveats(plans: Mapping[str, Plan], basis_differs: bool) -> tuple[str, ...]:
@@ -289,6 +318,12 @@ def _with_narrative(briefing: Briefing) -> Briefing:
                     },
                 )
             )
+    sentences += _sentences_of_floors_and_years(briefing)
+    return dataclasses.replace(briefing, narrative=tuple(sentences))
+
+
+def _sentences_of_floors_and_years(briefing: Briefing) -> list[Sentence]:
+    sentences: list[Sentence] = []
     for record in briefing.floors.to_dict("records"):
         if _shown(record["price_units"]):
             sentences.append(
@@ -314,4 +349,15 @@ def _with_narrative(briefing: Briefing) -> Briefing:
                         },
                     )
                 )
-    return dataclasses.replace(briefing, narrative=tuple(sentences))
+    for record in briefing.flat.to_dict("records"):
+        sentences.append(
+            Sentence(
+                "flat_cost",
+                {
+                    "plan": str(record["plan"]),
+                    "extra_cost": float(record["extra_cost"]),
+                    "bridge_money": float(record["bridge_money"]),
+                },
+            )
+        )
+    return sentences

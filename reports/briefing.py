@@ -44,6 +44,8 @@ SHEETS = (
     N_("Years and cliffs"),
     N_("Parameters that differ"),
     N_("Data freshness"),
+    N_("Keeping coverage flat"),
+    N_("Funding cliffs"),
 )
 
 
@@ -218,7 +220,7 @@ def _tables(briefing: Briefing, context: ReportContext) -> list[ReportTable]:
                         "plan": years["plan"],
                         "year": years["year"].astype(int),
                         "capacity in operation (units)": years["capacity_units"],
-                        f"money {money}": years["money"],
+                        f"amount {money}": years["money"],
                         "coverage (share of demand)": years["coverage"],
                         "capacity losing its funding (units)": years["cliff_units"],
                     }
@@ -226,6 +228,22 @@ def _tables(briefing: Briefing, context: ReportContext) -> list[ReportTable]:
                 note=t(
                     "A funding cliff: capacity a funder paid for ends with its grant unless "
                     "another funder pays for it."
+                ),
+            )
+        )
+    if len(briefing.flat):
+        flat = briefing.flat
+        tables.append(
+            ReportTable(
+                "Keeping coverage flat",
+                t("What keeping coverage flat would cost"),
+                pd.DataFrame(
+                    {
+                        "plan": flat["plan"],
+                        "first year's coverage (share of demand)": flat["target"],
+                        f"extra cost {money}": flat["extra_cost"],
+                        f"new money beyond the grants {money}": flat["bridge_money"],
+                    }
                 ),
             )
         )
@@ -413,6 +431,8 @@ CURRENCY_HEADERS = (
     N_("amount ({currency})"),
     N_("price ({currency})"),
     N_("money ({currency})"),
+    N_("extra cost ({currency})"),
+    N_("new money beyond the grants ({currency})"),
 )
 HEADERS = (
     N_("horizon (months)"),
@@ -426,6 +446,7 @@ HEADERS = (
     N_("for"),
     N_("item"),
     N_("date"),
+    N_("first year's coverage (share of demand)"),
 )
 
 

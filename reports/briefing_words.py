@@ -40,6 +40,11 @@ TEMPLATES = {
         "In “{plan}”, {cliff_units} units of capacity lose their funding in year {year}, "
         "when a grant ends."
     ),
+    "flat_cost": N_(
+        "In “{plan}”, keeping coverage at the first year's level every year would cost "
+        "{extra_cost} {currency} more, {bridge_money} {currency} of it new money beyond the "
+        "grants."
+    ),
 }
 
 CAVEATS = {

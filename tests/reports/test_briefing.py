@@ -142,3 +142,35 @@ def test_groups_and_the_price_of_floors_when_plans_have_groups(v2_briefings) -> 
             exact, ReportContext.from_package(package), audience="analyst", k=1
         )
     assert {"Groups", "Price of floors"} <= {table.sheet for table in content.tables}
+
+
+def test_years_cliffs_and_flat_coverage_in_the_briefing(tmp_path_factory) -> None:
+    from planner.package import read_package
+    from tests.package_factory import write_v2_package
+
+    package = read_package(write_v2_package(tmp_path_factory.mktemp("years") / "v2"))
+    plans = {
+        "Two years": solve(package, Scenario(name="Two years", horizon_months=24)),
+        "Three years": solve(package, Scenario(name="Three years", horizon_months=36)),
+    }
+    briefing = build_briefing(plans, package)
+    assert set(briefing.years["plan"]) == set(plans)
+    assert list(briefing.years.loc[briefing.years["plan"] == "Three years", "year"]) == [1, 2, 3]
+    assert len(briefing.flat) == 2
+    codes = [sentence.code for sentence in briefing.narrative]
+    assert "flat_cost" in codes
+    for language in ("en", "fr"):
+        with use_language(language):
+            content = briefing_content(
+                briefing, ReportContext.from_package(package), audience="analyst", k=1
+            )
+            cells = {
+                token
+                for frame in table_texts(content)
+                for value in frame.to_numpy().ravel()
+                for token in NUMBER.findall(str(value))
+            }
+        text = " ".join(content.narrative).replace("Two years", "").replace("Three years", "")
+        missing = [n for n in NUMBER.findall(text) if n not in cells]
+        assert not missing, (missing, content.narrative)
+        assert {"Years and cliffs", "Keeping coverage flat"} <= {t.sheet for t in content.tables}
