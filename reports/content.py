@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from planner import disclosure
 from planner.i18n import t
-from reports import flow, groups, sections
+from reports import briefing_years, flow, groups, sections
 from reports.context import ReportContext
 from reports.plan_dir import PlanRecord
 from reports.tables import report_tables
@@ -86,7 +86,8 @@ def build_content(
         caveats=sections.caveats(view),
         tables=report_tables(view, binding)
         + flow.report_tables(view)  # FLOW: waits
-        + groups.report_tables(view),  # GROUPS: coverage by group, price of fairness
+        + groups.report_tables(view)  # GROUPS: coverage by group, price of fairness
+        + briefing_years.report_tables(view),  # YEARS: years and funding cliffs
         charts=_charts(view) if charts and record.has_plan else [],
     )
 
