@@ -28,7 +28,7 @@ from reports.robust_words import latent_demand_words, plan_label, risk_words
 from reports.words import NameBook
 from service import plans as plan_service
 from service.access import Actor
-from ui import charts, groups_view
+from ui import charts, groups_view, years_view
 from ui.chart_locale import localised
 from ui.layout import in_language, money
 
@@ -191,6 +191,7 @@ def draw_funding(plan: Plan, package: CityPackage) -> None:
             "amount": st.column_config.NumberColumn(t("Amount"), format="dollar", step=1),
         },
     )
+    years_view.draw_years(plan, package)  # YEARS (issue 20): per year, the funding cliffs
 
 
 def draw_verify_before_funding(actor: Actor, city: str, plan: Plan, package: CityPackage) -> None:
