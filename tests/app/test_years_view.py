@@ -17,7 +17,7 @@ def _script(months: int) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         package = read_package(write_v2_package(Path(tmp) / "v2"))
-    plan = solve(package, Scenario(name="years", horizon_months=months))  # noqa: F821
+    plan = solve(package, Scenario(name="years", horizon_months=months))
     years_view.draw_years(plan, package)
 
 
