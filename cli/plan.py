@@ -22,6 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from cli.failures import writing
+from cli.whatif import add_arguments as add_what_if_arguments
+from cli.whatif import asked as what_if_asked
+from cli.whatif import run as what_if_run
+from cli.whatif import scenario_changes as what_if_changes
 from planner.i18n import fmt_number, fmt_percent, t
 from planner.package import read_package
 from planner.problems import InvalidInput
@@ -116,6 +120,7 @@ def register(subparsers: Any) -> None:
             "(a multiple-systems estimate): demand times 1 + S (M - 1)"
         ),
     )
+    add_what_if_arguments(parser)  # FLOW (issue 16): --close, --lock
     parser.set_defaults(handler=run)
 
 
@@ -150,6 +155,8 @@ def run(args: argparse.Namespace) -> int:
     if not plan.has_plan:
         print(status_line(plan.status, plan.gap, plan.diagnostics.solver_message), file=sys.stderr)
         return 1
+    if what_if_asked(args):  # FLOW (issue 16): the same scenario without the closures
+        return what_if_run(args, package, scenario, book)
     if scenario.robust is not None:
         return _robust(args, package, scenario, plan, book)
     return 0
@@ -240,6 +247,7 @@ def _scenario(args: argparse.Namespace) -> Scenario:
         changes["robust"] = robust
     if args.latent_demand is not None:
         changes["latent_demand"] = _latent(args.latent_demand)
+    changes.update(what_if_changes(args, scenario))  # FLOW (issue 16)
     if changes:
         data = scenario.to_dict()
         data.update(changes)

@@ -88,6 +88,7 @@ def prepare_inputs(
     periods = tuple(sorted(demand["period"].unique()))
 
     pairs = _pairs(package, scenario, services, set(agencies["agency_id"]))
+    pairs = _closed_and_locked(pairs, scenario)  # FLOW (issue 16): what-ifs per agency
     funder_names, funder_budget, total_budget = _budgets(package, scenario)
     kinds = dict(zip(agencies["agency_id"], agencies["kind"].astype(str), strict=True))
     eligible = _eligibility(package, pairs, kinds, list(funder_budget))
@@ -245,6 +246,12 @@ def _check_demand(demand: pd.DataFrame, districts: set[str], services: set[str])
     if problems:
         raise InvalidInput(problems)
     return demand.reset_index(drop=True)
+
+
+def _closed_and_locked(pairs: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    from planner.optimise.pathways import close_and_lock  # it imports this module
+
+    return close_and_lock(pairs, scenario)
 
 
 def _pairs(

@@ -151,3 +151,28 @@ def solve_with_flow(
         return plan
     waiting = plan_waiting(inputs, plan, wait_probability(scenario), before)
     return replace(plan, waiting=waiting)
+
+
+def close_and_lock(pairs: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """MODEL.md "What-ifs per agency": a closed agency (or agency:service) has c0 = 0 and
+    no k (m = 0, so `prepare_inputs` drops the pair); a locked one keeps c0 and gets no k.
+    A scenario that closes and locks nothing returns `pairs` itself, untouched."""
+    closed = scenario.closed_or_locked("closed") if getattr(scenario, "closed", None) else []
+    locked = scenario.closed_or_locked("locked") if getattr(scenario, "locked", None) else []
+    if not closed and not locked:
+        return pairs
+    pairs = pairs.copy()
+
+    def matches(items: list[tuple[str, str | None]]) -> pd.Series:
+        hit = pd.Series(False, index=pairs.index)
+        for agency_id, service_id in items:
+            mask = pairs["agency_id"] == agency_id
+            if service_id is not None:
+                mask &= pairs["service_id"] == service_id
+            hit |= mask
+        return hit
+
+    shut = matches(closed)
+    pairs.loc[shut, "c0"] = 0.0
+    pairs.loc[shut | matches(locked), "m"] = 0.0
+    return pairs
