@@ -76,7 +76,7 @@ def solve(
     inputs = prepare_inputs(package, scenario, demand, aggregate_periods=options.aggregate_periods)
     prepared = time.perf_counter() - start
     plan = solve_with_flow(inputs, scenario, options, solve_inputs)  # FLOW: pathways, waits
-    plan = with_years(package, inputs, plan, options.time_limit_s or scenario.time_limit_s)
+    plan = with_years(package, inputs, plan, options, scenario)  # YEARS: Plan.years
     times = dict(plan.times)
     times["prepare"] = prepared
     times["total"] = time.perf_counter() - start

@@ -67,9 +67,13 @@ from planner.years import (
 
 if TYPE_CHECKING:
     from planner.optimise.plan import Plan
+    from planner.optimise.solve import SolveOptions
     from planner.package import CityPackage
+    from planner.scenario import Scenario
 
 MONEY_UNIT = 1000.0
+YEARS_MIP_GAP = 1e-4
+"""The year-by-year solves' relative MIP gap at most (the plan's own when smaller)."""
 LATER_MONEY = 1e-7
 """Objective weight of a thousand of grant money per year it is spent after the first."""
 BRIDGE = "__bridge__"
@@ -527,14 +531,26 @@ def _flat(
     )
 
 
-def with_years(package: CityPackage, inputs: ModelInputs, plan: Plan, time_limit_s: float) -> Plan:
+def with_years(
+    package: CityPackage,
+    inputs: ModelInputs,
+    plan: Plan,
+    options: SolveOptions,
+    scenario: Scenario,
+) -> Plan:
     """The plan with its year-by-year plan (`Plan.years`) when the horizon is above 12
     months and a funder has a window; the plan itself unchanged otherwise (and always: the
-    one-horizon plan stays the plan, its years said beside it)."""
+    one-horizon plan stays the plan, its years said beside it). The solve's time limit and
+    MIP gap hold for each of the two year-by-year solves."""
     windows = funder_windows(package)
     if not plan.has_plan or not applies(inputs.horizon_months, windows):
         return plan
     started = time.perf_counter()
-    years = solve_years(inputs, windows, time_limit_s=time_limit_s)
+    years = solve_years(
+        inputs,
+        windows,
+        time_limit_s=options.time_limit_s or scenario.time_limit_s,
+        mip_gap=min(options.mip_gap, YEARS_MIP_GAP),
+    )
     times = {**plan.times, "years": time.perf_counter() - started}
     return replace(plan, years=years, times=times)
