@@ -198,6 +198,11 @@ def disclosed_package(
         # Hotline counts (version 2) are suppressed where they are shown (service.live); a
         # package for this audience carries none of them.
         changes["hotline"] = package.hotline.iloc[0:0]
+        # Demand per group, language and exploitation type (version 2) splits every cell
+        # smaller still: a package for this audience carries only the published totals.
+        groups = getattr(package, "demand_groups", None)
+        if groups is not None:
+            changes["demand_groups"] = groups.iloc[0:0]
     if not audience.aggregates:
         changes["demand"] = package.demand.iloc[0:0].astype({"cases": "float64"})
         changes["funders"] = package.funders.iloc[0:0]
