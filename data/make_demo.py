@@ -6,6 +6,13 @@ simplified as a coverage by 10 ft so neighbours keep their shared edges, stored 
 Everything else (populations, agencies, capacity, demand, funders) is synthetic, drawn from a
 fixed seed; data/README.md gives the scales and why.
 
+Version 2 of the package (people, flow, time) is drawn from its own streams, so that the
+version-1 tables stay as they were: population groups (populations.csv), demand split by
+group, language and exploitation type (its sums are the version-1 demand), who each shelter
+accepts (capacity.populations), interpretation consumed across a language barrier
+(services.interpretation_per_unit, city.json's interpretation_service), a few labour actors
+among the agencies, referral pathways (pathways.csv) and grant windows (funders.csv).
+
     python data/make_demo.py              # rewrite data/demo_city/
     python data/make_demo.py --out DIR    # write the package somewhere else
     python data/make_demo.py --summary    # also print demand against capacity per service
@@ -187,6 +194,77 @@ ELIGIBILITY = (
     ("legal_aid_trust", "legal_aid", None),
 )
 
+# --- Version 2: people, flow, time -----------------------------------------------------------
+
+POPULATIONS = (
+    ("women", "Women"),
+    ("men", "Men"),
+    ("trans_nonbinary", "Trans and non-binary people"),
+    ("youth", "Youth (under 25)"),
+    ("families", "Families with children"),
+)
+# Each service's demand is split into a few cohorts (population, language, share): few per
+# service keeps the demo's plan fast. Languages are the city's most spoken after English
+# (LANGUAGES); most demand needs no interpreter.
+COHORTS: dict[str, tuple[tuple[str, str, float], ...]] = {
+    "shelter_women": (("women", "", 0.70), ("women", "es", 0.10), ("families", "", 0.12),
+                      ("trans_nonbinary", "", 0.08)),
+    "shelter_men": (("men", "", 0.82), ("trans_nonbinary", "", 0.18)),
+    "shelter_youth": (("youth", "", 1.0),),
+    "legal_aid": (("women", "", 0.45), ("men", "", 0.27), ("women", "es", 0.18),
+                  ("men", "pl", 0.10)),
+    "mental_health": (("women", "", 0.60), ("men", "", 0.40)),
+    "interpretation": (("any", "", 1.0),),
+    "case_management": (("women", "", 0.55), ("men", "", 0.30), ("women", "es", 0.15)),
+    "hotline": (("any", "", 1.0),),
+}  # fmt: skip
+EXPLOITATION_TYPES = ("labour", "sex", "domestic_servitude", "criminal", "other", "unknown")
+# The probabilities of EXPLOITATION_TYPES for a demand row of the service.
+EXPLOITATION_SHARES: dict[str, tuple[float, ...]] = {
+    "shelter": (0.20, 0.45, 0.10, 0.05, 0.02, 0.18),
+    "legal_aid": (0.40, 0.25, 0.10, 0.05, 0.05, 0.15),
+    "other": (0.30, 0.30, 0.08, 0.05, 0.04, 0.23),
+}
+INTERPRETATION_SERVICE = "interpretation"
+INTERPRETATION_PER_UNIT = {
+    "shelter_women": 0.25,
+    "shelter_men": 0.25,
+    "shelter_youth": 0.25,
+    "legal_aid": 0.5,
+    "mental_health": 1.0,
+    "case_management": 0.5,
+}
+"""Interpretation hours one unit of the service takes across a language barrier."""
+WOMEN_ONLY_SHARE = 0.35
+"""Of the agencies with women's shelter beds, the share that take women only (no families)."""
+TRANS_WOMEN_SHELTERS = 2
+"""Women's shelters that also take trans and non-binary people (one men's shelter does)."""
+PATHWAYS = (
+    ("hotline", "case_management", 0.30, 0),
+    ("case_management", "shelter_women", 0.15, 1),
+    ("case_management", "shelter_men", 0.05, 1),
+    ("case_management", "shelter_youth", 0.05, 1),
+    ("case_management", "legal_aid", 0.30, 1),
+    ("case_management", "mental_health", 0.25, 2),
+)
+FUNDER_WINDOWS = {
+    "federal_victim_grant": ("2025-10", "2027-09"),  # a two-year grant ending in 11 months
+    "legal_aid_trust": ("2027-04", "2029-03"),  # a new trust's money from April 2027
+}
+# Labour actors (issue 15): agencies relabelled after capacity is drawn, so that the
+# version-1 streams are untouched; each keeps the services it was drawn with.
+LABOUR_AGENCIES = (
+    # (kind drawn, new kind, how many, name template or None to keep the name)
+    ("legal", "immigration_legal", 2, "{area} Immigrant Legal Services"),
+    ("other", "worker_centre", 2, "{area} Workers' Center"),
+    ("ngo", "union", 1, "{area} Domestic Workers' Union"),
+    ("city", "labour_inspection", 1, "City Labor Standards Office, {area}"),
+)
+LABOUR_ELIGIBILITY = (
+    ("federal_victim_grant", None, "immigration_legal"),
+    ("federal_victim_grant", None, "worker_centre"),
+)
+
 CITY = {
     "name": "Chicago (demo)",
     "currency": "USD",
@@ -197,6 +275,7 @@ CITY = {
         "simplified); populations, agencies, capacity, demand and funders are invented by "
         "data/make_demo.py and describe no real organisation, person or neighbourhood."
     ),
+    "interpretation_service": INTERPRETATION_SERVICE,
 }
 
 
@@ -474,6 +553,88 @@ def _km(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return feet * 0.3048006096 / 1000.0
 
 
+def split_demand(demand: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """Each demand row split into its service's cohorts (a multinomial draw of its cases, so
+    the rows of one cell sum to its version-1 cases), each cohort row with an exploitation
+    type drawn for it. A cohort with no cases in a month has no row, except the first
+    cohort of a cell with none at all: every version-1 row is still there, summed."""
+    rows: list[pd.DataFrame] = []
+    for spec in SERVICES:
+        cohorts = COHORTS[spec.service_id]
+        part = demand[demand["service_id"] == spec.service_id]
+        shares = np.array([share for _p, _l, share in cohorts])
+        counts = rng.multinomial(part["cases"].to_numpy(), shares / shares.sum())
+        kind = "shelter" if spec.service_id.startswith("shelter_") else spec.service_id
+        exploitation_p = np.array(EXPLOITATION_SHARES.get(kind, EXPLOITATION_SHARES["other"]))
+        picks = rng.choice(len(EXPLOITATION_TYPES), size=counts.shape, p=exploitation_p)
+        for c, (population, language, _share) in enumerate(cohorts):
+            rows.append(
+                part.assign(
+                    cases=counts[:, c],
+                    population=population,
+                    language=language,
+                    exploitation=np.array(EXPLOITATION_TYPES, dtype=object)[picks[:, c]],
+                    _order=part.index.to_numpy(),
+                    _cohort=c,
+                )
+            )
+    split = pd.concat(rows).sort_values(["_order", "_cohort"], kind="stable")
+    cell_total = split.groupby("_order")["cases"].transform("sum")
+    kept = (split["cases"] > 0) | ((cell_total == 0) & (split["_cohort"] == 0))
+    return split[kept].drop(columns=["_order", "_cohort"]).reset_index(drop=True)
+
+
+def accepted_populations(
+    capacity: pd.DataFrame, agencies: pd.DataFrame, rng: np.random.Generator
+) -> pd.Series:
+    """Who each capacity row accepts: shelters by group (few places for men, fewer for trans
+    people, some women-only), every other service everyone ('')."""
+    populations = pd.Series("", index=capacity.index, dtype=object)
+    women_agencies = sorted(
+        capacity.loc[capacity["service_id"] == "shelter_women", "agency_id"].unique()
+    )
+    women_only = set(
+        rng.choice(women_agencies, round(WOMEN_ONLY_SHARE * len(women_agencies)), replace=False)
+    )
+    open_to_families = [a for a in women_agencies if a not in women_only]
+    trans_too = set(rng.choice(open_to_families, TRANS_WOMEN_SHELTERS, replace=False))
+    men_agencies = sorted(
+        capacity.loc[capacity["service_id"] == "shelter_men", "agency_id"].unique()
+    )
+    men_trans = str(rng.choice(men_agencies))
+    for i, (agency_id, service_id) in enumerate(
+        zip(capacity["agency_id"], capacity["service_id"], strict=True)
+    ):
+        if service_id == "shelter_women":
+            if agency_id in women_only:
+                accepted = "women"
+            elif agency_id in trans_too:
+                accepted = "women;families;trans_nonbinary"
+            else:
+                accepted = "women;families"
+        elif service_id == "shelter_men":
+            accepted = "men;trans_nonbinary" if agency_id == men_trans else "men"
+        elif service_id == "shelter_youth":
+            accepted = "youth"
+        else:
+            continue
+        populations.iloc[i] = accepted
+    return populations
+
+
+def relabel_labour_agencies(agencies: pd.DataFrame, districts: gpd.GeoDataFrame) -> pd.DataFrame:
+    """A few agencies become labour actors (the first of their drawn kind, in id order)."""
+    relabelled = agencies.copy()
+    area_names = dict(zip(districts["district_id"], districts["name"], strict=True))
+    for drawn, kind, count, template in LABOUR_AGENCIES:
+        rows = relabelled.index[relabelled["kind"] == drawn][:count]
+        for row in rows:
+            relabelled.loc[row, "kind"] = kind
+            area = area_names[relabelled.loc[row, "district_id"]]
+            relabelled.loc[row, "name"] = template.format(area=area)
+    return relabelled
+
+
 def services_frame() -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -488,6 +649,9 @@ def services_frame() -> pd.DataFrame:
             "segment": [s.segment for s in SERVICES],
             "open_cost": [s.open_cost for s in SERVICES],
             "open_max": [s.open_max for s in SERVICES],
+            "interpretation_per_unit": [
+                INTERPRETATION_PER_UNIT.get(s.service_id, 0) for s in SERVICES
+            ],
         }
     )
 
@@ -501,10 +665,13 @@ class DemoCity:
     demand: pd.DataFrame
     funders: pd.DataFrame
     eligibility: pd.DataFrame
+    populations: pd.DataFrame
+    pathways: pd.DataFrame
 
 
 def build(seed: int = SEED) -> DemoCity:
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4)]
+    # The first four streams are version 1's (spawn(n)'s children do not depend on n).
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)]
     districts = make_districts(community_areas(), streams[0])
     demand, expected = make_demand(districts, streams[1])
     agencies = make_agencies(districts, streams[2])
@@ -512,9 +679,28 @@ def build(seed: int = SEED) -> DemoCity:
     # Any agency that houses people keeps its location confidential, not only kind 'shelter'.
     houses = capacity.loc[capacity["service_id"].str.startswith("shelter_"), "agency_id"]
     agencies["confidential"] = agencies["confidential"] | agencies["agency_id"].isin(houses)
+    agencies = relabel_labour_agencies(agencies, districts)
+    capacity["populations"] = accepted_populations(capacity, agencies, streams[4])
+    demand = split_demand(demand, streams[5])
     funders = pd.DataFrame(FUNDERS, columns=["funder_id", "name", "budget"])
-    eligibility = pd.DataFrame(ELIGIBILITY, columns=["funder_id", "service_id", "agency_kind"])
-    return DemoCity(districts, services_frame(), agencies, capacity, demand, funders, eligibility)
+    funders["start"] = [FUNDER_WINDOWS.get(f, ("", ""))[0] for f in funders["funder_id"]]
+    funders["end"] = [FUNDER_WINDOWS.get(f, ("", ""))[1] for f in funders["funder_id"]]
+    eligibility = pd.DataFrame(
+        (*ELIGIBILITY, *LABOUR_ELIGIBILITY), columns=["funder_id", "service_id", "agency_kind"]
+    )
+    populations = pd.DataFrame(POPULATIONS, columns=["population_id", "name"]).assign(weight=1)
+    pathways = pd.DataFrame(PATHWAYS, columns=["from_service", "to_service", "share", "lag_months"])
+    return DemoCity(
+        districts,
+        services_frame(),
+        agencies,
+        capacity,
+        demand,
+        funders,
+        eligibility,
+        populations,
+        pathways,
+    )
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:
@@ -540,6 +726,8 @@ def write(city: DemoCity, out: Path) -> None:
     _csv(city.demand, out / "demand.csv")
     _csv(city.funders, out / "funders.csv")
     _csv(city.eligibility, out / "eligibility.csv")
+    _csv(city.populations, out / "populations.csv")
+    _csv(city.pathways, out / "pathways.csv")
 
 
 def summary(city: DemoCity) -> str:

@@ -506,7 +506,9 @@ def _people_problems(tables: dict[str, Table | None], populations: Table | None)
     if demand is not None:
         frame = demand.frame
         problems.extend(unknown_id_problems(demand, "population", known, "a population", where))
-        for value, line in zip(frame["language"], frame[LINE], strict=True):
+        languages = frame["language"]
+        named = languages.notna()
+        for value, line in zip(languages[named], frame.loc[named, LINE], strict=True):
             if isinstance(value, str) and not _LANGUAGE.match(value.strip().lower()):
                 message = t(
                     "{code} is not an ISO 639-1 language code (2 letters, e.g. en)",

@@ -590,25 +590,36 @@ def duplicate_problems(
     required = [k for k in keys if k in frame.columns]
     if frame.empty or len(required) != len(keys):
         return []
+    key_frame = frame[list(keys)].astype(object).where(frame[list(keys)].notna(), None)
+    complete = pd.Series(True, index=frame.index)
+    for name in keys:
+        if name not in optional:
+            complete &= key_frame[name].notna()
+    # Found in one vectorised pass; only the repeated rows (usually none) are looked at.
+    candidates = key_frame[complete]
+    repeated = candidates.duplicated(keep="first")
+    if not repeated.any():
+        return []
     found = ProblemCap(table.file)
     first: dict[tuple[object, ...], int] = {}
-    key_values = frame[list(keys)].astype(object).where(frame[list(keys)].notna(), None)
-    for key, line in zip(key_values.itertuples(index=False, name=None), frame[LINE], strict=True):
-        if any(v is None for v, k in zip(key, keys, strict=True) if k not in optional):
+    lines = frame[LINE]
+    for index, row in zip(
+        candidates.index, candidates.itertuples(index=False, name=None), strict=True
+    ):
+        key: tuple[object, ...] = tuple(row)
+        if key not in first:
+            first[key] = int(lines[index])
             continue
-        if key in first:
-            if not found.room():
-                continue
-            shown = ", ".join("''" if v is None else _shown_cell(str(v)) for v in key)
-            message = t(
-                "{shown} is a duplicate (first on {where} {value})",
-                shown=shown,
-                where=where,
-                value=first[key],
-            )
-            found.add(_at(table.file, where, int(line), ", ".join(keys), message))
-        else:
-            first[key] = int(line)
+        if not found.room():
+            continue
+        shown = ", ".join("''" if v is None else _shown_cell(str(v)) for v in key)
+        message = t(
+            "{shown} is a duplicate (first on {where} {value})",
+            shown=shown,
+            where=where,
+            value=first[key],
+        )
+        found.add(_at(table.file, where, int(lines[index]), ", ".join(keys), message))
     return found.problems()
 
 
@@ -619,7 +630,9 @@ def unknown_id_problems(
     known_ids = set(known)
     found = ProblemCap(table.file)
     frame = table.frame
-    for value, line in zip(frame[column], frame[LINE], strict=True):
+    values = frame[column]
+    unknown = values.notna() & ~values.isin(known_ids)  # vectorised: most files have none
+    for value, line in zip(values[unknown], frame.loc[unknown, LINE], strict=True):
         if isinstance(value, str) and value not in known_ids and found.room():
             message = t(
                 "{value} is not {what} in {where_known}",

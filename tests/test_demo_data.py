@@ -101,7 +101,9 @@ def test_agencies_of_every_kind_inside_their_districts() -> None:
     assert 80 <= len(agencies) <= 150
     assert agencies["agency_id"].is_unique and agencies["name"].is_unique
     kinds = ("ngo", "city", "county", "health", "legal", "shelter", "police", "faith", "other")
-    assert set(agencies["kind"]) == set(kinds)
+    labour = ("labour_inspection", "worker_centre", "union", "immigration_legal")
+    assert set(agencies["kind"]) == set(kinds) | set(labour)
+    assert 1 <= agencies["kind"].isin(labour).sum() <= 10
     points = gpd.GeoDataFrame(
         agencies, geometry=gpd.points_from_xy(agencies["lon"], agencies["lat"]), crs=4326
     )
@@ -131,8 +133,14 @@ def test_few_agencies_house_men(current_capacity: pd.DataFrame) -> None:
     assert set(offering.index) == set(_csv("services.csv")["service_id"])
 
 
+def _cells() -> pd.DataFrame:
+    """demand.csv summed over population, language and exploitation: version 1's rows."""
+    keys = ["district_id", "service_id", "period", "source"]
+    return _csv("demand.csv").groupby(keys, as_index=False, sort=False)["cases"].sum()
+
+
 def test_demand_is_36_months_per_district_and_service() -> None:
-    demand = _csv("demand.csv")
+    demand = _cells()
     periods = sorted(demand["period"].unique())
     assert len(periods) == 36 and periods[0] == "2023-11" and periods[-1] == "2026-10"
     assert len(demand) == 77 * len(_csv("services.csv")) * 36
@@ -205,3 +213,75 @@ def test_the_package_validates() -> None:
     current = package.current_capacity()
     assert len(current) == len(package.capacity.drop_duplicates(["agency_id", "service_id"]))
     assert len(current) < len(package.capacity)  # some rows are capacity history
+
+
+# --- Version 2: people, flow, time -------------------------------------------------------
+
+
+def test_demand_is_split_by_group_language_and_exploitation() -> None:
+    demand = _csv("demand.csv")
+    assert set(_csv("populations.csv")["population_id"]) == {
+        "women",
+        "men",
+        "trans_nonbinary",
+        "youth",
+        "families",
+    }
+    populations = _csv("populations.csv").set_index("population_id")
+    assert populations.loc["trans_nonbinary", "name"] == "Trans and non-binary people"
+    assert set(demand["population"].dropna()) <= {*populations.index, "any"}
+    languages = demand["language"].dropna()
+    assert 1 <= languages.nunique() <= 4
+    assert demand["language"].isna().mean() > 0.7  # most rows need no interpreter
+    assert set(demand["exploitation"]) == {
+        "labour",
+        "sex",
+        "domestic_servitude",
+        "criminal",
+        "other",
+        "unknown",
+    }
+    cohorts = demand.fillna({"language": ""}).groupby("service_id")[["population", "language"]]
+    assert (cohorts.value_counts().groupby("service_id").size() <= 4).all()  # a fast plan
+
+
+def test_shelters_accept_few_men_and_fewer_trans_people(current_capacity: pd.DataFrame) -> None:
+    shelters = current_capacity[current_capacity["service_id"].str.startswith("shelter_")]
+    accepted = shelters["populations"].str.split(";")
+    beds = {
+        group: shelters.loc[accepted.map(lambda ids, g=group: g in ids), "capacity"].sum()
+        for group in ("women", "men", "trans_nonbinary")
+    }
+    assert beds["women"] > 3 * beds["men"] > 0
+    assert 0 < beds["trans_nonbinary"] < beds["men"] + beds["women"] / 4
+    assert (shelters["populations"] == "women").any()  # women-only shelters exist
+    others = current_capacity[~current_capacity["service_id"].str.startswith("shelter_")]
+    assert others["populations"].isna().all()  # every other service takes everyone
+
+
+def test_interpretation_pathways_and_grant_windows() -> None:
+    city = json.loads((DEMO / "city.json").read_text(encoding="utf-8"))
+    assert city["interpretation_service"] == "interpretation"
+    services = _csv("services.csv").set_index("service_id")
+    assert services.loc["legal_aid", "interpretation_per_unit"] > 0
+    assert services.loc["interpretation", "interpretation_per_unit"] == 0
+    pathways = _csv("pathways.csv")
+    assert pathways.iloc[0][["from_service", "to_service"]].tolist() == [
+        "hotline",
+        "case_management",
+    ]
+    assert (pathways.groupby("from_service")["share"].sum() <= 1).all()
+    funders = _csv("funders.csv").set_index("funder_id")
+    ends = funders["end"].dropna()
+    assert (ends <= "2028-10").any()  # a grant ends within 24 months of the last month
+    assert (funders["start"].dropna() > "2026-10").any()  # and one starts later
+
+
+def test_version_2_reads_and_sums_to_the_version_1_cells() -> None:
+    from planner.package import read_package
+
+    package = read_package(DEMO)
+    assert package.city.interpretation_service == "interpretation"
+    assert len(package.populations) == 5 and len(package.pathways) == 6
+    assert package.demand["cases"].sum() == package.demand_groups["cases"].sum()
+    assert len(package.demand) == 77 * 8 * 36
