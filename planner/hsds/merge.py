@@ -170,9 +170,16 @@ def _placed_agencies(
 
 
 def _with_planning_fields(capacity: pd.DataFrame, base: CityPackage) -> pd.DataFrame:
-    current = base.current_capacity()[["agency_id", "service_id", "max_expansion", "unit_cost"]]
+    """max_expansion and unit_cost from the city's rows (HSDS does not carry them), and who
+    is accepted from the city's rows where the HSDS services say nothing of it."""
+    columns = ["agency_id", "service_id", "max_expansion", "unit_cost", "populations"]
+    current = base.current_capacity()[columns].rename(columns={"populations": "city_populations"})
     merged = capacity.drop(columns=["max_expansion", "unit_cost"]).merge(
         current, on=["agency_id", "service_id"], how="left"
     )
     merged["max_expansion"] = merged["max_expansion"].fillna(0.0)
+    said = merged["populations"].notna()
+    merged["populations"] = (
+        merged["populations"].where(said, merged["city_populations"]).fillna("").astype("str")
+    )
     return merged[list(CAPACITY_FRAME_COLUMNS)]

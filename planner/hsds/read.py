@@ -28,12 +28,14 @@ from planner.hsds.schema import (
     LANGUAGES,
     LOCATIONS,
     ORGANIZATIONS,
+    POPULATION_TAXONOMY,
     PUBLIC,
     REQUIRED_TABLES,
     SERVICE_AT_LOCATION,
     SERVICE_CAPACITY,
     SERVICES,
     TABLE_ALIASES,
+    TAXONOMIES,
     TAXONOMY_TERMS,
     UNITS,
     agency_frame,
@@ -222,7 +224,13 @@ class _Reader:
         self.problems = problems
         self.terms = self._term_codes()
         self.codes_of = self._linked_codes()
+        self.accepted_by_service = self._accepted_populations()
         self.locations: dict[str, _Location] = {}
+        self.accepted: dict[tuple[str, str], list[list[str] | None]] = defaultdict(list)
+        """(agency_id, Haven service) -> per HSDS service placed there, the groups it
+        accepts (None: it says nothing)."""
+        self.service_languages: dict[str, list[str]] = defaultdict(list)
+        """location id -> languages of the services delivered there (language.service_id)."""
 
     def _frame(self, name: str) -> pd.DataFrame:
         table = self.tables[name]
@@ -257,6 +265,35 @@ class _Reader:
                 result[link_id].append(self.terms[term_id])
         return result
 
+    def _accepted_populations(self) -> dict[str, list[str]]:
+        """HSDS service id -> the population_ids its attributes link it to in the
+        `POPULATION_TAXONOMY` taxonomy (by the term's taxonomy name or its taxonomy_id)."""
+        terms = self._frame(TAXONOMY_TERMS)
+        taxonomies = self._frame(TAXONOMIES)
+        taxonomy_ids = {
+            i
+            for i, n in zip(taxonomies["id"], taxonomies["name"], strict=True)
+            if n == POPULATION_TAXONOMY
+        }
+        population_terms = {
+            term_id: code
+            for term_id, code, taxonomy, taxonomy_id in zip(
+                terms["id"], terms["code"], terms["taxonomy"], terms["taxonomy_id"], strict=True
+            )
+            if isinstance(term_id, str)
+            and isinstance(code, str)
+            and (taxonomy == POPULATION_TAXONOMY or taxonomy_id in taxonomy_ids)
+        }
+        attributes = self._frame(ATTRIBUTES)
+        result: dict[str, list[str]] = defaultdict(list)
+        for link_id, term_id in zip(
+            attributes["link_id"], attributes["taxonomy_term_id"], strict=True
+        ):
+            code = population_terms.get(term_id) if isinstance(term_id, str) else None
+            if isinstance(link_id, str) and code is not None and code not in result[link_id]:
+                result[link_id].append(code)
+        return result
+
     def run(
         self,
     ) -> tuple[pd.DataFrame, pd.DataFrame, list[str], list[str], list[str]]:
@@ -274,6 +311,7 @@ class _Reader:
         used: dict[str, set[str]] = defaultdict(set)
         offered_virtually: set[str] = set()
         capacity_rows = self._capacity_by_service()
+        service_languages = self._languages("service_id")
         for row in line_rows(self._frame(SERVICES)):
             placed = self._placed_service(row, at_locations, by_org, unmapped)
             if placed is None:
@@ -284,6 +322,11 @@ class _Reader:
                 offered_virtually.add(haven)
             for place in places:
                 used[place.id].add(haven)
+                accepted = self.accepted_by_service.get(row.id)
+                self.accepted[(place.agency_id, haven)].append(accepted)
+                for code in service_languages.get(row.id, []):
+                    if code not in self.service_languages[place.id]:
+                        self.service_languages[place.id].append(code)
             self._capacity_pieces(row, int(row.line), rule, places, capacity_rows, pieces)
 
         agencies = self._agencies(locations, used, org_names)
@@ -513,7 +556,10 @@ class _Reader:
         used: dict[str, set[str]],
         org_names: dict[str, str],
     ) -> pd.DataFrame:
-        languages = self._languages()
+        languages = self._languages("location_id")
+        for location_id, codes in self.service_languages.items():
+            spoken = languages[location_id]
+            spoken.extend(code for code in codes if code not in spoken)
         rows: list[dict[str, Any]] = []
         seen: dict[str, int] = {}
         file = self._file(LOCATIONS)
@@ -567,24 +613,45 @@ class _Reader:
                 return self.mapping.kind_by_taxonomy_code[code]
         return self.mapping.default_kind
 
-    def _languages(self) -> dict[str, list[str]]:
+    def _languages(self, column: str) -> dict[str, list[str]]:
+        """Location (or service) id -> the ISO 639-1 codes of its rows in languages.csv.
+
+        A language row names a location, a service or both; a service's languages become
+        those of the agencies where it is delivered. A bad code is warned about by the pass
+        that reads its row.
+        """
         frame = self._frame(LANGUAGES)
         file = self._file(LANGUAGES)
         result: dict[str, list[str]] = defaultdict(list)
-        for location_id, code, line in zip(
-            frame["location_id"], frame["code"], frame[LINE], strict=True
+        for linked_id, location_id, code, line in zip(
+            frame[column], frame["location_id"], frame["code"], frame[LINE], strict=True
         ):
-            if not isinstance(location_id, str) or not isinstance(code, str):
+            if not isinstance(linked_id, str) or not isinstance(code, str):
                 continue
+            if column == "service_id" and isinstance(location_id, str):
+                continue  # a location's row: read by the location pass
             code = code.strip().lower()
             if not LANGUAGE_CODE.match(code):
                 message = t(
                     "{code} is not an ISO 639-1 code (2 letters); Haven skips it", code=repr(code)
                 )
                 self._warn(file, int(line), "code", message)
-            elif code not in result[location_id]:
-                result[location_id].append(code)
+            elif code not in result[linked_id]:
+                result[linked_id].append(code)
         return result
+
+    def _populations(self, agency_id: str, service_id: str) -> str | None:
+        """Who the agency accepts for the Haven service: the union of what its HSDS services
+        say, '' (everyone) when one of them says everyone is, None when none says anything."""
+        said = self.accepted.get((agency_id, service_id), [])
+        if not said or all(groups is None for groups in said):
+            return None
+        union: list[str] = []
+        for groups in said:
+            if groups is None:
+                return ""
+            union.extend(code for code in groups if code not in union)
+        return ";".join(union)
 
     def _capacity(
         self, pieces: dict[tuple[str, str], list[tuple[float, float | None, str]]]
@@ -603,6 +670,7 @@ class _Reader:
                     "max_expansion": 0.0,
                     "unit_cost": None,
                     "as_of": max(d for _t, _o, d in parts),
+                    "populations": self._populations(agency_id, service_id),
                 }
             )
         return capacity_frame(rows)

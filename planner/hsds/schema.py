@@ -23,6 +23,11 @@ AGENCY_ID_TYPE = "haven_agency_id"
 SERVICE_TAXONOMY = "Haven service types"
 KIND_TAXONOMY = "Haven agency kinds"
 PRIVACY_TAXONOMY = "Haven location privacy"
+POPULATION_TAXONOMY = "Haven population groups"
+"""Who a service accepts (capacity.csv's `populations`, version 2): one attribute per group,
+linking the HSDS service to the group's term (code: its population_id). HSDS 3.x has no
+eligibility table (3.0 folded it into attributes); `eligibility_description` says the same
+in words for people, and is not read back."""
 CONFIDENTIAL, PUBLIC = "confidential", "public"
 
 ID_NAMESPACE = uuid.UUID("6f1c4a52-2d0e-4c4f-9a57-61a8e0b3c7d1")
@@ -57,6 +62,7 @@ HSDS_COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("name", "text", required=True),
         Column("description", "text"),
         Column("status", "text", choices=("active", "inactive", "defunct", "temporarily closed")),
+        Column("eligibility_description", "text"),
     ),
     LOCATIONS: (
         Column("id", "text", required=True),
@@ -158,7 +164,9 @@ CAPACITY_FRAME_COLUMNS = (
     "max_expansion",
     "unit_cost",
     "as_of",
+    "populations",
 )
+"""`populations` is NaN where HSDS says nothing of who is accepted (the city's own is kept)."""
 
 
 def record_rows(frame: pd.DataFrame) -> Iterable[Any]:
@@ -200,7 +208,7 @@ def agency_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 def capacity_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=list(CAPACITY_FRAME_COLUMNS))
-    for column in ("agency_id", "service_id", "as_of"):
+    for column in ("agency_id", "service_id", "as_of", "populations"):
         frame[column] = frame[column].astype(object).where(frame[column].notna(), np.nan)
         frame[column] = frame[column].astype("str")
     for column in ("capacity", "occupied", "max_expansion", "unit_cost"):

@@ -29,6 +29,7 @@ from planner.hsds.schema import (
     LANGUAGES,
     LOCATIONS,
     ORGANIZATIONS,
+    POPULATION_TAXONOMY,
     PRIVACY_TAXONOMY,
     PUBLIC,
     SERVICE_AT_LOCATION,
@@ -126,7 +127,7 @@ capacity). The taxonomy is written only when some figure is funded."""
 def _hsds_tables(
     package: CityPackage, include_confidential: bool, stamp: str
 ) -> dict[str, list[dict[str, Any]]]:
-    tables = _Tables(package.city.name, stamp)
+    tables = _Tables(package.city.name, stamp, _population_names(package))
     for service_id, name in zip(
         package.services["service_id"], package.services["name"], strict=True
     ):
@@ -143,9 +144,10 @@ class _Tables:
     """The HSDS rows of one export, with ids derived from the city and Haven's ids (a second
     export gives the same ids)."""
 
-    def __init__(self, city: str, stamp: str) -> None:
+    def __init__(self, city: str, stamp: str, population_names: dict[str, str]) -> None:
         self.city = city
         self.stamp = stamp
+        self.population_names = population_names
         self.rows: dict[str, list[dict[str, Any]]] = {name: [] for name in HSDS_COLUMNS}
         self.terms: dict[tuple[str, str], str] = {}
         self.units: dict[str, str] = {}
@@ -230,10 +232,19 @@ class _Tables:
         """A service of the agency's organization at its location, and its capacity."""
         hsds_id = self.ident("service", row.agency_id, row.service_id)
         org_id = self.ident("organization", row.agency_id)
+        accepted = _split_ids(getattr(row, "populations", None))
         self.rows[SERVICES].append(
-            {"id": hsds_id, "organization_id": org_id, "name": service["name"], "status": "active"}
+            {
+                "id": hsds_id,
+                "organization_id": org_id,
+                "name": service["name"],
+                "status": "active",
+                "eligibility_description": self.eligibility_words(accepted),
+            }
         )
         self.attribute(hsds_id, "service", self.terms[(SERVICE_TAXONOMY, str(row.service_id))])
+        for population_id in accepted:
+            self.accepts(hsds_id, population_id)
         self.rows[SERVICE_AT_LOCATION].append(
             {
                 "id": self.ident("service_at_location", row.agency_id, row.service_id),
@@ -263,6 +274,28 @@ class _Tables:
         if funded is not None and not pd.isna(funded):
             self.funded(self.ident("service_capacity", row.agency_id, row.service_id), funded)
 
+    def eligibility_words(self, accepted: list[str]) -> str | None:
+        """Who is accepted, in words (English: HSDS is data), or None when everyone is."""
+        if not accepted:
+            return None
+        names = [self.population_names.get(p, p) for p in accepted]
+        return "Accepts: " + "; ".join(names) + "."
+
+    def accepts(self, service_id: str, population_id: str) -> None:
+        """One group the service accepts, as an attribute (`POPULATION_TAXONOMY`)."""
+        if not any(r["name"] == POPULATION_TAXONOMY for r in self.rows[TAXONOMIES]):
+            self.rows[TAXONOMIES].append(
+                {
+                    "id": self.ident("taxonomy", POPULATION_TAXONOMY),
+                    "name": POPULATION_TAXONOMY,
+                    "description": "The population groups a service accepts (Haven's "
+                    "populations.csv); a service without any accepts everyone.",
+                }
+            )
+        name = self.population_names.get(population_id, population_id)
+        term = self.term(POPULATION_TAXONOMY, population_id, name)
+        self.attribute(service_id, "service", term)
+
     def funded(self, capacity_id: str, units: float) -> None:
         """The funded units of one service_capacity row (`FUNDED_CODE`)."""
         if not any(r["name"] == CAPACITY_TAXONOMY for r in self.rows[TAXONOMIES]):
@@ -276,6 +309,23 @@ class _Tables:
         term = self.term(CAPACITY_TAXONOMY, FUNDED_CODE, "funded capacity")
         self.attribute(capacity_id, "service_capacity", term)
         self.rows[ATTRIBUTES][-1]["value"] = _number_text(float(units))
+
+
+def _population_names(package: CityPackage) -> dict[str, str]:
+    populations = getattr(package, "populations", None)
+    if populations is None or populations.empty:
+        return {}
+    return {
+        str(p): str(n)
+        for p, n in zip(populations["population_id"], populations["name"], strict=True)
+    }
+
+
+def _split_ids(value: object) -> list[str]:
+    """capacity's populations as a list ('' or missing: everyone, [])."""
+    if not isinstance(value, str):
+        return []
+    return [part.strip() for part in value.split(";") if part.strip()]
 
 
 def _write_rows(path: Path, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> None:
