@@ -223,9 +223,11 @@ class Waiting:
     after: WaitingSide
     before: WaitingSide | None = None
     targets: list[dict[str, Any]] = field(default_factory=list)
+    induced: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "induced": list(self.induced),
             "quantile": self.quantile,
             "hold_months": dict(self.hold_months),
             "after": self.after.to_dict(),
@@ -243,6 +245,7 @@ class Waiting:
             after=WaitingSide.from_dict(data.get("after")),
             before=WaitingSide.from_dict(data["before"]) if data.get("before") else None,
             targets=list(data.get("targets") or []),
+            induced=list(data.get("induced") or []),
         )
 
 

@@ -62,6 +62,13 @@ class ModelInputs:
     notes: tuple[Finding, ...] = field(default=())  # planner.findings.NOTE_KINDS
     #: Groups, eligibility and languages (planner.optimise.cohorts); empty for version 1.
     cohorts: CohortInputs = field(default_factory=CohortInputs)
+    #: Referral pathways (FLOW, issue 16): from_service, to_service, share, lag_months; None
+    #: without pathways.csv. `served_today`: district_id, service_id, period, served (units a
+    #: month in the status quo), set by planner.optimise.pathways before the plan's solve.
+    pathways: pd.DataFrame | None = None
+    served_today: pd.DataFrame | None = None
+    #: Wait targets' caps (FLOW): (agency_id, service_id) -> the largest utilisation allowed.
+    wait_caps: dict[tuple[str, str], float] | None = None
 
 
 def prepare_inputs(
@@ -116,7 +123,8 @@ def prepare_inputs(
     distances.columns = distances.columns.astype(str)
 
     demand, cohorts = prepare_cohorts(package, scenario, demand, pairs, services)
-    block_demand, blocks = _blocks(demand, aggregate_periods)
+    pathways = _pathways(package)  # FLOW: months on a pathway are not merged across a lag
+    block_demand, blocks = _blocks(demand, aggregate_periods and pathways is None)
     arcs, beyond = _arcs(block_demand, pairs, services, distances)
 
     served_somewhere = set(arcs["agency_id"])
@@ -164,6 +172,7 @@ def prepare_inputs(
         horizon_months=scenario.horizon_months,
         notes=tuple(notes),
         cohorts=cohorts,
+        pathways=pathways,
     )
 
 
@@ -246,6 +255,11 @@ def _check_demand(demand: pd.DataFrame, districts: set[str], services: set[str])
     if problems:
         raise InvalidInput(problems)
     return demand.reset_index(drop=True)
+
+
+def _pathways(package: CityPackage) -> pd.DataFrame | None:
+    pathways = getattr(package, "pathways", None)
+    return None if pathways is None or len(pathways) == 0 else pathways.copy()
 
 
 def _closed_and_locked(pairs: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:

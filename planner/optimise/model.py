@@ -159,6 +159,7 @@ def build_model(
     define_group_floor_variables(model)
     define_demand_balance(model)
     define_capacity(model)
+    _define_flow(model)  # FLOW (issue 16): referral pathways and wait targets' caps
     define_funding(model)
     define_budgets(model, budget)
     define_expansion(model)
@@ -167,6 +168,12 @@ def build_model(
     define_group_floors(model)
     define_objective(model, objective)
     return model
+
+
+def _define_flow(model: HavenModel) -> None:
+    from planner.optimise.pathways import define_flow  # it imports this module
+
+    define_flow(model)
 
 
 def define_capacity_variables(model: HavenModel, fixed_units: pd.DataFrame | None) -> None:

@@ -23,12 +23,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from planner import queues
 from planner.optimise.highs import KeptModel, hand_over
-from planner.optimise.inputs import ModelInputs
-from planner.optimise.model import build_model
+from planner.optimise.inputs import ModelInputs, rows
+from planner.optimise.model import HavenModel, build_model
 from planner.optimise.readback import assignments_table, read_solution, solution_from_values
 
 if TYPE_CHECKING:
@@ -142,15 +143,196 @@ def solve_with_flow(
 ) -> Plan:
     """The plan of `inputs` with pathways and wait targets, and its waits (module docstring)."""
     hold = queues.hold_months_of(inputs.services)
-    if not hold:
+    pathways = inputs.pathways
+    if not hold and pathways is None:
         return solve_inputs(inputs, scenario, options)
     limit = float(options.time_limit_s or scenario.time_limit_s)
-    before = status_quo_assignments(inputs, limit, set(hold))
+    upstream = set() if pathways is None else set(pathways["from_service"].astype(str))
+    before = status_quo_assignments(inputs, limit, set(hold) | upstream)
+    if pathways is not None and before is not None:
+        inputs = replace(inputs, served_today=served_by_month(before))
+    targets = wait_targets(scenario)
+    probability = wait_probability(scenario)
     plan = solve_inputs(inputs, scenario, options)
+    outcome: list[dict[str, Any]] = []
+    if targets and plan.has_plan:
+        inputs, plan, outcome = _meet_wait_targets(
+            inputs, scenario, options, solve_inputs, plan, targets, probability
+        )
     if not plan.has_plan:
         return plan
-    waiting = plan_waiting(inputs, plan, wait_probability(scenario), before)
+    if inputs.served_today is not None:
+        plan = with_induced_coverage(inputs, plan, induced_demand(inputs, plan.assignments))
+    waiting = plan_waiting(inputs, plan, probability, before, outcome)
+    if waiting is not None and inputs.served_today is not None:
+        waiting = replace(waiting, induced=_induced_records(inputs, plan))
     return replace(plan, waiting=waiting)
+
+
+def _induced_records(inputs: ModelInputs, plan: Plan) -> list[dict[str, Any]]:
+    """Per district and service on a pathway: the demand induced over the horizon and what
+    of the service's demand goes unmet (for the Plan page)."""
+    induced = induced_demand(inputs, plan.assignments)
+    if len(induced) == 0:
+        return []
+    total = induced.groupby(["district_id", "service_id"], sort=True)["induced"].sum()
+    coverage = plan.coverage.set_index(["district_id", "service_id"])
+    records = []
+    for key, value in total.items():
+        district_id, service_id = (str(part) for part in key)  # type: ignore[attr-defined]
+        unmet = coverage["unmet"].get((district_id, service_id), 0.0)
+        demand = coverage["demand"].get((district_id, service_id), 0.0)
+        records.append(
+            {
+                "district_id": str(district_id),
+                "service_id": str(service_id),
+                "induced": float(value),
+                "demand": float(demand),
+                "unmet": float(unmet),
+            }
+        )
+    return records
+
+
+def _meet_wait_targets(
+    inputs: ModelInputs,
+    scenario: Scenario,
+    options: SolveOptions,
+    solve_inputs: Callable[[ModelInputs, Scenario, SolveOptions], Plan],
+    plan: Plan,
+    targets: dict[str, float],
+    probability: float,
+) -> tuple[ModelInputs, Plan, list[dict[str, Any]]]:
+    """Cap the utilisation of every agency that misses its service's wait target at the
+    largest that meets it with the units it has in the last plan, and solve again, until
+    all meet it or a round changes no cap; at most MAX_TARGET_ROUNDS solves. Returns the
+    last inputs and plan, and per capped agency whether it meets the target and why not."""
+    hold = queues.hold_months_of(inputs.services)
+    caps: dict[tuple[str, str], float] = {}
+    rounds = 0
+    failing: list[dict[str, Any]] = []
+    while True:
+        failing = _missing_targets(inputs, plan, targets, probability, hold)
+        rounds += 1
+        if not failing or rounds >= MAX_TARGET_ROUNDS:
+            break
+        new_caps = dict(caps)
+        for miss in failing:
+            servers = miss["servers"]
+            capacity = max(float(miss["capacity"]), 1e-9)
+            rho = queues.max_utilisation(
+                servers,
+                hold[miss["service_id"]],
+                targets[miss["service_id"]] / queues.DAYS_PER_MONTH,
+                probability,
+            )
+            # whole units serve: the cap on c0 + k is rho_max(c) c / (c0 + k)
+            new_caps[(miss["agency_id"], miss["service_id"])] = rho * servers / capacity
+        if all(abs(new_caps.get(key, -1) - value) < 1e-9 for key, value in caps.items()) and set(
+            new_caps
+        ) == set(caps):
+            break  # nothing changes: what is still missed cannot be met this way
+        caps = new_caps
+        capped = replace(inputs, wait_caps=caps)
+        attempt = solve_inputs(capped, scenario, options)
+        if not attempt.has_plan:
+            break
+        inputs, plan = capped, attempt
+    outcome = []
+    missed: dict[tuple[str, str], dict[str, Any] | None] = {
+        (m["agency_id"], m["service_id"]): m for m in failing
+    }
+    for (agency_id, service_id), rho in sorted(caps.items()):
+        found = missed.pop((agency_id, service_id), None)
+        outcome.append(_target_record(agency_id, service_id, rho, targets, found, inputs, plan))
+    for (agency_id, service_id), left in sorted(missed.items()):
+        outcome.append(_target_record(agency_id, service_id, None, targets, left, inputs, plan))
+    for record in outcome:
+        record["rounds"] = rounds
+    return inputs, plan, outcome
+
+
+def _missing_targets(
+    inputs: ModelInputs,
+    plan: Plan,
+    targets: dict[str, float],
+    probability: float,
+    hold: dict[str, float],
+) -> list[dict[str, Any]]:
+    """Agencies whose service has a wait target they miss in `plan`."""
+    months = max(len(inputs.periods), 1)
+    flows = queues.monthly_flows(plan.assignments, months)
+    servers = servers_of(inputs, plan.capacity_added)
+    held = {s: h for s, h in hold.items() if s in targets}
+    if not held:
+        return []
+    side = queues.waiting_side(flows, servers, held, probability)
+    capacity = servers.set_index(["agency_id", "service_id"])["capacity"]
+    missing = []
+    for row in rows(side.agencies):
+        if row.arrivals_per_month <= 0:
+            continue
+        queue = queues.mmc(row.arrivals_per_month, row.hold_months, int(row.servers))
+        target = targets[row.service_id] / queues.DAYS_PER_MONTH
+        if queue.wait_beyond(target) <= 1.0 - probability + 1e-6:
+            continue
+        districts = side.flows.loc[
+            (side.flows["agency_id"] == row.agency_id)
+            & (side.flows["service_id"] == row.service_id),
+            "district_id",
+        ]
+        missing.append(
+            {
+                "agency_id": row.agency_id,
+                "service_id": row.service_id,
+                "servers": int(row.servers),
+                "capacity": float(capacity.get((row.agency_id, row.service_id), 0.0)),
+                "wait_days": (
+                    queue.wait_quantile(probability) * queues.DAYS_PER_MONTH
+                    if queue.stable
+                    else None
+                ),
+                "district_ids": sorted(set(districts.astype(str))),
+            }
+        )
+    return missing
+
+
+def _target_record(
+    agency_id: str,
+    service_id: str,
+    rho: float | None,
+    targets: dict[str, float],
+    miss: dict[str, Any] | None,
+    inputs: ModelInputs,
+    plan: Plan,
+) -> dict[str, Any]:
+    """One capped (or missing) agency: met, or the reason it cannot be (a code)."""
+    reason = None
+    if miss is not None:
+        pair = inputs.pairs[
+            (inputs.pairs["agency_id"] == agency_id) & (inputs.pairs["service_id"] == service_id)
+        ]
+        added = plan.capacity_added
+        units = float(
+            added.loc[
+                (added["agency_id"] == agency_id) & (added["service_id"] == service_id), "units"
+            ].sum()
+        )
+        most = float(pair["m"].sum()) if len(pair) else 0.0
+        reason = "expansion_limit" if units >= most - 1e-9 else "budget"
+        if miss["servers"] == 0:
+            reason = "no_units"
+    return {
+        "agency_id": agency_id,
+        "service_id": service_id,
+        "target_days": float(targets[service_id]),
+        "cap": rho,
+        "met": miss is None,
+        "wait_days": None if miss is None else miss["wait_days"],
+        "reason": reason,
+        "district_ids": [] if miss is None else miss["district_ids"],
+    }
 
 
 def close_and_lock(pairs: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
@@ -176,3 +358,173 @@ def close_and_lock(pairs: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     pairs.loc[shut, "c0"] = 0.0
     pairs.loc[shut | matches(locked), "m"] = 0.0
     return pairs
+
+
+# --- pathways in the model -------------------------------------------------------------------
+
+
+def served_by_month(assignments: pd.DataFrame) -> pd.DataFrame:
+    """Units served a month per district, service and period (months unmerged: a block is a
+    month; a merged block's months each get its flow)."""
+    columns = ["district_id", "service_id", "period", "served"]
+    if assignments is None or len(assignments) == 0:
+        return pd.DataFrame({c: pd.Series(dtype=str if c != "served" else float) for c in columns})
+    frame = assignments[["district_id", "service_id", "periods", "served_per_month"]].copy()
+    frame["period"] = frame["periods"].astype(str).str.split(";")
+    frame = frame.explode("period")
+    out = frame.groupby(["district_id", "service_id", "period"], sort=True)[
+        "served_per_month"
+    ].sum()
+    return out.rename("served").reset_index()[columns]
+
+
+def define_pathways(model: HavenModel) -> None:
+    """MODEL.md's pathways in the balance rows of the services they lead to:
+
+        sum_a x[n,a,s',t] + u[n,s',t] - c sum_a x[n,a,s,t-lag] = d[n,s',t] - c today[n,s,t-lag]
+
+    with c = share upc[s'] / upc[s] times the cohort's share of the cell's demand (induced
+    demand is spread over a district's cohorts of s' as its forecast is). A month before the
+    horizon's first has no term (nothing is known of it beyond today). Where s' has no
+    forecast demand in a district and month there is no row, and no induced demand there
+    (`induced_demand` counts it the same way)."""
+    inputs = model.inputs
+    pathways, today = inputs.pathways, inputs.served_today
+    if pathways is None or today is None or len(model.cells) == 0:
+        return
+    upc = inputs.services["units_per_case"].astype(float)
+    balance = [c for name, c in model.constraints.items() if model.kinds[name] == "balance"]
+    cells = model.cells
+    keys = ["district_id", "service_id", "block"]
+    total = cells.groupby(keys, sort=False)["demand"].transform("sum").to_numpy(float)
+    share_of_cell = np.divide(
+        cells["demand"].to_numpy(float), total, out=np.zeros(len(cells)), where=total > 0
+    )
+    upstream = model.flows.groupby(keys, sort=False).indices
+    today_of = today.set_index(["district_id", "service_id", "period"])["served"].to_dict()
+    month = {p: i for i, p in enumerate(inputs.periods)}
+    districts = cells["district_id"].astype(str).to_numpy()
+    blocks = cells["block"].astype(str).to_numpy()
+    services = cells["service_id"].astype(str).to_numpy()
+    for path in rows(pathways):
+        source, target = str(path.from_service), str(path.to_service)
+        if source not in upc.index or target not in upc.index:
+            continue
+        ratio = float(path.share) * float(upc[target]) / float(upc[source])
+        lag = int(path.lag_months) if pd.notna(path.lag_months) else 0
+        for i in np.flatnonzero(services == target):
+            j = month.get(blocks[i])
+            if j is None or j - lag < 0:
+                continue
+            earlier = inputs.periods[j - lag]
+            coef = ratio * float(share_of_cell[i])
+            if coef == 0:
+                continue
+            row = balance[i]
+            for position in upstream.get((districts[i], source, earlier), ()):
+                row.expr.addterm(model.x[int(position)], -coef)
+            served_today = float(today_of.get((districts[i], source, earlier), 0.0))
+            if served_today:
+                row.changeRHS(float(-row.constant) - coef * served_today)
+
+
+def induced_demand(inputs: ModelInputs, assignments: pd.DataFrame) -> pd.DataFrame:
+    """The demand a plan induces downstream, per district, service and period (units a
+    month; negative where it serves fewer upstream than today), where the model counts it."""
+    columns = ["district_id", "service_id", "period", "induced"]
+    pathways, today = inputs.pathways, inputs.served_today
+    if pathways is None or today is None:
+        return pd.DataFrame({c: pd.Series(dtype=str if c != "induced" else float) for c in columns})
+    upc = inputs.services["units_per_case"].astype(float)
+    served = served_by_month(assignments).set_index(["district_id", "service_id", "period"])
+    today_of = today.set_index(["district_id", "service_id", "period"])["served"]
+    change = served["served"].sub(today_of, fill_value=0.0)
+    cells = inputs.demand[inputs.demand["demand"] > 0]
+    has_cell = set(zip(cells["district_id"], cells["service_id"], cells["period"], strict=True))
+    month = {p: i for i, p in enumerate(inputs.periods)}
+    found: dict[tuple[str, str, str], float] = {}
+    for path in rows(pathways):
+        source, target = str(path.from_service), str(path.to_service)
+        if source not in upc.index or target not in upc.index:
+            continue
+        ratio = float(path.share) * float(upc[target]) / float(upc[source])
+        lag = int(path.lag_months) if pd.notna(path.lag_months) else 0
+        for key_of, delta in change.items():
+            district, service, period = (str(part) for part in key_of)  # type: ignore[attr-defined]
+            if service != source:
+                continue
+            j = month.get(str(period))
+            if j is None or j + lag >= len(inputs.periods):
+                continue
+            key = (str(district), target, inputs.periods[j + lag])
+            if key in has_cell:
+                found[key] = found.get(key, 0.0) + ratio * float(delta)
+    frame = pd.DataFrame([(*key, value) for key, value in sorted(found.items())], columns=columns)
+    return frame
+
+
+def with_induced_coverage(inputs: ModelInputs, plan: Plan, induced: pd.DataFrame) -> Plan:
+    """The plan's coverage and totals with the induced demand in the demand of the services
+    it reaches (the solve's own tables count the forecast only)."""
+    from planner.findings import Totals
+    from planner.optimise.readback import plan_totals
+
+    if len(induced) == 0:
+        return plan
+    extra = induced.groupby(["district_id", "service_id"])["induced"].sum()
+    coverage = plan.coverage.copy()
+    key = pd.MultiIndex.from_frame(coverage[["district_id", "service_id"]])
+    assignments = plan.assignments
+    raw = (
+        (assignments["served_per_month"] * assignments["months"])
+        .groupby([assignments["district_id"], assignments["service_id"]])
+        .sum()
+    )
+    coverage["demand"] = coverage["demand"].to_numpy(float) + extra.reindex(key).fillna(
+        0.0
+    ).to_numpy(float)
+    coverage["served"] = np.minimum(
+        raw.reindex(key).fillna(0.0).to_numpy(float), coverage["demand"].to_numpy(float)
+    )
+    coverage["unmet"] = np.clip(coverage["demand"] - coverage["served"], 0.0, None)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        coverage["coverage"] = np.where(
+            coverage["demand"] > 0, coverage["served"] / coverage["demand"], np.nan
+        )
+    figures = plan_totals(inputs, plan.funding, plan.capacity_added, coverage)
+    keep = {
+        name: figures[name]
+        for name in ("demand", "served", "unmet", "coverage", "weighted_demand", "weighted_unmet")
+    }
+    totals: Totals = replace(plan.totals, **keep)
+    return replace(plan, coverage=coverage, totals=totals)
+
+
+def define_flow(model: HavenModel) -> None:
+    """The model's hook (after the balance and capacity rows): pathways, then caps."""
+    define_pathways(model)
+    define_wait_caps(model)
+
+
+def define_wait_caps(model: HavenModel) -> None:
+    """Wait targets: capacity[a,s,b] becomes sum_n x <= rho (c0 + k) for each capped pair."""
+    caps = model.inputs.wait_caps
+    if not caps:
+        return
+    pairs = model.pairs
+    position = {
+        (a, s): i
+        for i, (a, s) in enumerate(zip(pairs["agency_id"], pairs["service_id"], strict=True))
+    }
+    for name, constraint in model.constraints.items():
+        if model.kinds[name] != "capacity":
+            continue
+        agency_id, service_id = name[len("capacity[") :].split(",")[:2]
+        rho = caps.get((agency_id, service_id))
+        if rho is None:
+            continue
+        p = position[(agency_id, service_id)]
+        k_pos = int(pairs["k_pos"].iloc[p])
+        if k_pos >= 0:
+            constraint.expr[model.k[k_pos]] = -rho
+        constraint.changeRHS(rho * float(pairs["c0"].iloc[p]))
