@@ -103,8 +103,13 @@ def cohort_shares(package: CityPackage) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype=str) for c in SHARE_COLUMNS}).astype(
             {"share": float}
         )
-    periods = pd.PeriodIndex(history["period"], freq="M")
-    recent = history[np.asarray(periods > periods.max() - SHARE_MONTHS)]
+    # Periods compared as months over the distinct values (a PeriodIndex of every row's
+    # string is a second on the demo city).
+    distinct = pd.Series(history["period"].unique())
+    months = pd.PeriodIndex(distinct, freq="M")
+    last = months.max()
+    keep = set(distinct[np.asarray(months > last - SHARE_MONTHS)])
+    recent = history[history["period"].isin(keep)]
     counts = recent.groupby(["district_id", "service_id", *COHORT_COLUMNS], sort=True)[
         "cases"
     ].sum()

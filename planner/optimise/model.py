@@ -547,16 +547,20 @@ def define_interpretation(model: HavenModel) -> None:
         signature.setdefault(key, []).append(month)
     pairs = model.pairs[model.pairs["service_id"] == service_i]
     rhs = float(pairs["c0"].sum())
-    flow_service = flows["service_id"].to_numpy()
-    flow_block = flows["block"].to_numpy()
+    used_service = flows["service_id"].to_numpy()[used].astype(str)
+    used_block = flows["block"].to_numpy()[used].astype(str)
+    position = {service: n for n, service in enumerate(services)}
+    service_pos = np.array([position[s] for s in used_service], dtype=np.int64)
+    if len(used) == 0:
+        return
     for key, months in signature.items():
-        blocks = dict(zip(services, key, strict=True))
-        members = [i for i in used if blocks.get(str(flow_service[i]), "") == flow_block[i]]
-        terms: dict[pulp.LpVariable, float] = {model.x[i]: float(coef[i]) for i in members}
+        wanted = np.array(key, dtype=object)[service_pos] if len(used) else np.array([])
+        members = used[used_block == wanted.astype(str)]
+        terms: dict[pulp.LpVariable, float] = {model.x[i]: float(coef[i]) for i in members.tolist()}
         for pos in pairs["k_pos"]:
             if pos >= 0:
                 terms[model.k[int(pos)]] = -1.0
-        if not members:
+        if len(members) == 0:
             continue
         name = f"interpretation[{_block_label(months)}]"
         model.add("interpretation", name, terms, pulp.LpConstraintLE, rhs)
