@@ -180,8 +180,22 @@ def report_tables(view: ReportView) -> list[ReportTable]:
     def service_name(service_id: str) -> str:
         return view.book.services.get(service_id, service_id)
 
-    note = t("; ").join(summary_lines(waiting, service_name))
+    note = t("; ").join(
+        summary_lines(waiting, service_name)
+        + target_lines(waiting, agency_name, view.book.district, service_name)
+    )
+    induced: list[ReportTable] = []
+    if waiting.induced and view.audience == "analyst":  # counts per district: exact only
+        induced = [
+            ReportTable(
+                sheet=t("Demand induced"),
+                title=t("**Demand the plan sends on** (referral pathways)").replace("**", ""),
+                frame=induced_table(waiting, view.book.district, service_name),
+                in_pdf=False,
+            )
+        ]
     return [
+        *induced,
         ReportTable(
             sheet=t("Waiting"),
             title=t("Waiting for a place, per agency (M/M/c queues)"),
@@ -197,3 +211,69 @@ def report_tables(view: ReportView) -> list[ReportTable]:
             in_pdf=False,
         ),
     ]
+
+
+def target_lines(
+    waiting: Waiting,
+    agency_name: Callable[[str], str],
+    district_name: Callable[[str], str],
+    service_name: Callable[[str], str],
+) -> list[str]:
+    """The wait targets: how many capped agencies meet theirs, and each that cannot, why."""
+    records = list(waiting.targets)
+    if not records:
+        return []
+    met = [r for r in records if r.get("met")]
+    lines = [
+        t(
+            "Wait targets: {met} of {count} agencies held to a target meet it "
+            "(utilisation capped, after {rounds} solves)",
+            met=len(met),
+            count=len(records),
+            rounds=max(int(r.get("rounds", 1)) for r in records),
+        )
+    ]
+    reasons = {
+        "expansion_limit": t("it cannot add more units (its expansion limit)"),
+        "budget": t("the budget buys no more units there"),
+        "no_units": t("it has no unit of the service"),
+    }
+    for record in records:
+        if record.get("met"):
+            continue
+        districts = t(", ").join(district_name(d) for d in record.get("district_ids") or [])
+        lines.append(
+            t(
+                "{agency} cannot meet the {target}-day target for {service}: {reason}; "
+                "the cases of {districts} wait longer ({wait})",
+                agency=agency_name(str(record["agency_id"])),
+                target=fmt_number(float(record["target_days"]), 0),
+                service=service_name(str(record["service_id"])),
+                reason=reasons.get(str(record.get("reason")), str(record.get("reason"))),
+                districts=districts or "—",
+                wait=wait_text(record.get("wait_days"), record.get("wait_days") is not None),
+            )
+        )
+    return lines
+
+
+def induced_table(
+    waiting: Waiting,
+    district_name: Callable[[str], str],
+    service_name: Callable[[str], str],
+) -> pd.DataFrame:
+    """The demand the plan induces downstream (referral pathways), per district and service,
+    with what of that service's demand goes unmet."""
+    frame = pd.DataFrame(waiting.induced)
+    if len(frame) == 0:
+        return frame
+    frame = frame.sort_values(["induced"], ascending=False, kind="stable")
+    return pd.DataFrame(
+        {
+            t("District"): [district_name(str(d)) for d in frame["district_id"]],
+            t("Service"): [service_name(str(s)) for s in frame["service_id"]],
+            t("Demand induced"): [fmt_number(v) for v in frame["induced"]],
+            t("Demand"): [fmt_number(v) for v in frame["demand"]],
+            t("Unmet"): [fmt_number(v) for v in frame["unmet"]],
+        }
+    )

@@ -38,6 +38,11 @@ def draw_waiting(plan: Plan, book: NameBook, *, exact_counts: bool) -> None:
 
     for line in flow.summary_lines(waiting, service_name):
         st.markdown(t("- {line}", line=line))
+    for line in flow.target_lines(waiting, book.agency, book.district, service_name):
+        st.markdown(t("- {line}", line=line))
+    if waiting.induced and exact_counts:
+        st.markdown(t("**Demand the plan sends on** (referral pathways)"))
+        st.dataframe(flow.induced_table(waiting, book.district, service_name), hide_index=True)
     services = sorted(set(waiting.after.agencies["service_id"]))
     service = st.selectbox(
         t("Service"), services, format_func=service_name, key="flow_wait_service"
