@@ -4,7 +4,7 @@ import streamlit as st
 
 from planner.i18n import fmt_number, t
 from service.access import Action, can
-from ui import charts
+from ui import charts, flow_view
 from ui.auth import actor_allowed
 from ui.chart_locale import localised
 from ui.data import city_totals, overview
@@ -118,6 +118,7 @@ st.dataframe(
     },
 )
 
+flow_view.draw_city_flow(city, actor)  # FLOW (issue 16): referral pathways as a Sankey
 st.subheader(t("The gap over time"))
 trend = figures.gap_trend.copy()
 trend["kind"] = trend["observed"].map({True: t("observed"), False: t("forecast (median)")})

@@ -4,7 +4,9 @@ check by simulation (planner.simulate) on a button."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from planner.i18n import fmt_number, fmt_percent, t
@@ -12,6 +14,7 @@ from planner.optimiser import Plan
 from planner.queues import Waiting
 from reports import flow
 from reports.words import NameBook
+from ui.chart_locale import localised
 
 #: The button's simulation: short enough for a page (about 10 s on the demo city).
 CHECK_RUNS = 4
@@ -110,3 +113,126 @@ def _draw_check(plan: Plan, waiting: Waiting, service_name: Callable[[str], str]
         ],
     }
     st.dataframe(shown, hide_index=True)
+
+
+def sankey_chart(nodes: pd.DataFrame, links: pd.DataFrame, name: Callable[[str], str]) -> Any:
+    """The city's flow as a Sankey diagram drawn with Altair's layered marks (offline): each
+    service a bar in the column of its depth on the pathways, as tall as its cases a month,
+    each pathway a band as wide as the cases it carries. A blank (suppressed) count is drawn
+    as a thin dashed band with no figure."""
+    import altair as alt
+
+    gap = 0.08
+    top = max(float(nodes["cases"].fillna(0).sum()), 1.0)
+    placed = []
+    for level, group in nodes.sort_values(["level", "service_id"]).groupby("level", sort=True):
+        y = 0.0
+        for row in group.itertuples(index=False):
+            height = max(float(row.cases) if pd.notna(row.cases) else 0.0, 0.02 * top)
+            placed.append((row.service_id, level, y, y + height, row.cases))
+            y += height + gap * top
+    frame = pd.DataFrame(placed, columns=["service_id", "level", "y0", "y1", "cases"])
+    frame["label"] = [name(s) for s in frame["service_id"]]
+    frame["shown"] = [fmt_number(v) if pd.notna(v) else "—" for v in frame["cases"]]
+    where = frame.set_index("service_id")
+    out_used = dict.fromkeys(frame["service_id"], 0.0)
+    in_used = dict.fromkeys(frame["service_id"], 0.0)
+    bands = []
+    for i, row in enumerate(links.itertuples(index=False)):
+        width = float(row.cases) if pd.notna(row.cases) else 0.0
+        source, target = where.loc[row.from_service], where.loc[row.to_service]
+        y_from = float(source["y0"]) + out_used[row.from_service]
+        y_to = float(target["y0"]) + in_used[row.to_service]
+        out_used[row.from_service] += width
+        in_used[row.to_service] += width
+        for x, low in (
+            (float(source["level"]) + 0.1, y_from),
+            (float(target["level"]) - 0.1, y_to),
+        ):
+            bands.append(
+                {
+                    "link": i,
+                    "x": x,
+                    "low": low,
+                    "high": low + max(width, 0.002 * top),
+                    "from": name(row.from_service),
+                    "to": name(row.to_service),
+                    "cases": fmt_number(width) if pd.notna(row.cases) else "—",
+                    "share": fmt_percent(float(row.share), 0),
+                }
+            )
+    band_frame = pd.DataFrame(bands)
+    y_scale = alt.Scale(domain=[0, float(frame["y1"].max()) * 1.02], reverse=True)
+    tooltip = [
+        alt.Tooltip("from:N", title=t("From")),
+        alt.Tooltip("to:N", title=t("To")),
+        alt.Tooltip("share:N", title=t("Share")),
+        alt.Tooltip("cases:N", title=t("Cases a month")),
+    ]
+    links_layer = (
+        alt.Chart(band_frame)
+        .mark_area(opacity=0.35, interpolate="monotone")
+        .encode(
+            x=alt.X("x:Q", axis=None),
+            y=alt.Y("low:Q", scale=y_scale, axis=None),
+            y2="high:Q",
+            detail="link:N",
+            color=alt.Color("from:N", legend=None, scale=alt.Scale(scheme="tableau10")),
+            tooltip=tooltip,
+        )
+    )
+    nodes_layer = (
+        alt.Chart(frame)
+        .mark_rect(color="#444")
+        .encode(
+            x=alt.X("x0:Q", axis=None),
+            x2="x1:Q",
+            y=alt.Y("y0:Q", scale=y_scale, axis=None),
+            y2="y1:Q",
+            tooltip=[
+                alt.Tooltip("label:N", title=t("Service")),
+                alt.Tooltip("shown:N", title=t("Cases a month")),
+            ],
+        )
+        .transform_calculate(x0="datum.level - 0.1", x1="datum.level + 0.1")
+    )
+    labels = (
+        alt.Chart(frame)
+        .mark_text(align="left", dx=4, fontSize=11)
+        .encode(
+            x=alt.X("x:Q", axis=None),
+            y=alt.Y("middle:Q", scale=y_scale, axis=None),
+            text="caption:N",
+        )
+        .transform_calculate(
+            x="datum.level + 0.1",
+            middle="(datum.y0 + datum.y1) / 2",
+            caption="datum.label + ' (' + datum.shown + ')'",
+        )
+    )
+    return (links_layer + nodes_layer + labels).properties(height=360)
+
+
+def draw_city_flow(city: str, actor: Any) -> None:
+    """The Overview's Sankey diagram of referral pathways (nothing without pathways)."""
+    from service.access import Action, can
+    from service.flow import city_flow
+
+    if not can(actor, Action.VIEW_AGGREGATES):
+        return
+    flow_data = city_flow(actor, city)
+    if flow_data.empty:
+        return
+    st.subheader(t("How cases move between services"))
+    st.caption(
+        t(
+            "Referral pathways: each band carries its share of the cases a month of the "
+            "service it leaves (the last 12 months); counts too small to show are blank."
+        )
+    )
+    from ui.data import visible_package
+
+    services = visible_package(city, actor).services
+    names = dict(zip(services["service_id"].astype(str), services["name"].astype(str), strict=True))
+    chart = sankey_chart(flow_data.nodes, flow_data.links, lambda s: names.get(s, s))
+    st.altair_chart(localised(chart), width="stretch")
