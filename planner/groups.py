@@ -8,9 +8,11 @@ version 1.
 Demand is forecast for districts and services (planner.demand, the same joint forecast as
 version 1); each cell is split here into cohorts by shares estimated from the group history
 (`CityPackage.demand_groups`). A district's own history is short and a group's counts are
-small, so a cell's shares are shrunk toward the city's shares for the service (and those
-toward the city's shares over every service) with `PRIOR_CASES` pseudo-cases: with few cases
-a district's split is the city's, with many it is its own. Shares add up to one in every
+small, so a cell's shares are shrunk toward the city's shares for the service with
+`PRIOR_CASES` pseudo-cases: with few cases a district's split is the city's, with many it is
+its own. The city's split for a service is over the cohorts the service has seen (a men's
+shelter never borrows women from other services); only a service without any group history
+takes the split of every service pooled. Shares add up to one in every
 cell, so the cohort cells add up exactly to the version-1 cell: the split is coherent with
 the totals every other page shows.
 
@@ -139,26 +141,23 @@ def cohort_shares(package: CityPackage) -> pd.DataFrame:
 
 
 def city_shares(package: CityPackage, history: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The city's share per service and cohort, shrunk toward its share over every service:
-    `service_id, population, language, share`."""
+    """The city's share per service and cohort: `service_id, population, language, share`.
+
+    A service with group history has its own split over the cohorts it has seen (a men's
+    shelter never gets a share of women from other services); a service without any takes
+    the split of every service pooled."""
     if history is None:
         history = group_history(package)
     pooled = history.groupby(COHORT_COLUMNS, sort=True)["cases"].sum()
     pooled = pooled / pooled.sum() if pooled.sum() > 0 else pooled
-    services = package.services["service_id"].astype(str).tolist()
     counts = history.groupby(["service_id", *COHORT_COLUMNS])["cases"].sum()
+    counts = counts[counts > 0]
+    seen = set(counts.index.get_level_values("service_id"))
     rows = []
-    for service_id in services:
-        own = (
-            counts.xs(service_id, level="service_id")
-            if service_id in counts.index.get_level_values("service_id")
-            else pd.Series(dtype=float)
-        )
-        total = float(own.sum())
-        mixed = (own.reindex(pooled.index, fill_value=0.0) + PRIOR_CASES * pooled) / (
-            total + PRIOR_CASES
-        )
-        for key, share in mixed.items():
+    for service_id in package.services["service_id"].astype(str).tolist():
+        own = counts.xs(service_id, level="service_id") if service_id in seen else pooled
+        own = own / own.sum() if own.sum() > 0 else own
+        for key, share in own.items():
             population, language = cast(tuple[str, str], key)
             if share > 0:
                 rows.append((service_id, str(population), str(language), float(share)))
