@@ -75,6 +75,9 @@ class ComparisonTables:
     demand_factors: Mapping[str, float] = field(default_factory=dict)
     """Per plan, its latent-demand factor (1: none; planner.scenario.Scenario.demand_factor)."""
     units_added: pd.DataFrame = field(default_factory=pd.DataFrame)
+    group_coverage: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Issue 15: index population, `name` then one coverage column per plan (city-wide, all
+    services); empty when no plan has groups."""
 
     @property
     def reference(self) -> str:
@@ -115,7 +118,27 @@ def compare_plans(plans: Mapping[str, Plan], package: CityPackage) -> Comparison
         demand_bases={name: plans[name].scenario.demand_quantile for name in names},
         demand_factors={name: plans[name].scenario.demand_factor for name in names},
         units_added=units_added_by_service(plans),
+        group_coverage=group_coverage(plans, package),
     )
+
+
+def group_coverage(plans: Mapping[str, Plan], package: CityPackage) -> pd.DataFrame:
+    """Coverage per population group (rows) and plan (columns), city-wide over all services;
+    empty when no plan has groups. A group hidden from the reader in a plan is NaN there."""
+    from planner.plan_tables import coverage_by_group, population_names
+
+    columns = {}
+    for name, plan in plans.items():
+        table = coverage_by_group(plan, package)
+        if not table.empty:
+            columns[name] = table.set_index("population")["coverage"]
+    if not columns:
+        return pd.DataFrame()
+    frame = pd.DataFrame(columns)
+    names = population_names(package)
+    frame.insert(0, "name", [names.get(p, p) for p in frame.index])
+    frame.index.name = "population"
+    return frame
 
 
 def units_added_by_service(plans: Mapping[str, Plan]) -> pd.DataFrame:

@@ -28,6 +28,7 @@ from reports.words import demand_basis_name
 from service import plans
 from service.access import Actor
 from service.plans import Comparison, SavedScenario
+from ui import groups_view
 from ui.layout import in_language, money
 
 
@@ -140,6 +141,7 @@ def draw_funding_tables(tables: ComparisonTables, currency: str) -> None:
         hide_index=True,
         column_config={"funder_name": t("Funder"), **money_columns},
     )
+    groups_view.draw_compare_groups(tables)  # issue 15: coverage by group, plan by plan
 
 
 def demand_basis_warning(tables: ComparisonTables) -> str | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from planner.compare import ComparisonTables
 from planner.i18n import t
 from planner.optimiser import Plan
 from planner.package import CityPackage
@@ -88,3 +89,21 @@ def _columns() -> dict[str, object]:
         "unmet": st.column_config.NumberColumn(t("Unmet (units)")),
         "coverage": st.column_config.NumberColumn(t("Coverage"), format="percent"),
     }
+
+
+def draw_compare_groups(tables: ComparisonTables) -> None:
+    """Coverage per population group, one column per plan (nothing without groups)."""
+    frame = tables.group_coverage
+    if frame.empty:
+        return
+    st.markdown(t("**Coverage by population group**"))
+    st.dataframe(
+        frame,
+        hide_index=True,
+        column_config={
+            "name": t("Group"),
+            **{
+                plan: st.column_config.NumberColumn(plan, format="percent") for plan in tables.plans
+            },
+        },
+    )

@@ -84,3 +84,15 @@ def test_report_sentence_hides_small_prices():
     text = fairness_sentence(price, {"women": "Women"}, View())
     assert "Women" in text and "$1,000" in text and "2" in text
     assert not math.isnan(price["units"])
+
+
+def test_compare_by_group(floored):
+    from planner.compare import compare_plans
+
+    package, plan = floored
+    free = solve(package, scenario(), demand=DEMAND, options=EXACT)
+    tables = compare_plans({"floor": plan, "free": free}, package)
+    coverage = tables.group_coverage
+    assert list(coverage.columns) == ["name", "floor", "free"]
+    assert coverage.loc["women", "floor"] == pytest.approx(1.0)
+    assert coverage.loc["women", "free"] == pytest.approx(0.6)
