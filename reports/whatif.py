@@ -102,6 +102,16 @@ def what_if_lines(result: dict[str, Any], book: NameBook) -> list[str]:
     return lines
 
 
+def _number(value: Any) -> str:
+    """A figure, or a dash where it is blank for this reader (a small count)."""
+    try:
+        if value is None or value != value:
+            return "—"
+    except TypeError:
+        return "—"
+    return fmt_number(float(value))
+
+
 def district_table(result: dict[str, Any], book: NameBook) -> pd.DataFrame:
     frame = pd.DataFrame(result.get("districts") or [])
     if len(frame) == 0:
@@ -110,10 +120,10 @@ def district_table(result: dict[str, Any], book: NameBook) -> pd.DataFrame:
     return pd.DataFrame(
         {
             t("District"): [book.district(str(d)) for d in frame["district_id"]],
-            t("Unmet without"): [fmt_number(v) for v in frame["unmet_without"]],
-            t("Unmet with the closure"): [fmt_number(v) for v in frame["unmet_with"]],
-            t("Unmet added"): [fmt_number(v) for v in frame["unmet_added"]],
-            t("Distance added (unit-km)"): [fmt_number(v) for v in frame["unit_km_added"]],
+            t("Unmet without"): [_number(v) for v in frame["unmet_without"]],
+            t("Unmet with the closure"): [_number(v) for v in frame["unmet_with"]],
+            t("Unmet added"): [_number(v) for v in frame["unmet_added"]],
+            t("Distance added (unit-km)"): [_number(v) for v in frame["unit_km_added"]],
         }
     )
 
@@ -126,9 +136,9 @@ def takers_table(result: dict[str, Any], book: NameBook) -> pd.DataFrame:
         {
             t("Agency"): [book.agency(str(a)) for a in frame["agency_id"]],
             t("Service"): [book.service(str(s)) for s in frame["service_id"]],
-            t("Served without"): [fmt_number(v) for v in frame["served_without"]],
-            t("Served with the closure"): [fmt_number(v) for v in frame["served_with"]],
-            t("Taken on"): [fmt_number(v) for v in frame["taken"]],
+            t("Served without"): [_number(v) for v in frame["served_without"]],
+            t("Served with the closure"): [_number(v) for v in frame["served_with"]],
+            t("Taken on"): [_number(v) for v in frame["taken"]],
         }
     )
 

@@ -25,6 +25,12 @@ PAGES = (
     PageSpec("pages/plan.py", N_("Plan"), ":material/calculate:", Action.RUN_SCENARIOS),
     PageSpec("pages/compare.py", N_("Compare"), ":material/compare_arrows:", Action.RUN_SCENARIOS),
     PageSpec("pages/sweep.py", N_("Budget sweep"), ":material/show_chart:", Action.RUN_SCENARIOS),
+    PageSpec(  # FLOW (issue 16): what a closure does
+        "pages/whatif.py",
+        N_("If an agency closes"),
+        ":material/domain_disabled:",
+        Action.RUN_SCENARIOS,
+    ),
     PageSpec("pages/data.py", N_("Data"), ":material/database:", Action.EDIT_OWN_CAPACITY),
     PageSpec("pages/audit.py", N_("Audit log"), ":material/history:", Action.READ_AUDIT),
 )
