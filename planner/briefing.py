@@ -139,13 +139,26 @@ def build_briefing(
         floors=floors,
         years=years,
         parameters=tables.parameters,
-        freshness=dict(freshness or {}),
+        freshness=dict(freshness) if freshness is not None else data_freshness(package),
         caveats=caveats,
         narrative=(),
         demand_basis_differs=tables.demand_basis_differs,
         flat=_flat(plans),
     )
     return _with_narrative(briefing)
+
+
+def data_freshness(package: CityPackage) -> dict[str, str | None]:
+    """The dates of the data: the oldest and newest capacity report, the first and last
+    month of demand history."""
+    as_of = package.current_capacity()["as_of"].dropna().astype(str)
+    periods = package.demand["period"].dropna().astype(str)
+    return {
+        "capacity_oldest": as_of.min() if len(as_of) else None,
+        "capacity_newest": as_of.max() if len(as_of) else None,
+        "demand_first": periods.min() if len(periods) else None,
+        "demand_last": periods.max() if len(periods) else None,
+    }
 
 
 def _groups(

@@ -24,7 +24,8 @@ import pandas as pd
 
 from planner.briefing import Briefing
 from planner.compare import UNSET
-from planner.i18n import N_, get_language, t
+from planner.i18n import N_, get_language, t, use_language
+from planner.package import CityPackage
 from reports import briefing_words
 from reports.context import ReportContext
 from reports.layout import frame_text, header, sheet
@@ -316,6 +317,24 @@ def _value_text(value: object) -> str:
 
 
 # --- formats ----------------------------------------------------------------------------------
+
+
+def briefing_document(
+    briefing: Briefing,
+    package: CityPackage,
+    *,
+    audience: Audience,
+    k: int,
+    fmt: Format,
+    language: str,
+) -> bytes:
+    """The briefing's file for `audience` in `language`, from a briefing and the city as that
+    audience may see them (service.briefing.briefing_for)."""
+    with use_language(language):
+        content = briefing_content(
+            briefing, ReportContext.from_package(package), audience=audience, k=k
+        )
+        return render_briefing(content, fmt)
 
 
 def render_briefing(content: BriefingContent, fmt: Format) -> bytes:

@@ -5,22 +5,23 @@ data (service.plans, cached) and disclosed for the chosen audience
 (`service.plans.disclose_plan`: counts suppressed, confidential agencies masked), with the
 city's package as that audience may see it. The audience is the actor's own or a narrower
 one (`service.audience.narrowed`: an analyst writes a briefing for partners), never wider.
+The document is laid out at the edge (reports.briefing.briefing_document).
 
-API: `briefing_file(actor, city, names, fmt=..., audience=None, language=...) -> bytes`,
-`briefing_for(actor, city, names, audience=None) -> (Briefing, ReportContext, Audience)`.
+API: `briefing_for(actor, city, names, audience=None) -> BriefingFor`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from models.errors import UnknownScenario
 from planner.briefing import MAX_PLANS, MIN_PLANS, Briefing, build_briefing
-from planner.i18n import N_, t, use_language
+from planner.i18n import N_, t
 from planner.optimiser import Plan
+from planner.package import CityPackage
 from planner.problems import InvalidInput, Problem
 from planner.scenario import Scenario
-from reports.context import ReportContext
 from service import plans as plan_service
 from service import store
 from service.access import Action, Actor, require
@@ -28,9 +29,23 @@ from service.audience import Audience, narrowed
 from service.city import _visible, require_city
 
 
+@dataclass(frozen=True, eq=False)
+class BriefingFor:
+    """A briefing as one audience may read it, with the city as that audience sees it."""
+
+    briefing: Briefing
+    package: CityPackage
+    audience: Audience
+
+    @property
+    def role(self) -> str:
+        """The report audience it is written for (an admin's is the analyst's)."""
+        return "analyst" if self.audience.role == "admin" else self.audience.role
+
+
 def briefing_for(
     actor: Actor, city_name: str, names: Sequence[str], audience: str | None = None
-) -> tuple[Briefing, ReportContext, Audience]:
+) -> BriefingFor:
     """The briefing of the saved scenarios `names` (two to four) for `audience` (default: the
     actor's own), with the city as that audience may see it. A scenario that cannot be
     planned is an InvalidInput naming it."""
@@ -59,30 +74,7 @@ def briefing_for(
         plans[name] = plan
     if problems:
         raise InvalidInput(problems)
-    context = ReportContext.from_package(visible)
     briefing = build_briefing(
-        plans,
-        visible,
-        freshness=context.freshness,
-        small_count_k=None if target.exact_counts else target.k,
+        plans, visible, small_count_k=None if target.exact_counts else target.k
     )
-    return briefing, context, target
-
-
-def briefing_file(
-    actor: Actor,
-    city_name: str,
-    names: Sequence[str],
-    *,
-    fmt: str,
-    audience: str | None = None,
-    language: str = "en",
-) -> bytes:
-    """The briefing as a PDF, HTML or xlsx file for `audience`, in `language`."""
-    from reports.briefing import briefing_content, render_briefing
-
-    briefing, context, target = briefing_for(actor, city_name, names, audience)
-    role = "analyst" if target.role == "admin" else target.role
-    with use_language(language):
-        content = briefing_content(briefing, context, audience=role, k=target.k)  # type: ignore[arg-type]
-        return render_briefing(content, fmt)  # type: ignore[arg-type]
+    return BriefingFor(briefing=briefing, package=visible, audience=target)

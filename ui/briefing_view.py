@@ -13,6 +13,7 @@ from functools import partial
 import streamlit as st
 
 from planner.i18n import LANGUAGE_NAMES, LANGUAGES, get_language, t
+from reports.briefing import briefing_document
 from service import briefing as briefing_service
 from service.access import Actor
 from service.audience import AUDIENCE_NAMES, audience_for, audience_named
@@ -37,8 +38,14 @@ def _file(
     language: str,
 ) -> bytes:
     del version  # part of the key: a new data version writes a new file
-    return briefing_service.briefing_file(
-        _actor, city, list(names), fmt=fmt, audience=audience, language=language
+    made = briefing_service.briefing_for(_actor, city, list(names), audience)
+    return briefing_document(
+        made.briefing,
+        made.package,
+        audience=made.role,  # type: ignore[arg-type]
+        k=made.audience.k,
+        fmt=fmt,  # type: ignore[arg-type]
+        language=language,
     )
 
 

@@ -21,6 +21,7 @@ from planner.package import read_package
 from planner.problems import InvalidInput
 from planner.scenario import Scenario
 from planner.settings import DEMO_PACKAGE, get_settings
+from reports.briefing import briefing_document
 from service import briefing, edits, plans, store
 from service.access import AccessDenied, Actor
 
@@ -57,6 +58,18 @@ def confidential():
     return shelters
 
 
+def document(actor: Actor, demo: str, fmt: str, audience: str | None, language: str) -> bytes:
+    made = briefing.briefing_for(actor, demo, NAMES, audience)
+    return briefing_document(
+        made.briefing,
+        made.package,
+        audience=made.role,  # type: ignore[arg-type]
+        k=made.audience.k,
+        fmt=fmt,  # type: ignore[arg-type]
+        language=language,
+    )
+
+
 def _texts(data: dict[str, bytes]) -> dict[str, str]:
     pdf = "".join(p.extract_text() for p in PdfReader(io.BytesIO(data["pdf"])).pages)
     book = load_workbook(io.BytesIO(data["xlsx"]))
@@ -71,19 +84,17 @@ def test_a_partner_briefing_places_no_shelter_and_holds_no_small_count(
     demo: str, confidential: pd.DataFrame, language: str
 ) -> None:
     files = {
-        fmt: briefing.briefing_file(
-            ANALYST, demo, NAMES, fmt=fmt, audience="partner", language=language
-        )
-        for fmt in ("pdf", "html", "xlsx")
+        fmt: document(ANALYST, demo, fmt, "partner", language) for fmt in ("pdf", "html", "xlsx")
     }
     for fmt, text in _texts(files).items():
         for row in confidential.itertuples():
             assert str(row.name) not in text, fmt
             for coordinate in (row.lat, row.lon):
                 assert f"{float(coordinate):.4f}" not in text, fmt
-    shown, _, audience = briefing.briefing_for(ANALYST, demo, NAMES, audience="partner")
+    made = briefing.briefing_for(ANALYST, demo, NAMES, audience="partner")
+    shown, audience = made.briefing, made.audience
     assert audience.role == "partner" and not audience.exact_counts
-    exact, _, _ = briefing.briefing_for(ANALYST, demo, NAMES)
+    exact = briefing.briefing_for(ANALYST, demo, NAMES).briefing
     package = store.exact_package(demo)
     per_case = package.services.set_index("service_id")["units_per_case"]
     version = store.data_version(demo)
@@ -108,9 +119,11 @@ def test_a_partner_briefing_places_no_shelter_and_holds_no_small_count(
 
 
 def test_briefings_as_each_role(demo: str) -> None:
-    analyst, _, own = briefing.briefing_for(ANALYST, demo, NAMES)
+    made = briefing.briefing_for(ANALYST, demo, NAMES)
+    analyst, own = made.briefing, made.audience
     assert own.exact_counts and analyst.totals["served"].notna().all()
-    funder, _, audience = briefing.briefing_for(FUNDER, demo, NAMES)
+    made = briefing.briefing_for(FUNDER, demo, NAMES)
+    funder, audience = made.briefing, made.audience
     assert audience.role == "funder" and not audience.exact_counts
     assert list(funder.totals["plan"]) == NAMES
     assert (funder.totals["money_spent"] == analyst.totals["money_spent"]).all()
@@ -118,19 +131,21 @@ def test_briefings_as_each_role(demo: str) -> None:
         briefing.briefing_for(FUNDER, demo, NAMES, audience="analyst")
     with pytest.raises(AccessDenied):
         briefing.briefing_for(Actor("pat", "partner", agency_id="A2", city=demo), demo, NAMES)
-    partner = briefing.briefing_file(FUNDER, demo, NAMES, fmt="html", audience="partner")
-    assert b"partner" in partner
+    partner = document(FUNDER, demo, "html", "partner", "en")
+    assert b"partners" in partner
 
 
 def test_every_narrative_number_is_in_the_tables_for_a_funder(demo: str) -> None:
     from planner.i18n import use_language
     from reports.briefing import briefing_content, table_texts
+    from reports.context import ReportContext
 
     number = re.compile(r"\d+(?:[.,\u202f\u00a0]\d+)*")
-    shown, context, audience = briefing.briefing_for(FUNDER, demo, NAMES)
+    made = briefing.briefing_for(FUNDER, demo, NAMES)
+    context = ReportContext.from_package(made.package)
     for language in ("en", "fr"):
         with use_language(language):
-            content = briefing_content(shown, context, audience="funder", k=audience.k)
+            content = briefing_content(made.briefing, context, audience="funder", k=made.audience.k)
             cells = {
                 token
                 for frame in table_texts(content)
