@@ -19,6 +19,7 @@ r"""Flow and time in the one model (../shared/MODEL.md "Referral pathways", "Wai
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -148,7 +149,9 @@ def solve_with_flow(
         return solve_inputs(inputs, scenario, options)
     limit = float(options.time_limit_s or scenario.time_limit_s)
     upstream = set() if pathways is None else set(pathways["from_service"].astype(str))
+    started = time.perf_counter()
     before = status_quo_assignments(inputs, limit, set(hold) | upstream)
+    flow_times = {"flow_status_quo": time.perf_counter() - started}
     if pathways is not None and before is not None:
         inputs = replace(inputs, served_today=served_by_month(before))
     targets = wait_targets(scenario)
@@ -156,17 +159,21 @@ def solve_with_flow(
     plan = solve_inputs(inputs, scenario, options)
     outcome: list[dict[str, Any]] = []
     if targets and plan.has_plan:
+        started = time.perf_counter()
         inputs, plan, outcome = _meet_wait_targets(
             inputs, scenario, options, solve_inputs, plan, targets, probability
         )
+        flow_times["flow_wait_targets"] = time.perf_counter() - started
     if not plan.has_plan:
         return plan
+    started = time.perf_counter()
     if inputs.served_today is not None:
         plan = with_induced_coverage(inputs, plan, induced_demand(inputs, plan.assignments))
     waiting = plan_waiting(inputs, plan, probability, before, outcome)
     if waiting is not None and inputs.served_today is not None:
         waiting = replace(waiting, induced=_induced_records(inputs, plan))
-    return replace(plan, waiting=waiting)
+    flow_times["flow_waits"] = time.perf_counter() - started
+    return replace(plan, waiting=waiting, times={**plan.times, **flow_times})
 
 
 def _induced_records(inputs: ModelInputs, plan: Plan) -> list[dict[str, Any]]:
