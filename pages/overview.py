@@ -4,7 +4,7 @@ import streamlit as st
 
 from planner.i18n import fmt_number, t
 from service.access import Action, can
-from ui import charts, flow_view
+from ui import charts, flow_view, groups_view
 from ui.auth import actor_allowed
 from ui.chart_locale import localised
 from ui.data import city_totals, overview
@@ -119,6 +119,7 @@ st.dataframe(
 )
 
 flow_view.draw_city_flow(city, actor)  # FLOW (issue 16): referral pathways as a Sankey
+groups_view.draw_overview_groups(city, actor)  # issue 15: coverage and cases by group
 st.subheader(t("The gap over time"))
 trend = figures.gap_trend.copy()
 trend["kind"] = trend["observed"].map({True: t("observed"), False: t("forecast (median)")})

@@ -268,3 +268,35 @@ def largest_unmet_need(package: CityPackage, coverage: pd.DataFrame, top: int = 
     by_district = by_district[by_district["unmet"] > 0]
     ordered = by_district.sort_values("weighted_unmet", ascending=False).head(top)
     return ordered.reset_index()[["name", "unmet", "weighted_unmet", "most_unmet_service"]]
+
+
+# --- population groups (issue 15) ------------------------------------------------------------
+
+
+def exploitation_types(package: CityPackage) -> list[str]:
+    """The exploitation types the group history records, in order."""
+    from planner.groups import group_history
+
+    history = group_history(package)
+    return sorted(history["exploitation"].unique().tolist()) if len(history) else []
+
+
+def recent_cases_by_group(
+    package: CityPackage, exploitation: str | None = None, months: int = RECENT_MONTHS
+) -> pd.DataFrame:
+    """Cases per population group over the last `months` observed periods, city-wide (one
+    exploitation type, or all): population, name, cases. Empty without group history."""
+    from planner.groups import group_history
+    from planner.plan_tables import population_names
+
+    history = group_history(package)
+    if history.empty:
+        return pd.DataFrame(columns=["population", "name", "cases"])
+    periods = sorted(history["period"].unique())[-months:]
+    recent = history[history["period"].isin(periods)]
+    if exploitation:
+        recent = recent[recent["exploitation"] == exploitation]
+    table = recent.groupby("population", sort=True)["cases"].sum().reset_index()
+    names = population_names(package)
+    table["name"] = [names.get(p, p) for p in table["population"]]
+    return pd.DataFrame(table[["population", "name", "cases"]])

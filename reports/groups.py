@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from planner.disclosure import suppress_coverage
-from planner.i18n import fmt_money, fmt_number, fmt_percent, t
+from planner.i18n import N_, fmt_money, fmt_number, fmt_percent, t
 from reports.view import ReportTable, ReportView
 
 
@@ -139,3 +139,19 @@ def language_label(code: str) -> str:
 
 def _known(value: object) -> bool:
     return value is not None and not pd.isna(value)  # type: ignore[arg-type]
+
+
+EXPLOITATION_NAMES = {
+    "labour": N_("labour"),
+    "sex": N_("sexual"),
+    "domestic_servitude": N_("domestic servitude"),
+    "criminal": N_("forced criminality"),
+    "other": N_("other"),
+    "unknown": N_("not recorded"),
+}
+
+
+def exploitation_label(code: str) -> str:
+    """An exploitation type's name for the reader (its code when unknown here)."""
+    name = EXPLOITATION_NAMES.get(code)
+    return t(name) if name else code

@@ -17,13 +17,16 @@ For an audience with exact counts the plan's tables by group are as solved. For 
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 
 import pandas as pd
 
-from planner.disclosure import suppress_coverage
+from planner.disclosure import TOTAL, suppress_coverage, suppress_table
+from planner.i18n import N_
 from planner.optimise.plan import Plan
 from planner.optimise.readback import GROUP_COVERAGE_COLUMNS
 from planner.package import CityPackage
+from service.access import Actor
 from service.audience import Audience
 
 CITY_WIDE = "*"
@@ -77,4 +80,51 @@ def _price_shown(price, package: CityPackage, k: int):  # type: ignore[no-untype
         group_served=shown(price.group_served),
         group_served_without=shown(price.group_served_without),
         group_demand=shown(price.group_demand),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class GroupOverview:
+    """The Overview's figures by group for one reader: today's coverage by group (the
+    status quo: today's capacity, no new money; `coverage_by_group`'s columns), the cases of
+    the last 12 months by group for one exploitation type or all (population, name, cases;
+    NaN where hidden), and the exploitation types recorded."""
+
+    coverage: pd.DataFrame
+    cases: pd.DataFrame
+    exploitation_types: tuple[str, ...]
+
+
+def overview_groups(actor: Actor, city_name: str, exploitation: str | None = None) -> GroupOverview:
+    """The Overview's figures by group as `actor` may see them (aggregates: funders,
+    partners and up). Cases by group are one column with its total, suppressed at k for a
+    reader without exact counts; the coverage is the status quo's, disclosed as any plan's."""
+    from planner import overview as domain
+    from planner.plan_tables import coverage_by_group
+    from service import plans, store
+    from service.access import Action, require
+    from service.audience import audience_for
+    from service.city import require_city
+
+    require(actor, Action.VIEW_AGGREGATES, N_("see the city's aggregates"))
+    require_city(actor, city_name)
+    audience = audience_for(actor, city_name=city_name)
+    version = store.data_version(city_name)
+    package = store.exact_package(city_name, version)
+    if len(getattr(package, "populations", ())) == 0:
+        empty = pd.DataFrame()
+        return GroupOverview(empty, empty, ())
+    status_quo = plans.disclose_plan(
+        plans._status_quo_coverage_plan(city_name, version), package, audience
+    )
+    cases = domain.recent_cases_by_group(package, exploitation)
+    if not audience.exact_counts and len(cases):
+        counts = cases.set_index("population")[["cases"]].round().astype("int64")
+        shown = suppress_table(counts, audience.k, row_totals=False, column_totals=True).shown
+        values = pd.to_numeric(shown.drop(index=TOTAL)["cases"], errors="coerce")
+        cases = cases.assign(cases=values.reindex(cases["population"]).to_numpy(float))
+    return GroupOverview(
+        coverage=coverage_by_group(status_quo, package),
+        cases=cases,
+        exploitation_types=tuple(domain.exploitation_types(package)),
     )

@@ -17,8 +17,9 @@ from planner.plan_tables import (
     coverage_by_language,
     fairness_table,
 )
-from reports.groups import fairness_line, language_label
+from reports.groups import exploitation_label, fairness_line, language_label
 from reports.words import NameBook
+from service.access import Actor
 from ui.layout import in_language
 
 
@@ -106,4 +107,36 @@ def draw_compare_groups(tables: ComparisonTables) -> None:
                 plan: st.column_config.NumberColumn(plan, format="percent") for plan in tables.plans
             },
         },
+    )
+
+
+def draw_overview_groups(city: str, actor: Actor) -> None:
+    """The Overview's population groups: today's coverage by group and the cases of the last
+    12 months by group, filtered by exploitation type (nothing for a city without groups)."""
+    from service import groups as group_service
+
+    first = group_service.overview_groups(actor, city)
+    if first.coverage.empty and first.cases.empty:
+        return
+    st.subheader(t("Population groups"))
+    left, right = st.columns(2)
+    left.caption(t("Coverage today by group: today's capacity, no new money, 12 months."))
+    left.dataframe(
+        in_language(first.coverage.drop(columns="population"), numbers=_counts()),
+        hide_index=True,
+        column_config=_columns(),
+    )
+    choices = ["", *first.exploitation_types]
+    chosen = right.selectbox(
+        t("Exploitation type"),
+        choices,
+        format_func=lambda value: t("all types") if not value else exploitation_label(value),
+        key="overview_exploitation",
+    )
+    figures = group_service.overview_groups(actor, city, chosen or None) if chosen else first
+    right.caption(t("Cases of the last 12 months by group."))
+    right.dataframe(
+        in_language(figures.cases.drop(columns="population"), numbers={"cases": 0}),
+        hide_index=True,
+        column_config={"name": t("Group"), "cases": st.column_config.NumberColumn(t("Cases"))},
     )

@@ -96,3 +96,28 @@ def test_compare_by_group(floored):
     assert list(coverage.columns) == ["name", "floor", "free"]
     assert coverage.loc["women", "floor"] == pytest.approx(1.0)
     assert coverage.loc["women", "free"] == pytest.approx(0.6)
+
+
+def test_recent_cases_by_group_and_exploitation_filter():
+    from planner.overview import exploitation_types, recent_cases_by_group
+    from tests.planner.groups_city import with_groups
+    from tests.planner.optimiser_city import hand_city
+
+    package = with_groups(
+        hand_city(),
+        populations=[("women", "Women", 1.0), ("men", "Men", 1.0)],
+        demand_groups=[
+            ("D1", "shelter", "2025-01", "women", "", 4),
+            ("D1", "shelter", "2025-02", "men", "es", 3),
+        ],
+    )
+    frame = package.demand_groups.copy()
+    frame.loc[frame["population"] == "men", "exploitation"] = "labour"
+    import dataclasses
+
+    package = dataclasses.replace(package, demand_groups=frame)
+    assert exploitation_types(package) == ["labour", "unknown"]
+    cases = recent_cases_by_group(package).set_index("population")["cases"].to_dict()
+    assert cases == {"men": 3.0, "women": 4.0}
+    labour = recent_cases_by_group(package, "labour")
+    assert labour["population"].tolist() == ["men"] and labour["name"].tolist() == ["Men"]
