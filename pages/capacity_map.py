@@ -6,7 +6,7 @@ from planner.capacity_levels import STALE_AFTER_DAYS
 from planner.i18n import N_, t
 from planner.schema import AGENCY_KINDS
 from service.access import Action, can
-from ui import charts
+from ui import charts, groups_view
 from ui.auth import actor_allowed
 from ui.chart_locale import localised
 from ui.data import capacity_map
@@ -42,6 +42,7 @@ kinds = right.multiselect(
 column, fmt = MEASURES[label]
 
 shown = capacity_map(city, actor, service_id, tuple(kinds))  # as this role may see it
+shown = groups_view.filter_capacity_map(shown, package, service_id)  # issue 15: accepts, speaks
 measures, points = shown.measures, shown.points
 scope = services[service_id]
 st.vega_lite_chart(

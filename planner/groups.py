@@ -237,3 +237,32 @@ def agency_languages(package: CityPackage) -> dict[str, frozenset[str]]:
 def cohort_label(population: str, language: str) -> str:
     """A cohort's id in constraint names and tables: 'men', 'men:es'."""
     return f"{population}:{language}" if language else population
+
+
+def agencies_serving(
+    package: CityPackage,
+    service_id: str | None,
+    population: str | None = None,
+    language: str | None = None,
+) -> set[str]:
+    """The agencies that offer a service (any service: None) and accept `population` for it
+    (E(a,s): an empty list accepts every group) and work in `language` (L(a))."""
+    accepted = accepted_groups(package)
+    if service_id is not None:
+        accepted = accepted[accepted["service_id"] == service_id]
+    if population:
+        accepted = accepted[
+            [not groups or population in groups for groups in accepted["populations"]]
+        ]
+    agencies = set(accepted["agency_id"])
+    if language:
+        speaks = agency_languages(package)
+        agencies = {a for a in agencies if language in speaks.get(a, frozenset())}
+    return agencies
+
+
+def languages_spoken(package: CityPackage) -> list[str]:
+    """Every language some agency works in, in order."""
+    return sorted(
+        set().union(*agency_languages(package).values()) if len(package.agencies) else set()
+    )

@@ -4,6 +4,8 @@ service layer has suppressed it); pure tables come from planner.plan_tables."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import streamlit as st
 
@@ -20,6 +22,7 @@ from planner.plan_tables import (
 from reports.groups import exploitation_label, fairness_line, language_label
 from reports.words import NameBook
 from service.access import Actor
+from service.city import CapacityMap
 from ui.layout import in_language
 
 
@@ -140,3 +143,38 @@ def draw_overview_groups(city: str, actor: Actor) -> None:
         hide_index=True,
         column_config={"name": t("Group"), "cases": st.column_config.NumberColumn(t("Cases"))},
     )
+
+
+def filter_capacity_map(
+    shown: CapacityMap, package: CityPackage, service_id: str | None
+) -> CapacityMap:
+    """The capacity map's agencies that accept a group for the service and speak a language
+    ("accepts men", "speaks Spanish"), chosen here; the map unchanged without groups."""
+    from planner.groups import agencies_serving, languages_spoken
+    from planner.plan_tables import population_names
+
+    names = population_names(package)
+    languages = languages_spoken(package)
+    if not names and not languages:
+        return shown
+    left, right = st.columns(2)
+    group = left.selectbox(
+        t("Accepts"),
+        ["", *names],
+        format_func=lambda p: t("any group") if not p else names.get(p, p),
+        key="map_accepts",
+    )
+    language = right.selectbox(
+        t("Speaks"),
+        ["", *languages],
+        format_func=lambda code: code or t("any language"),
+        key="map_speaks",
+    )
+    if not group and not language:
+        return shown
+    keep = agencies_serving(package, service_id, group or None, language or None)
+    points = shown.points[shown.points["agency_id"].isin(keep)]
+    agencies = shown.agencies
+    if "id" in agencies:
+        agencies = agencies[agencies["id"].isin(keep)]
+    return dataclasses.replace(shown, points=points, agencies=agencies)

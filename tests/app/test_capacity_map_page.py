@@ -101,3 +101,24 @@ def test_page_without_data_says_what_to_do(tmp_path, monkeypatch) -> None:  # ty
         get_settings.cache_clear()
     assert not app.exception
     assert "python -m planner demo" in app.info[0].value
+
+
+def test_filter_accepts_group_and_speaks_language(app_env: str) -> None:
+    """Issue 15: "accepts trans and non-binary people" for men's shelter, "speaks es"."""
+    app = AppTest.from_file(PAGE, default_timeout=180).run()
+    app.selectbox[1].select("shelter_men").run()
+    app.selectbox(key="map_accepts").select("trans_nonbinary").run()
+    assert not app.exception
+    package = read_package(DEMO_PACKAGE)
+    current = package.current_capacity()
+    men = current[current["service_id"] == "shelter_men"]
+    takes = men[[not p or "trans_nonbinary" in str(p).split(";") for p in men["populations"]]]
+    drawn = drawn_points(app)
+    assert set(drawn["agency_id"]) <= set(takes["agency_id"])
+    assert len(drawn) < len(men)  # some men's shelters do not take trans people
+    app.selectbox(key="map_accepts").select("").run()
+    app.selectbox(key="map_speaks").select("es").run()
+    speaks = set(
+        package.agencies.loc[package.agencies["languages"].str.contains("es"), "agency_id"]
+    )
+    assert set(drawn_points(app)["agency_id"]) <= speaks
