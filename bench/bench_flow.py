@@ -90,11 +90,16 @@ def main() -> int:
             targets = (summary.get("waiting") or {}).get("targets") or []
             met = sum(1 for t in targets if t.get("met"))
             note = f"{met}/{len(targets)} targets met" if targets else ""
+            flow_s = " / ".join(
+                f"{inner.get(key, 0.0):.1f}"
+                for key in ("flow_status_quo", "flow_wait_targets", "flow_waits")
+            )
             rows.append(
                 (
                     label,
                     f"{statistics.median(times):.1f}",
                     f"{inner.get('total', float('nan')):.1f}",
+                    flow_s,
                     note,
                     "; ".join(loads),
                 )
@@ -121,9 +126,10 @@ def main() -> int:
         f"Run {now} on {os.cpu_count()} cores shared with other work (load averages 1/5/15 min "
         "beside each figure: the machine was not quiet, so read ratios rather than absolutes).",
         "",
-        "| demo city | command wall s | solve() total s | wait targets | load |",
-        "|---|---|---|---|---|",
-        *(f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in rows),
+        "| demo city | command wall s | solve() total s | flow s: status quo / target rounds "
+        "/ waits | wait targets | load |",
+        "|---|---|---|---|---|---|",
+        *(f"| {a} | {b} | {c} | {d} | {e} | {f} |" for a, b, c, d, e, f in rows),
         "",
         "| simulation | runs/s | cases/s | seconds | load |",
         "|---|---|---|---|---|",
