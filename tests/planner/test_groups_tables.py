@@ -121,3 +121,22 @@ def test_recent_cases_by_group_and_exploitation_filter():
     assert cases == {"men": 3.0, "women": 4.0}
     labour = recent_cases_by_group(package, "labour")
     assert labour["population"].tolist() == ["men"] and labour["name"].tolist() == ["Men"]
+
+
+def test_report_has_a_table_by_group_suppressed_for_the_public(floored):
+    from reports.content import build_content
+    from reports.context import ReportContext
+    from reports.plan_dir import PlanRecord
+
+    package, plan = floored
+    record, context = PlanRecord.from_plan(plan), ReportContext.from_package(package)
+    tables = {}
+    for audience in ("analyst", "public"):
+        content = build_content(record, context, audience=audience, charts=False)
+        (tables[audience],) = [tb for tb in content.tables if tb.sheet == "By group"]
+    analyst, public = tables["analyst"], tables["public"]
+    assert analyst.frame["Served (units)"].sum() == pytest.approx(6.0)
+    assert "2.0 more weighted units" in analyst.note and "$1,0" in analyst.note
+    served = public.frame["Served (units)"].to_numpy()
+    assert ((served != served) | (served == 0)).all()  # small counts hidden
+    assert "not shown" in public.note
