@@ -448,6 +448,16 @@ def _group_floor_capacity_short(f: Finding, book: NameBook) -> str:
 
 
 def _floor_needs_funder(f: Finding, book: NameBook) -> str:
+    if f.population_id:  # a group floor (issue 15)
+        return t(
+            "the {floor} floor for {group} needs {amount} more from {funder} than its budget "
+            "of {budget}",
+            floor=percent(f.floor),
+            group=_group(f, book),
+            amount=book.money(f.amount),
+            funder=book.funder(f.funder_id),
+            budget=book.money(f.limit),
+        )
     return t(
         "the {floor} floor needs {amount} more from {funder} than its budget of {budget}",
         floor=percent(f.floor),
@@ -458,6 +468,14 @@ def _floor_needs_funder(f: Finding, book: NameBook) -> str:
 
 
 def _floor_needs_budget(f: Finding, book: NameBook) -> str:
+    if f.population_id:  # a group floor (issue 15)
+        return t(
+            "the {floor} floor for {group} costs {amount} more than the total budget of {budget}",
+            floor=percent(f.floor),
+            group=_group(f, book),
+            amount=book.money(f.amount),
+            budget=book.money(f.limit),
+        )
     return t(
         "the {floor} floor costs {amount} more than the total budget of {budget}",
         floor=percent(f.floor),

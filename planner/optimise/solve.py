@@ -203,7 +203,7 @@ def _no_plan(
         found, cells = explain.explain_infeasible(
             inputs, solver=solver, time_limit_s=time_limit, mip_gap=options.mip_gap
         )
-        found = group_floor_problems(inputs) + found
+        found = group_floor_problems(inputs) + _group_floor_money(inputs, found)
         times["explain"] = time.perf_counter() - started
         diagnostics = replace(diagnostics, relaxed_cells=cells)
     return _plan(
@@ -311,6 +311,23 @@ def _solved_apart(
         status_quo_coverage=coverages.get("status_quo", pd.DataFrame()),
         coverage_by_group=groups,
     )
+
+
+def _group_floor_money(inputs: ModelInputs, found: tuple[Finding, ...]) -> tuple[Finding, ...]:
+    """Money a hard group floor lacks, said of the group: without a district floor the
+    elastic solve's missing money is the group floors' (with one group floor, its own)."""
+    groups = floors_in_force(inputs)
+    if inputs.equity_floor > 0 or not groups:
+        return found
+    money_kinds = (F.FLOOR_NEEDS_FUNDER, F.FLOOR_NEEDS_BUDGET)
+    changed = []
+    for finding in found:
+        if finding.kind in money_kinds and len(groups) == 1:
+            group = groups[0]
+            floor = inputs.cohorts.group_floors[group]
+            finding = replace(finding, floor=floor, population_id=group)
+        changed.append(finding)
+    return tuple(changed)
 
 
 def _plan(

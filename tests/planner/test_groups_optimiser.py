@@ -343,3 +343,21 @@ def test_grouped_model_merges_cohorts_a_service_cannot_tell_apart():
     legal = inputs.cohorts.classes[inputs.cohorts.classes["service_id"] == "legal"]
     assert list(legal["cohort"]) == ["any"]  # one class: the model is as small as version 1
     assert np.isclose(inputs.block_demand["demand"].sum(), 2.0)
+
+
+def test_hard_group_floor_short_of_money_names_the_group():
+    package = groups_city(budget=0.0)
+    plan = solve(
+        package,
+        scenario(group_floors={"women": 1.0}, equity_mode="hard"),
+        demand=DEMAND,
+        options=EXACT,
+    )
+    assert plan.status == "infeasible"
+    (budget,) = findings_of(plan.findings, "floor_needs_budget")
+    assert budget.population_id == "women" and budget.floor == 1.0
+    assert budget.amount == pytest.approx(100.0)  # the second interpretation unit
+    book = words.NameBook.from_package(package, confidential_places=True)
+    assert words.sentence(budget, book) == (
+        "the 100% floor for women costs $100 more than the total budget of $0"
+    )
