@@ -34,7 +34,17 @@ def wait_text(days: float | None, stable: bool) -> str:
 def city_waits(side: WaitingSide) -> pd.DataFrame:
     """Per service: cases a month, the share of them at a full queue, the probability of
     waiting and the mean wait of the rest (both weighted by arrivals)."""
-    frame = side.agencies[side.agencies["arrivals_per_month"] > 0]
+    frame = side.agencies.copy()
+    # A reader without exact counts has no arrivals (planner.queues.disclosed): the queue's
+    # load (utilisation x units / stay) weighs it the same, capped where it is unbounded.
+    load = (
+        frame["utilisation"].astype(float).clip(upper=1.0)
+        * frame["servers"].astype(float)
+        / frame["hold_months"].astype(float)
+    )
+    arrivals = frame["arrivals_per_month"].astype(float)
+    frame["arrivals_per_month"] = arrivals.where(arrivals.notna(), load)
+    frame = frame[frame["arrivals_per_month"] > 0]
     rows = []
     for service_id, group in frame.groupby("service_id", sort=True):
         cases = group["arrivals_per_month"].to_numpy(float)

@@ -402,6 +402,8 @@ def define_pathways(model: HavenModel) -> None:
     upc = inputs.services["units_per_case"].astype(float)
     balance = [c for name, c in model.constraints.items() if model.kinds[name] == "balance"]
     cells = model.cells
+    if len(balance) != len(cells):  # one balance row per cell, in the cells' order
+        raise RuntimeError("pathways: the balance rows do not match the demand cells")
     keys = ["district_id", "service_id", "block"]
     total = cells.groupby(keys, sort=False)["demand"].transform("sum").to_numpy(float)
     share_of_cell = np.divide(
