@@ -117,12 +117,13 @@ def run(args: argparse.Namespace) -> int:
             seconds=fmt_number(result.seconds, 1),
         )
     )
+    names = _service_names(args.plan_dir)
     for row in comparison(side, result).itertuples(index=False):
         print(
             t(
                 "{service}: waits {p_formula} (formula) / {p_simulated} (simulated); "
                 "mean wait {w_formula} / {w_simulated} days ({queues} queues)",
-                service=row.service_id or t("all services"),
+                service=names.get(row.service_id, row.service_id) or t("all services"),
                 p_formula=fmt_percent(row.p_wait_formula, 1),
                 p_simulated=fmt_percent(row.p_wait_simulated, 1),
                 w_formula=fmt_number(row.mean_wait_formula_days, 1),
@@ -140,3 +141,14 @@ def run(args: argparse.Namespace) -> int:
             )
         )
     return 0
+
+
+def _service_names(plan_dir: Path) -> dict[str, str]:
+    """Service names from the plan folder's context.json (ids when it has none)."""
+    from reports.context import load_context
+
+    try:
+        services = load_context(plan_dir).services
+    except InvalidInput:
+        return {}
+    return dict(zip(services["service_id"].astype(str), services["name"].astype(str), strict=True))
