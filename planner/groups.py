@@ -100,18 +100,30 @@ def cohort_shares(package: CityPackage) -> pd.DataFrame:
     """Each district and service's share of demand per cohort, shrunk toward the city's:
     `district_id, service_id, population, language, share`, shares adding up to 1 per
     district and service that has any group history (others take `city_shares`)."""
+    return _shares(package)[0]
+
+
+def recent_group_history(package: CityPackage) -> pd.DataFrame:
+    """`group_history` of the last `SHARE_MONTHS` months (what the shares are made of)."""
     history = group_history(package)
-    if history.empty or history["cases"].sum() <= 0:
-        return pd.DataFrame({c: pd.Series(dtype=str) for c in SHARE_COLUMNS}).astype(
-            {"share": float}
-        )
+    if history.empty:
+        return history
     # Periods compared as months over the distinct values (a PeriodIndex of every row's
     # string is a second on the demo city).
     distinct = pd.Series(history["period"].unique())
     months = pd.PeriodIndex(distinct, freq="M")
-    last = months.max()
-    keep = set(distinct[np.asarray(months > last - SHARE_MONTHS)])
-    recent = history[history["period"].isin(keep)]
+    keep = set(distinct[np.asarray(months > months.max() - SHARE_MONTHS)])
+    return history[history["period"].isin(keep)]
+
+
+def _shares(package: CityPackage) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`cohort_shares` and the `city_shares` they were shrunk toward (of the same months)."""
+    recent = recent_group_history(package)
+    if recent.empty or recent["cases"].sum() <= 0:
+        empty = pd.DataFrame({c: pd.Series(dtype=str) for c in SHARE_COLUMNS}).astype(
+            {"share": float}
+        )
+        return empty, empty.drop(columns="district_id")
     counts = recent.groupby(["district_id", "service_id", *COHORT_COLUMNS], sort=True)[
         "cases"
     ].sum()
@@ -137,7 +149,8 @@ def cohort_shares(package: CityPackage) -> pd.DataFrame:
     full["share"] = full["share"] / full.groupby(["district_id", "service_id"])["share"].transform(
         "sum"
     )
-    return pd.DataFrame(full[SHARE_COLUMNS]).sort_values(SHARE_COLUMNS[:4]).reset_index(drop=True)
+    shares = pd.DataFrame(full[SHARE_COLUMNS]).sort_values(SHARE_COLUMNS[:4])
+    return shares.reset_index(drop=True), city
 
 
 def city_shares(package: CityPackage, history: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -147,7 +160,7 @@ def city_shares(package: CityPackage, history: pd.DataFrame | None = None) -> pd
     shelter never gets a share of women from other services); a service without any takes
     the split of every service pooled."""
     if history is None:
-        history = group_history(package)
+        history = recent_group_history(package)
     pooled = history.groupby(COHORT_COLUMNS, sort=True)["cases"].sum()
     pooled = pooled / pooled.sum() if pooled.sum() > 0 else pooled
     counts = history.groupby(["service_id", *COHORT_COLUMNS])["cases"].sum()
@@ -169,13 +182,12 @@ def split_demand(package: CityPackage, demand: pd.DataFrame) -> pd.DataFrame:
     `GROUP_DEMAND_COLUMNS`, adding up exactly to each input cell. Cells without group
     history take the city's shares for the service; without any group history every cell is
     the one cohort ('any', '')."""
-    shares = cohort_shares(package)
+    shares, city = _shares(package)
     base = demand[["district_id", "service_id", "period", "demand"]].astype(
         {"district_id": str, "service_id": str, "period": str}
     )
     if shares.empty:
         return base.assign(population=ANY_GROUP, language=NO_LANGUAGE)[GROUP_DEMAND_COLUMNS]
-    city = city_shares(package)
     seen = shares[["district_id", "service_id"]].drop_duplicates()
     cells = base[["district_id", "service_id"]].drop_duplicates()
     unseen = cells.merge(seen, how="left", indicator=True)
