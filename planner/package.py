@@ -545,9 +545,10 @@ def _split_ids(value: object) -> list[str]:
 
 
 def _finish_capacity(frame: pd.DataFrame) -> pd.DataFrame:
-    """capacity's populations as ';'-joined ids without spaces, '' when all are accepted."""
+    """capacity's populations as ';'-joined ids without spaces or repeats, '' when all are
+    accepted."""
     finished = frame.copy()
-    joined = [";".join(_split_ids(v)) for v in finished["populations"]]
+    joined = [";".join(dict.fromkeys(_split_ids(v))) for v in finished["populations"]]
     finished["populations"] = pd.Series(joined, index=finished.index, dtype="str")
     return finished
 

@@ -142,6 +142,11 @@ def test_demand_columns_left_empty_read_as_version_1(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(package.demand, tiny_package().demand)
 
 
+def test_repeated_groups_in_capacity_are_read_once(v2: Path) -> None:
+    set_cell(v2, "capacity.csv", 4, "populations", "women;men; women")
+    assert read_package(v2).capacity.loc[2, "populations"] == "women;men"
+
+
 def test_version_2_round_trips_row_for_row(v2: Path, tmp_path: Path) -> None:
     package = read_package(v2)
     again = read_package(write_package(package, tmp_path / "out"))
