@@ -213,6 +213,7 @@ def report_tables(view: ReportView) -> list[ReportTable]:
                 waiting, agency_name, service_name, exact_counts=view.audience == "analyst"
             ),
             note=note,
+            in_pdf=False,  # xlsx and html: the PDF's pages are counted by its own tables
         ),
         ReportTable(
             sheet=t("Waiting by district"),
