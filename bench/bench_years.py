@@ -154,7 +154,7 @@ def markdown(rows: list[dict], before: tuple[float, ...], after: tuple[float, ..
         f"{rows[0]['scale']:g} (bench/city_gen.py), demand of 2026 repeated with "
         f"{GROWTH:.0%} growth a year, funders' windows: city fund whole horizon, state "
         "grant 2026-2027, foundation 2026. Soft equity floor 30 %, MIP gap 0.1 % (the "
-        "planner's; the year-by-year solves 0.01 %).",
+        "planner's, for the year-by-year MIP too; its keep-coverage-flat variant is an LP).",
         "",
         "| plan | model | variables | integer | constraints | non-zeros | solve s | status |",
         "|---|---|---|---|---|---|---|---|",
@@ -199,6 +199,8 @@ def markdown(rows: list[dict], before: tuple[float, ...], after: tuple[float, ..
                 f"{record['coverage']:.1%} | {_n(record['cliff_units'])} |"
             )
         flat = years.get("flat")
+        if flat and flat.get("extra_cost") is None:
+            lines += ["", f"Keeping coverage flat: no figure (status {flat.get('status')})."]
         if flat and flat.get("extra_cost") is not None:
             lines.append("")
             lines.append(

@@ -37,6 +37,7 @@ from typing import Any
 import pandas as pd
 
 from planner.compare import compare_plans
+from planner.i18n import t
 from planner.optimiser import Plan
 from planner.package import CityPackage
 
@@ -105,7 +106,9 @@ def build_briefing(
     reader); raises ValueError for fewer than two or more than four, or a plan without a
     solution."""
     if not MIN_PLANS <= len(plans) <= MAX_PLANS:
-        raise ValueError(f"plans: a briefing compares 2 to 4 plans, not {len(plans)}")
+        raise ValueError(
+            t("plans: a briefing compares 2 to 4 plans, not {count}", count=len(plans))
+        )
     tables = compare_plans(plans, package)
     names = tables.plans
     totals = tables.totals.reset_index()

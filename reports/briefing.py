@@ -69,7 +69,13 @@ def briefing_content(
 ) -> BriefingContent:
     """The briefing's words and tables for `audience` in the current language."""
     if audience not in AUDIENCES:
-        raise ValueError(f"audience: {audience!r} is not one of {', '.join(AUDIENCES)}")
+        raise ValueError(
+            t(
+                "audience: {name} is not one of: {names}",
+                name=repr(audience),
+                names=", ".join(AUDIENCES),
+            )
+        )
     currency = context.city.currency
     caveats = []
     if context.synthetic:
@@ -345,7 +351,9 @@ def render_briefing(content: BriefingContent, fmt: Format) -> bytes:
         return _html(content).encode("utf-8")
     if fmt == "xlsx":
         return _xlsx(content)
-    raise ValueError(f"fmt: {fmt!r} is not one of {', '.join(FORMATS)}")
+    raise ValueError(
+        t("fmt: {name} is not one of: {names}", name=repr(fmt), names=", ".join(FORMATS))
+    )
 
 
 def _pdf(content: BriefingContent) -> bytes:
