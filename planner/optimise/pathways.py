@@ -64,6 +64,13 @@ def status_quo_assignments(
     the status quo of some is the status quo of all restricted to them."""
     if services is not None:
         inputs = only_services(inputs, services)
+    if inputs.pathways is not None:
+        # The status quo has no pathway terms: its months merge into blocks as without
+        # pathways (exact), and each block's flow is every one of its months' flow.
+        from planner.optimise.inputs import _blocks
+
+        block_demand, blocks = _blocks(inputs.demand, True)
+        inputs = replace(inputs, block_demand=block_demand, blocks=blocks)
     empty = pd.DataFrame({"agency_id": [], "service_id": [], "units": []})
     model = build_model(inputs, fixed_units=empty, budget="unlimited")
     if not model.columns():
@@ -75,7 +82,21 @@ def status_quo_assignments(
     run = kept.solve()
     if not run.optimal:
         return None
-    return assignments_table(model, solution_from_values(model, kept.values()))
+    assignments = assignments_table(model, solution_from_values(model, kept.values()))
+    months_of = {
+        (str(service), str(block)): str(periods)
+        for service, block, periods in zip(
+            inputs.blocks["service_id"],
+            inputs.blocks["block"],
+            inputs.blocks["periods"],
+            strict=True,
+        )
+    }
+    assignments["periods"] = [
+        months_of.get((s, b), b)
+        for s, b in zip(assignments["service_id"], assignments["periods"], strict=True)
+    ]
+    return assignments
 
 
 def only_services(inputs: ModelInputs, services: set[str]) -> ModelInputs:
