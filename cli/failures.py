@@ -81,6 +81,7 @@ def writing(path: Path | str, *, folder: bool = False) -> Iterator[None]:
 
 
 def _is_refusal(exc: BaseException) -> bool:
-    """Whether `exc` is the service layer's AccessDenied (only raised once it is loaded)."""
-    errors = sys.modules.get("service.errors")
-    return errors is not None and isinstance(exc, errors.AccessDenied)
+    """Whether `exc` is the service layer's AccessDenied (only raised once service.access is
+    loaded; service.errors, which re-exports it, may not be: the CLI imports lazily)."""
+    access = sys.modules.get("service.access")  # where AccessDenied is defined
+    return access is not None and isinstance(exc, access.AccessDenied)
