@@ -121,9 +121,11 @@ def test_conservation_at_every_node(tmp_path: Path) -> None:
         assert row.served + row.unmet == pytest.approx(expected, abs=1e-6), key
         # and what the agencies serve is what the district is served
     assignments = plan.assignments
-    served = (assignments["served_per_month"] * assignments["months"]).groupby(
-        [assignments["district_id"], assignments["service_id"]]
-    ).sum()
+    served = (
+        (assignments["served_per_month"] * assignments["months"])
+        .groupby([assignments["district_id"], assignments["service_id"]])
+        .sum()
+    )
     for row in coverage.itertuples(index=False):
         assert row.served == pytest.approx(served.get((row.district_id, row.service_id), 0.0))
 
@@ -179,3 +181,17 @@ def test_wait_target_that_cannot_be_met_is_said_and_the_loop_ends(tmp_path: Path
         if not record["met"]:
             assert record["reason"] in ("expansion_limit", "budget", "no_units")
             assert record["district_ids"] == ["D1"]
+
+
+def test_as_written_a_plan_may_turn_callers_away_to_induce_less(tmp_path: Path) -> None:
+    """MODEL.md's pathways as written (docs/flow.md): a hotline unit served (weight 1) induces
+    a case-management unit (weight 4). Case management's demand is 10 + (h - 10) = h a month
+    for h hotline units served, and it has 8 slots: beyond h = 8 each call answered adds an
+    unmet unit of weight 4, so the optimum answers 8 a month, fewer than today's 10 (the
+    status quo answers all its capacity can). A city's weights decide this."""
+    package = chain_city(tmp_path / "city", hotline=10, cm=0, shelter=0, pathways=True)
+    scenario = SCENARIO.model_copy(update={"weights": {"hotline": 1.0, "case_management": 4.0}})
+    plan = solve(package, scenario, demand=demand(), options=OPTIONS)
+    hotline, cm = (_node(plan, s) for s in ("hotline", "case_management"))
+    assert hotline["served"] == pytest.approx(24.0)
+    assert cm["demand"] == pytest.approx(24.0) and cm["served"] == pytest.approx(24.0)
