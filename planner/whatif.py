@@ -188,7 +188,16 @@ def who_takes(with_closure: Plan, without: Plan, scenario: Scenario) -> pd.DataF
         if service_id is not None:
             hit &= frame["service_id"].to_numpy() == service_id
         closed |= hit
-    keep = closed | (frame["taken"] > 1e-6)
+    # who takes the demand: agencies serving more of a service the closures touch (the rest
+    # of the plan may shift too, along pathways or for the budget, but that is not "taking")
+    touched = set(frame.loc[closed, "service_id"])
+    for agency_id, service_id in scenario.closed_or_locked("locked"):
+        touched |= (
+            {service_id}
+            if service_id
+            else set(frame.loc[frame["agency_id"] == agency_id, "service_id"])
+        )
+    keep = closed | ((frame["taken"] > 1e-6) & frame["service_id"].isin(touched))
     return (
         frame[keep][TAKERS_COLUMNS]
         .sort_values(["taken", "agency_id"], ascending=[False, True], kind="stable")

@@ -38,14 +38,23 @@ def what_if_lines(result: dict[str, Any], book: NameBook) -> list[str]:
         lines.append(t("If {agencies} closed:", agencies=closed))
     if locked:
         lines.append(t("With no new capacity at {agencies}:", agencies=locked))
-    lines.append(
-        t(
-            "{unmet} more units of demand would go unmet over the horizon, and the units "
-            "served would travel {km} km more in all",
-            unmet=fmt_number(result["unmet_added"]),
-            km=fmt_number(result["unit_km_added"]),
+    if result["unmet_added"] >= 0.5:
+        lines.append(
+            t(
+                "{unmet} more units of demand would go unmet over the horizon, and the units "
+                "served would travel {km} km more in all",
+                unmet=fmt_number(result["unmet_added"]),
+                km=fmt_number(result["unit_km_added"]),
+            )
         )
-    )
+    else:
+        lines.append(
+            t(
+                "no more demand would go unmet over the horizon (the plan moves it elsewhere), "
+                "and the units served would travel {km} km more in all",
+                km=fmt_number(result["unit_km_added"]),
+            )
+        )
     districts = pd.DataFrame(result.get("districts") or [])
     if len(districts):
         hit = districts[districts["unmet_added"] > 0.5].head(3)
