@@ -18,7 +18,7 @@ def test_a_link_closes_an_agency_and_the_page_says_what_that_does(app_env: str) 
     app.run()
     assert not app.exception
     lines = [m.value for m in app.markdown]
-    assert any("more units of demand would go unmet" in line for line in lines)
+    assert any("go unmet over the horizon" in line for line in lines)
     assert [s.value for s in app.subheader] == ["Per district", "Who takes the demand"]
     assert len(app.dataframe) == 2
 
