@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pulp
 
 from planner import queues
 from planner.optimise.highs import KeptModel, hand_over
@@ -407,15 +408,22 @@ def served_by_month(assignments: pd.DataFrame) -> pd.DataFrame:
 
 
 def define_pathways(model: HavenModel) -> None:
-    """MODEL.md's pathways in the balance rows of the services they lead to:
+    """MODEL.md's pathways in the balance rows of the services they lead to. Since
+    sum_a x[n,a,s,q,t] = d[n,s,q,t] - u[n,s,q,t] (balance (1) upstream), the row of s' reads
 
-        sum_a x[n,a,s',t] + u[n,s',t] - c sum_a x[n,a,s,t-lag] = d[n,s',t] - c today[n,s,t-lag]
+        sum_a x[n,a,s',t] + u[n,s',t] + c sum_q u[n,s,q,t-lag]
+            = d[n,s',t] + c (sum_q d[n,s,q,t-lag] - today[n,s,t-lag])
 
-    with c = share upc[s'] / upc[s] times the cohort's share of the cell's demand (induced
-    demand is spread over a district's cohorts of s' as its forecast is). A month before the
-    horizon's first has no term (nothing is known of it beyond today). Where s' has no
-    forecast demand in a district and month there is no row, and no induced demand there
-    (`induced_demand` counts it the same way)."""
+    one term per upstream cohort rather than one per upstream flow, with c = share upc[s'] /
+    upc[s] times the cohort's share of the cell's demand (induced demand is spread over a
+    district's cohorts of s' as its forecast is). A month before the horizon's first has no
+    term. Where s' has no forecast demand in a district and month there is no row, and no
+    induced demand there (`induced_demand` counts it the same way).
+
+    And nobody served today is turned away to shrink demand downstream: every upstream cell
+    a pathway leaves serves at least what the status quo serves there,
+    pathway_floor[n,s,t]: sum_q u[n,s,q,t] <= sum_q d[n,s,q,t] - today[n,s,t]; with no new
+    money the plan then serves what today serves and induces nothing."""
     inputs = model.inputs
     pathways, today = inputs.pathways, inputs.served_today
     if pathways is None or today is None or len(model.cells) == 0:
@@ -430,7 +438,12 @@ def define_pathways(model: HavenModel) -> None:
     share_of_cell = np.divide(
         cells["demand"].to_numpy(float), total, out=np.zeros(len(cells)), where=total > 0
     )
-    upstream = model.flows.groupby(keys, sort=False).indices
+    upstream = cells.groupby(keys, sort=False).indices  # cohort cells of (n, s, t)
+    flows_of = model.flows.groupby(keys, sort=False).indices  # flows of (n, s, t)
+    # A service some pathway leads to has induced terms in its own balance rows, so its
+    # served is not d - u there: its flows are summed instead (MODEL.md's form).
+    led_to = {str(s) for s in pathways["to_service"]}
+    demand_of = cells["demand"].to_numpy(float)
     today_of = today.set_index(["district_id", "service_id", "period"])["served"].to_dict()
     month = {p: i for i, p in enumerate(inputs.periods)}
     districts = cells["district_id"].astype(str).to_numpy()
@@ -451,11 +464,51 @@ def define_pathways(model: HavenModel) -> None:
             if coef == 0:
                 continue
             row = balance[i]
-            for position in upstream.get((districts[i], source, earlier), ()):
-                row.expr.addterm(model.x[int(position)], -coef)
-            served_today = float(today_of.get((districts[i], source, earlier), 0.0))
-            if served_today:
-                row.changeRHS(float(-row.constant) - coef * served_today)
+            key = (districts[i], source, earlier)
+            served_today = float(today_of.get(key, 0.0))
+            if source in led_to:
+                for position in flows_of.get(key, ()):
+                    row.expr.addterm(model.x[int(position)], -coef)
+                change = -served_today
+            else:
+                members = upstream.get(key, ())
+                for position in members:
+                    row.expr.addterm(model.u[int(position)], coef)
+                change = float(sum(demand_of[int(p)] for p in members)) - served_today
+            if change:
+                row.changeRHS(float(-row.constant) + coef * change)
+    _pathway_floors(model, {str(s) for s in pathways["from_service"]}, led_to, today_of)  # type: ignore[arg-type]
+
+
+def _pathway_floors(
+    model: HavenModel,
+    sources: set[str],
+    led_to: set[str],
+    today_of: dict[tuple[str, str, str], float],
+) -> None:
+    """pathway_floor[n,s,t]: sum_q u <= sum_q d - today (or sum_a,q x >= today where s is
+    itself led to, its balance holding induced terms) for every upstream cell served today."""
+    keys = ["district_id", "service_id", "block"]
+    cells = model.cells
+    demand_of = cells["demand"].to_numpy(float)
+    flows_of = model.flows.groupby(keys, sort=False).indices
+    for key, members in cells.groupby(keys, sort=False).indices.items():
+        district, service, block = (str(part) for part in key)  # type: ignore[attr-defined]
+        if service not in sources:
+            continue
+        served_today = float(today_of.get((district, service, block), 0.0))
+        if served_today <= 0:
+            continue
+        name = f"pathway_floor[{district},{service},{block}]"
+        slack = 1e-9 * max(served_today, 1.0)
+        if service in led_to:
+            terms = dict.fromkeys([model.x[int(p)] for p in flows_of.get(key, ())], 1.0)
+            model.add("pathway_floor", name, terms, pulp.LpConstraintGE, served_today - slack)
+            continue
+        upstream_demand = float(sum(demand_of[int(p)] for p in members))
+        rhs = max(upstream_demand - served_today, 0.0) + slack
+        terms = dict.fromkeys([model.u[int(p)] for p in members], 1.0)
+        model.add("pathway_floor", name, terms, pulp.LpConstraintLE, rhs)
 
 
 def induced_demand(inputs: ModelInputs, assignments: pd.DataFrame) -> pd.DataFrame:

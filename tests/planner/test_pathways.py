@@ -183,15 +183,25 @@ def test_wait_target_that_cannot_be_met_is_said_and_the_loop_ends(tmp_path: Path
             assert record["district_ids"] == ["D1"]
 
 
-def test_as_written_a_plan_may_turn_callers_away_to_induce_less(tmp_path: Path) -> None:
-    """MODEL.md's pathways as written (docs/flow.md): a hotline unit served (weight 1) induces
-    a case-management unit (weight 4). Case management's demand is 10 + (h - 10) = h a month
-    for h hotline units served, and it has 8 slots: beyond h = 8 each call answered adds an
-    unmet unit of weight 4, so the optimum answers 8 a month, fewer than today's 10 (the
-    status quo answers all its capacity can). A city's weights decide this."""
+def test_a_plan_never_answers_fewer_calls_than_today_to_induce_less(tmp_path: Path) -> None:
+    """A hotline unit served (weight 1) induces a case-management unit (weight 4). Case
+    management's demand is 10 + (h - 10) = h a month for h hotline units served, and it has
+    8 slots: beyond h = 8 each call answered adds an unmet unit of weight 4, so MODEL.md's
+    formula alone would answer 8 a month, fewer than today's 10. The pathway floor keeps
+    today's 10 (docs/flow.md): case management then has 10 a month for its 8 slots."""
     package = chain_city(tmp_path / "city", hotline=10, cm=0, shelter=0, pathways=True)
     scenario = SCENARIO.model_copy(update={"weights": {"hotline": 1.0, "case_management": 4.0}})
     plan = solve(package, scenario, demand=demand(), options=OPTIONS)
     hotline, cm = (_node(plan, s) for s in ("hotline", "case_management"))
-    assert hotline["served"] == pytest.approx(24.0)
-    assert cm["demand"] == pytest.approx(24.0) and cm["served"] == pytest.approx(24.0)
+    assert hotline["served"] == pytest.approx(30.0, abs=1e-5)
+    assert cm["demand"] == pytest.approx(30.0, abs=1e-5)
+    assert cm["served"] == pytest.approx(24.0, abs=1e-5)
+
+
+def test_with_no_new_money_the_plan_serves_today_and_induces_nothing(tmp_path: Path) -> None:
+    package = chain_city(tmp_path / "city", hotline=10, cm=20, shelter=10, pathways=True)
+    plan = solve(package, SCENARIO.model_copy(update={"budget": 0.0}), demand=demand())
+    for service_id, units in FORECAST.items():
+        node = _node(plan, service_id)
+        assert node["demand"] == pytest.approx(3 * units, abs=1e-5), service_id
+    assert all(abs(r["induced"]) < 1e-5 for r in plan.waiting.induced)
