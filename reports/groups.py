@@ -96,7 +96,7 @@ def fairness_sentence(price: dict[str, Any], names: dict[str, str], view: Report
     )
 
 
-def fairness_line(row: object, currency: str) -> str:
+def fairness_line(row: Any, currency: str) -> str:
     """One floor's price in words (for the page and the report)."""
     name = row.name
     floor = fmt_percent(row.floor)
@@ -137,8 +137,8 @@ def language_label(code: str) -> str:
     return code if code else t("no interpreter needed")
 
 
-def _known(value: object) -> bool:
-    return value is not None and not pd.isna(value)  # type: ignore[arg-type]
+def _known(value: Any) -> bool:
+    return value is not None and not pd.isna(value)
 
 
 EXPLOITATION_NAMES = {

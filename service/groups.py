@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -36,7 +37,7 @@ def disclose_groups(plan: Plan, package: CityPackage, audience: Audience) -> Pla
     """`plan`'s group tables as `audience` may see them (pure)."""
     if audience.exact_counts:
         return plan
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     if "priority_unmet" in plan.coverage:
         changes["coverage"] = plan.coverage.drop(columns="priority_unmet")
     if not plan.coverage_by_group.empty:

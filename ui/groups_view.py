@@ -5,6 +5,7 @@ service layer has suppressed it); pure tables come from planner.plan_tables."""
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -77,15 +78,15 @@ def draw_fairness(plan: Plan, package: CityPackage, currency: str) -> None:
         st.markdown(t("- {line}", line=fairness_line(row, currency)))
 
 
-def _known(value: object) -> bool:
-    return value is not None and not pd.isna(value)  # type: ignore[arg-type]
+def _known(value: Any) -> bool:
+    return value is not None and not pd.isna(value)
 
 
 def _counts() -> dict[str, int]:
     return {"demand": 0, "served": 0, "unmet": 0}
 
 
-def _columns() -> dict[str, object]:
+def _columns() -> dict[str, Any]:
     return {
         "name": t("Group"),
         "demand": st.column_config.NumberColumn(t("Demand (units)")),
