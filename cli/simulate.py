@@ -17,6 +17,7 @@ from typing import Any
 
 from cli.failures import writing
 from planner.i18n import fmt_number, fmt_percent, t
+from planner.optimise.inputs import rows
 from planner.problems import InvalidInput, Problem
 
 # planner.simulate's defaults, written here so that building the parser loads no simpy
@@ -118,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
         )
     )
     names = _service_names(args.plan_dir)
-    for row in comparison(side, result).itertuples(index=False):
+    for row in rows(comparison(side, result)):
         print(
             t(
                 "{service}: waits {p_formula} (formula) / {p_simulated} (simulated); "

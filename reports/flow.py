@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from planner.i18n import fmt_number, fmt_percent, t
+from planner.optimise.inputs import rows as frame_rows
 from planner.queues import Waiting, WaitingSide
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ def summary_lines(waiting: Waiting, service_name: Callable[[str], str]) -> list[
             queues=int(row["full_queues"]),
         )
         if service_id in before.index:
-            old = before.loc[service_id]
+            old: Any = before.loc[str(service_id)]
             line += t(
                 " (today: {p_wait} wait, {full} at full agencies)",
                 p_wait=fmt_percent(old["p_wait"], 0),
@@ -120,7 +121,7 @@ def agency_table(
         old = pd.DataFrame()
     rows = []
     after = after.sort_values(["service_id", "agency_id"], kind="stable")
-    for row in after.itertuples(index=False):
+    for row in frame_rows(after):
         key = (row.agency_id, row.service_id)
         record: dict[str, Any] = {
             t("Service"): service_name(row.service_id),
@@ -131,7 +132,7 @@ def agency_table(
             record[t("Cases a month")] = fmt_number(row.arrivals_per_month, 1)
         record[t("Utilisation")] = fmt_percent(row.utilisation, 0) if row.stable else "≥ 100 %"
         if key in old.index:
-            before = old.loc[key]
+            before: Any = old.loc[key]
             record[t("Mean wait today")] = wait_text(
                 before["mean_wait_days"], bool(before["stable"])
             )
@@ -158,14 +159,14 @@ def district_table(
     )
     q = t("P{q} wait", q=fmt_number(100 * waiting.quantile, 0))
     rows = []
-    for row in after.itertuples(index=False):
+    for row in frame_rows(after):
         key = (row.district_id, row.service_id)
         record = {
             t("District"): district_name(row.district_id),
             t("Service"): service_name(row.service_id),
         }
         if key in old.index:
-            before = old.loc[key]
+            before: Any = old.loc[key]
             record[t("Mean wait today")] = wait_text(
                 before["mean_wait_days"], bool(before["stable"])
             )

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from planner.i18n import fmt_number, t
+from planner.optimise.inputs import rows
 from reports.words import NameBook
 
 
@@ -68,7 +69,7 @@ def what_if_lines(result: dict[str, Any], book: NameBook) -> list[str]:
                             district=book.district(str(row.district_id)),
                             units=fmt_number(row.unmet_added),
                         )
-                        for row in hit.itertuples(index=False)
+                        for row in rows(hit)
                     ),
                 )
             )
@@ -86,7 +87,7 @@ def what_if_lines(result: dict[str, Any], book: NameBook) -> list[str]:
                             units=fmt_number(row.taken),
                             service=book.service(str(row.service_id)),
                         )
-                        for row in taking.itertuples(index=False)
+                        for row in rows(taking)
                     ),
                 )
             )

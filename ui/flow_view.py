@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from planner.i18n import fmt_number, fmt_percent, t
+from planner.optimise.inputs import rows
 from planner.optimiser import Plan
 from planner.queues import Waiting
 from reports import flow
@@ -127,7 +128,7 @@ def sankey_chart(nodes: pd.DataFrame, links: pd.DataFrame, name: Callable[[str],
     placed = []
     for level, group in nodes.sort_values(["level", "service_id"]).groupby("level", sort=True):
         y = 0.0
-        for row in group.itertuples(index=False):
+        for row in rows(group):
             height = max(float(row.cases) if pd.notna(row.cases) else 0.0, 0.02 * top)
             placed.append((row.service_id, level, y, y + height, row.cases))
             y += height + gap * top
@@ -138,9 +139,10 @@ def sankey_chart(nodes: pd.DataFrame, links: pd.DataFrame, name: Callable[[str],
     out_used = dict.fromkeys(frame["service_id"], 0.0)
     in_used = dict.fromkeys(frame["service_id"], 0.0)
     bands = []
-    for i, row in enumerate(links.itertuples(index=False)):
+    for i, row in enumerate(rows(links)):
         width = float(row.cases) if pd.notna(row.cases) else 0.0
-        source, target = where.loc[row.from_service], where.loc[row.to_service]
+        source: Any = where.loc[row.from_service]
+        target: Any = where.loc[row.to_service]
         y_from = float(source["y0"]) + out_used[row.from_service]
         y_to = float(target["y0"]) + in_used[row.to_service]
         out_used[row.from_service] += width
