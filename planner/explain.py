@@ -206,7 +206,7 @@ def binding_constraints(
     total = model.inputs.total_budget
     for name, constraint in model.constraints.items():
         kind = model.kinds[name]
-        if kind == "balance":
+        if kind in ("balance", "pathway_served"):  # the latter defines a sum, limits nothing
             continue
         dual = abs(constraint.pi or 0.0)
         if dual <= DUAL_TOLERANCE:

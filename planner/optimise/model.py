@@ -89,6 +89,7 @@ class HavenModel:
     u: list[pulp.LpVariable] = field(default_factory=list)
     v: dict[int, pulp.LpVariable] = field(default_factory=dict)
     vg: dict[int, pulp.LpVariable] = field(default_factory=dict)
+    served: dict[int, pulp.LpVariable] = field(default_factory=dict)  # pathways' sources
     extra: dict[str, pulp.LpVariable] = field(default_factory=dict)
     constraints: dict[str, pulp.LpConstraint] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
@@ -107,6 +108,7 @@ class HavenModel:
                 *self.u,
                 *self.v.values(),
                 *self.vg.values(),
+                *self.served.values(),
                 *self.extra.values(),
             ]
             self.problem._variables = listed
@@ -128,7 +130,7 @@ class HavenModel:
 
     def size(self) -> dict[str, int]:
         variables = len(self.k) + len(self.y) + len(self.g) + len(self.x) + len(self.u)
-        variables += len(self.v) + len(self.vg) + len(self.extra)
+        variables += len(self.v) + len(self.vg) + len(self.served) + len(self.extra)
         nonzeros = sum(len(c.expr) for c in self.constraints.values())
         return {
             "variables": variables,
