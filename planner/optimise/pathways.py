@@ -19,9 +19,13 @@ r"""Flow and time in the one model (../shared/MODEL.md "Referral pathways", "Wai
 
 from __future__ import annotations
 
+import hashlib
+import pickle
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -57,14 +61,52 @@ def wait_targets(scenario: Scenario) -> dict[str, float]:
     }
 
 
+#: Status quo solves kept per process (newest last): a status quo depends on the data, the
+#: demand and the floors, not on the budget or the funders, so a second plan of the same
+#: city and demand (a form edited, Compare, a sweep) does not solve it again.
+_STATUS_QUO_KEPT = 8
+_status_quo_memo: OrderedDict[str, pd.DataFrame] = OrderedDict()
+_status_quo_lock = threading.Lock()
+#: ModelInputs fields a status quo does not depend on (money, names, the plan's own results).
+_NOT_STATUS_QUO = {"funder_names", "funder_budget", "total_budget", "eligible", "notes"}
+
+
+def _status_quo_key(inputs: ModelInputs) -> str:
+    """A fingerprint of what the status quo of `inputs` is solved from."""
+    digest = hashlib.sha256()
+    for item in fields(inputs):
+        if item.name not in _NOT_STATUS_QUO:
+            digest.update(item.name.encode())
+            digest.update(pickle.dumps(getattr(inputs, item.name), pickle.HIGHEST_PROTOCOL))
+    return digest.hexdigest()
+
+
 def status_quo_assignments(
     inputs: ModelInputs, time_limit_s: float, services: set[str] | None = None
 ) -> pd.DataFrame | None:
     """Who serves whom with today's capacity and no new money (None when not solved), for
     `services` only (all when None): with capacity fixed, services share no constraint, so
-    the status quo of some is the status quo of all restricted to them."""
+    the status quo of some is the status quo of all restricted to them. Kept per process
+    for the newest few inputs (`_STATUS_QUO_KEPT`)."""
     if services is not None:
         inputs = only_services(inputs, services)
+    key = _status_quo_key(inputs)
+    with _status_quo_lock:
+        kept = _status_quo_memo.get(key)
+        if kept is not None:
+            _status_quo_memo.move_to_end(key)
+            return kept.copy()
+    solved = _solve_status_quo(inputs, time_limit_s)
+    if solved is not None:
+        with _status_quo_lock:
+            _status_quo_memo[key] = solved
+            while len(_status_quo_memo) > _STATUS_QUO_KEPT:
+                _status_quo_memo.popitem(last=False)
+        return solved.copy()
+    return None
+
+
+def _solve_status_quo(inputs: ModelInputs, time_limit_s: float) -> pd.DataFrame | None:
     if inputs.pathways is not None:
         # The status quo has no pathway terms: its months merge into blocks as without
         # pathways (exact), and each block's flow is every one of its months' flow.
