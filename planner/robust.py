@@ -506,6 +506,17 @@ def _recourse_reused(
         .reindex(cell_keys, fill_value=0.0)
         .to_numpy(float)
     )
+    # With population groups a cell has one row per cohort (version 2): each takes its
+    # share of the sample's cell as of the plan's demand (1 without groups).
+    cell_of = ["district_id", "service_id", "block"]
+    cell_total = cells.groupby(cell_of, sort=False)["demand"].transform("sum").to_numpy(float)
+    share = np.divide(
+        cells["demand"].to_numpy(float),
+        cell_total,
+        out=np.zeros(len(cells)),
+        where=cell_total > 0,
+    )
+    matrix = matrix * share[:, None]
     sample_totals = stacked.groupby("sample")["demand"].sum().reindex(range(len(demands)))
     for i in range(len(demands)):
         total = float(sample_totals.iloc[i])
