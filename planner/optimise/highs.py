@@ -367,6 +367,13 @@ class KeptModel:
         return np.fromiter((var.index for var in variables), np.int32, len(variables))
 
 
+def problem_status(problem: pulp.LpProblem, *, relaxed: bool = False) -> RunStatus:
+    """The status HiGHS gave the last `problem.solve(pulp.HiGHS(...))` (PuLP says "Optimal"
+    for a MIP stopped at its limit with a feasible plan): for models solved through PuLP
+    outside `run_highs`, such as the year-by-year plan."""
+    return _result(problem.solverModel, relaxed=relaxed).status
+
+
 def _result(
     h: highspy.Highs,
     *,
@@ -420,5 +427,6 @@ __all__ = [
     "TimedHiGHS",
     "hand_over",
     "highs_version",
+    "problem_status",
     "run_highs",
 ]

@@ -432,23 +432,12 @@ def _solve(model: YearsModel, time_limit_s: float, mip_gap: float, **options: st
     "Optimal" for a MIP stopped at its time limit with a feasible plan)."""
     if not model.problem.variables():
         return "optimal"
-    import highspy
+    from planner.optimise.highs import problem_status
 
     solver = pulp.HiGHS(msg=False, timeLimit=time_limit_s, gapRel=mip_gap, random_seed=0, **options)
     model.problem.solve(solver)
-    highs = model.problem.solverModel
-    status = highs.getModelStatus()
-    statuses = highspy.HighsModelStatus
-    if status == statuses.kOptimal:
-        return "optimal"
-    if status in (statuses.kInfeasible, statuses.kUnboundedOrInfeasible):
-        return "infeasible"
-    if status == statuses.kUnbounded:
-        return "unbounded"
-    if status == statuses.kTimeLimit:
-        solution = highs.getInfo().primal_solution_status
-        return "time_limit" if solution == 2 else "not_solved"  # 2: a feasible solution
-    return "not_solved"
+    status = problem_status(model.problem)
+    return "not_solved" if status == "error" else status
 
 
 def _value(var: pulp.LpVariable) -> float:
