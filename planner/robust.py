@@ -305,7 +305,10 @@ def robust_plan(
     if periods == "mean":
         samples = [_mean_month(frame) for frame in samples]
     distances = _distances(package)
-    inputs = [prepare_inputs(package, scenario, d, distances=distances.copy()) for d in samples]
+    inputs = [
+        _without_pathways(prepare_inputs(package, scenario, d, distances=distances.copy()))
+        for d in samples
+    ]
     prepared = time.perf_counter()
     robust = build_robust_model(inputs, risk=risk, cvar_alpha=cvar_alpha)
     built = time.perf_counter()
@@ -398,6 +401,19 @@ def _solve_recourse(task: _RecourseTask) -> list[dict[str, Any]]:
             )
         rows.append(row)
     return rows
+
+
+def _without_pathways(inputs: ModelInputs) -> ModelInputs:
+    """The robust model plans the scenarios' demand as sampled, without the pathways' terms
+    (no status quo is solved per scenario): the months merge into blocks as for a city
+    without pathways (exact: each scenario's mean month repeats), so a city with pathways
+    does not plan K x 12 copies of its flows."""
+    if inputs.pathways is None:
+        return inputs
+    from planner.optimise.inputs import _blocks
+
+    block_demand, blocks = _blocks(inputs.demand, True)
+    return replace(inputs, pathways=None, block_demand=block_demand, blocks=blocks)
 
 
 def evaluate_out_of_sample(
