@@ -68,6 +68,11 @@ PYDANTIC_MESSAGES = {
 """pydantic's messages by error type, for the table (pydantic writes them in English)."""
 
 
+def _printable(text: str) -> str:
+    """A key as it can be shown on one line: control characters escaped ('\\n')."""
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+
+
 def _pydantic_message(error: Any) -> str:
     """pydantic's message in the current language (English: pydantic's own words)."""
     template = PYDANTIC_MESSAGES.get(error["type"])
@@ -346,7 +351,7 @@ class Scenario(BaseModel):
         except ValidationError as exc:
             problems = []
             for error in exc.errors():
-                column = ".".join(str(part) for part in error["loc"]) or None
+                column = ".".join(_printable(str(part)) for part in error["loc"]) or None
                 message = _pydantic_message(error)
                 if error["type"] == "extra_forbidden":
                     message = t("is not a scenario key")

@@ -108,3 +108,11 @@ def test_validate_for_names_unknown_services_and_funders():
     ]
     with pytest.raises(InvalidInput, match="scenario: weights: 'dentist' is not a service"):
         bad.ensure_valid_for(package)
+
+
+def test_a_key_with_a_control_character_is_named_on_one_line() -> None:
+    """Found by tests/fuzz: a weights key "\\n" broke the message over two lines."""
+    with pytest.raises(InvalidInput) as raised:
+        Scenario.from_dict({"name": "x", "weights": {"\n": None}})
+    assert all("\n" not in str(problem) for problem in raised.value.problems)
+    assert any("weights.\\n" in str(problem) for problem in raised.value.problems)
