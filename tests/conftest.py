@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,20 @@ from models.db import get_engine, session_scope, upgrade_database
 from planner import passwords
 from service import access
 from tests.service.access_city import ACTORS, CITY, OTHER_CITY, PASSWORD, city_package
+
+
+#: The test process's own main module, as pytest started it.
+_MAIN = sys.modules["__main__"]
+
+
+@pytest.fixture(autouse=True)
+def main_module_as_started() -> Iterator[None]:
+    """Every test starts with pytest's main module. An AppTest whose script thread outlives
+    its test (a run past its timeout) can leave a page as `sys.modules["__main__"]` after
+    tests/app's own fixture restored it; a process pool started later (the sweep's) then
+    runs that page in each child, which dies (BrokenProcessPool in test_cli's sweep)."""
+    sys.modules["__main__"] = _MAIN
+    yield
 
 
 @pytest.fixture
