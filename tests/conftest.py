@@ -18,7 +18,6 @@ from planner import passwords
 from service import access
 from tests.service.access_city import ACTORS, CITY, OTHER_CITY, PASSWORD, city_package
 
-
 #: The test process's own main module, as pytest started it.
 _MAIN = sys.modules["__main__"]
 
