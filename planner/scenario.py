@@ -230,7 +230,7 @@ class Scenario(BaseModel):
                 )
         return value
 
-    @field_validator("weights")
+    @field_validator("weights", "population_weights")
     @classmethod
     def _weights_positive(cls, value: dict[str, float]) -> dict[str, float]:
         for key, weight in value.items():
@@ -268,20 +268,6 @@ class Scenario(BaseModel):
                         "floor of {key} must be a share from 0 to 1, not {value}",
                         key=repr(key),
                         value=floor,
-                    )
-                )
-        return value
-
-    @field_validator("population_weights")
-    @classmethod
-    def _population_weights_positive(cls, value: dict[str, float]) -> dict[str, float]:
-        for key, weight in value.items():
-            if not math.isfinite(weight) or weight <= 0:
-                raise ValueError(
-                    t(
-                        "weight of {key} must be a finite number > 0, not {value}",
-                        key=repr(key),
-                        value=weight,
                     )
                 )
         return value
