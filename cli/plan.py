@@ -215,13 +215,16 @@ def _robust(
 
 def _solve(package: Any, scenario: Scenario) -> Any:
     """The plan on the demand stored for this package's history (service.forecasts): the
-    forecast runs once per demand history, not once per plan."""
+    forecast runs once per demand history, not once per plan; the status quo once per data
+    (service.statusquo)."""
     from dataclasses import replace
 
-    from planner.optimiser import demand_basis, solve
+    from planner.optimiser import SolveOptions, demand_basis, solve
     from service.forecasts import package_demand
+    from service.statusquo import disk_store
 
-    plan = solve(package, scenario, demand=package_demand(package, scenario))
+    options = SolveOptions(status_quo_store=disk_store())
+    plan = solve(package, scenario, demand=package_demand(package, scenario), options=options)
     return replace(plan, findings=(demand_basis(package, scenario), *plan.findings))
 
 

@@ -56,7 +56,7 @@ from planner.queues import disclosed as disclosed_waiting
 from planner.robust import RobustComparison, compare_with_plan
 from planner.scenario import Scenario
 from planner.sweep import SweepResult, sweep
-from service import access, forecasts, store
+from service import access, forecasts, statusquo, store
 from service.access import Action, Actor, require
 from service.audience import Audience, audience_for
 from service.city import FORECAST_MONTHS, _visible, outlook_exact, require_city
@@ -97,7 +97,8 @@ def _exact_plan(city_name: str, version: str, scenario: Scenario) -> Plan:
     def make() -> Plan:
         package = store.exact_package(city_name, version)
         demand = _plan_demand(city_name, version, scenario)
-        plan = solve(package, scenario, demand=demand)
+        options = SolveOptions(status_quo_store=statusquo.disk_store())
+        plan = solve(package, scenario, demand=demand, options=options)
         # The demand was given, so the solve cannot say how it was made: add its basis.
         return dataclasses.replace(plan, findings=(demand_basis(package, scenario), *plan.findings))
 
@@ -162,7 +163,9 @@ def _status_quo_coverage_plan(city_name: str, version: str) -> Plan:
         scenario = _status_quo_scenario()
         package = store.exact_package(city_name, version)
         demand = _plan_demand(city_name, version, scenario)
-        options = SolveOptions(diagnostics=False, baselines=False)
+        options = SolveOptions(
+            diagnostics=False, baselines=False, status_quo_store=statusquo.disk_store()
+        )
         return solve(package, scenario, demand=demand, options=options)
 
     return store.cached("status_quo_coverage_plan", (city_name, version), make)

@@ -26,7 +26,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import fields, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -71,6 +71,16 @@ _status_quo_lock = threading.Lock()
 _NOT_STATUS_QUO = {"funder_names", "funder_budget", "total_budget", "eligible", "notes"}
 
 
+class StatusQuoStore(Protocol):
+    """Where status quo solves outlive the process (the service layer keeps them on disk,
+    beside the stored forecasts): `store(key, solve)` returns the kept frame of `key`, else
+    `solve()`'s, kept when it is not None (None: the status quo did not finish)."""
+
+    def __call__(
+        self, key: str, solve: Callable[[], pd.DataFrame | None]
+    ) -> pd.DataFrame | None: ...
+
+
 def _status_quo_key(inputs: ModelInputs) -> str:
     """A fingerprint of what the status quo of `inputs` is solved from."""
     digest = hashlib.sha256()
@@ -82,12 +92,15 @@ def _status_quo_key(inputs: ModelInputs) -> str:
 
 
 def status_quo_assignments(
-    inputs: ModelInputs, time_limit_s: float, services: set[str] | None = None
+    inputs: ModelInputs,
+    time_limit_s: float,
+    services: set[str] | None = None,
+    store: StatusQuoStore | None = None,
 ) -> pd.DataFrame | None:
     """Who serves whom with today's capacity and no new money (None when not solved), for
     `services` only (all when None): with capacity fixed, services share no constraint, so
     the status quo of some is the status quo of all restricted to them. Kept per process
-    for the newest few inputs (`_STATUS_QUO_KEPT`)."""
+    for the newest few inputs (`_STATUS_QUO_KEPT`), and in `store` when given."""
     if services is not None:
         inputs = only_services(inputs, services)
     key = _status_quo_key(inputs)
@@ -96,7 +109,10 @@ def status_quo_assignments(
         if kept is not None:
             _status_quo_memo.move_to_end(key)
             return kept.copy()
-    solved = _solve_status_quo(inputs, time_limit_s)
+    if store is not None:
+        solved = store(key, lambda: _solve_status_quo(inputs, time_limit_s))
+    else:
+        solved = _solve_status_quo(inputs, time_limit_s)
     if solved is not None:
         with _status_quo_lock:
             _status_quo_memo[key] = solved
@@ -214,7 +230,9 @@ def solve_with_flow(
     limit = float(options.time_limit_s or scenario.time_limit_s)
     upstream = set() if pathways is None else set(pathways["from_service"].astype(str))
     started = time.perf_counter()
-    before = status_quo_assignments(inputs, limit, set(hold) | upstream)
+    before = status_quo_assignments(
+        inputs, limit, set(hold) | upstream, store=options.status_quo_store
+    )
     flow_times = {"flow_status_quo": time.perf_counter() - started}
     if pathways is not None and before is not None:
         inputs = replace(inputs, served_today=served_by_month(before))

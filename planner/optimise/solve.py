@@ -16,7 +16,7 @@ from planner.findings import Baselines, Diagnostics, Finding, Totals
 from planner.optimise.fairness import floors_in_force, group_floor_problems, price_of_fairness
 from planner.optimise.inputs import ModelInputs, prepare_inputs
 from planner.optimise.model import HavenModel, build_model
-from planner.optimise.pathways import solve_with_flow
+from planner.optimise.pathways import StatusQuoStore, solve_with_flow
 from planner.optimise.plan import Plan, empty_frames
 from planner.optimise.readback import (
     assignments_table,
@@ -52,6 +52,9 @@ class SolveOptions:
     solver: str | None = None  # overrides scenario.solver
     time_limit_s: float | None = None  # overrides scenario.time_limit_s
     highs_options: dict[str, Any] = field(default_factory=dict)
+    #: Where status quo solves are kept beyond the process (service.statusquo); None: in
+    #: the process only.
+    status_quo_store: StatusQuoStore | None = None
 
 
 def solve(
