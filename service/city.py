@@ -22,12 +22,15 @@ API (names kept stable; tests attack them):
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from models import repository
 from planner import overview as domain
@@ -130,9 +133,27 @@ def _visible(city_name: str, version: str, audience: Audience) -> CityPackage:
         package = store.exact_package(city_name, version)
         history = None if audience.exact_counts else _history(city_name, version, audience.k)
         disclosed = disclosed_package(package, audience, history)
-        return dataclasses.replace(disclosed, districts=display_geometry(disclosed.districts))
+        return dataclasses.replace(disclosed, districts=_for_display(disclosed.districts))
 
     return store.cached("visible", (city_name, version, audience.key), make)
+
+
+def _for_display(districts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """`planner.geo.display_geometry`, the simplified outlines computed once per set of
+    outlines (a capacity edit or another audience reuses them: SPEED)."""
+    if districts.empty:
+        return display_geometry(districts)
+    digest = hashlib.sha256(str(districts.crs).encode())
+    for shape in shapely.to_wkb(districts.geometry.to_numpy()):
+        digest.update(shape)
+    simplified = store.cached(
+        "display_geometry",
+        (digest.hexdigest(),),
+        lambda: display_geometry(districts[[districts.geometry.name]]),
+    )
+    out = districts.copy()
+    out.geometry = simplified.geometry.to_numpy()
+    return out
 
 
 def city_totals(actor: Actor, city_name: str) -> pd.DataFrame:
@@ -422,8 +443,17 @@ def demand_fan(
                 what=t(N_("see one district's demand series")),
             )
         )
-    outlook = _outlook(city_name, version, FORECAST_MONTHS)
-    history, forecast = fan(outlook, district_id, service_id)
+
+    def make() -> tuple[pd.DataFrame, pd.DataFrame]:
+        return fan(_outlook(city_name, version, FORECAST_MONTHS), district_id, service_id)
+
+    if district_id is None:  # the city's fans, once per demand history (a few, all shared)
+        made = store.cached(
+            "fan", (city_name, forecasts.demand_key(city_name, version), service_id), make
+        )
+        history, forecast = made[0].copy(), made[1].copy()
+    else:
+        history, forecast = make()
     if not audience.exact_counts:
         published = _history(city_name, version, audience.k).city_by_period(service_id)
         history = pd.DataFrame(published[["period", "cases"]])
@@ -444,7 +474,11 @@ def forecast_per_resident(
         actor, city_name, Action.VIEW_AGGREGATES, N_("see demand by district and service")
     )
     visible = _visible(city_name, version, audience)
-    table = per_resident(visible, _outlook(city_name, version, FORECAST_MONTHS), service_id)
+    table = store.cached(
+        "per_resident",
+        (city_name, version, audience.key, service_id),
+        lambda: per_resident(visible, _outlook(city_name, version, FORECAST_MONTHS), service_id),
+    ).copy()
     if not audience.exact_counts:
         recent = _history(city_name, version, audience.k).recent_by_district()
         if service_id is not None:

@@ -265,14 +265,17 @@ def precompute(city_name: str) -> None:
     planner demand (stored, so reused across versions with the same demand), and the status
     quo plan (in memory: it depends on capacity)."""
     from service import city, plans
-    from service.access import Actor
-    from service.audience import audience_for
+    from service.audience import AUDIENCE_NAMES, audience_named
 
     version = _store().data_version(city_name)
     city.outlook_exact(city_name, version)
     city.service_forecast_exact(city_name, version)
     plans.status_quo_coverage_exact(city_name, version)
-    plans.status_quo_coverage_for(audience_for(Actor("system", "analyst")), city_name, version)
+    for name in AUDIENCE_NAMES:  # the analyst first: the one-user demo's role
+        audience = audience_named(name, city_name=city_name)
+        plans.status_quo_coverage_for(audience, city_name, version)
+        if audience.aggregates:
+            plans.status_quo_groups_for(audience, city_name, version)
     city.backtest_exact(city_name, version)
 
 

@@ -101,7 +101,6 @@ def overview_groups(actor: Actor, city_name: str, exploitation: str | None = Non
     partners and up). Cases by group are one column with its total, suppressed at k for a
     reader without exact counts; the coverage is the status quo's, disclosed as any plan's."""
     from planner import overview as domain
-    from planner.plan_tables import coverage_by_group
     from service import plans, store
     from service.access import Action, require
     from service.audience import audience_for
@@ -115,9 +114,6 @@ def overview_groups(actor: Actor, city_name: str, exploitation: str | None = Non
     if len(getattr(package, "populations", ())) == 0:
         empty = pd.DataFrame()
         return GroupOverview(empty, empty, ())
-    status_quo = plans.disclose_plan(
-        plans._status_quo_coverage_plan(city_name, version), package, audience
-    )
     cases = domain.recent_cases_by_group(package, exploitation)
     if not audience.exact_counts and len(cases):
         counts = cases.set_index("population")[["cases"]].round().astype("int64")
@@ -125,7 +121,7 @@ def overview_groups(actor: Actor, city_name: str, exploitation: str | None = Non
         values = pd.to_numeric(shown.drop(index=TOTAL)["cases"], errors="coerce")
         cases = cases.assign(cases=values.reindex(cases["population"]).to_numpy(float))
     return GroupOverview(
-        coverage=coverage_by_group(status_quo, package),
+        coverage=plans.status_quo_groups_for(audience, city_name, version),
         cases=cases,
         exploitation_types=tuple(domain.exploitation_types(package)),
     )

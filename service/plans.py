@@ -51,6 +51,7 @@ from planner.findings import Baselines, Finding, Totals, mask_findings
 from planner.i18n import N_, t
 from planner.optimiser import Plan, SolveOptions, demand_basis, solve
 from planner.package import CityPackage
+from planner.plan_tables import coverage_by_group
 from planner.problems import InvalidInput
 from planner.queues import disclosed as disclosed_waiting
 from planner.robust import RobustComparison, compare_with_plan
@@ -168,7 +169,8 @@ def _status_quo_coverage_plan(city_name: str, version: str) -> Plan:
         )
         return solve(package, scenario, demand=demand, options=options)
 
-    return store.cached("status_quo_coverage_plan", (city_name, version), make)
+    # On disk too: any audience's disclosure after a restart reads it back (SPEED).
+    return forecasts.by_version("status_quo_coverage_plan", city_name, version, (), make)
 
 
 def status_quo_coverage_for(audience: Audience, city_name: str, version: str) -> pd.DataFrame:
@@ -187,6 +189,20 @@ def status_quo_coverage_for(audience: Audience, city_name: str, version: str) ->
             ).coverage
         ),
     )
+
+
+def status_quo_groups_for(audience: Audience, city_name: str, version: str) -> pd.DataFrame:
+    """The status quo's coverage per population group as `audience` may see it
+    (`planner.plan_tables.coverage_by_group` of the disclosed plan: the Overview's table by
+    group), on disk per data version and audience: a restarted server reads it back instead
+    of solving the status quo again (SPEED, issue 14)."""
+
+    def make() -> pd.DataFrame:
+        package = store.exact_package(city_name, version)
+        shown = disclose_plan(_status_quo_coverage_plan(city_name, version), package, audience)
+        return coverage_by_group(shown, package)
+
+    return forecasts.by_version("status_quo_groups_for", city_name, version, (audience.key,), make)
 
 
 def _disclosed(city_name: str, version: str, scenario: Scenario, audience: Audience) -> Plan:

@@ -37,8 +37,9 @@ _cache: OrderedDict[tuple[Hashable, ...], Any] = OrderedDict()
 _cache_lock = threading.Lock()
 _key_locks: dict[tuple[Hashable, ...], threading.Lock] = {}
 
-CACHE_ENTRIES = 48
-"""At most this many computed values are kept (plans, packages, forecasts, histories)."""
+CACHE_ENTRIES = 96
+"""At most this many computed values are kept (plans, packages, forecasts, histories, the
+Demand page's city fans and per-resident tables)."""
 
 
 def database_url() -> str:
