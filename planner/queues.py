@@ -272,11 +272,14 @@ def agency_queues(
         .sum()
     )
     keys = load.index.union(capacity.index)
+    loads = load.reindex(keys).fillna(0.0).to_numpy(float)
+    units_in_service = capacity.reindex(keys).fillna(0.0).to_numpy(float)
     rows = []
-    for agency_id, service_id in keys:
+    for (agency_id, service_id), units, servers_of_pair in zip(
+        keys, loads, units_in_service, strict=True
+    ):
         hold = float(hold_months[service_id])
-        units = float(load.get((agency_id, service_id), 0.0))
-        queue = mmc(units / hold, hold, whole_units(capacity.get((agency_id, service_id), 0.0)))
+        queue = mmc(float(units) / hold, hold, whole_units(float(servers_of_pair)))
         rows.append(
             (
                 str(agency_id),
@@ -312,55 +315,86 @@ def district_waits(
         decay_per_day=(used["servers"] / used["hold_months"] - used["arrivals_per_month"])
         / DAYS_PER_MONTH,
     )
-    rows = []
-    for key, group in used.groupby(["district_id", "service_id"], sort=True):
-        district_id, service_id = str(key[0]), str(key[1])
-        cases = group["cases"].to_numpy(float)
-        weights = cases / cases.sum()
-        if not group["stable"].all():
-            rows.append(
-                (district_id, service_id, float(cases.sum()), False, 1.0, math.nan, math.nan)
-            )
-            continue
-        p_wait = group["p_wait"].to_numpy(float)
-        rows.append(
-            (
-                district_id,
-                service_id,
-                float(cases.sum()),
-                True,
-                float(weights @ p_wait),
-                float(weights @ group["mean_wait_days"].to_numpy(float)),
-                mixture_quantile(weights, p_wait, group["decay_per_day"].to_numpy(float), quantile),
-            )
-        )
-    frame = pd.DataFrame(rows, columns=DISTRICT_COLUMNS)
+    used = used.astype({"district_id": str, "service_id": str}).sort_values(
+        ["district_id", "service_id"], kind="stable"
+    )
+    if len(used) == 0:
+        empty = pd.DataFrame({c: pd.Series(dtype=float) for c in DISTRICT_COLUMNS})
+        return empty.astype({"district_id": str, "service_id": str, "stable": bool})
+    district = used["district_id"].to_numpy(object)
+    service = used["service_id"].to_numpy(object)
+    new_group = np.ones(len(used), dtype=bool)
+    new_group[1:] = (district[1:] != district[:-1]) | (service[1:] != service[:-1])
+    starts = np.flatnonzero(new_group)
+    group_of = np.cumsum(new_group) - 1
+    cases = used["cases"].to_numpy(float)
+    total = np.add.reduceat(cases, starts)
+    weights = cases / total[group_of]
+    p_wait = used["p_wait"].to_numpy(float)
+    stable = np.logical_and.reduceat(used["stable"].to_numpy(bool), starts)
+    p_mix = np.add.reduceat(weights * p_wait, starts)
+    mean_mix = np.add.reduceat(weights * used["mean_wait_days"].to_numpy(float), starts)
+    decay = used["decay_per_day"].to_numpy(float)
+    members = stable[group_of]  # an unstable district's wait is without bound: no quantile
+    p80 = np.full(len(starts), np.nan)
+    p80[stable] = mixture_quantiles(
+        weights[members], p_wait[members], decay[members], group_of[members], quantile, len(starts)
+    )[stable]
+    frame = pd.DataFrame(
+        {
+            "district_id": district[starts],
+            "service_id": service[starts],
+            "arrivals_per_month": total,
+            "stable": stable,
+            "p_wait": np.where(stable, p_mix, 1.0),
+            "mean_wait_days": np.where(stable, mean_mix, np.nan),
+            "p80_wait_days": p80,
+        }
+    )
+    frame.columns = DISTRICT_COLUMNS
     return frame.astype({"district_id": str, "service_id": str, "stable": bool})
+
+
+def mixture_quantiles(
+    weights: np.ndarray,
+    p_wait: np.ndarray,
+    decay: np.ndarray,
+    group: np.ndarray,
+    q: float,
+    count: int,
+) -> np.ndarray:
+    """`mixture_quantile` of `count` mixtures at once: member i belongs to mixture
+    `group[i]` (0..count-1; decay > 0 wherever a member waits), by the same bisection."""
+    waiting = (weights > 0) & (p_wait > 0)
+    mass = np.where(waiting, weights * p_wait, 0.0)
+    rate = np.where(waiting, decay, 0.0)
+    target = 1.0 - q
+
+    def beyond(t: np.ndarray) -> np.ndarray:
+        return np.bincount(group, weights=mass * np.exp(-rate * t[group]), minlength=count)
+
+    result = np.zeros(count)
+    active = beyond(np.zeros(count)) > target  # else the quantile is 0
+    high = np.ones(count)
+    growing = active.copy()
+    while growing.any():
+        growing &= beyond(high) > target
+        high = np.where(growing, high * 2.0, high)
+    low = np.zeros(count)
+    for _ in range(80):
+        middle = 0.5 * (low + high)
+        above = beyond(middle) > target
+        low = np.where(above, middle, low)
+        high = np.where(above, high, middle)
+    result[active] = high[active]
+    return result
 
 
 def mixture_quantile(weights: np.ndarray, p_wait: np.ndarray, decay: np.ndarray, q: float) -> float:
     """The q-quantile of a mixture of M/M/c waits: the t with sum w C exp(-decay t) = 1 - q."""
     weights, p_wait, decay = (np.asarray(v, float) for v in (weights, p_wait, decay))
-    waiting = (weights > 0) & (p_wait > 0)
-    if not waiting.any():
-        return 0.0
-
-    def beyond(t: float) -> float:
-        return float((weights[waiting] * p_wait[waiting] * np.exp(-decay[waiting] * t)).sum())
-
-    if beyond(0.0) <= 1.0 - q:
-        return 0.0
-    high = 1.0
-    while beyond(high) > 1.0 - q:
-        high *= 2.0
-    low = 0.0
-    for _ in range(80):
-        middle = 0.5 * (low + high)
-        if beyond(middle) > 1.0 - q:
-            low = middle
-        else:
-            high = middle
-    return high
+    group = np.zeros(len(weights), dtype=int)
+    return float(mixture_quantiles(weights, p_wait, decay, group, q, 1)[0])
 
 
 def waiting_side(

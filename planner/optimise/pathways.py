@@ -249,38 +249,45 @@ def solve_with_flow(
     if not plan.has_plan:
         return plan
     started = time.perf_counter()
+    induced = None
     if inputs.served_today is not None:
-        plan = with_induced_coverage(inputs, plan, induced_demand(inputs, plan.assignments))
+        induced = induced_demand(inputs, plan.assignments)
+        plan = with_induced_coverage(inputs, plan, induced)
     waiting = plan_waiting(inputs, plan, probability, before, outcome)
-    if waiting is not None and inputs.served_today is not None:
-        waiting = replace(waiting, induced=_induced_records(inputs, plan))
+    if waiting is not None and induced is not None:
+        waiting = replace(waiting, induced=_induced_records(plan, induced))
     flow_times["flow_waits"] = time.perf_counter() - started
     return replace(plan, waiting=waiting, times={**plan.times, **flow_times})
 
 
-def _induced_records(inputs: ModelInputs, plan: Plan) -> list[dict[str, Any]]:
-    """Per district and service on a pathway: the demand induced over the horizon and what
-    of the service's demand goes unmet (for the Plan page)."""
-    induced = induced_demand(inputs, plan.assignments)
+def _induced_records(plan: Plan, induced: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per district and service on a pathway: the demand induced over the horizon
+    (`induced`, from `induced_demand`) and what of the service's demand goes unmet (for the
+    Plan page)."""
     if len(induced) == 0:
         return []
-    total = induced.groupby(["district_id", "service_id"], sort=True)["induced"].sum()
-    coverage = plan.coverage.set_index(["district_id", "service_id"])
-    records = []
-    for key, value in total.items():
-        district_id, service_id = (str(part) for part in key)  # type: ignore[attr-defined]
-        unmet = coverage["unmet"].get((district_id, service_id), 0.0)
-        demand = coverage["demand"].get((district_id, service_id), 0.0)
-        records.append(
-            {
-                "district_id": str(district_id),
-                "service_id": str(service_id),
-                "induced": float(value),
-                "demand": float(demand),
-                "unmet": float(unmet),
-            }
-        )
-    return records
+    keys = ["district_id", "service_id"]
+    total = induced.groupby(keys, sort=True)["induced"].sum()
+    coverage = plan.coverage.groupby(keys)[["demand", "unmet"]].sum().reindex(total.index)
+    frame = pd.DataFrame(
+        {
+            "district_id": total.index.get_level_values(0).astype(str),
+            "service_id": total.index.get_level_values(1).astype(str),
+            "induced": total.to_numpy(float),
+            "demand": coverage["demand"].fillna(0.0).to_numpy(float),
+            "unmet": coverage["unmet"].fillna(0.0).to_numpy(float),
+        }
+    )
+    return [
+        {
+            "district_id": str(row.district_id),
+            "service_id": str(row.service_id),
+            "induced": float(row.induced),
+            "demand": float(row.demand),
+            "unmet": float(row.unmet),
+        }
+        for row in frame.itertuples(index=False)
+    ]
 
 
 def _meet_wait_targets(
@@ -601,36 +608,45 @@ def _pathway_floors(
 def induced_demand(inputs: ModelInputs, assignments: pd.DataFrame) -> pd.DataFrame:
     """The demand a plan induces downstream, per district, service and period (units a
     month; negative where it serves fewer upstream than today), where the model counts it."""
-    columns = ["district_id", "service_id", "period", "induced"]
+    keys = ["district_id", "service_id", "period"]
+    columns = [*keys, "induced"]
     pathways, today = inputs.pathways, inputs.served_today
     if pathways is None or today is None:
         return pd.DataFrame({c: pd.Series(dtype=str if c != "induced" else float) for c in columns})
     upc = inputs.services["units_per_case"].astype(float)
-    served = served_by_month(assignments).set_index(["district_id", "service_id", "period"])
-    today_of = today.set_index(["district_id", "service_id", "period"])["served"]
-    change = served["served"].sub(today_of, fill_value=0.0)
-    cells = inputs.demand[inputs.demand["demand"] > 0]
-    has_cell = set(zip(cells["district_id"], cells["service_id"], cells["period"], strict=True))
+    served = served_by_month(assignments).set_index(keys)["served"]
+    today_of = today.set_index(keys)["served"]
+    change = served.sub(today_of, fill_value=0.0).rename("delta").reset_index()
+    periods = np.asarray(inputs.periods, dtype=object)
     month = {p: i for i, p in enumerate(inputs.periods)}
-    found: dict[tuple[str, str, str], float] = {}
+    position = change["period"].astype(str).map(month)
+    change = change[position.notna()].assign(month=position.dropna().astype(int))
+    pieces = []
     for path in rows(pathways):
         source, target = str(path.from_service), str(path.to_service)
         if source not in upc.index or target not in upc.index:
             continue
         ratio = float(path.share) * float(upc[target]) / float(upc[source])
         lag = int(path.lag_months) if pd.notna(path.lag_months) else 0
-        for key_of, delta in change.items():
-            district, service, period = (str(part) for part in key_of)  # type: ignore[attr-defined]
-            if service != source:
-                continue
-            j = month.get(str(period))
-            if j is None or j + lag >= len(inputs.periods):
-                continue
-            key = (str(district), target, inputs.periods[j + lag])
-            if key in has_cell:
-                found[key] = found.get(key, 0.0) + ratio * float(delta)
-    frame = pd.DataFrame([(*key, value) for key, value in sorted(found.items())], columns=columns)
-    return frame
+        part = change[change["service_id"].astype(str) == source]
+        later = part["month"].to_numpy(int) + lag
+        inside = later < len(periods)
+        pieces.append(
+            pd.DataFrame(
+                {
+                    "district_id": part["district_id"].astype(str).to_numpy()[inside],
+                    "service_id": target,
+                    "period": periods[later[inside]],
+                    "induced": ratio * part["delta"].to_numpy(float)[inside],
+                }
+            )
+        )
+    cells = inputs.demand.loc[inputs.demand["demand"] > 0, keys].astype(str).drop_duplicates()
+    if not pieces:
+        return pd.DataFrame({c: pd.Series(dtype=str if c != "induced" else float) for c in columns})
+    found = pd.concat(pieces, ignore_index=True).astype({"period": str}).merge(cells, on=keys)
+    out = found.groupby(keys, sort=True)["induced"].sum().reset_index()
+    return pd.DataFrame(out[columns])
 
 
 def with_induced_coverage(inputs: ModelInputs, plan: Plan, induced: pd.DataFrame) -> Plan:

@@ -152,6 +152,43 @@ def test_an_unstable_agency_makes_its_districts_wait_unbounded() -> None:
     assert np.isnan(side.districts["mean_wait_days"].iloc[0])
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.tuples(
+                st.floats(0.0, 5.0), st.floats(0.0, 1.0), st.floats(0.01, 2.0)
+            ),  # cases, P(wait), decay a day
+            min_size=1,
+            max_size=5,
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.sampled_from([0.5, 0.8, 0.95]),
+)
+def test_many_districts_quantiles_at_once_are_each_districts_own(
+    districts: list[list[tuple[float, float, float]]], q: float
+) -> None:
+    """The waits of all districts, computed together (`mixture_quantiles`), are each
+    district's wait computed alone, and each is where the mixture's tail is 1 - q."""
+    weights = np.array([w for d in districts for w, _, _ in d])
+    p_wait = np.array([p for d in districts for _, p, _ in d])
+    decay = np.array([r for d in districts for _, _, r in d])
+    group = np.repeat(np.arange(len(districts)), [len(d) for d in districts])
+    together = queues.mixture_quantiles(weights, p_wait, decay, group, q, len(districts) + 1)
+    assert together[-1] == 0.0  # a district without members waits for nothing
+    for index, members in enumerate(districts):
+        w, p, r = (np.array(column, float) for column in zip(*members, strict=True))
+        alone = queues.mixture_quantile(w, p, r, q)
+        assert together[index] == alone
+        tail = float((w * p * np.exp(-r * alone)).sum())
+        if alone > 0:
+            assert tail == pytest.approx(1 - q, rel=1e-6, abs=1e-9)
+        else:
+            assert tail <= 1 - q + 1e-12
+
+
 def test_held_services_are_whole_units_or_long_stays() -> None:
     services = pd.DataFrame(
         {
