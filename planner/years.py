@@ -8,16 +8,19 @@ fall inside it. A funder pays a year's running costs and openings at most in tha
 inside the year), so capacity it paid for ends with its window unless another funder pays:
 the funding cliff.
 
-`YearsResult` is what the year-by-year plan (planner.optimise.years) returns: capacity in
-operation, money and coverage per year, the cliffs, and the "keep coverage flat" variant
+`YearInputs` is what the plan's model needs of the years (planner.optimise.inputs sets it
+on `ModelInputs.years` when `applies`): the months of each year and each funder's share.
+`YearsResult` is the plan's own solution read per year (planner.optimise.readback): capacity
+in operation, money and coverage per year, the cliffs, and the "keep coverage flat" variant
 with what it costs. No sentence is written here.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -93,6 +96,86 @@ def applies(horizon_months: int, windows: Mapping[str, Window]) -> bool:
 
 
 @dataclass(frozen=True, eq=False)
+class YearInputs:
+    """The plan's years: `periods` the months of each year (12 from the horizon's first,
+    the last may be shorter), `shares` each funder's share of each year (SHARE_COLUMNS)."""
+
+    periods: tuple[tuple[str, ...], ...]
+    shares: pd.DataFrame
+
+    @property
+    def count(self) -> int:
+        return len(self.periods)
+
+    def year_of(self) -> dict[str, int]:
+        """Each month's year (1-based)."""
+        return {p: y for y, months in enumerate(self.periods, start=1) for p in months}
+
+    def months(self, year: int) -> int:
+        return len(self.periods[year - 1])
+
+    def share(self) -> dict[tuple[str, int], float]:
+        return {
+            (str(f), int(y)): float(s)
+            for f, y, s in zip(
+                self.shares["funder_id"], self.shares["year"], self.shares["share"], strict=True
+            )
+        }
+
+
+def year_inputs(
+    horizon_months: int, windows: Mapping[str, Window], periods: Sequence[str]
+) -> YearInputs | None:
+    """The years of a plan when they apply (`applies`), else None (one horizon)."""
+    if not applies(horizon_months, windows) or not periods:
+        return None
+    years = year_periods(periods)
+    return YearInputs(
+        periods=tuple(tuple(months) for months in years), shares=window_shares(windows, years)
+    )
+
+
+def funding_cliffs(
+    capacity: pd.DataFrame, funding: pd.DataFrame, shares: pd.DataFrame
+) -> pd.DataFrame:
+    """Per year and pair, the capacity in operation lost since the year before, and the
+    funders that paid for the pair that year before and whose window covers less now."""
+    if capacity.empty:
+        return pd.DataFrame(columns=CLIFF_COLUMNS)
+    share: dict[tuple[str, Any], float] = {
+        (str(f), int(y)): float(v)
+        for f, y, v in zip(shares["funder_id"], shares["year"], shares["share"], strict=True)
+    }
+    table = capacity.pivot_table(
+        index=["agency_id", "service_id"], columns="year", values="units", aggfunc="sum"
+    ).fillna(0.0)
+    paid = funding.groupby(["agency_id", "service_id", "year"])["funder_id"].apply(set).to_dict()
+    found: list[dict[str, Any]] = []
+    years = sorted(table.columns)
+    for key, values in table.iterrows():
+        a, s = str(key[0]), str(key[1])  # type: ignore[index]
+        for before, year in itertools.pairwise(years):
+            lost = float(values[before]) - float(values[year])
+            if lost <= 1e-6:
+                continue
+            ended = sorted(
+                f
+                for f in paid.get((a, s, before), set())
+                if share.get((f, year), 0.0) < share.get((f, before), 0.0)
+            )
+            found.append(
+                {
+                    "year": int(year),
+                    "agency_id": a,
+                    "service_id": s,
+                    "units": lost,
+                    "funders_ended": ";".join(ended),
+                }
+            )
+    return pd.DataFrame(found, columns=CLIFF_COLUMNS)
+
+
+@dataclass(frozen=True, eq=False)
 class FlatCoverage:
     """The "keep coverage flat" variant: every year's city coverage at least the first
     year's (`target`), paid by the grants where their windows and budgets allow and by new
@@ -135,6 +218,10 @@ class YearsResult:
     shares: pd.DataFrame
     flat: FlatCoverage | None = None
     solve_s: float = 0.0
+    #: The inputs of the model the years were read from, until the plan's "keep coverage
+    #: flat" variant is solved on the same inputs (planner.optimise.years.with_years); never
+    #: written out.
+    inputs: Any = field(default=None, repr=False)
 
     @property
     def has_plan(self) -> bool:
@@ -157,6 +244,41 @@ class YearsResult:
             "shares": _records(self.shares),
             "flat": self.flat.to_dict() if self.flat is not None else None,
         }
+
+
+COUNT_COLUMNS = ("demand", "served")
+"""The years' columns that are sums of demand (units): a count of people, disclosed only to
+an audience with exact counts."""
+
+
+def disclosed(
+    years: YearsResult | None, *, exact_counts: bool, coverage_shown: bool
+) -> YearsResult | None:
+    """The years as an audience may see them: demand and served per year (sums of counts)
+    blank without exact counts, coverage (a share) blank where the plan's own totals are
+    hidden; capacity in units and money stay (as in the plan's capacity and funding tables,
+    by agency id: names come from the package the audience sees)."""
+    if years is None or (exact_counts and coverage_shown):
+        return years
+
+    def blank(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.copy()
+        if not exact_counts:
+            for column in COUNT_COLUMNS:
+                if column in frame:
+                    frame[column] = math.nan
+        if not coverage_shown and "coverage" in frame:
+            frame["coverage"] = math.nan
+        return frame
+
+    flat = years.flat
+    if flat is not None:
+        flat = replace(
+            flat,
+            by_year=blank(flat.by_year),
+            target=flat.target if coverage_shown else None,
+        )
+    return replace(years, by_year=blank(years.by_year), flat=flat, inputs=None)
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:

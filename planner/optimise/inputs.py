@@ -19,6 +19,7 @@ from planner.geo import distances_km
 from planner.i18n import t
 from planner.optimise.cohorts import CohortInputs, cohort_demand, prepare_cohorts
 from planner.problems import InvalidInput, Problem
+from planner.years import YearInputs, funder_windows, year_inputs
 
 if TYPE_CHECKING:
     from planner.package import CityPackage
@@ -69,6 +70,10 @@ class ModelInputs:
     served_today: pd.DataFrame | None = None
     #: Wait targets' caps (FLOW): (agency_id, service_id) -> the largest utilisation allowed.
     wait_caps: dict[tuple[str, str], float] | None = None
+    #: Years and grant windows (YEARS, issue 20): the plan years and each funder's share of
+    #: them when the horizon is above 12 months and a funder has a window; None otherwise
+    #: (one horizon, the model exactly as before).
+    years: YearInputs | None = None
 
 
 def prepare_inputs(
@@ -124,7 +129,12 @@ def prepare_inputs(
 
     demand, cohorts = prepare_cohorts(package, scenario, demand, pairs, services)
     pathways = _pathways(package)  # FLOW: months on a pathway are not merged across a lag
-    block_demand, blocks = _blocks(demand, aggregate_periods and pathways is None)
+    years = year_inputs(scenario.horizon_months, funder_windows(package), periods)  # YEARS
+    block_demand, blocks = _blocks(
+        demand,
+        aggregate_periods and pathways is None,
+        year_of=years.year_of() if years is not None else None,
+    )
     arcs, beyond = _arcs(block_demand, pairs, services, distances)
 
     served_somewhere = set(arcs["agency_id"])
@@ -173,6 +183,7 @@ def prepare_inputs(
         notes=tuple(notes),
         cohorts=cohorts,
         pathways=pathways,
+        years=years,
     )
 
 
@@ -374,8 +385,11 @@ def _eligibility(
     return eligible.sort_values(columns, kind="stable").reset_index(drop=True)
 
 
-def _blocks(demand: pd.DataFrame, aggregate: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per service, group months into blocks of identical demand (or one block per month)."""
+def _blocks(
+    demand: pd.DataFrame, aggregate: bool, *, year_of: dict[str, int] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per service, group months into blocks of identical demand (or one block per month);
+    with `year_of` (a plan with years), never across two plan years."""
     pieces: dict[str, list[np.ndarray]] = {
         name: [] for name in ("district", "service", "block", "cohort")
     }
@@ -392,7 +406,9 @@ def _blocks(demand: pd.DataFrame, aggregate: bool) -> tuple[pd.DataFrame, pd.Dat
         cohorts = table.index.get_level_values("cohort").astype(str).to_numpy()
         groups: dict[object, list[int]] = {}
         for j, period in enumerate(table.columns):
-            key = matrix[:, j].tobytes() if aggregate else period
+            key: object = matrix[:, j].tobytes() if aggregate else period
+            if year_of is not None and aggregate:
+                key = (year_of.get(str(period), 0), key)
             groups.setdefault(key, []).append(j)
         for members in groups.values():
             periods = [str(table.columns[j]) for j in members]

@@ -42,6 +42,27 @@ cost well above the solvers' optimality tolerances (1e-7) instead of below them.
 Merging months into blocks is exact: the months of a block have the same demand in every
 district and the same capacity, so one month's optimal flows serve them all.
 
+Years and grant windows (issue 20; `inputs.years`, planner.years): with a horizon above 12
+months and a funder with a window, the plan is made year by year in this same model. Blocks
+never cross a plan year, and
+    k[a,s,y]   capacity in operation added in year y (k in year-major order: the column of
+               pair position p in year y is (y - 1) |grow| + p; `k_pos` is year 1's)
+    y[a,s,y]   service opened in year y (new pairs; keyed as k)
+    g[f,a,s,y] money from f in year y, only where f's window covers part of year y
+    (2) capacity[a,s,b]:    sum_n x - k[a,s,y(b)] <= c0   (and (7) with k of the month's year)
+    (3) funding[a,s,y]:     sum_f g[f,a,s,y] - run[a,s,y] k[a,s,y] - open[a,s] y[a,s,y] = 0,
+                            run = the yearly unit cost x months(y) / 12
+        window[f,a,s,y]:    g[f,a,s,y] - share[f,y] (run k + open y) <= 0   (0 < share < 1)
+    (4) budgets over the whole horizon, as above
+    (5) expansion[a,s,y]:   k[a,s,y] <= m;  k[a,s,y] - m sum_{y' <= y} y[a,s,y'] <= 0 (new)
+        opened_once[a,s]:   sum_y y[a,s,y] <= 1   (an opening is paid once)
+Growth in a year is within the expansion limit because capacity in operation is, every year.
+A grant's money spent in a later year weighs `LATER_MONEY` more per year (among equal plans,
+money early: the cliff falls where money or window ends). Groups, interpretation, pathways,
+wait caps and floors are the same rows as without years. `flat_target` adds the "keep
+coverage flat" variant's rows: served(y) >= target (served(y) + unmet(y)) every year, with new
+money (`BRIDGE`, any pair and year, outside the budgets) priced above anything it serves.
+
 Besides the plan's model, `build_model` builds the variants the diagnosis needs: budgets
 removed (`budget="unlimited"`) or elastic (`budget="elastic"`, slack `extra[...]` priced 1),
 the objective of the floor's shortfall only (`objective="shortfall"`), or the extra money
@@ -62,6 +83,10 @@ from planner.optimise.inputs import EQUITY_WEIGHT, ModelInputs, _block_label, ro
 
 #: Money inside the model is counted in units of this many currency units.
 MONEY_UNIT = 1000.0
+#: Objective weight of a thousand of grant money per year it is spent after the first (years).
+LATER_MONEY = 1e-7
+#: The "keep coverage flat" variant's new money, in any year (never a funder of a package).
+BRIDGE = "__bridge__"
 
 FloorMode = Literal["scenario", "soft", "hard", "none"]
 BudgetMode = Literal["limited", "unlimited", "elastic"]
@@ -93,6 +118,7 @@ class HavenModel:
     extra: dict[str, pulp.LpVariable] = field(default_factory=dict)
     constraints: dict[str, pulp.LpConstraint] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
+    flat_target: float | None = None  # YEARS: the "keep coverage flat" variant's target
     _columns: list[pulp.LpVariable] | None = field(default=None, repr=False)
 
     def columns(self) -> list[pulp.LpVariable]:
@@ -147,12 +173,15 @@ def build_model(
     budget: BudgetMode = "limited",
     objective: ObjectiveMode = "plan",
     fixed_units: pd.DataFrame | None = None,
+    flat_target: float | None = None,
 ) -> HavenModel:
-    """Build the model, one `define_*` function per family, in MODEL.md's order."""
+    """Build the model, one `define_*` function per family, in MODEL.md's order;
+    `flat_target` (a plan with years): the "keep coverage flat" variant."""
     floor_mode = inputs.equity_mode if floor == "scenario" else floor
     if inputs.equity_floor <= 0:
         floor_mode = "none"
     model = HavenModel(inputs, pulp.LpProblem("haven", pulp.LpMinimize), floor_mode)
+    model.flat_target = flat_target if inputs.years is not None else None
     model.group_floor_mode = inputs.equity_mode if floor == "scenario" else floor
     define_capacity_variables(model, fixed_units)
     define_funding_variables(model)
@@ -162,14 +191,139 @@ def build_model(
     define_demand_balance(model)
     define_capacity(model)
     _define_flow(model)  # FLOW (issue 16): referral pathways and wait targets' caps
+    _years_wait_caps(model)  # YEARS: a wait cap on the row's own year's k
     define_funding(model)
     define_budgets(model, budget)
     define_expansion(model)
     define_equity_floor(model)
     define_interpretation(model)
     define_group_floors(model)
+    define_flat(model)
     define_objective(model, objective)
     return model
+
+
+# --- years (issue 20) ----------------------------------------------------------------------
+
+
+def n_years(model: HavenModel) -> int:
+    """The plan's years (1 for a plan of one horizon)."""
+    years = model.inputs.years
+    return years.count if years is not None else 1
+
+
+def n_grow(model: HavenModel) -> int:
+    """Pairs with a capacity column (a column per year with years)."""
+    return int((model.pairs["k_pos"] >= 0).sum()) if "k_pos" in model.pairs else 0
+
+
+def k_column(model: HavenModel, k_pos: int, year: int, grow: int | None = None) -> int:
+    """Position in `model.k` of pair `k_pos`'s capacity column in `year` (1-based)."""
+    return (year - 1) * (n_grow(model) if grow is None else grow) + k_pos
+
+
+def block_years(model: HavenModel) -> dict[str, int]:
+    """Each block label's plan year (a block never crosses one; 1 without years)."""
+    years = model.inputs.years
+    if years is None:
+        return {}
+    year_of = years.year_of()
+    labels = set(model.flows["block"].astype(str)) if len(model.flows) else set()
+    labels |= set(model.cells["block"].astype(str)) if len(model.cells) else set()
+    return {label: year_of.get(label[:7], 1) for label in labels}
+
+
+def capacity_column(model: HavenModel, name: str) -> pulp.LpVariable | None:
+    """The capacity column k of a capacity row `capacity[a,s,block]` (its year's with
+    years), None where the pair cannot grow."""
+    agency_id, service_id, block = name[len("capacity[") : -1].split(",", 2)
+    pairs = model.pairs
+    match = pairs[(pairs["agency_id"] == agency_id) & (pairs["service_id"] == service_id)]
+    if len(match) == 0 or int(match["k_pos"].iloc[0]) < 0:
+        return None
+    k_pos = int(match["k_pos"].iloc[0])
+    year = block_years(model).get(block, 1) if model.inputs.years is not None else 1
+    return model.k[k_column(model, k_pos, year)]
+
+
+def _years_wait_caps(model: HavenModel) -> None:
+    """With years, a capped capacity row of year y > 1 takes rho on its own year's column
+    (planner.optimise.pathways.define_wait_caps sets year 1's, `model.k[k_pos]`)."""
+    caps = model.inputs.wait_caps
+    if not caps or model.inputs.years is None:
+        return
+    pairs = model.pairs
+    k_pos_of = {
+        (a, s): int(p)
+        for a, s, p in zip(pairs["agency_id"], pairs["service_id"], pairs["k_pos"], strict=True)
+    }
+    years = block_years(model)
+    grow = n_grow(model)
+    for name, constraint in model.constraints.items():
+        if model.kinds[name] != "capacity":
+            continue
+        agency_id, service_id, block = name[len("capacity[") : -1].split(",", 2)
+        rho = caps.get((agency_id, service_id))
+        k_pos = k_pos_of.get((agency_id, service_id), -1)
+        year = years.get(block, 1)
+        if rho is None or k_pos < 0 or year == 1:
+            continue
+        first, own = model.k[k_pos], model.k[k_column(model, k_pos, year, grow)]
+        if first in constraint.expr and constraint.expr[first] == -rho:
+            del constraint.expr[first]
+        constraint.expr[own] = -rho
+
+
+def define_flat(model: HavenModel) -> None:
+    """The "keep coverage flat" variant (`model.flat_target`): every year's served at least
+    the target share of its demand (served + unmet: demand induced along pathways
+    included), flat[y]: (1 - target) served(y) - target unmet(y) >= 0."""
+    target = model.flat_target
+    if target is None or model.inputs.years is None:
+        return
+    years = block_years(model)
+    flows, cells = model.flows, model.cells
+    flow_year = np.array([years.get(str(b), 1) for b in flows["block"]], dtype=np.int64)
+    cell_year = np.array([years.get(str(b), 1) for b in cells["block"]], dtype=np.int64)
+    flow_months = flows["months"].to_numpy(float)
+    cell_months = cells["months"].to_numpy(float)
+    for year in range(1, n_years(model) + 1):
+        terms: dict[pulp.LpVariable, float] = {
+            model.x[i]: (1.0 - target) * float(flow_months[i])
+            for i in np.flatnonzero(flow_year == year).tolist()
+        }
+        for i in np.flatnonzero(cell_year == year).tolist():
+            terms[model.u[i]] = -target * float(cell_months[i])
+        if terms:
+            model.add("flat", f"flat[{year}]", terms, pulp.LpConstraintGE, -1e-9)
+
+
+def bridge_price(model: HavenModel) -> float:
+    """Per thousand of the variant's new money: above what any unit-month it buys could
+    remove (with the floor's weight), so that new money pays only what coverage kept flat
+    needs."""
+    inputs = model.inputs
+    weight = float(inputs.services["weight"].astype(float).max() or 1.0)
+    if inputs.cohorts.grouped:
+        weight *= float(max(inputs.cohorts.classes["weight"].astype(float).max(), 1.0))
+    grow = model.pairs[model.pairs["k_pos"] >= 0]
+    factor = inputs.horizon_months / 12.0 if inputs.horizon_months > 0 else 1.0
+    costs = grow["cost"].astype(float) / factor / 12.0
+    costs = costs[costs > 0]
+    cheapest = float(costs.min()) if len(costs) else 1.0
+    return 1.1 * (1.0 + 2.0 * EQUITY_WEIGHT) * weight * MONEY_UNIT / cheapest
+
+
+def running_cost(model: HavenModel, cost: float, year: int) -> float:
+    """A unit's running cost in `year`: the horizon's cost per unit, per year of the
+    horizon, times the year's months / 12."""
+    inputs = model.inputs
+    years = inputs.years
+    if years is None:
+        return cost
+    factor = inputs.horizon_months / 12.0
+    annual = cost / factor if factor > 0 else 0.0
+    return annual * years.months(year) / 12.0
 
 
 def _define_flow(model: HavenModel) -> None:
@@ -192,11 +346,22 @@ def define_capacity_variables(model: HavenModel, fixed_units: pd.DataFrame | Non
     pairs.loc[grow, "k_pos"] = np.arange(len(grow))
     integer = inputs.services["integer"].to_dict()
     problem = model.problem
-    for pos, row in enumerate(rows(pairs.loc[grow])):
-        cat = pulp.LpInteger if integer[row.service_id] else pulp.LpContinuous
-        model.k.append(problem.add_variable(f"k_{pos}", 0.0, float(row.m), cat))
-        if row.is_new:
-            model.y[pos] = problem.add_variable(f"y_{pos}", 0.0, 1.0, pulp.LpInteger)
+    if inputs.years is None:
+        for pos, row in enumerate(rows(pairs.loc[grow])):
+            cat = pulp.LpInteger if integer[row.service_id] else pulp.LpContinuous
+            model.k.append(problem.add_variable(f"k_{pos}", 0.0, float(row.m), cat))
+            if row.is_new:
+                model.y[pos] = problem.add_variable(f"y_{pos}", 0.0, 1.0, pulp.LpInteger)
+    else:  # YEARS: a column per year, year-major (`k_column`)
+        grown = list(rows(pairs.loc[grow]))
+        for year in range(1, inputs.years.count + 1):
+            for pos, row in enumerate(grown):
+                cat = pulp.LpInteger if integer[row.service_id] else pulp.LpContinuous
+                column = len(model.k)
+                model.k.append(problem.add_variable(f"k_{pos}_{year}", 0.0, float(row.m), cat))
+                if row.is_new:
+                    name = f"y_{pos}_{year}"
+                    model.y[column] = problem.add_variable(name, 0.0, 1.0, pulp.LpInteger)
     model.pairs = pairs
     if fixed_units is not None:
         fix_capacity(model, fixed_units)
@@ -222,12 +387,90 @@ def capacity_values(
     fixed = fixed_units.set_index(["agency_id", "service_id"])["units"].to_dict()
     grow = model.pairs[model.pairs["k_pos"] >= 0]
     changed: list[tuple[pulp.LpVariable, float]] = []
+    if model.inputs.years is not None:
+        return _capacity_values_by_year(model, fixed, grow)  # type: ignore[arg-type]
     for row in rows(grow):
         value = min(float(row.m), float(fixed.get((row.agency_id, row.service_id), 0.0)))
         changed.append((model.k[row.k_pos], value))
         if row.k_pos in model.y:
             changed.append((model.y[row.k_pos], 1.0 if value > 0 else 0.0))
     return changed
+
+
+def _capacity_values_by_year(
+    model: HavenModel, fixed: dict[tuple[str, str], float], grow: pd.DataFrame
+) -> list[tuple[pulp.LpVariable, float]]:
+    """With years: the units in every year that the pair's funders can pay in full, each
+    within its share of the year and what is left of its budget and of the total (pairs and
+    years in order, funders in id order); 0 in the others; a new service opened in the
+    first year with units. A pair that costs nothing keeps its units every year."""
+    years = model.inputs.years
+    assert years is not None
+    share = years.share()
+    eligible = model.inputs.eligible.groupby(["agency_id", "service_id"])["funder_id"].apply(
+        lambda funders: sorted(str(f) for f in funders)
+    )
+    left = {str(f): float(b) for f, b in model.inputs.funder_budget.items()}
+    total_left = float(model.inputs.total_budget)
+    count, width = years.count, len(grow)
+    values: dict[int, float] = {}
+    openings: dict[int, float] = {}
+    for year in range(1, count + 1):
+        for row in rows(grow):
+            key = (row.agency_id, row.service_id)
+            units = min(float(row.m), float(fixed.get(key, 0.0)))
+            column = k_column(model, int(row.k_pos), year, width)
+            opens = (
+                column in model.y
+                and units > 0
+                and not any(
+                    openings.get(k_column(model, int(row.k_pos), y, width), 0.0) > 0
+                    for y in range(1, year)
+                )
+            )
+            need = units * running_cost(model, float(row.cost), year)
+            need += float(row.open_cost) if opens else 0.0
+            if units > 0 and need > 0:
+                paid = _pay(need, list(eligible.get(key, [])), year, share, left, total_left)
+                if paid is None:
+                    units, opens = 0.0, False
+                else:
+                    total_left -= need
+            values[column] = units
+            if column in model.y:
+                openings[column] = 1.0 if opens else 0.0
+    changed: list[tuple[pulp.LpVariable, float]] = []
+    for column in sorted(values):
+        changed.append((model.k[column], values[column]))
+        if column in openings:
+            changed.append((model.y[column], openings[column]))
+    return changed
+
+
+def _pay(
+    need: float,
+    funders: list[str],
+    year: int,
+    share: dict[tuple[str, int], float],
+    left: dict[str, float],
+    total_left: float,
+) -> float | None:
+    """Take `need` from `funders` in order, each at most its share of it and what is left
+    of its budget (`left` is changed only when all of it is found); None when it cannot."""
+    if need > total_left + 1e-6:
+        return None
+    takes: dict[str, float] = {}
+    still = need
+    for funder in funders:
+        take = min(share.get((funder, year), 0.0) * need, left.get(funder, 0.0), still)
+        if take > 0:
+            takes[funder] = take
+            still -= take
+    if still > 1e-6 * max(need, 1.0):
+        return None
+    for funder, take in takes.items():
+        left[funder] -= take
+    return need
 
 
 def define_funding_variables(model: HavenModel) -> None:
@@ -237,10 +480,35 @@ def define_funding_variables(model: HavenModel) -> None:
     money = model.inputs.eligible.merge(
         paid[["agency_id", "service_id", "k_pos"]], on=["agency_id", "service_id"]
     )
-    money = money.sort_values(["k_pos", "funder_id"], kind="stable").reset_index(drop=True)
+    if model.inputs.years is not None:
+        money = _money_by_year(model, money, paid)
+    else:
+        money = money.sort_values(["k_pos", "funder_id"], kind="stable").reset_index(drop=True)
     add = model.problem.add_variable
     model.g = [add(f"g_{i}", 0.0) for i in range(len(money))]
     model.money = money
+
+
+def _money_by_year(model: HavenModel, money: pd.DataFrame, paid: pd.DataFrame) -> pd.DataFrame:
+    """g rows per year: a funder only in the years its window covers (share > 0); with the
+    flat variant, new money (`BRIDGE`, share 1) for every paid pair and year. Sorted by
+    year, pair and funder; `year` and `share` columns added."""
+    years = model.inputs.years
+    assert years is not None
+    shares = years.shares[years.shares["share"] > 0]
+    money = money.merge(shares, on="funder_id")
+    if model.flat_target is not None:
+        bridge = paid[["agency_id", "service_id", "k_pos"]].merge(
+            pd.DataFrame({"year": range(1, years.count + 1)}), how="cross"
+        )
+        bridge = bridge.assign(funder_id=BRIDGE, share=1.0)
+        money = pd.concat([money, bridge[money.columns]], ignore_index=True)
+    money = money.astype({"year": int, "share": float})
+    money = money.sort_values(["year", "k_pos", "funder_id"], kind="stable")
+    money = money.reset_index(drop=True)
+    # the capacity column each row pays for (year-major, as k)
+    money["column"] = (money["year"] - 1) * n_grow(model) + money["k_pos"]
+    return money
 
 
 def define_flow_variables(model: HavenModel) -> None:
@@ -316,17 +584,23 @@ def define_capacity(model: HavenModel) -> None:
     service = pairs["service_id"].tolist()
     k_pos = pairs["k_pos"].tolist()
     c0 = pairs["c0"].astype(float).tolist()
+    years = block_years(model)  # YEARS: the column of the block's year ({}: one horizon)
+    grow = n_grow(model)
     for members in np.split(order, bounds):
         p = int(pair_of[members[0]])
         terms = dict.fromkeys([x[i] for i in members], 1.0)
         if k_pos[p] >= 0:
-            terms[k[k_pos[p]]] = -1.0
+            year = years.get(str(block_of[members[0]]), 1)
+            terms[k[k_column(model, k_pos[p], year, grow) if years else k_pos[p]]] = -1.0
         name = f"capacity[{agency[p]},{service[p]},{block_of[members[0]]}]"
         model.add("capacity", name, terms, pulp.LpConstraintLE, c0[p])
 
 
 def define_funding(model: HavenModel) -> None:
     """(3) money from funders pays for what is added (and opened)."""
+    if model.inputs.years is not None:
+        _define_funding_by_year(model)
+        return
     pairs, money = model.pairs, model.money
     groups = _group_positions(money["k_pos"].to_numpy(), len(model.k))
     grow = pairs[pairs["k_pos"] >= 0]
@@ -341,6 +615,44 @@ def define_funding(model: HavenModel) -> None:
             terms[model.y[pos]] = -float(row.open_cost) / MONEY_UNIT
         name = f"funding[{row.agency_id},{row.service_id}]"
         model.add("funding", name, terms, pulp.LpConstraintEQ, 0.0)
+
+
+def _define_funding_by_year(model: HavenModel) -> None:
+    """(3) per pair and year: the year's running cost and an opening in that year paid by
+    the funders whose window covers the year, each at most its share of the year."""
+    years = model.inputs.years
+    assert years is not None
+    money = model.money
+    width = n_grow(model)
+    groups = _group_positions(money["column"].to_numpy(), len(model.k))
+    funder = money["funder_id"].astype(str).tolist()
+    share = money["share"].astype(float).tolist()
+    grow = model.pairs[model.pairs["k_pos"] >= 0]
+    for row in rows(grow):
+        if row.cost <= 0 and row.open_cost <= 0:
+            continue
+        for year in range(1, years.count + 1):
+            column = k_column(model, int(row.k_pos), year, width)
+            run = running_cost(model, float(row.cost), year) / MONEY_UNIT
+            opening = float(row.open_cost) / MONEY_UNIT if column in model.y else 0.0
+            cost: dict[pulp.LpVariable, float] = {}
+            if run > 0:
+                cost[model.k[column]] = run
+            if opening > 0:
+                cost[model.y[column]] = opening
+            terms = dict.fromkeys([model.g[i] for i in groups[column]], 1.0)
+            for var, value in cost.items():
+                terms[var] = -value
+            ids = f"{row.agency_id},{row.service_id},{year}"
+            model.add("funding", f"funding[{ids}]", terms, pulp.LpConstraintEQ, 0.0)
+            for i in groups[column].tolist():
+                if share[i] >= 1.0 - 1e-12 or not cost:
+                    continue
+                cap = {model.g[i]: 1.0}
+                for var, value in cost.items():
+                    cap[var] = -share[i] * value
+                name = f"window[{funder[i]},{ids}]"
+                model.add("window", name, cap, pulp.LpConstraintLE, 0.0)
 
 
 def define_budgets(model: HavenModel, mode: BudgetMode) -> None:
@@ -361,6 +673,9 @@ def define_budgets(model: HavenModel, mode: BudgetMode) -> None:
             rhs = inputs.funder_budget[funder_id] / MONEY_UNIT
             model.add("funder", name, terms, pulp.LpConstraintLE, rhs)
     terms = dict.fromkeys(model.g, 1.0)
+    if model.flat_target is not None:  # the variant's new money is beyond the budget
+        bridge = money["funder_id"].to_numpy() == BRIDGE
+        terms = dict.fromkeys([g for g, b in zip(model.g, bridge, strict=True) if not b], 1.0)
     if mode == "elastic":
         slack = add(f"extra_{len(model.extra)}", 0.0)
         model.extra["budget"] = slack
@@ -372,6 +687,9 @@ def define_budgets(model: HavenModel, mode: BudgetMode) -> None:
 def define_expansion(model: HavenModel) -> None:
     """(5) k <= m, and k <= m y for services an agency starts."""
     grow = model.pairs[model.pairs["k_pos"] >= 0]
+    if model.inputs.years is not None:
+        _define_expansion_by_year(model, grow)
+        return
     for row in rows(grow):
         pos = int(row.k_pos)
         terms = {model.k[pos]: 1.0}
@@ -381,6 +699,28 @@ def define_expansion(model: HavenModel) -> None:
             rhs = 0.0
         name = f"expansion[{row.agency_id},{row.service_id}]"
         model.add("expansion", name, terms, pulp.LpConstraintLE, rhs)
+
+
+def _define_expansion_by_year(model: HavenModel, grow: pd.DataFrame) -> None:
+    """(5) every year k[a,s,y] <= m, or m times the openings up to y for a new service, and
+    a service opened once at most."""
+    count = n_years(model)
+    width = len(grow)
+    for row in rows(grow):
+        ids = f"{row.agency_id},{row.service_id}"
+        columns = [k_column(model, int(row.k_pos), year, width) for year in range(1, count + 1)]
+        new = columns[0] in model.y
+        for year, column in enumerate(columns, start=1):
+            terms = {model.k[column]: 1.0}
+            rhs = float(row.m)
+            if new:
+                for earlier in columns[:year]:
+                    terms[model.y[earlier]] = -float(row.m)
+                rhs = 0.0
+            model.add("expansion", f"expansion[{ids},{year}]", terms, pulp.LpConstraintLE, rhs)
+        if new:
+            once = {model.y[column]: 1.0 for column in columns}
+            model.add("opened_once", f"opened_once[{ids}]", once, pulp.LpConstraintLE, 1.0)
 
 
 def define_equity_floor(model: HavenModel) -> None:
@@ -430,9 +770,26 @@ def define_objective(model: HavenModel, mode: ObjectiveMode) -> None:
         x_coef = inputs.distance_weight * flows["months"].to_numpy(float)
         x_coef = x_coef * flows["dist_km"].to_numpy(float)
         terms.update(zip(model.x, x_coef.tolist(), strict=True))
-    if inputs.cost_weight > 0:
+    if inputs.years is not None:
+        terms.update(_money_terms_by_year(model))
+    elif inputs.cost_weight > 0:
         terms.update(dict.fromkeys(model.g, inputs.cost_weight * MONEY_UNIT))
     model.problem.setObjective(pulp.LpAffineExpression(terms))
+
+
+def _money_terms_by_year(model: HavenModel) -> dict[pulp.LpVariable, float]:
+    """epsilon per thousand of grant money and `LATER_MONEY` per year after the first (a
+    grant's money spent early rather than late when it serves as much: the cliff then falls
+    where the money or the window ends); the flat variant's new money at `bridge_price`."""
+    money = model.money
+    price = bridge_price(model) if model.flat_target is not None else 0.0
+    base = model.inputs.cost_weight * MONEY_UNIT
+    terms: dict[pulp.LpVariable, float] = {}
+    for var, funder, year in zip(
+        model.g, money["funder_id"].tolist(), money["year"].tolist(), strict=True
+    ):
+        terms[var] = price if funder == BRIDGE else base + LATER_MONEY * (int(year) - 1)
+    return terms
 
 
 def define_group_floor_variables(model: HavenModel) -> None:
@@ -555,13 +912,17 @@ def define_interpretation(model: HavenModel) -> None:
     service_pos = np.array([position[s] for s in used_service], dtype=np.int64)
     if len(used) == 0:
         return
+    year_of = inputs.years.year_of() if inputs.years is not None else None
+    width = n_grow(model)
     for key, months in signature.items():
         wanted = np.array(key, dtype=object)[service_pos] if len(used) else np.array([])
         members = used[used_block == wanted.astype(str)]
         terms: dict[pulp.LpVariable, float] = {model.x[i]: float(coef[i]) for i in members.tolist()}
+        year = year_of.get(months[0], 1) if year_of is not None else 1
         for pos in pairs["k_pos"]:
             if pos >= 0:
-                terms[model.k[int(pos)]] = -1.0
+                column = k_column(model, int(pos), year, width) if year_of else int(pos)
+                terms[model.k[column]] = -1.0
         if len(members) == 0:
             continue
         name = f"interpretation[{_block_label(months)}]"

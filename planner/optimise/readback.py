@@ -11,7 +11,14 @@ import pandas as pd
 
 from planner.optimise.cohorts import class_weights
 from planner.optimise.inputs import EQUITY_WEIGHT, ModelInputs
-from planner.optimise.model import MONEY_UNIT, HavenModel
+from planner.optimise.model import (
+    MONEY_UNIT,
+    HavenModel,
+    block_years,
+    k_column,
+    n_years,
+    running_cost,
+)
 
 TOLERANCE = 1e-7
 GROUP_COVERAGE_COLUMNS = [
@@ -80,8 +87,16 @@ def solution_from_values(model: HavenModel, values: np.ndarray) -> Solution:
 def plan_tables(
     model: HavenModel, solution: Solution
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """funding, capacity_added and coverage frames of a solution."""
+    """funding, capacity_added and coverage frames of a solution.
+
+    With years (issue 20) the tables keep their columns: funding is each funder's money to a
+    pair over the whole horizon (its years summed), capacity_added the most capacity in
+    operation in any year, opened if opened in some year, at the cost paid over the horizon;
+    the detail per year is `plan_years`."""
     inputs = model.inputs
+    if inputs.years is not None:
+        funding, capacity = _tables_by_year(model, solution)
+        return funding, capacity, coverage_table(inputs, model.flows, solution.x)
     money = model.money.assign(amount=solution.g)
     funding = money.loc[
         money["amount"] > TOLERANCE * 1e3, ["funder_id", "agency_id", "service_id", "amount"]
@@ -106,6 +121,131 @@ def plan_tables(
 
     coverage = coverage_table(inputs, model.flows, solution.x)
     return funding, capacity, coverage
+
+
+def _tables_by_year(model: HavenModel, solution: Solution) -> tuple[pd.DataFrame, pd.DataFrame]:
+    by_year, funding = _by_year(model, solution)
+    if len(funding):
+        keys = ["funder_id", "agency_id", "service_id"]
+        funding = funding.groupby(keys, sort=False)["amount"].sum().reset_index()
+    else:
+        funding = funding[["funder_id", "agency_id", "service_id", "amount"]]
+    keys = ["agency_id", "service_id"]
+    if len(by_year):
+        grouped = by_year.groupby(keys, sort=False)
+        capacity = grouped.agg(
+            units=("units", "max"), opened=("opened", "any"), cost=("cost", "sum")
+        )
+        capacity = capacity.reset_index()
+    else:
+        capacity = pd.DataFrame(columns=[*keys, "units", "opened", "cost"])
+    capacity = capacity.astype({"units": float, "opened": bool, "cost": float})
+    capacity = capacity[(capacity["units"] > TOLERANCE) | capacity["opened"]].reset_index(drop=True)
+    return funding.reset_index(drop=True), capacity
+
+
+def _by_year(model: HavenModel, solution: Solution) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per pair and year: units in operation, opened, cost (running and opening); and the
+    money per funder, pair and year (> 0)."""
+    grow = model.pairs[model.pairs["k_pos"] >= 0]
+    width = len(grow)
+    records = []
+    for year in range(1, n_years(model) + 1):
+        for a, s, pos, cost, open_cost in zip(
+            grow["agency_id"].astype(str),
+            grow["service_id"].astype(str),
+            grow["k_pos"].astype(int),
+            grow["cost"].astype(float),
+            grow["open_cost"].astype(float),
+            strict=True,
+        ):
+            column = k_column(model, pos, year, width)
+            units = float(solution.k[column])
+            opened = solution.y.get(column, 0) > 0.5
+            paid = units * running_cost(model, cost, year) + (open_cost if opened else 0.0)
+            records.append((a, s, year, units, opened, paid))
+    by_year = pd.DataFrame(
+        records, columns=["agency_id", "service_id", "year", "units", "opened", "cost"]
+    )
+    money = model.money
+    funding = pd.DataFrame(
+        {
+            "funder_id": money["funder_id"].astype(str).to_numpy(),
+            "agency_id": money["agency_id"].astype(str).to_numpy(),
+            "service_id": money["service_id"].astype(str).to_numpy(),
+            "year": money["year"].to_numpy(int) if "year" in money else np.zeros(0, int),
+            "amount": solution.g,
+        }
+    )
+    funding = funding[funding["amount"] > TOLERANCE * 1e3].reset_index(drop=True)
+    return by_year, funding
+
+
+def plan_years(model: HavenModel, solution: Solution | None = None) -> Any:
+    """The plan's years (planner.years.YearsResult) read from its own solution: capacity in
+    operation, money, demand (induced along pathways included: served + unmet of the
+    balance rows), served and coverage per year, the cliffs; None for a plan of one horizon.
+    The "keep coverage flat" variant is added after (planner.optimise.years.with_years)."""
+    from planner.years import BY_YEAR_COLUMNS, CAPACITY_COLUMNS, YearsResult, funding_cliffs
+
+    years = model.inputs.years
+    if years is None:
+        return None
+    if solution is None:
+        solution = read_solution(model)
+    table = year_table(model, solution)
+    capacity, funding = _by_year(model, solution)
+    capacity = capacity[CAPACITY_COLUMNS].reset_index(drop=True)
+    cliffs = funding_cliffs(capacity, funding, years.shares)
+    table["cliff_units"] = (
+        table["year"].map(cliffs.groupby("year")["units"].sum()).fillna(0.0).astype(float)
+    )
+    objective = model.problem.objective.value() if model.problem.objective is not None else None
+    return YearsResult(
+        status="optimal",
+        objective=objective,
+        size=model.size(),
+        by_year=table[BY_YEAR_COLUMNS],
+        capacity=capacity,
+        funding=funding,
+        cliffs=cliffs,
+        shares=years.shares,
+        inputs=model.inputs,
+    )
+
+
+def year_table(model: HavenModel, solution: Solution) -> pd.DataFrame:
+    """planner.years.BY_YEAR_COLUMNS of a solution (cliff_units 0: see `plan_years`)."""
+    from planner.years import BY_YEAR_COLUMNS
+
+    years = model.inputs.years
+    assert years is not None
+    of_block = block_years(model)
+    flows, cells = model.flows, model.cells
+    flow_year = np.array([of_block.get(str(b), 1) for b in flows["block"]], dtype=np.int64)
+    cell_year = np.array([of_block.get(str(b), 1) for b in cells["block"]], dtype=np.int64)
+    served = solution.x * flows["months"].to_numpy(float) if len(flows) else np.zeros(0)
+    unmet = solution.u * cells["months"].to_numpy(float) if len(cells) else np.zeros(0)
+    capacity, funding = _by_year(model, solution)
+    records = []
+    for year, months in enumerate(years.periods, start=1):
+        year_served = float(served[flow_year == year].sum())
+        demand = year_served + float(unmet[cell_year == year].sum())
+        records.append(
+            {
+                "year": year,
+                "first_period": months[0],
+                "last_period": months[-1],
+                "months": len(months),
+                "capacity_units": float(capacity.loc[capacity["year"] == year, "units"].sum()),
+                "money": float(funding.loc[funding["year"] == year, "amount"].sum()),
+                "demand": demand,
+                "served": year_served,
+                "coverage": year_served / demand if demand > 0 else float("nan"),
+                "cliff_units": 0.0,
+            }
+        )
+    return pd.DataFrame(records, columns=BY_YEAR_COLUMNS)
 
 
 def group_coverage_table(inputs: ModelInputs, flows: pd.DataFrame, x: np.ndarray) -> pd.DataFrame:

@@ -35,7 +35,7 @@ from planner import explain
 from planner import findings as F
 from planner.findings import BaselineResult, Baselines, Finding, Totals
 from planner.optimise.highs import HighsResult, KeptModel, hand_over, highs_version
-from planner.optimise.model import HavenModel, capacity_values
+from planner.optimise.model import HavenModel, capacity_values, k_column, n_grow, n_years
 from planner.optimise.readback import (
     Solution,
     group_coverage_table,
@@ -288,6 +288,8 @@ def _rounded_columns(
     service opened where whole units are added, or (for a continuous service) by `rounding`
     of its relaxed opening."""
     fixed: list[tuple[pulp.LpVariable, float]] = []
+    if model.inputs.years is not None:
+        return _rounded_by_year(model, lp_values, rounding)
     for pos, var in enumerate(model.k):
         opening = model.y.get(pos)
         if var.cat == pulp.LpInteger:
@@ -297,6 +299,33 @@ def _rounded_columns(
                 fixed.append((opening, 1.0 if value > 0 else 0.0))
         elif opening is not None:
             fixed.append((opening, min(1.0, rounding(lp_values[opening.index]))))
+    return fixed
+
+
+def _rounded_by_year(
+    model: HavenModel, lp_values: np.ndarray, rounding: Callable[[float], float]
+) -> list[tuple[pulp.LpVariable, float]]:
+    """With years (issue 20): each year's whole units by `rounding`; a new service opened
+    once, in the first year with whole units (or, for a continuous service, the first year
+    its relaxed openings so far round to one), never after."""
+    width = n_grow(model)
+    fixed: list[tuple[pulp.LpVariable, float]] = []
+    for pos in range(width):
+        columns = [k_column(model, pos, year, width) for year in range(1, n_years(model) + 1)]
+        opened, so_far = False, 0.0
+        for column in columns:
+            var, opening = model.k[column], model.y.get(column)
+            value = None
+            if var.cat == pulp.LpInteger:
+                value = rounding(lp_values[var.index])
+                fixed.append((var, value))
+            if opening is None:
+                continue
+            so_far += float(lp_values[opening.index])
+            wanted = value > 0 if value is not None else rounding(so_far) >= 1.0
+            opens = wanted and not opened
+            opened = opened or opens
+            fixed.append((opening, 1.0 if opens else 0.0))
     return fixed
 
 
