@@ -24,11 +24,12 @@ from planner.optimise.readback import (
     group_coverage_table,
     plan_tables,
     plan_totals,
+    plan_years,
     read_solution,
 )
 from planner.optimise.search import search
 from planner.optimise.solvers import SolverRun, resolve_relaxed_highs, run_solver
-from planner.optimise.years import with_years  # YEARS (issue 20): Plan.years
+from planner.optimise.years import with_years  # YEARS (issue 20): the flat variant
 
 if TYPE_CHECKING:
     from planner.package import CityPackage
@@ -79,7 +80,7 @@ def solve(
     inputs = prepare_inputs(package, scenario, demand, aggregate_periods=options.aggregate_periods)
     prepared = time.perf_counter() - start
     plan = solve_with_flow(inputs, scenario, options, solve_inputs)  # FLOW: pathways, waits
-    plan = with_years(package, inputs, plan, options, scenario)  # YEARS: Plan.years
+    plan = with_years(package, inputs, plan, options, scenario)  # YEARS: flat coverage
     times = dict(plan.times)
     times["prepare"] = prepared
     times["total"] = time.perf_counter() - start
@@ -180,6 +181,7 @@ def _searched(
         assignments=assignments,
         status_quo_coverage=found.coverages.get("status_quo", pd.DataFrame()),
         coverage_by_group=groups,
+        years=plan_years(model),  # YEARS (issue 20): the plan's own years, None without
     )
 
 
@@ -313,6 +315,7 @@ def _solved_apart(
         assignments=assignments,
         status_quo_coverage=coverages.get("status_quo", pd.DataFrame()),
         coverage_by_group=groups,
+        years=plan_years(model),  # YEARS (issue 20): the plan's own years, None without
     )
 
 
