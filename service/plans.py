@@ -57,6 +57,7 @@ from planner.queues import disclosed as disclosed_waiting
 from planner.robust import RobustComparison, compare_with_plan
 from planner.scenario import Scenario
 from planner.sweep import SweepResult, sweep
+from planner.years import disclosed as disclosed_years
 from service import access, forecasts, statusquo, store
 from service.access import Action, Actor, require
 from service.audience import Audience, audience_for
@@ -323,6 +324,11 @@ def disclose_plan(plan: Plan, package: CityPackage, audience: Audience) -> Plan:
         changes["findings"] = _findings_of_cells(changes["findings"], coverage)
         if totals["demand"] is None:
             changes["baselines"] = _baselines_without_counts(plan.baselines)
+    changes["years"] = disclosed_years(  # issue 20: no counts; coverage with the totals
+        plan.years,
+        exact_counts=audience.exact_counts,
+        coverage_shown=changes.get("totals", plan.totals).served is not None,
+    )
     return disclose_groups(dataclasses.replace(plan, **changes), package, audience)  # issue 15
 
 
