@@ -192,3 +192,26 @@ def test_prepared_inputs_cut_blocks_at_the_year(solved) -> None:
     for periods in inputs.blocks["periods"]:
         assert len({year_of[p] for p in str(periods).split(";")}) == 1
     assert model.size()["variables"] > 0
+
+
+def test_a_wait_cap_holds_on_each_year_s_own_capacity(solved) -> None:
+    package, _plan, _model = solved
+    scenario = Scenario(name="years", horizon_months=24)
+    inputs = prepare_inputs(package, scenario, horizon_demand(package, scenario))
+    capped = dataclasses.replace(inputs, wait_caps={("A1", "shelter_women"): 0.8})
+    model = build_model(capped)
+    rows = {
+        name: row
+        for name, row in model.constraints.items()
+        if name.startswith("capacity[A1,shelter_women,")
+    }
+    assert rows
+    columns = {id(var) for var in model.k}
+    years_seen = set()
+    for name, row in rows.items():
+        k_terms = {var: coef for var, coef in row.expr.items() if id(var) in columns}
+        own = capacity_column(model, name)
+        assert own is not None and list(k_terms) == [own]
+        assert k_terms[own] == pytest.approx(-0.8)
+        years_seen.add(block_years(model)[name[len("capacity[") : -1].split(",", 2)[2]])
+    assert years_seen == {1, 2}
