@@ -12,6 +12,7 @@ from ui.chart_locale import localised
 from ui.data import capacity_map
 from ui.layout import require_city, shown_city
 from ui.navigation import through_the_app
+from ui.recompute_view import draw_waiting, recomputing
 
 through_the_app()
 
@@ -41,7 +42,10 @@ kinds = right.multiselect(
 )
 column, fmt = MEASURES[label]
 
-shown = capacity_map(city, actor, service_id, tuple(kinds))  # as this role may see it
+pending = recomputing(city, actor)  # after a write: coverage solved in the background
+if pending is not None:
+    draw_waiting(city, actor, pending)
+shown = capacity_map(city, actor, service_id, tuple(kinds), ready=pending is None)
 shown = groups_view.filter_capacity_map(shown, package, service_id)  # issue 15: accepts, speaks
 measures, points = shown.measures, shown.points
 scope = services[service_id]

@@ -10,6 +10,7 @@ from ui.chart_locale import localised
 from ui.data import city_totals, overview
 from ui.layout import in_language, require_city, shown_city
 from ui.navigation import through_the_app
+from ui.recompute_view import draw_waiting, recomputing
 
 through_the_app()
 
@@ -35,7 +36,12 @@ if not can(actor, Action.VIEW_AGGREGATES):
         },
     )
     st.stop()
-figures = overview(city, actor)  # every count from the one suppression of this audience
+# After a write the status quo is solved in the background: the page draws the rest now,
+# says what is still being computed, and runs again when it is ready (issue 14).
+pending = recomputing(city, actor)
+if pending is not None:
+    draw_waiting(city, actor, pending)
+figures = overview(city, actor, ready=pending is None)  # one suppression of this audience
 
 col1, col2, col3, col4 = st.columns(4)
 col1.metric(t("Districts"), fmt_number(figures.districts))
@@ -119,7 +125,9 @@ st.dataframe(
 )
 
 flow_view.draw_city_flow(city, actor)  # FLOW (issue 16): referral pathways as a Sankey
-groups_view.draw_overview_groups(city, actor)  # issue 15: coverage and cases by group
+groups_view.draw_overview_groups(
+    city, actor, ready=pending is None
+)  # issue 15: coverage and cases by group
 st.subheader(t("The gap over time"))
 trend = figures.gap_trend.copy()
 trend["kind"] = trend["observed"].map({True: t("observed"), False: t("forecast (median)")})
@@ -150,16 +158,19 @@ st.caption(
 left, right = st.columns(2)
 left.subheader(t("Largest unmet need today"))
 left.caption(t("Existing capacity assigned as well as it can be, with no new money."))
-left.dataframe(
-    in_language(figures.unmet, {"unmet": 0, "weighted_unmet": 0}),
-    hide_index=True,
-    column_config={
-        "name": t("District"),
-        "unmet": st.column_config.NumberColumn(t("Unmet (units, 12 months)"), step=1),
-        "weighted_unmet": st.column_config.NumberColumn(t("Weighted unmet"), step=1),
-        "most_unmet_service": t("Most unmet service"),
-    },
-)
+if figures.unmet is None:
+    left.info(t("Being computed for the new data: shown here when ready."))
+else:
+    left.dataframe(
+        in_language(figures.unmet, {"unmet": 0, "weighted_unmet": 0}),
+        hide_index=True,
+        column_config={
+            "name": t("District"),
+            "unmet": st.column_config.NumberColumn(t("Unmet (units, 12 months)"), step=1),
+            "weighted_unmet": st.column_config.NumberColumn(t("Weighted unmet"), step=1),
+            "most_unmet_service": t("Most unmet service"),
+        },
+    )
 right.subheader(t("Data freshness"))
 freshness = figures.freshness
 if len(figures.funded_gaps):  # issue 19 (LIVE): the agencies are listed on the Data page

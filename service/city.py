@@ -88,6 +88,27 @@ def data_version(actor: Actor, city_name: str) -> str:
     return store.data_version(city_name)
 
 
+def recomputing(actor: Actor, city_name: str) -> forecasts.Recomputing | None:
+    """What of the city's current data version is still being computed in the background
+    (after a write: the status quo, which the Overview's unmet need and the map's coverage
+    read), or None when it is ready or nothing computes in the background (a page then
+    computes it itself and waits). A page given a `Recomputing` shows the rest and says so,
+    instead of showing the figures of an older version as current."""
+    require(actor, Action.VIEW_MAP, N_("see the city"))
+    require_city(actor, city_name)
+    version = store.data_version(city_name)
+    from service import plans
+
+    if plans.status_quo_ready(city_name, version):
+        return None
+    if not forecasts.recompute_soon(city_name, version):
+        return None
+    steps = len(forecasts.STEPS)
+    return forecasts.progress(city_name, version) or forecasts.Recomputing(
+        version, "queued", 0, steps, 0.0
+    )
+
+
 def database_is_empty() -> bool:
     """True when no city is loaded yet (says nothing about any city)."""
     with store.session() as opened:
@@ -204,7 +225,8 @@ class Overview:
     count it adds up is hidden). `services`: planner.overview.service_summary columns, from
     the published history (demand NaN where hidden). `gap_trend`: observed then forecast.
     `unmet`: the districts with most unmet need today (names and service only for an
-    audience without exact counts). `freshness`: per agency, with masked names.
+    audience without exact counts; None while the status quo of this data version is being
+    solved, when asked not to wait). `freshness`: per agency, with masked names.
     """
 
     districts: int
@@ -213,7 +235,7 @@ class Overview:
     cases_per_month: float | None
     services: pd.DataFrame
     gap_trend: pd.DataFrame
-    unmet: pd.DataFrame
+    unmet: pd.DataFrame | None
     freshness: pd.DataFrame
     notes: str
     funded_gaps: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
@@ -221,11 +243,33 @@ class Overview:
     funded, capacity, gap, gap_share; planner.capacity_levels.funded_gaps, flagged only)."""
 
 
-def overview(actor: Actor, city_name: str, *, today: date | None = None) -> Overview:
-    """The Overview's tables for the actor (aggregates: funders, partners and up)."""
+def overview(
+    actor: Actor, city_name: str, *, today: date | None = None, wait: bool = True
+) -> Overview:
+    """The Overview's tables for the actor (aggregates: funders, partners and up).
+    `wait=False`: when the status quo of this data version is not solved yet (`recomputing`),
+    `unmet` is None instead of waiting for it."""
     audience, version = _checked(
         actor, city_name, Action.VIEW_AGGREGATES, N_("see the city's aggregates")
     )
+    from service import plans
+
+    day = today or date.today()
+    if not wait and not plans.status_quo_ready(city_name, version):
+        # being solved in the background: the page says so; not kept
+        return _overview_figures(city_name, version, audience, day, with_unmet=False)
+    return store.cached(
+        "overview",
+        (city_name, version, audience.key, day.isoformat()),
+        lambda: _overview_figures(city_name, version, audience, day, with_unmet=True),
+    )
+
+
+def _overview_figures(
+    city_name: str, version: str, audience: Audience, today: date, *, with_unmet: bool
+) -> Overview:
+    from service import plans
+
     package = store.exact_package(city_name, version)
     visible = _visible(city_name, version, audience)
     history = _history(city_name, version, audience.k)
@@ -241,9 +285,10 @@ def overview(actor: Actor, city_name: str, *, today: date | None = None) -> Over
     summary["gap"] = summary["demand_units"] - summary["capacity"]
     recent_total = recent.to_numpy(dtype=float)
     cases_per_month = None if np.isnan(recent_total).any() else float(recent_total.sum()) / months
-    from service import plans
-
-    if audience.exact_counts:
+    unmet: pd.DataFrame | None = None
+    if not with_unmet:
+        pass
+    elif audience.exact_counts:
         unmet = domain.largest_unmet_need(
             package, plans.status_quo_coverage_exact(city_name, version)
         )
@@ -261,10 +306,10 @@ def overview(actor: Actor, city_name: str, *, today: date | None = None) -> Over
         cases_per_month=cases_per_month,
         services=summary,
         gap_trend=_gap_trend(package, history, forecast),
-        unmet=unmet.reset_index(drop=True),
-        freshness=domain.data_freshness(visible, today or date.today()),
+        unmet=None if unmet is None else unmet.reset_index(drop=True),
+        freshness=domain.data_freshness(visible, today),
         notes=package.city.notes or "",
-        funded_gaps=_funded_flags(visible, today or date.today()),
+        funded_gaps=_funded_flags(visible, today),
     )
 
 
@@ -312,16 +357,38 @@ class CapacityMap:
     measures: pd.DataFrame
     points: pd.DataFrame
     agencies: pd.DataFrame
+    coverage_pending: bool = False
+    """The status quo of this data version is being solved: `coverage` is NaN for now."""
+
+
+NO_COVERAGE = pd.DataFrame(
+    {
+        "district_id": pd.Series(dtype=str),
+        "service_id": pd.Series(dtype=str),
+        "demand": pd.Series(dtype=float),
+        "served": pd.Series(dtype=float),
+    }
+)
 
 
 def capacity_map(
-    actor: Actor, city_name: str, service_id: str | None = None, kinds: Sequence[str] = ()
+    actor: Actor,
+    city_name: str,
+    service_id: str | None = None,
+    kinds: Sequence[str] = (),
+    *,
+    wait: bool = True,
 ) -> CapacityMap:
+    """`wait=False`: while the status quo of this data version is being solved, the
+    coverage column is NaN and `coverage_pending` True instead of waiting for it."""
     audience, version = _checked(actor, city_name, Action.VIEW_MAP, N_("see the capacity map"))
     visible = _visible(city_name, version, audience)
     from service import plans
 
-    coverage = plans.status_quo_coverage_for(audience, city_name, version)
+    pending = not wait and not plans.status_quo_ready(city_name, version)
+    coverage = (
+        NO_COVERAGE if pending else plans.status_quo_coverage_for(audience, city_name, version)
+    )
     measures = domain.district_service_measures(visible, coverage, service_id)
     if audience.aggregates and not audience.exact_counts:
         measures = _published_measures(visible, measures, city_name, version, audience, service_id)
@@ -331,7 +398,10 @@ def capacity_map(
         )
     points = domain.agency_points(visible, service_id, tuple(kinds))
     return CapacityMap(
-        measures=measures, points=points, agencies=domain.capacity_by_agency(visible)
+        measures=measures,
+        points=points,
+        agencies=domain.capacity_by_agency(visible),
+        coverage_pending=pending,
     )
 
 

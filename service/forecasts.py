@@ -46,7 +46,9 @@ import re
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -59,6 +61,8 @@ from planner.settings import PROJECT_ROOT, get_settings
 
 if TYPE_CHECKING:
     from types import ModuleType
+
+    from service.access import Actor
 
 T = TypeVar("T")
 
@@ -248,6 +252,19 @@ def package_demand(package: CityPackage, scenario: Scenario) -> pd.DataFrame:
     return _from_disk(where / name, make)
 
 
+def by_version_ready(kind: str, city_name: str, version: str, params: tuple[Hashable, ...]) -> bool:
+    """True when `by_version(kind, ...)` would answer without computing: in this process's
+    memory or on disk."""
+    if _store().peek(f"by_version:{kind}", (city_name, version, *params)):
+        return True
+    where = folder()
+    if where is None:
+        return False
+    tag = hashlib.sha256(version.encode()).hexdigest()[:12]
+    key = demand_key(city_name, version)
+    return (where / _file_name(kind, city_name, f"{key}.{tag}", params)).exists()
+
+
 def is_stored(city_name: str, version: str) -> bool:
     """True when the city's default outlook is on disk for this data version."""
     where = folder()
@@ -260,23 +277,104 @@ def is_stored(city_name: str, version: str) -> bool:
 # --- precomputing ---------------------------------------------------------------------------
 
 
+STEPS = ("forecast", "status_quo", "audiences", "pages", "backtest", "saved_plans")
+"""The steps of `precompute`, in order (codes: the ui says them in words)."""
+
+SAVED_PLANS = 2
+"""Saved scenarios solved again after a write: the first ones, what Compare shows first."""
+
+
+@dataclass(frozen=True)
+class Recomputing:
+    """A city's data version being computed in the background: the step running (one of
+    `STEPS`, or "queued"), how many steps are done, and for how many seconds."""
+
+    version: str
+    step: str
+    done: int
+    total: int
+    seconds: float
+
+
+_progress: dict[tuple[str, str], tuple[str, str, int, float]] = {}
+"""(database URL, city) -> (data version, step, steps done, monotonic start)."""
+_progress_lock = threading.Lock()
+
+
+def _step(city_name: str, version: str, step: str) -> None:
+    key = (_store().database_url(), city_name)
+    with _progress_lock:
+        started = _progress.get(key, (version, step, 0, time.monotonic()))[3]
+        _progress[key] = (version, step, STEPS.index(step), started)
+
+
+def progress(city_name: str, version: str) -> Recomputing | None:
+    """What the background worker does for this city's data version (None: nothing, or
+    another version), with the steps done so far."""
+    key = (_store().database_url(), city_name)
+    with _progress_lock:
+        found = _progress.get(key)
+        queued = key in _queued
+    if found is not None and found[0] == version:
+        _, step, done, started = found
+        return Recomputing(version, step, done, len(STEPS), time.monotonic() - started)
+    if queued:
+        return Recomputing(version, "queued", 0, len(STEPS), 0.0)
+    return None
+
+
 def precompute(city_name: str) -> None:
-    """What the pages of the city's current data version need: its outlook, backtest and
-    planner demand (stored, so reused across versions with the same demand), and the status
-    quo plan (in memory: it depends on capacity)."""
+    """What the pages of the city's current data version need, most urgent first: its
+    outlook and forecast (stored per demand history, so reused after a capacity edit), the
+    status quo (per data version: what the Overview's unmet need and the map's coverage
+    read) as every audience may see it, what a first visitor's pages read, the backtest,
+    and the first saved scenarios' plans (Compare)."""
     from service import city, plans
+    from service.access import Actor
     from service.audience import AUDIENCE_NAMES, audience_named
 
     version = _store().data_version(city_name)
-    city.outlook_exact(city_name, version)
-    city.service_forecast_exact(city_name, version)
-    plans.status_quo_coverage_exact(city_name, version)
-    for name in AUDIENCE_NAMES:  # the analyst first: the one-user demo's role
-        audience = audience_named(name, city_name=city_name)
-        plans.status_quo_coverage_for(audience, city_name, version)
-        if audience.aggregates:
-            plans.status_quo_groups_for(audience, city_name, version)
-    city.backtest_exact(city_name, version)
+    try:
+        _step(city_name, version, "forecast")
+        city.outlook_exact(city_name, version)
+        city.service_forecast_exact(city_name, version)
+        _step(city_name, version, "status_quo")
+        plans.status_quo_coverage_exact(city_name, version)
+        _step(city_name, version, "audiences")
+        for name in AUDIENCE_NAMES:  # the analyst first: the one-user demo's role
+            audience = audience_named(name, city_name=city_name)
+            plans.status_quo_coverage_for(audience, city_name, version)
+            if audience.aggregates:
+                plans.status_quo_groups_for(audience, city_name, version)
+        _step(city_name, version, "pages")
+        reader = Actor("system", "analyst")
+        read_for_visitors(city_name, reader)
+        _step(city_name, version, "backtest")
+        city.backtest_exact(city_name, version)
+        _step(city_name, version, "saved_plans")
+        plans.solve_saved(reader, city_name, SAVED_PLANS)  # and Compare's first comparison
+    finally:
+        with _progress_lock:
+            _progress.pop((_store().database_url(), city_name), None)
+
+
+def read_for_visitors(city_name: str, reader: Actor) -> None:
+    """What a first visitor's pages read, as `reader` sees it (the ui caches the same
+    service calls): the Overview (its figures, groups, flow), the capacity map of the first
+    service, the Demand page's city fan and forecast per resident."""
+    from service import city, flow, groups, live
+
+    city.visible_package(reader, city_name)
+    city.overview(reader, city_name)
+    groups.overview_groups(reader, city_name)
+    flow.city_flow(reader, city_name)
+    first = city.visible_package(reader, city_name).services["service_id"]
+    city.capacity_map(reader, city_name, str(first.iloc[0]) if len(first) else None, ())
+    city.demand_fan(reader, city_name)
+    city.forecast_per_resident(reader, city_name)
+    live.capacity_status(reader, city_name)
+    live.quality(reader, city_name)
+    live.hotline_trends(reader, city_name)
 
 
 def refresh_all() -> None:
@@ -293,6 +391,8 @@ def _city_names() -> list[str]:
 
 
 _queue: queue.Queue[tuple[str, str | None]] = queue.Queue()
+_queued: set[tuple[str, str]] = set()
+"""(database URL, city) waiting in the queue or being computed."""
 _worker: threading.Thread | None = None
 _worker_lock = threading.Lock()
 _started = False
@@ -317,6 +417,8 @@ def _work() -> None:
         except Exception:  # a background refresh never breaks a page: logged, tried on use
             log.exception("forecast store: precomputing %s failed", city_name)
         finally:
+            with _progress_lock:
+                _queued.discard((url or "", city_name))
             _queue.task_done()
 
 
@@ -329,7 +431,23 @@ def schedule(city_name: str) -> None:
         if _worker is None or not _worker.is_alive():
             _worker = threading.Thread(target=_work, name="haven-forecasts", daemon=True)
             _worker.start()
-    _queue.put((city_name, _store().database_url()))
+    url = _store().database_url()
+    with _progress_lock:
+        _queued.add((url, city_name))
+    _queue.put((city_name, url))
+
+
+def recompute_soon(city_name: str, version: str) -> bool:
+    """A page found something of this data version missing: precompute the city in the
+    background unless it is already queued. False when nothing runs in the background
+    (`HAVEN_PRECOMPUTE=0`, tests): the page computes it itself, and waits."""
+    if not enabled():
+        return False
+    with _progress_lock:
+        queued = (_store().database_url(), city_name) in _queued
+    if not queued:
+        schedule(city_name)
+    return True
 
 
 def data_changed(city_name: str) -> None:

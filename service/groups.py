@@ -91,15 +91,18 @@ class GroupOverview:
     the last 12 months by group for one exploitation type or all (population, name, cases;
     NaN where hidden), and the exploitation types recorded."""
 
-    coverage: pd.DataFrame
+    coverage: pd.DataFrame | None
     cases: pd.DataFrame
     exploitation_types: tuple[str, ...]
 
 
-def overview_groups(actor: Actor, city_name: str, exploitation: str | None = None) -> GroupOverview:
+def overview_groups(
+    actor: Actor, city_name: str, exploitation: str | None = None, *, wait: bool = True
+) -> GroupOverview:
     """The Overview's figures by group as `actor` may see them (aggregates: funders,
     partners and up). Cases by group are one column with its total, suppressed at k for a
-    reader without exact counts; the coverage is the status quo's, disclosed as any plan's."""
+    reader without exact counts; the coverage is the status quo's, disclosed as any plan's
+    (None while the status quo of this data version is being solved, with `wait=False`)."""
     from planner import overview as domain
     from service import plans, store
     from service.access import Action, require
@@ -121,7 +124,11 @@ def overview_groups(actor: Actor, city_name: str, exploitation: str | None = Non
         values = pd.to_numeric(shown.drop(index=TOTAL)["cases"], errors="coerce")
         cases = cases.assign(cases=values.reindex(cases["population"]).to_numpy(float))
     return GroupOverview(
-        coverage=plans.status_quo_groups_for(audience, city_name, version),
+        coverage=(
+            None
+            if not wait and not plans.status_quo_ready(city_name, version)
+            else plans.status_quo_groups_for(audience, city_name, version)
+        ),
         cases=cases,
         exploitation_types=tuple(domain.exploitation_types(package)),
     )

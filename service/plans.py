@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -48,7 +49,7 @@ from planner.compare import ComparisonTables, compare_plans
 from planner.demand import horizon_demand
 from planner.exchange import csv_bytes, plan_tables, xlsx_bytes
 from planner.findings import Baselines, Finding, Totals, mask_findings
-from planner.i18n import N_, t
+from planner.i18n import N_, get_language, t
 from planner.optimiser import Plan, SolveOptions, demand_basis, solve
 from planner.package import CityPackage
 from planner.plan_tables import coverage_by_group
@@ -190,6 +191,12 @@ def status_quo_coverage_for(audience: Audience, city_name: str, version: str) ->
             ).coverage
         ),
     )
+
+
+def status_quo_ready(city_name: str, version: str) -> bool:
+    """True when the status quo of this data version is solved (in memory or on disk): what
+    the Overview's unmet need, its coverage by group and the map's coverage read."""
+    return forecasts.by_version_ready("status_quo_coverage_plan", city_name, version, ())
 
 
 def status_quo_groups_for(audience: Audience, city_name: str, version: str) -> pd.DataFrame:
@@ -522,13 +529,36 @@ class Comparison:
 
 
 def compare(actor: Actor, city_name: str, names: Sequence[str]) -> Comparison:
-    """Re-solve the chosen saved scenarios (cached) and compare them for the actor."""
+    """Re-solve the chosen saved scenarios (cached) and compare them for the actor, once
+    per data version, audience, language and the chosen scenarios' saved parameters."""
     require(actor, Action.RUN_SCENARIOS, N_("run scenarios"))
     require_city(actor, city_name)
     audience = audience_for(actor, city_name=city_name)
     version = store.data_version(city_name)
-    visible = _visible(city_name, version, audience)
     by_name = {s.name: s for s in saved_scenarios(actor, city_name)}
+    chosen = tuple(
+        (name, json.dumps(dict(by_name[name].parameters), sort_keys=True, default=str))
+        if name in by_name
+        else (name, None)
+        for name in names
+    )
+    key = (city_name, version, audience.key, get_language(), chosen)
+    return store.cached(
+        "comparison",
+        key,
+        lambda: _comparison(actor, city_name, version, audience, names, by_name),
+    )
+
+
+def _comparison(
+    actor: Actor,
+    city_name: str,
+    version: str,
+    audience: Audience,
+    names: Sequence[str],
+    by_name: dict[str, SavedScenario],
+) -> Comparison:
+    visible = _visible(city_name, version, audience)
     plans: dict[str, Plan] = {}
     problems: list[str] = []
     for name in names:
@@ -566,6 +596,22 @@ def compare(actor: Actor, city_name: str, names: Sequence[str]) -> Comparison:
         plans[saved.name] = plan
     tables = compare_plans(plans, visible) if len(plans) >= 2 else None
     return Comparison(tables=tables, problems=tuple(problems), package=visible)
+
+
+def solve_saved(actor: Actor, city_name: str, count: int) -> None:
+    """Solve the city's first `count` saved scenarios on its current data (the background
+    worker after a write: Compare shows the first two; the plans are kept per data version)."""
+    first = saved_scenarios(actor, city_name)[:count]
+    for saved in first:
+        try:
+            scenario = Scenario.from_dict(dict(saved.parameters), source=saved.name)
+        except InvalidInput:
+            continue  # Compare says why
+        version = store.data_version(city_name)
+        if not scenario.validate_for(store.exact_package(city_name, version)):
+            _exact_plan(city_name, version, scenario)
+    if len(first) >= 2:
+        compare(actor, city_name, [saved.name for saved in first])
 
 
 # --- the budget sweep -----------------------------------------------------------------------

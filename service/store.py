@@ -95,6 +95,12 @@ def cached(kind: str, key: tuple[Hashable, ...], make: Callable[[], T]) -> T:
         return value
 
 
+def peek(kind: str, key: tuple[Hashable, ...]) -> bool:
+    """True when `cached(kind, key, ...)` holds a value now (nothing is computed)."""
+    with _cache_lock:
+        return (database_url(), kind, *key) in _cache
+
+
 def clear() -> None:
     """Forget every cached value (tests)."""
     with _cache_lock:

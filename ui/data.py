@@ -66,16 +66,27 @@ def _overview(key: tuple[str, str, str], _actor: Actor) -> Overview:
     return city_service.overview(_actor, key[0])
 
 
-def overview(city_name: str, actor: Actor) -> Overview:
+def overview(city_name: str, actor: Actor, *, ready: bool = True) -> Overview:
+    """The Overview's figures. `ready=False` (the status quo of this data version is being
+    solved in the background: ui.recompute_view): without waiting, `unmet` None, and not
+    kept (the next run, once it is ready, reads the whole)."""
+    if not ready:
+        return city_service.overview(actor, city_name, wait=False)
     with st.spinner(t("Forecasting every district and service…")):
         return _overview(_key(city_name, actor), actor)
 
 
 def capacity_map(
-    city_name: str, actor: Actor, service_id: str | None, kinds: tuple[str, ...]
+    city_name: str,
+    actor: Actor,
+    service_id: str | None,
+    kinds: tuple[str, ...],
+    *,
+    ready: bool = True,
 ) -> CapacityMap:
+    """`ready=False`: the coverage NaN (`coverage_pending`) instead of waiting for it."""
     with st.spinner(t("Loading the city…")):
-        return city_service.capacity_map(actor, city_name, service_id, kinds)
+        return city_service.capacity_map(actor, city_name, service_id, kinds, wait=ready)
 
 
 def demand_fan(

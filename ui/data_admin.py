@@ -9,7 +9,9 @@ Errors come back as text for the page to show, never as exceptions.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -223,10 +225,11 @@ def export_file_name(city_name: str) -> str:
     return exports.export_file_name(city_name)
 
 
-def city_zip(actor: Actor, city_name: str) -> bytes:
-    """The city as a package .zip for the actor's audience, made once per data version."""
-    with st.spinner(t("Packing the city…")):
-        return exports.package_zip(actor, city_name)
+def city_zip(actor: Actor, city_name: str) -> Callable[[], bytes]:
+    """The city as a package .zip for the actor's audience (made once per data version),
+    packed when the button is pressed: the Data page does not pack it on every first visit
+    (0.5 to 1 s on the demo city)."""
+    return functools.partial(exports.package_zip, actor, city_name)
 
 
 def result_files(actor: Actor, city_name: str, scenario: Scenario) -> dict[str, bytes]:

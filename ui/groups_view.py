@@ -114,22 +114,26 @@ def draw_compare_groups(tables: ComparisonTables) -> None:
     )
 
 
-def draw_overview_groups(city: str, actor: Actor) -> None:
+def draw_overview_groups(city: str, actor: Actor, *, ready: bool = True) -> None:
     """The Overview's population groups: today's coverage by group and the cases of the last
-    12 months by group, filtered by exploitation type (nothing for a city without groups)."""
+    12 months by group, filtered by exploitation type (nothing for a city without groups).
+    `ready=False`: the status quo is being solved (ui.recompute_view): the coverage later."""
     from service import groups as group_service
 
-    first = group_service.overview_groups(actor, city)
-    if first.coverage.empty and first.cases.empty:
+    first = group_service.overview_groups(actor, city, wait=ready)
+    if (first.coverage is None or first.coverage.empty) and first.cases.empty:
         return
     st.subheader(t("Population groups"))
     left, right = st.columns(2)
     left.caption(t("Coverage today by group: today's capacity, no new money, 12 months."))
-    left.dataframe(
-        in_language(first.coverage.drop(columns="population"), numbers=_counts()),
-        hide_index=True,
-        column_config=_columns(),
-    )
+    if first.coverage is None:
+        left.info(t("Being computed for the new data: shown here when ready."))
+    else:
+        left.dataframe(
+            in_language(first.coverage.drop(columns="population"), numbers=_counts()),
+            hide_index=True,
+            column_config=_columns(),
+        )
     choices = ["", *first.exploitation_types]
     chosen = right.selectbox(
         t("Exploitation type"),
@@ -137,7 +141,9 @@ def draw_overview_groups(city: str, actor: Actor) -> None:
         format_func=lambda value: t("all types") if not value else exploitation_label(value),
         key="overview_exploitation",
     )
-    figures = group_service.overview_groups(actor, city, chosen or None) if chosen else first
+    figures = (
+        group_service.overview_groups(actor, city, chosen or None, wait=ready) if chosen else first
+    )
     right.caption(t("Cases of the last 12 months by group."))
     right.dataframe(
         in_language(figures.cases.drop(columns="population"), numbers={"cases": 0}),

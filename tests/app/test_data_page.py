@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -304,7 +305,17 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
             offered[filename] = path_or_data
         return original(self, path_or_data, mimetype, kind, filename)
 
+    original_deferred = MediaFileManager.add_deferred
+
+    def deferred(self, data, mimetype, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # A download packed on click (the city's .zip): packed here, as a click would.
+        name = kwargs.get("file_name") or (args[1] if len(args) > 1 else None)
+        if name:
+            offered[str(name)] = bytes(data())
+        return original_deferred(self, data, mimetype, *args, **kwargs)
+
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", spy)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", deferred)
     return offered
 
 
