@@ -13,7 +13,10 @@ re-import of the same history reuses them, and a change of the forecaster recomp
 - `data_changed(city)`: the hook of every write (`service.edits`) in the app: in a
   background worker, compute what the new data version needs and is not stored yet
   (nothing new after a capacity edit), then solve the status quo (the Overview and the map
-  read it), so that the next visitor finds them ready.
+  read it), so that the next visitor finds them ready. The worker's solves run in one child
+  process (`in_child`): building a model holds the GIL, and pages render meanwhile. A page
+  that needs what is not ready says so with the worker's progress (`progress`,
+  ui/recompute_view.py) instead of showing an older version's figures.
 - `warm_at_start()`: once per process (the first page run of a fresh server): the same for
   every city, in the background.
 
@@ -39,6 +42,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import logging
+import multiprocessing
 import os
 import pickle
 import queue
@@ -48,6 +52,8 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Hashable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -65,6 +71,7 @@ if TYPE_CHECKING:
     from service.access import Actor
 
 T = TypeVar("T")
+A = TypeVar("A")
 
 log = logging.getLogger(__name__)
 
@@ -277,7 +284,7 @@ def is_stored(city_name: str, version: str) -> bool:
 # --- precomputing ---------------------------------------------------------------------------
 
 
-STEPS = ("forecast", "status_quo", "audiences", "pages", "backtest", "saved_plans")
+STEPS = ("forecast", "status_quo", "pages", "audiences", "backtest", "saved_plans")
 """The steps of `precompute`, in order (codes: the ui says them in words)."""
 
 SAVED_PLANS = 2
@@ -340,15 +347,15 @@ def precompute(city_name: str) -> None:
         city.service_forecast_exact(city_name, version)
         _step(city_name, version, "status_quo")
         plans.status_quo_coverage_exact(city_name, version)
+        _step(city_name, version, "pages")
+        reader = Actor("system", "analyst")  # the one-user demo's role first
+        read_for_visitors(city_name, reader)
         _step(city_name, version, "audiences")
-        for name in AUDIENCE_NAMES:  # the analyst first: the one-user demo's role
+        for name in AUDIENCE_NAMES:
             audience = audience_named(name, city_name=city_name)
             plans.status_quo_coverage_for(audience, city_name, version)
             if audience.aggregates:
                 plans.status_quo_groups_for(audience, city_name, version)
-        _step(city_name, version, "pages")
-        reader = Actor("system", "analyst")
-        read_for_visitors(city_name, reader)
         _step(city_name, version, "backtest")
         city.backtest_exact(city_name, version)
         _step(city_name, version, "saved_plans")
@@ -408,7 +415,40 @@ def enabled() -> bool:
     return setting.strip().lower() not in {"0", "false", "no", "off"}
 
 
+_background = threading.local()
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def in_background() -> bool:
+    """True in the background worker's thread (and with `HAVEN_CHILD_SOLVES` not 0)."""
+    setting = os.environ.get("HAVEN_CHILD_SOLVES", "1").strip().lower()
+    return bool(getattr(_background, "active", False)) and setting not in {"0", "false", "no"}
+
+
+def in_child(func: Callable[[A], T], arg: A) -> T:
+    """`func(arg)` in the worker's child process (one, kept for the process's life, started
+    by a forkserver: a forked copy of a process with running HiGHS or BLAS threads can
+    hang). `func` is a module-level function; `arg` and the result pickle. When the child
+    cannot run it (it died, or no process can be started here), in this thread instead."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            context = multiprocessing.get_context("forkserver")
+            _pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+        pool = _pool
+    try:
+        return pool.submit(func, arg).result()
+    except (BrokenProcessPool, OSError) as error:
+        log.warning("forecast store: the child process failed (%s); computed here", error)
+        with _pool_lock:
+            if _pool is pool:
+                _pool = None
+        return func(arg)
+
+
 def _work() -> None:
+    _background.active = True
     while True:
         city_name, url = _queue.get()
         try:

@@ -87,6 +87,23 @@ def _solver_code() -> str:
 _SOLVER_CODE = _solver_code()
 
 
+def _solve(
+    package: CityPackage, scenario: Scenario, demand: pd.DataFrame, options: SolveOptions
+) -> Plan:
+    """`planner.optimiser.solve`; in a child process when the background worker asks
+    (service.forecasts.in_child): building the model is Python that holds the GIL, so in a
+    thread of the serving process it would slow every page rendered meanwhile."""
+    job = (package, scenario, demand, options)
+    if forecasts.in_background():
+        return forecasts.in_child(_solve_job, job)
+    return _solve_job(job)
+
+
+def _solve_job(job: tuple[CityPackage, Scenario, pd.DataFrame, SolveOptions]) -> Plan:
+    package, scenario, demand, options = job
+    return solve(package, scenario, demand=demand, options=options)
+
+
 def _exact_plan(city_name: str, version: str, scenario: Scenario) -> Plan:
     """The plan on the exact data, once per data version and scenario: a plan holds codes
     and values, no sentences (planner.findings), so one solve serves every language. The
@@ -101,7 +118,7 @@ def _exact_plan(city_name: str, version: str, scenario: Scenario) -> Plan:
         package = store.exact_package(city_name, version)
         demand = _plan_demand(city_name, version, scenario)
         options = SolveOptions(status_quo_store=statusquo.disk_store())
-        plan = solve(package, scenario, demand=demand, options=options)
+        plan = _solve(package, scenario, demand, options)
         # The demand was given, so the solve cannot say how it was made: add its basis.
         return dataclasses.replace(plan, findings=(demand_basis(package, scenario), *plan.findings))
 
@@ -169,7 +186,7 @@ def _status_quo_coverage_plan(city_name: str, version: str) -> Plan:
         options = SolveOptions(
             diagnostics=False, baselines=False, status_quo_store=statusquo.disk_store()
         )
-        return solve(package, scenario, demand=demand, options=options)
+        return _solve(package, scenario, demand, options)
 
     # On disk too: any audience's disclosure after a restart reads it back (SPEED).
     return forecasts.by_version("status_quo_coverage_plan", city_name, version, (), make)
