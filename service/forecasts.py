@@ -51,6 +51,7 @@ import sys
 import tempfile
 import threading
 import time
+import types
 from collections.abc import Callable, Hashable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -432,19 +433,35 @@ def in_child(func: Callable[[A], T], arg: A) -> T:
     hang). `func` is a module-level function; `arg` and the result pickle. When the child
     cannot run it (it died, or no process can be started here), in this thread instead."""
     global _pool
-    with _pool_lock:
-        if _pool is None:
-            context = multiprocessing.get_context("forkserver")
-            _pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
-        pool = _pool
+    pool = None
     try:
+        with _pool_lock:
+            if _pool is None:
+                _pool = _new_pool()
+            pool = _pool
         return pool.submit(func, arg).result()
     except (BrokenProcessPool, OSError) as error:
         log.warning("forecast store: the child process failed (%s); computed here", error)
         with _pool_lock:
-            if _pool is pool:
+            if pool is not None and _pool is pool:
                 _pool = None
         return func(arg)
+
+
+def _new_pool() -> ProcessPoolExecutor:
+    """The child process, started now. A child prepares itself by importing the parent's
+    `__main__` again, and in a serving process that is the page Streamlit ran last (it would
+    run the page there): a plain module stands in while the child starts."""
+    context = multiprocessing.get_context("forkserver")
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        pool.submit(int).result()
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+    return pool
 
 
 def _work() -> None:
