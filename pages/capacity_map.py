@@ -44,7 +44,7 @@ column, fmt = MEASURES[label]
 
 pending = recomputing(city, actor)  # after a write: coverage solved in the background
 if pending is not None:
-    draw_waiting(city, actor, pending)
+    draw_waiting(pending, lambda: recomputing(city, actor))
 shown = capacity_map(city, actor, service_id, tuple(kinds), ready=pending is None)
 shown = groups_view.filter_capacity_map(shown, package, service_id)  # issue 15: accepts, speaks
 measures, points = shown.measures, shown.points

@@ -11,6 +11,7 @@ from ui.auth import actor_or_login
 from ui.chart_locale import localised
 from ui.layout import require_city
 from ui.navigation import through_the_app
+from ui.recompute_view import PLANS, draw_waiting
 
 through_the_app()
 
@@ -52,6 +53,12 @@ for name in chosen:
         # as text, not Markdown: a note is anyone's words (no outside image, no link)
         st.text(t("{name}: {note}", name=name, note=by_name[name].note))
 
+# After a write the background worker solves the first saved scenarios again: say so with
+# its progress, instead of solving them a second time here (issue 14).
+pending = compare_view.pending(city, actor, chosen)
+if pending is not None:
+    draw_waiting(pending, lambda: compare_view.pending(city, actor, chosen), note=PLANS)
+    st.stop()
 with st.spinner(t("Solving the scenarios (once per data version)…")):
     comparison = compare_view.compare(city, actor, chosen)
 for problem in comparison.problems:

@@ -40,7 +40,7 @@ if not can(actor, Action.VIEW_AGGREGATES):
 # says what is still being computed, and runs again when it is ready (issue 14).
 pending = recomputing(city, actor)
 if pending is not None:
-    draw_waiting(city, actor, pending)
+    draw_waiting(pending, lambda: recomputing(city, actor))
 figures = overview(city, actor, ready=pending is None)  # one suppression of this audience
 
 col1, col2, col3, col4 = st.columns(4)

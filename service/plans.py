@@ -124,8 +124,17 @@ def _exact_plan(city_name: str, version: str, scenario: Scenario) -> Plan:
 
     # On disk too (beside the stored forecasts, per data version): a restarted server reads
     # a scenario solved before (Compare's saved scenarios, a shared link) instead of solving.
-    scenario_key = hashlib.sha256((_SOLVER_CODE + key[2]).encode()).hexdigest()[:16]
-    return forecasts.by_version("plan", city_name, version, (scenario_key,), make)
+    return forecasts.by_version("plan", city_name, version, (_plan_key(key[2]),), make)
+
+
+def _plan_key(scenario_json: str) -> str:
+    return hashlib.sha256((_SOLVER_CODE + scenario_json).encode()).hexdigest()[:16]
+
+
+def _plan_ready(city_name: str, version: str, scenario: Scenario) -> bool:
+    plain = scenario.model_copy(update={"robust": None}) if scenario.robust else scenario
+    key = (_plan_key(plain.model_dump_json()),)
+    return forecasts.by_version_ready("plan", city_name, version, key)
 
 
 def _plan_demand(city_name: str, version: str, scenario: Scenario) -> pd.DataFrame:
@@ -565,6 +574,29 @@ def compare(actor: Actor, city_name: str, names: Sequence[str]) -> Comparison:
         key,
         lambda: _comparison(actor, city_name, version, audience, names, by_name),
     )
+
+
+def comparison_pending(
+    actor: Actor, city_name: str, names: Sequence[str]
+) -> forecasts.Recomputing | None:
+    """The background worker's progress while it solves the chosen saved scenarios again
+    for the current data version (after a write it solves the first `forecasts.SAVED_PLANS`,
+    what Compare shows first); None when they are solved, or when the worker is not solving
+    them (Compare then solves them itself, and waits)."""
+    require(actor, Action.RUN_SCENARIOS, N_("run scenarios"))
+    require_city(actor, city_name)
+    version = store.data_version(city_name)
+    saved = saved_scenarios(actor, city_name)
+    first = {s.name: s for s in saved[: forecasts.SAVED_PLANS]}
+    if any(name not in first for name in names):
+        return None
+    try:
+        chosen = [Scenario.from_dict(dict(first[n].parameters), source=n) for n in names]
+    except InvalidInput:
+        return None
+    if all(_plan_ready(city_name, version, scenario) for scenario in chosen):
+        return None
+    return forecasts.progress(city_name, version)
 
 
 def _comparison(

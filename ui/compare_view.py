@@ -27,6 +27,7 @@ from reports.robust_words import latent_demand_words, robust_choice_words
 from reports.words import demand_basis_name
 from service import plans
 from service.access import Actor
+from service.forecasts import Recomputing
 from service.plans import Comparison, SavedScenario
 from ui import groups_view
 from ui.layout import in_language, money
@@ -36,6 +37,12 @@ def saved_scenarios(city_name: str, actor: Actor) -> list[SavedScenario]:
     """The city's saved scenarios, by name (read fresh: saving one does not change the data
     version)."""
     return plans.saved_scenarios(actor, city_name)
+
+
+def pending(city_name: str, actor: Actor, names: list[str]) -> Recomputing | None:
+    """The background worker's progress while it solves these saved scenarios again for
+    new data (service.plans.comparison_pending), or None."""
+    return plans.comparison_pending(actor, city_name, names)
 
 
 def compare(city_name: str, actor: Actor, names: list[str]) -> Comparison:

@@ -11,6 +11,8 @@ computed with its progress, and runs again when it is ready.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from planner.i18n import N_, t
@@ -36,28 +38,35 @@ def recomputing(city: str, actor: Actor) -> Recomputing | None:
     return city_service.recomputing(actor, city)
 
 
-def progress_text(state: Recomputing) -> str:
+TODAY = N_(
+    "Figures of today's assignment show here when ready; everything else on this page "
+    "is already the new data's."
+)
+PLANS = N_("The chosen scenarios' plans show here when solved for the new data.")
+
+
+def progress_text(state: Recomputing, note: str = TODAY) -> str:
     return t(
-        "The data changed: {step} (step {step_number} of {steps}, {seconds} s so far). "
-        "Figures of today's assignment show here when ready; everything else on this page "
-        "is already the new data's.",
+        "The data changed: {step} (step {step_number} of {steps}, {seconds} s so far).",
         step=t(STEP_TEXT.get(state.step, state.step)),
         step_number=min(state.done + 1, state.total),
         steps=state.total,
         seconds=f"{state.seconds:.0f}",
-    )
+    ) + (" " + t(note) if note else "")
 
 
-def draw_waiting(city: str, actor: Actor, state: Recomputing) -> None:
-    """A progress bar that follows the background work and runs the page again once the
-    figures of this data version are ready."""
+def draw_waiting(
+    state: Recomputing, check: Callable[[], Recomputing | None], note: str = TODAY
+) -> None:
+    """A progress bar that follows the background work (`check()`: its state now, None
+    when what the page waits for is ready) and runs the page again once it is ready."""
 
     @st.fragment(run_every=POLL_SECONDS)
     def follow() -> None:
-        now = recomputing(city, actor)
+        now = check()
         if now is None or now.version != state.version:
             st.rerun(scope="app")
         shown = now or state
-        st.progress(min(shown.done / max(shown.total, 1), 1.0), text=progress_text(shown))
+        st.progress(min(shown.done / max(shown.total, 1), 1.0), text=progress_text(shown, note))
 
     follow()

@@ -173,3 +173,32 @@ def test_compare_is_computed_once_per_version_and_saved_parameters(
     plans.save_scenario(ANALYST, CITY, Scenario(name="B", budget=120_000.0), "again")
     plans.compare(ANALYST, CITY, ["A", "B"])  # B saved again with other parameters
     assert made == [1, 1, 1]
+
+
+def test_compare_after_an_edit_follows_the_worker_and_reads_its_plans(
+    worker: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, budget in (("A", 50_000.0), ("B", 90_000.0), ("C", 70_000.0)):
+        plans.save_scenario(ANALYST, CITY, Scenario(name=name, budget=budget), "")
+    release = threading.Event()
+    original = forecasts.precompute
+
+    def held(name: str) -> None:
+        assert release.wait(60)
+        original(name)
+
+    monkeypatch.setattr(forecasts, "precompute", held)
+    version = edit_capacity()
+    try:
+        pending = plans.comparison_pending(ANALYST, CITY, ["A", "B"])
+        assert pending is not None and pending.version == version
+        # Not among the first saved (the worker solves those only): Compare solves it.
+        assert plans.comparison_pending(ANALYST, CITY, ["A", "C"]) is None
+    finally:
+        release.set()
+    assert forecasts.wait_idle(120)
+    assert plans.comparison_pending(ANALYST, CITY, ["A", "B"]) is None
+    solves = counted(monkeypatch, plans, "_solve")
+    made = counted(monkeypatch, plans, "compare_plans")
+    assert plans.compare(ANALYST, CITY, ["A", "B"]).tables is not None
+    assert solves == [] and made == []  # solved and compared in the background
