@@ -180,7 +180,7 @@ class FlatCoverage:
     """The "keep coverage flat" variant: every year's city coverage at least the first
     year's (`target`), paid by the grants where their windows and budgets allow and by new
     money (`bridge_money`: beyond the grants, in any year) where they do not. `extra_cost`
-    is its money (grants and bridge) less the year-by-year plan's."""
+    is its money (grants and bridge) less the plan's."""
 
     status: str
     target: float | None
@@ -202,7 +202,7 @@ class FlatCoverage:
 
 @dataclass(frozen=True, eq=False)
 class YearsResult:
-    """The year-by-year plan: `by_year` (BY_YEAR_COLUMNS: capacity in operation added,
+    """The plan's years, read from its solution: `by_year` (BY_YEAR_COLUMNS: capacity added,
     money, demand, served, coverage and the capacity losing its funding, per year),
     `capacity` (agency, service, year, units), `funding` (funder, agency, service, year,
     amount), `cliffs` (per year and pair: units losing their funding and the funders whose

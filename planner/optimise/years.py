@@ -80,7 +80,8 @@ def with_years(
             time_limit_s=options.time_limit_s or scenario.time_limit_s,
             mip_gap=min(options.mip_gap, YEARS_MIP_GAP),
         )
-    years = replace(years, flat=flat, inputs=None, solve_s=years.solve_s)
+    # the years are the plan's: its status (a plan stopped at its time limit) is theirs
+    years = replace(years, status=plan.status, flat=flat, inputs=None)
     times = {**plan.times, "years_flat": time.perf_counter() - started}
     return replace(plan, years=years, times=times)
 
