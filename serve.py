@@ -2,21 +2,24 @@
 
 Streamlit runs app.py for each visitor; its first run in a fresh process imports every
 library the pages use (pandas, SQLAlchemy, Altair, geopandas, the planner: 3 to 5 s on two
-cores) and reads the city from the database, so the first visitor after a restart waits for
-the process, not for their page. Here the app is served through Streamlit's `st.App`, whose
-lifespan runs before the server answers its first request: it imports what the pages
-import and migrates the database, then starts reading each city's stored forecasts, status
-quo and the pages' figures in the background (service/forecasts.py precomputes; nothing is
-solved or forecast here that the store already holds; a page opened meanwhile waits for the
-same computation instead of starting its own). The server is ready a few seconds
-later than with `streamlit run app.py`; a visitor's first page is then as quick as a warm
-one plus its own reads. Everything else (pages, login, cookies) is app.py's.
+cores) and reads the city, so the first visitor after a restart would wait for the process,
+not for their page. Here the app is served through Streamlit's `st.App`, whose lifespan
+runs before the server answers its first request: it imports what the pages import,
+migrates the database and starts the background worker (service/forecasts.py), which reads
+each city's stored forecasts and status quo and then what a first visitor's pages read. The
+server answers once that is read (a second or two from the store; at most
+HAVEN_WARM_WAIT_SECONDS; a city with nothing stored yet is not waited for: its pages show
+the worker's progress), and the worker goes on in the background with the other audiences,
+the backtest and the saved plans. Nothing is solved or forecast here that the store already
+holds, and a page opened meanwhile waits for the same computation instead of starting its
+own. Everything else (pages, login, cookies) is app.py's.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -57,7 +60,35 @@ def warm() -> None:
     except Exception:  # no database yet: the first page says so
         log.exception("warm start: the database is not ready")
         return
-    forecasts.warm_at_start()
+    names = forecasts.warm_at_start()
+    # What a first visitor's pages read, from the stored forecasts and status quo (a second
+    # or two), before the server answers; the rest (other audiences, backtest, saved plans)
+    # in the background. Only for cities whose forecast and status quo are stored: a new
+    # city's are computed in the background, its pages showing the progress.
+    stored = [name for name in names if _stored(name)]
+    if stored and not forecasts.wait_for_pages(stored, warm_wait_seconds()):
+        log.warning("warm start: the pages' figures were not read within the wait")
+
+
+def _stored(city_name: str) -> bool:
+    from service import forecasts, plans, store
+
+    try:
+        version = store.data_version(city_name)
+        return forecasts.is_stored(city_name, version) and plans.status_quo_ready(
+            city_name, version
+        )
+    except Exception:  # the worker reports it
+        return False
+
+
+def warm_wait_seconds() -> float:
+    """How long the start waits at most for the pages' figures (`HAVEN_WARM_WAIT_SECONDS`,
+    default 10; 0: not at all)."""
+    try:
+        return max(0.0, float(os.environ.get("HAVEN_WARM_WAIT_SECONDS", "10")))
+    except ValueError:
+        return 10.0
 
 
 @asynccontextmanager

@@ -351,6 +351,7 @@ def precompute(city_name: str) -> None:
         _step(city_name, version, "pages")
         reader = Actor("system", "analyst")  # the one-user demo's role first
         read_for_visitors(city_name, reader)
+        _pages_read(city_name)
         _step(city_name, version, "audiences")
         for name in AUDIENCE_NAMES:
             audience = audience_named(name, city_name=city_name)
@@ -362,8 +363,31 @@ def precompute(city_name: str) -> None:
         _step(city_name, version, "saved_plans")
         plans.solve_saved(reader, city_name, SAVED_PLANS)  # and Compare's first comparison
     finally:
+        _pages_read(city_name)  # also when a step failed: nobody waits for it any longer
         with _progress_lock:
             _progress.pop((_store().database_url(), city_name), None)
+
+
+_pages_ready = threading.Condition()
+_pages_done: set[tuple[str, str]] = set()
+
+
+def _pages_read(city_name: str) -> None:
+    with _pages_ready:
+        _pages_done.add((_store().database_url(), city_name))
+        _pages_ready.notify_all()
+
+
+def wait_for_pages(city_names: list[str], timeout_s: float) -> bool:
+    """Wait until the worker has read what a first visitor's pages read for these cities
+    (their precompute's "pages" step), at most `timeout_s`; True when it has. serve.py waits
+    so before the server answers: from the stored forecasts that takes a second or two, and
+    the first visitor after a restart then waits for none of it."""
+    url = _store().database_url()
+    with _pages_ready:
+        return _pages_ready.wait_for(
+            lambda: all((url, name) in _pages_done for name in city_names), timeout_s
+        )
 
 
 def read_for_visitors(city_name: str, reader: Actor) -> None:
@@ -515,23 +539,25 @@ def data_changed(city_name: str) -> None:
         schedule(city_name)
 
 
-def warm_at_start() -> None:
-    """Once per process: precompute every city in the background."""
+def warm_at_start() -> list[str]:
+    """Once per process: precompute every city in the background. The cities scheduled
+    (none when it ran before, or nothing runs in the background)."""
     global _started
     with _worker_lock:
         if _started or not enabled():
-            return
+            return []
         _started = True
     try:
         names = _city_names()
     except Exception:  # no database yet: nothing to warm
-        return
+        return []
     for name in names:
         schedule(name)
     if watch_seconds() > 0:
         seen = {name: _store().data_version(name) for name in names}
         _stop_watch.clear()
         threading.Thread(target=_watch, args=(seen,), name="haven-watch", daemon=True).start()
+    return names
 
 
 def watch_seconds() -> float:

@@ -18,6 +18,7 @@ from models.db import dispose_engines
 from planner.scenario import Scenario
 from planner.settings import get_settings
 from service import city, edits, forecasts, groups, plans, store
+from service.audience import audience_for
 from tests.service.access_city import ACTORS, CITY, city_package
 
 ADMIN = ACTORS["admin"]
@@ -202,3 +203,21 @@ def test_compare_after_an_edit_follows_the_worker_and_reads_its_plans(
     made = counted(monkeypatch, plans, "compare_plans")
     assert plans.compare(ANALYST, CITY, ["A", "B"]).tables is not None
     assert solves == [] and made == []  # solved and compared in the background
+
+
+def test_the_start_reads_what_a_first_visitor_reads_before_the_server_answers(
+    database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """serve.py waits for `wait_for_pages` before the server answers: by then the
+    Overview's figures are in memory, so the first visitor after a restart computes none."""
+    monkeypatch.setenv("HAVEN_PRECOMPUTE", "1")
+    monkeypatch.setattr(forecasts, "_started", False)
+    names = forecasts.warm_at_start()
+    assert names == [CITY]
+    assert forecasts.wait_for_pages(names, 120)
+    version = store.data_version(CITY)
+    key = (CITY, version, audience_for(ANALYST).key, date.today().isoformat())
+    assert store.peek("overview", key)
+    made = counted(monkeypatch, city, "_overview_figures")
+    city.overview(ANALYST, CITY)
+    assert made == []
