@@ -54,6 +54,11 @@ def draw_years(plan: Plan, package: CityPackage) -> None:
             "Each funder pays only in the months of its grant window: capacity it paid for "
             "ends with its grant unless another funder pays (the funding cliff)."
         )
+        + " "
+        + t(
+            "The plan is made year by year: its capacity added is the most in operation in "
+            "any year, its funding each funder's money over all the years."
+        )
     )
     st.altair_chart(localised(years_chart(frame, currency)), width="stretch")
     shown = frame if coverage_shown else frame.drop(columns=["coverage (share of demand)"])
