@@ -2,7 +2,9 @@
 
 A two-year, two-funder city solved on paper: one district, one agency, one service (a unit
 costs 1,000 a month), demand 10 units a month in year 1 and 5 in year 2; funder F1 pays in
-2027 only, funder F2 in 2028 only.
+2027 only, funder F2 in 2028 only. `solve_years` solves the plan's own model
+(planner.optimise.model.build_model with the years); test_years_one_model.py solves the same
+city through the plan's search.
 """
 
 from __future__ import annotations
