@@ -191,7 +191,6 @@ def build_model(
     define_demand_balance(model)
     define_capacity(model)
     _define_flow(model)  # FLOW (issue 16): referral pathways and wait targets' caps
-    _years_wait_caps(model)  # YEARS: a wait cap on the row's own year's k
     define_funding(model)
     define_budgets(model, budget)
     define_expansion(model)
@@ -244,34 +243,6 @@ def capacity_column(model: HavenModel, name: str) -> pulp.LpVariable | None:
     k_pos = int(match["k_pos"].iloc[0])
     year = block_years(model).get(block, 1) if model.inputs.years is not None else 1
     return model.k[k_column(model, k_pos, year)]
-
-
-def _years_wait_caps(model: HavenModel) -> None:
-    """With years, a capped capacity row of year y > 1 takes rho on its own year's column
-    (planner.optimise.pathways.define_wait_caps sets year 1's, `model.k[k_pos]`)."""
-    caps = model.inputs.wait_caps
-    if not caps or model.inputs.years is None:
-        return
-    pairs = model.pairs
-    k_pos_of = {
-        (a, s): int(p)
-        for a, s, p in zip(pairs["agency_id"], pairs["service_id"], pairs["k_pos"], strict=True)
-    }
-    years = block_years(model)
-    grow = n_grow(model)
-    for name, constraint in model.constraints.items():
-        if model.kinds[name] != "capacity":
-            continue
-        agency_id, service_id, block = name[len("capacity[") : -1].split(",", 2)
-        rho = caps.get((agency_id, service_id))
-        k_pos = k_pos_of.get((agency_id, service_id), -1)
-        year = years.get(block, 1)
-        if rho is None or k_pos < 0 or year == 1:
-            continue
-        first, own = model.k[k_pos], model.k[k_column(model, k_pos, year, grow)]
-        if first in constraint.expr and constraint.expr[first] == -rho:
-            del constraint.expr[first]
-        constraint.expr[own] = -rho
 
 
 def define_flat(model: HavenModel) -> None:

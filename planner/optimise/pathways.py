@@ -35,7 +35,7 @@ import pulp
 from planner import queues
 from planner.optimise.highs import KeptModel, hand_over
 from planner.optimise.inputs import ModelInputs, rows
-from planner.optimise.model import HavenModel, build_model
+from planner.optimise.model import HavenModel, build_model, capacity_column
 from planner.optimise.readback import assignments_table, read_solution, solution_from_values
 
 if TYPE_CHECKING:
@@ -269,24 +269,19 @@ def _induced_records(plan: Plan, induced: pd.DataFrame) -> list[dict[str, Any]]:
     keys = ["district_id", "service_id"]
     total = induced.groupby(keys, sort=True)["induced"].sum()
     coverage = plan.coverage.groupby(keys)[["demand", "unmet"]].sum().reindex(total.index)
-    frame = pd.DataFrame(
-        {
-            "district_id": total.index.get_level_values(0).astype(str),
-            "service_id": total.index.get_level_values(1).astype(str),
-            "induced": total.to_numpy(float),
-            "demand": coverage["demand"].fillna(0.0).to_numpy(float),
-            "unmet": coverage["unmet"].fillna(0.0).to_numpy(float),
-        }
-    )
+    demand = coverage["demand"].fillna(0.0).to_numpy(float)
+    unmet = coverage["unmet"].fillna(0.0).to_numpy(float)
     return [
         {
-            "district_id": str(row.district_id),
-            "service_id": str(row.service_id),
-            "induced": float(row.induced),
-            "demand": float(row.demand),
-            "unmet": float(row.unmet),
+            "district_id": str(district_id),
+            "service_id": str(service_id),
+            "induced": float(value),
+            "demand": float(demand[i]),
+            "unmet": float(unmet[i]),
         }
-        for row in frame.itertuples(index=False)
+        for i, ((district_id, service_id), value) in enumerate(
+            zip(total.index, total.to_numpy(float), strict=True)
+        )
     ]
 
 
@@ -710,7 +705,7 @@ def define_wait_caps(model: HavenModel) -> None:
         if rho is None:
             continue
         p = position[(agency_id, service_id)]
-        k_pos = int(pairs["k_pos"].iloc[p])
-        if k_pos >= 0:
-            constraint.expr[model.k[k_pos]] = -rho
+        column = capacity_column(model, name)  # its year's column when the plan has years
+        if column is not None:
+            constraint.expr[column] = -rho
         constraint.changeRHS(rho * float(pairs["c0"].iloc[p]))
