@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -68,3 +68,34 @@ def browser() -> Iterator[Browser]:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+SWEEP_STEP = 5
+"""Page tests of the Budget sweep solve every fifth budget of the page's sweep."""
+
+
+@pytest.fixture
+def sweep_budgets(monkeypatch: pytest.MonkeyPatch) -> list[tuple[float, ...]]:
+    """The Budget sweep page solves the city again at 21 budgets, from nothing to twice the
+    funders' (ui.sweep_view.DEFAULT_FACTORS): on the demo city, 21 solves of a model of
+    116,000 columns, minutes. A page test goes the same way (the page, its background
+    thread, service.plans.run_sweep, planner.sweep on the demo city) at every fifth of
+    those budgets (0, 0.5x, 1x, 1.5x, 2x). Returns the budgets the page asked for, one
+    tuple per sweep, so that a test can check the page still asks for its whole sweep."""
+    from service import plans
+
+    asked: list[tuple[float, ...]] = []
+    whole = plans.run_sweep
+
+    def fewer(
+        actor: Any,
+        city_name: str,
+        scenario: Any,
+        factors: Sequence[float],
+        progress: Callable[[float], None] | None = None,
+    ) -> Any:
+        asked.append(tuple(factors))
+        return whole(actor, city_name, scenario, tuple(factors)[::SWEEP_STEP], progress)
+
+    monkeypatch.setattr(plans, "run_sweep", fewer)
+    return asked

@@ -265,8 +265,9 @@ def french_with_scenarios(
 
 @pytest.mark.parametrize("name", FRENCH_PAGES)
 def test_every_page_shows_no_english_the_table_translates(
-    french_with_scenarios: str, name: str
+    french_with_scenarios: str, name: str, sweep_budgets: list[tuple[float, ...]]
 ) -> None:
+    """The sweep at every fifth budget of the page's (tests/app/conftest.py): the same words."""
     app = AppTest.from_file(str(ROOT / f"pages/{name}.py"), default_timeout=600).run()
     assert not app.exception
     if name in ("plan", "sweep"):  # what the page shows after its main button

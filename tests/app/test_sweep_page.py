@@ -11,7 +11,8 @@ from tests.app.conftest import ROOT
 PAGE = str(ROOT / "pages/sweep.py")
 
 
-def test_sweep_page_renders_and_runs(app_env: str) -> None:
+def test_sweep_page_renders_and_runs(app_env: str, sweep_budgets: list[tuple[float, ...]]) -> None:
+    """On the demo city, at every fifth budget of the page's sweep (tests/app/conftest.py)."""
     app = AppTest.from_file(PAGE, default_timeout=600).run()
     assert not app.exception
     if app.button:  # the sweep starts on a button press, and runs in the background
@@ -24,3 +25,7 @@ def test_sweep_page_renders_and_runs(app_env: str) -> None:
         time.sleep(0.5)
         app.run()
         assert not app.exception
+    # The page asked for its whole sweep: from nothing to twice the budget, in 21 steps.
+    assert len(sweep_budgets) == 1
+    asked = sweep_budgets[0]
+    assert len(asked) == 21 and asked[0] == 0 and asked[-1] == 2
