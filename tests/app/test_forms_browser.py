@@ -30,6 +30,7 @@ from tests.app.browser_helpers import (
     streamlit_server,
     wait_idle,
 )
+from tests.app.scratch import copy_stored
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -43,12 +44,15 @@ DEMO = "Chicago (demo)"
 @pytest.fixture(scope="module")
 def forms_app(
     browser: Browser,
+    demo_database: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[str, str]]:
-    """(the app's URL, its database URL): the demo city in a database of its own."""
+    """(the app's URL, its database URL): the demo city in a database of its own, with what
+    the app tests stored for the demo city so far (tests/app/scratch.py copy_stored)."""
     folder = tmp_path_factory.mktemp("forms_browser")
     database_url = f"sqlite:///{folder / 'haven.db'}"
     load_demo(database_url)
+    copy_stored(demo_database, database_url)
     with streamlit_server(database_url, folder / "streamlit.log") as url:
         yield url, database_url
 

@@ -28,6 +28,7 @@ from tests.app.browser_helpers import (
     streamlit_server,
     wait_idle,
 )
+from tests.app.scratch import copy_stored
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Cookie, Page
@@ -57,10 +58,15 @@ def add_account(database_url: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def app_url(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_url(
+    browser: Browser, demo_database: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The app with logins on the demo city, with what the app tests stored for the demo
+    city so far (tests/app/scratch.py copy_stored)."""
     folder = tmp_path_factory.mktemp("sessions")
     database_url = f"sqlite:///{folder / 'haven.db'}"
     load_demo(database_url)
+    copy_stored(demo_database, database_url)
     add_account(database_url)
     plain = browser_helpers.app_environment
 
