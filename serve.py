@@ -6,11 +6,11 @@ cores) and reads the city, so the first visitor after a restart would wait for t
 not for their page. Here the app is served through Streamlit's `st.App`, whose lifespan
 runs before the server answers its first request: it imports what the pages import,
 migrates the database and starts the background worker (service/forecasts.py), which reads
-each city's stored forecasts and status quo and then what a first visitor's pages read. The
-server answers once that is read (a second or two from the store; at most
-HAVEN_WARM_WAIT_SECONDS; a city with nothing stored yet is not waited for: its pages show
-the worker's progress), and the worker goes on in the background with the other audiences,
-the backtest and the saved plans. Nothing is solved or forecast here that the store already
+each city's stored forecasts and status quo, what a first visitor's pages read, every
+audience's figures and the backtest, then the saved plans. The server answers once all but
+the saved plans are read (a second or two from the store; at most HAVEN_WARM_WAIT_SECONDS; a
+city with nothing stored yet is not waited for: the worker computes it in the background and
+its pages show the progress). Nothing is solved or forecast here that the store already
 holds, and a page opened meanwhile waits for the same computation instead of starting its
 own. Everything else (pages, login, cookies) is app.py's.
 """
@@ -61,13 +61,13 @@ def warm() -> None:
         log.exception("warm start: the database is not ready")
         return
     names = forecasts.warm_at_start()
-    # What a first visitor's pages read, from the stored forecasts and status quo (a second
-    # or two), before the server answers; the rest (other audiences, backtest, saved plans)
-    # in the background. Only for cities whose forecast and status quo are stored: a new
-    # city's are computed in the background, its pages showing the progress.
+    # Read from the store (a second or two) before the server answers: a first visitor's
+    # page then computes nothing and shares the process with no background work. Only for
+    # cities whose forecast and status quo are stored: a new city's are computed in the
+    # background, its pages showing the progress.
     stored = [name for name in names if _stored(name)]
-    if stored and not forecasts.wait_for_pages(stored, warm_wait_seconds()):
-        log.warning("warm start: the pages' figures were not read within the wait")
+    if stored and not forecasts.wait_until_read(stored, warm_wait_seconds()):
+        log.warning("warm start: the stored figures were not read within the wait")
 
 
 def _stored(city_name: str) -> bool:

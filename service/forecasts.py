@@ -351,7 +351,6 @@ def precompute(city_name: str) -> None:
         _step(city_name, version, "pages")
         reader = Actor("system", "analyst")  # the one-user demo's role first
         read_for_visitors(city_name, reader)
-        _pages_read(city_name)
         _step(city_name, version, "audiences")
         for name in AUDIENCE_NAMES:
             audience = audience_named(name, city_name=city_name)
@@ -360,33 +359,35 @@ def precompute(city_name: str) -> None:
                 plans.status_quo_groups_for(audience, city_name, version)
         _step(city_name, version, "backtest")
         city.backtest_exact(city_name, version)
+        _read(city_name)  # what is stored is read; saved plans may need solving: not waited for
         _step(city_name, version, "saved_plans")
         plans.solve_saved(reader, city_name, SAVED_PLANS)  # and Compare's first comparison
     finally:
-        _pages_read(city_name)  # also when a step failed: nobody waits for it any longer
+        _read(city_name)  # also when a step failed: nobody waits for it any longer
         with _progress_lock:
             _progress.pop((_store().database_url(), city_name), None)
 
 
-_pages_ready = threading.Condition()
-_pages_done: set[tuple[str, str]] = set()
+_precomputed = threading.Condition()
+_done: set[tuple[str, str]] = set()
 
 
-def _pages_read(city_name: str) -> None:
-    with _pages_ready:
-        _pages_done.add((_store().database_url(), city_name))
-        _pages_ready.notify_all()
+def _read(city_name: str) -> None:
+    with _precomputed:
+        _done.add((_store().database_url(), city_name))
+        _precomputed.notify_all()
 
 
-def wait_for_pages(city_names: list[str], timeout_s: float) -> bool:
-    """Wait until the worker has read what a first visitor's pages read for these cities
-    (their precompute's "pages" step), at most `timeout_s`; True when it has. serve.py waits
-    so before the server answers: from the stored forecasts that takes a second or two, and
-    the first visitor after a restart then waits for none of it."""
+def wait_until_read(city_names: list[str], timeout_s: float) -> bool:
+    """Wait until the worker has read these cities once (at the start: from the store, a
+    second or two when everything is stored), all but the saved plans (solved again when the
+    optimiser's code changed; in the worker's child process), at most `timeout_s`; True when
+    it has. serve.py waits so before the server answers: the first visitor after a restart
+    then waits for none of it."""
     url = _store().database_url()
-    with _pages_ready:
-        return _pages_ready.wait_for(
-            lambda: all((url, name) in _pages_done for name in city_names), timeout_s
+    with _precomputed:
+        return _precomputed.wait_for(
+            lambda: all((url, name) in _done for name in city_names), timeout_s
         )
 
 

@@ -208,13 +208,13 @@ def test_compare_after_an_edit_follows_the_worker_and_reads_its_plans(
 def test_the_start_reads_what_a_first_visitor_reads_before_the_server_answers(
     database: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """serve.py waits for `wait_for_pages` before the server answers: by then the
+    """serve.py waits for `wait_until_read` before the server answers: by then the
     Overview's figures are in memory, so the first visitor after a restart computes none."""
     monkeypatch.setenv("HAVEN_PRECOMPUTE", "1")
     monkeypatch.setattr(forecasts, "_started", False)
     names = forecasts.warm_at_start()
     assert names == [CITY]
-    assert forecasts.wait_for_pages(names, 120)
+    assert forecasts.wait_until_read(names, 120)
     version = store.data_version(CITY)
     key = (CITY, version, audience_for(ANALYST).key, date.today().isoformat())
     assert store.peek("overview", key)
