@@ -221,9 +221,9 @@ def _solve(package: Any, scenario: Scenario) -> Any:
 
     from planner.optimiser import SolveOptions, demand_basis, solve
     from service.forecasts import package_demand
-    from service.statusquo import disk_store
+    from service.statusquo import basis_store, disk_store
 
-    options = SolveOptions(status_quo_store=disk_store())
+    options = SolveOptions(status_quo_store=disk_store(), basis_store=basis_store())
     plan = solve(package, scenario, demand=package_demand(package, scenario), options=options)
     return replace(plan, findings=(demand_basis(package, scenario), *plan.findings))
 

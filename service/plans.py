@@ -117,7 +117,9 @@ def _exact_plan(city_name: str, version: str, scenario: Scenario) -> Plan:
     def make() -> Plan:
         package = store.exact_package(city_name, version)
         demand = _plan_demand(city_name, version, scenario)
-        options = SolveOptions(status_quo_store=statusquo.disk_store())
+        options = SolveOptions(
+            status_quo_store=statusquo.disk_store(), basis_store=statusquo.basis_store()
+        )
         plan = _solve(package, scenario, demand, options)
         # The demand was given, so the solve cannot say how it was made: add its basis.
         return dataclasses.replace(plan, findings=(demand_basis(package, scenario), *plan.findings))

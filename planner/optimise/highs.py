@@ -29,6 +29,8 @@ import highspy
 import numpy as np
 import pulp
 
+from planner.optimise.warm import Basis
+
 if TYPE_CHECKING:
     from planner.optimise.model import HavenModel
 
@@ -329,6 +331,33 @@ class KeptModel:
         up = np.fromiter(upper, float, n)
         # changeRowsBounds is in highspy, but missing from its stubs.
         self._highs.changeRowsBounds(n, picked.positions, low, up)  # type: ignore[attr-defined]
+
+    # --- warm starts ---------------------------------------------------------------------
+
+    def basis(self) -> Basis | None:
+        """The last solve's basis (None when HiGHS has no valid one)."""
+        basis = self._highs.getBasis()
+        if not basis.valid:
+            return None
+        return Basis(
+            np.fromiter((int(s) for s in basis.col_status), np.int8, len(basis.col_status)),
+            np.fromiter((int(s) for s in basis.row_status), np.int8, len(basis.row_status)),
+        )
+
+    def set_basis(self, basis: Basis) -> bool:
+        """Start the next solve from `basis` (planner.optimise.warm); False, and nothing
+        changed, when it does not fit this model or HiGHS refuses it."""
+        if not basis.fits(self._highs.getNumCol(), self._highs.getNumRow()):
+            return False
+        start = highspy.HighsBasis()
+        statuses = list(highspy.HighsBasisStatus.__members__.values())
+        by_value = {int(s): s for s in statuses}
+        try:
+            start.col_status = [by_value[int(v)] for v in basis.columns]
+            start.row_status = [by_value[int(v)] for v in basis.rows]
+        except KeyError:
+            return False
+        return self._highs.setBasis(start) == highspy.HighsStatus.kOk
 
     # --- solving and reading -------------------------------------------------------------
 

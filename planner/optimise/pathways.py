@@ -19,13 +19,11 @@ r"""Flow and time in the one model (../shared/MODEL.md "Referral pathways", "Wai
 
 from __future__ import annotations
 
-import hashlib
-import pickle
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import fields, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -37,6 +35,7 @@ from planner.optimise.highs import KeptModel, hand_over
 from planner.optimise.inputs import ModelInputs, rows
 from planner.optimise.model import HavenModel, build_model, capacity_column
 from planner.optimise.readback import assignments_table, read_solution, solution_from_values
+from planner.optimise.warm import data_key
 
 if TYPE_CHECKING:
     from planner.optimise.plan import Plan
@@ -67,8 +66,6 @@ def wait_targets(scenario: Scenario) -> dict[str, float]:
 _STATUS_QUO_KEPT = 8
 _status_quo_memo: OrderedDict[str, pd.DataFrame] = OrderedDict()
 _status_quo_lock = threading.Lock()
-#: ModelInputs fields a status quo does not depend on (money, names, the plan's own results).
-_NOT_STATUS_QUO = {"funder_names", "funder_budget", "total_budget", "eligible", "notes"}
 
 
 class StatusQuoStore(Protocol):
@@ -82,13 +79,8 @@ class StatusQuoStore(Protocol):
 
 
 def _status_quo_key(inputs: ModelInputs) -> str:
-    """A fingerprint of what the status quo of `inputs` is solved from."""
-    digest = hashlib.sha256()
-    for item in fields(inputs):
-        if item.name not in _NOT_STATUS_QUO:
-            digest.update(item.name.encode())
-            digest.update(pickle.dumps(getattr(inputs, item.name), pickle.HIGHEST_PROTOCOL))
-    return digest.hexdigest()
+    """A fingerprint of what the status quo of `inputs` is solved from (not the money)."""
+    return data_key(inputs)
 
 
 def status_quo_assignments(

@@ -45,6 +45,7 @@ from planner.optimise.readback import (
     solution_from_values,
 )
 from planner.optimise.solvers import SolverRun, highs_run
+from planner.optimise.warm import Basis, BasisStore, data_key, keep_basis, kept_basis
 
 #: Whole units are rounded down from the relaxation with this tolerance (0.9999999 -> 1).
 ROUNDING_TOLERANCE = 1e-6
@@ -89,6 +90,7 @@ def search(
     diagnostics: bool = True,
     baselines: bool = True,
     highs_options: dict[str, object] | None = None,
+    bases: BasisStore | None = None,
 ) -> SearchResult:
     """Find the plan of `model` with HiGHS, as the module says. `time_limit_s` is the MIP's
     own budget; each LP step has max(`time_limit_s`, `MIN_LP_SECONDS`) of its own."""
@@ -100,6 +102,7 @@ def search(
     kept = KeptModel(model)
     integers = [v for v in model.columns() if v.cat == pulp.LpInteger]
     kept.relax_integers()
+    warm_key, warm = _warm_start(model, kept, bases)
     lp_seconds = max(time_limit_s, MIN_LP_SECONDS)
     candidates: list[Candidate] = []
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -111,8 +114,14 @@ def search(
             (name, capacity_values(model, baseline_rules.baseline_units(model.inputs, name)))
             for name in (baseline_rules.BASELINES if baselines else ())
         ]
-        pending = pool.submit(_baseline_runs, kept.copy(), fixed, lp_seconds) if fixed else None
-        lp, lp_values, result = _relaxation(model, kept, lp_seconds, diagnostics)
+        twin = kept.copy() if fixed else None
+        if twin is not None and warm is not None:
+            twin.set_basis(warm)
+        starts = {name: kept_basis(f"{warm_key}:{name}", bases) for name, _ in fixed}
+        pending = pool.submit(_baseline_runs, twin, fixed, lp_seconds, starts) if twin else None
+        lp, lp_values, result = _relaxation(
+            model, kept, lp_seconds, diagnostics, lambda basis: keep_basis(warm_key, basis, bases)
+        )
         if lp_values is not None and integers:
             started_rounding = time.perf_counter()
             lp_bound = float(lp.objective or 0.0)
@@ -122,6 +131,7 @@ def search(
             result.times["rounding"] = time.perf_counter() - started_rounding
         if pending is not None:
             runs = pending.result()
+            _keep_bases(runs, warm_key, bases)
             result.baselines = _baselines(model, runs, candidates, result.coverages)
             result.findings += tuple(
                 Finding(F.BASELINE_UNFINISHED, baseline=b.name, limit=lp_seconds)
@@ -153,12 +163,40 @@ def search(
     return result
 
 
+def _warm_start(
+    model: HavenModel, kept: KeptModel, bases: BasisStore | None
+) -> tuple[str, Basis | None]:
+    """The relaxation (and the baselines' copy) start from the basis of an earlier plan of
+    the same data (planner.optimise.warm), kept in the process and in `bases`: its key and
+    the basis set on `kept`, if any."""
+    key = f"{data_key(model.inputs)}:{len(model.columns())}x{len(model.constraints)}"
+    warm = kept_basis(key, bases)
+    if warm is not None and not kept.set_basis(warm):
+        warm = None
+    return key, warm
+
+
+def _keep_bases(runs: list[_BaselineRun], key: str, bases: BasisStore | None) -> None:
+    """Each finished baseline's basis, for the next plan's same baseline to start from."""
+    for run in runs:
+        if run.basis is not None:
+            keep_basis(f"{key}:{run.name}", run.basis, bases)
+
+
 def _relaxation(
-    model: HavenModel, kept: KeptModel, seconds: float, diagnostics: bool
+    model: HavenModel,
+    kept: KeptModel,
+    seconds: float,
+    diagnostics: bool,
+    keep: Callable[[Basis], None],
 ) -> tuple[HighsResult, np.ndarray | None, SearchResult]:
-    """The LP relaxation (its values when solved) and, with `diagnostics`, what it says."""
+    """The LP relaxation (its values when solved; its basis to `keep`) and, with
+    `diagnostics`, what it says."""
     started = time.perf_counter()
     lp = _timed(kept, seconds)
+    basis = kept.basis() if lp.optimal else None
+    if basis is not None:
+        keep(basis)
     times = {"relaxation": time.perf_counter() - started}
     result = SearchResult(run=highs_run(lp), relaxed_run=highs_run(lp), times=times)
     if lp.status == "infeasible":
@@ -208,20 +246,30 @@ class _BaselineRun:
     status: str
     objective: float | None
     values: np.ndarray | None
+    basis: Basis | None = None
 
 
 def _baseline_runs(
-    twin: KeptModel, fixed: list[tuple[str, list[tuple[pulp.LpVariable, float]]]], seconds: float
+    twin: KeptModel,
+    fixed: list[tuple[str, list[tuple[pulp.LpVariable, float]]]],
+    seconds: float,
+    starts: dict[str, Basis | None],
 ) -> list[_BaselineRun]:
-    """Each baseline's capacity columns fixed on `twin` (a copy of the LP, warm from the
-    last baseline's basis) and solved: HiGHS calls only, for another thread."""
+    """Each baseline's capacity columns fixed on `twin` (a copy of the LP) and solved, from
+    its basis in an earlier plan of the same data when `starts` has one, else warm from the
+    last baseline's: HiGHS calls only, for another thread."""
     runs = []
     for name, columns in fixed:
         twin.fix_columns(columns)
+        start = starts.get(name)
+        if start is not None:
+            twin.set_basis(start)
         run = _timed(twin, seconds)
         solved = run.optimal and run.objective is not None
         values = twin.values() if solved else None
-        runs.append(_BaselineRun(name, run.status, run.objective if solved else None, values))
+        basis = twin.basis() if solved else None
+        objective = run.objective if solved else None
+        runs.append(_BaselineRun(name, run.status, objective, values, basis))
     return runs
 
 

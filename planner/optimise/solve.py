@@ -29,6 +29,7 @@ from planner.optimise.readback import (
 )
 from planner.optimise.search import search
 from planner.optimise.solvers import SolverRun, resolve_relaxed_highs, run_solver
+from planner.optimise.warm import BasisStore
 from planner.optimise.years import with_years  # YEARS (issue 20): the flat variant
 
 if TYPE_CHECKING:
@@ -56,6 +57,9 @@ class SolveOptions:
     #: Where status quo solves are kept beyond the process (service.statusquo); None: in
     #: the process only.
     status_quo_store: StatusQuoStore | None = None
+    #: Where the relaxations' optimal bases are kept beyond the process, to start the next
+    #: plan of the same data from (planner.optimise.warm); None: in the process only.
+    basis_store: BasisStore | None = None
 
 
 def solve(
@@ -137,6 +141,7 @@ def _searched(
         diagnostics=options.diagnostics,
         baselines=options.baselines,
         highs_options=options.highs_options,
+        bases=options.basis_store,
     )
     run = found.run
     times = {"build": build_s, **found.times}
