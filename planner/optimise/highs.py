@@ -339,9 +339,10 @@ class KeptModel:
         basis = self._highs.getBasis()
         if not basis.valid:
             return None
+        columns, rows = basis.col_status, basis.row_status  # each read copies the list
         return Basis(
-            np.fromiter((int(s) for s in basis.col_status), np.int8, len(basis.col_status)),
-            np.fromiter((int(s) for s in basis.row_status), np.int8, len(basis.row_status)),
+            np.array([s.value for s in columns], dtype=np.int8),
+            np.array([s.value for s in rows], dtype=np.int8),
         )
 
     def set_basis(self, basis: Basis) -> bool:
@@ -353,8 +354,8 @@ class KeptModel:
         statuses = list(highspy.HighsBasisStatus.__members__.values())
         by_value = {int(s): s for s in statuses}
         try:
-            start.col_status = [by_value[int(v)] for v in basis.columns]
-            start.row_status = [by_value[int(v)] for v in basis.rows]
+            start.col_status = [by_value[v] for v in basis.columns.tolist()]
+            start.row_status = [by_value[v] for v in basis.rows.tolist()]
         except KeyError:
             return False
         return self._highs.setBasis(start) == highspy.HighsStatus.kOk
