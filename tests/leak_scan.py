@@ -154,6 +154,9 @@ class Received:
                             self._json_tables(where, json.loads(item))
                     if name == "url" and item:
                         self._media(where, item, media)
+                    if name == "deferred_file_id" and item in media:  # a download made on click
+                        data, file_name = media[item]
+                        self.file(where, file_name or item, data)
                 elif isinstance(item, bytes):
                     self._bytes(where, item)
                 elif not isinstance(item, bool | int | float):
