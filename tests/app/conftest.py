@@ -1,6 +1,8 @@
-"""A database with the demo city, shared by the app tests of one worker; one Chromium for
-every browser test of a worker (a second Playwright in the same process cannot start while
-the first one runs, so the browser fixture is defined here once)."""
+"""A database with the demo city, shared by the app tests of one worker; one Chromium per
+browser test module (a second Playwright in the same process cannot start while the first
+one runs, so the browser fixture is defined here once; it ends with its module, because a
+running Playwright keeps an asyncio event loop running in the worker's main thread, where a
+later test's `asyncio.run` then fails)."""
 
 from __future__ import annotations
 
@@ -55,7 +57,7 @@ def app_env(demo_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str
     get_settings.cache_clear()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     reason = browser_unavailable()
     if reason is not None:

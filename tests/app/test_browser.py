@@ -76,7 +76,7 @@ class App:
     first_link_navigation: list[str]  # the sidebar that visitor saw
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def app(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     """The app on a free port, on a fresh database holding the demo city. Its first visitor
     comes through a link to a page other than the first (as a shared permalink would), and
